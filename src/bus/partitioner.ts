@@ -1,0 +1,57 @@
+/**
+ * Key → partition, the way Kafka's default partitioner does it (murmur2 of the key bytes, made
+ * positive, modulo the partition count), so a symbol lands on the same partition number on the
+ * memory bus and on a Kafka topic with the same partition count.
+ * @module
+ */
+
+const encoder = new TextEncoder();
+
+/** Kafka's murmur2 (seed 0x9747b28c), as in the Java client and kafkajs. */
+export function murmur2(data: Uint8Array): number {
+  const length = data.length;
+  const m = 0x5bd1e995;
+  const r = 24;
+  let h = 0x9747b28c ^ length;
+  const length4 = length >> 2;
+  for (let i = 0; i < length4; i++) {
+    const i4 = i * 4;
+    let k = (data[i4] & 0xff) + ((data[i4 + 1] & 0xff) << 8) + ((data[i4 + 2] & 0xff) << 16) +
+      ((data[i4 + 3] & 0xff) << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> r;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m);
+    h ^= k;
+  }
+  const rest = length % 4;
+  const tail = length & ~3;
+  if (rest === 3) h ^= (data[tail + 2] & 0xff) << 16;
+  if (rest >= 2) h ^= (data[tail + 1] & 0xff) << 8;
+  if (rest >= 1) {
+    h ^= data[tail] & 0xff;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h | 0;
+}
+
+/** The partition of `key` among `partitions`, as Kafka's default partitioner computes it. */
+export function partitionOf(key: string, partitions: number): number {
+  return (murmur2(encoder.encode(key)) & 0x7fffffff) % partitions;
+}
+
+/** Memoises {@linkcode partitionOf} per key: symbols are few, ticks are many. */
+export function createPartitioner(partitions: number): (key: string) => number {
+  const cache = new Map<string, number>();
+  return (key) => {
+    let p = cache.get(key);
+    if (p === undefined) {
+      p = partitionOf(key, partitions);
+      cache.set(key, p);
+    }
+    return p;
+  };
+}

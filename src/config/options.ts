@@ -1,0 +1,235 @@
+/**
+ * The table of every configuration option: flag, environment variable, default, help, parser.
+ * `--help` is printed from it and the README's configuration table mirrors it.
+ * @module
+ */
+import {
+  parseBool,
+  parseChoice,
+  parseDuration,
+  parseHostPort,
+  parseInteger,
+  parseList,
+  parsePositiveNumber,
+  parseUrl,
+} from "./value_parsers.ts";
+
+/** One option. `parse` throws an Error with a message completing "invalid --flag: …". */
+export interface OptionSpec<T> {
+  readonly env: string;
+  /** Default as the user would type it; undefined means "not set". */
+  readonly default: string | undefined;
+  readonly help: string;
+  /** Boolean flags may be given without a value (`--exit-at-end`) or negated (`--no-store-ticks`). */
+  readonly boolean?: boolean;
+  /** Secrets are never echoed back in errors or logs. */
+  readonly secret?: boolean;
+  parse(raw: string): T;
+}
+
+function opt<T>(spec: OptionSpec<T>): OptionSpec<T> {
+  return spec;
+}
+
+/** Feed names accepted by `--source`. */
+export const SOURCE_NAMES = [
+  "simulator",
+  "replay",
+  "coincap",
+  "coinbase",
+  "binance",
+  "kraken",
+] as const;
+export type SourceName = typeof SOURCE_NAMES[number];
+
+/** Process roles. */
+export const ROLES = ["all", "ingest", "process", "archive"] as const;
+export type Role = typeof ROLES[number];
+
+const INTERVAL_RE = /^\d+(s|m|h|d)$/;
+const optionalUrl = (protocols: string[]) => (raw: string) =>
+  raw.trim() === "" ? null : parseUrl(raw, protocols);
+
+/** Every option, keyed by its flag name (without `--`). */
+export const OPTIONS = {
+  "role": opt({
+    env: "ROLE",
+    default: "all",
+    help: "what this instance runs: all | ingest | process | archive",
+    parse: (raw) => parseChoice(raw, ROLES),
+  }),
+  "source": opt({
+    env: "SOURCE",
+    default: "simulator",
+    help: `feeds, comma-separated: ${SOURCE_NAMES.join(" | ")}`,
+    parse: (raw) => {
+      const list = parseList(raw);
+      if (list.length === 0) throw new Error("at least one source is required");
+      return [...new Set(list.map((s) => parseChoice(s, SOURCE_NAMES)))];
+    },
+  }),
+  "replay-file": opt({
+    env: "REPLAY_FILE",
+    default: undefined,
+    help: "NDJSON ticks or a Binance trade-dump CSV (by extension .csv) for --source replay",
+    parse: (raw) => raw.trim(),
+  }),
+  "replay-speed": opt({
+    env: "REPLAY_SPEED",
+    default: "max",
+    help: "replay speed factor over event time (1 = real time), or max",
+    parse: (raw): number | "max" => raw.trim() === "max" ? "max" : parsePositiveNumber(raw),
+  }),
+  "exit-at-end": opt({
+    env: "EXIT_AT_END",
+    default: "false",
+    boolean: true,
+    help: "exit 0 once a finite replay is fully processed and stored",
+    parse: parseBool,
+  }),
+  "seed": opt({
+    env: "SIMULATOR_SEED",
+    default: "42",
+    help: "simulator random seed (same seed, same ticks)",
+    parse: (raw) => parseInteger(raw, 0, 2 ** 31 - 1),
+  }),
+  "sim-rate": opt({
+    env: "SIMULATOR_RATE",
+    default: "3",
+    help: "simulator ticks per second per symbol",
+    parse: parsePositiveNumber,
+  }),
+  "symbols": opt({
+    env: "SYMBOLS",
+    default: undefined,
+    help: "allow-list of BASE-QUOTE symbols (default: every symbol the sources produce)",
+    parse: (raw) => {
+      const list = parseList(raw).map((s) => s.toUpperCase());
+      const bad = list.filter((s) => !/^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/.test(s));
+      if (bad.length) throw new Error(`symbols must look like BTC-USD: ${bad.join(", ")}`);
+      return list;
+    },
+  }),
+  "intervals": opt({
+    env: "INTERVALS",
+    default: "1m,5m,1h",
+    help: "candle intervals, comma-separated (s, m, h, d units)",
+    parse: (raw) => {
+      const list = parseList(raw);
+      const bad = list.filter((s) => !INTERVAL_RE.test(s) || /^0+\D/.test(s));
+      if (list.length === 0 || bad.length) {
+        throw new Error(`expected intervals like 1m,5m,1h, received "${raw}"`);
+      }
+      return [...new Set(list)];
+    },
+  }),
+  "allowed-lateness": opt({
+    env: "ALLOWED_LATENESS",
+    default: "2s",
+    help: "watermark = max event time seen − this",
+    parse: parseDuration,
+  }),
+  "late-update-window": opt({
+    env: "LATE_UPDATE_WINDOW",
+    default: "60s",
+    help: "late ticks this far past a window's end revise its candle; later ones are rejected",
+    parse: parseDuration,
+  }),
+  "idle-timeout": opt({
+    env: "IDLE_TIMEOUT",
+    default: "10s",
+    help: "a partition with no ticks for this long (processing time) advances its watermark",
+    parse: parseDuration,
+  }),
+  "partitions": opt({
+    env: "PARTITIONS",
+    default: "6",
+    help: "memory-bus partitions (symbols are hashed onto them)",
+    parse: (raw) => parseInteger(raw, 1, 1024),
+  }),
+  "bus-capacity": opt({
+    env: "BUS_CAPACITY",
+    default: "4096",
+    help: "bound of each partition and actor mailbox (backpressure beyond it)",
+    parse: (raw) => parseInteger(raw, 16, 1_048_576),
+  }),
+  "sqlite": opt({
+    env: "SQLITE_PATH",
+    default: "data/pipeline.db",
+    help: "embedded SQLite database file (empty to disable)",
+    parse: (raw) => raw.trim() === "" ? null : raw.trim(),
+  }),
+  "store-ticks": opt({
+    env: "STORE_TICKS",
+    default: "true",
+    boolean: true,
+    help: "store raw ticks (SQLite ticks table / PostgreSQL)",
+    parse: parseBool,
+  }),
+  "http": opt({
+    env: "HTTP_ADDR",
+    default: "127.0.0.1:9464",
+    help: "HTTP listen address for /metrics, /health, /ready and /api (off to disable)",
+    parse: (raw) => raw.trim() === "off" ? null : parseHostPort(raw),
+  }),
+  "log-level": opt({
+    env: "LOG_LEVEL",
+    default: "info",
+    help: "debug | info | warn | error",
+    parse: (raw) => parseChoice(raw, ["debug", "info", "warn", "error"] as const),
+  }),
+  "ui": opt({
+    env: "LIVE_VIEW",
+    default: "auto",
+    help: "live terminal view: auto (on a TTY) | on | off",
+    parse: (raw) => parseChoice(raw, ["auto", "on", "off"] as const),
+  }),
+  "kafka-brokers": opt({
+    env: "KAFKA_BROKERS",
+    default: undefined,
+    help: "comma-separated Kafka bootstrap servers; unset = in-process memory bus",
+    parse: (raw) => parseList(raw),
+  }),
+  "database-url": opt({
+    env: "DATABASE_URL",
+    default: undefined,
+    secret: true,
+    help: "PostgreSQL URL for raw ticks, alerts and dead letters",
+    parse: optionalUrl(["postgres", "postgresql"]),
+  }),
+  "clickhouse-url": opt({
+    env: "CLICKHOUSE_URL",
+    default: undefined,
+    secret: true,
+    help: "ClickHouse HTTP URL for candles, indicators and alerts",
+    parse: optionalUrl(["http", "https"]),
+  }),
+  "redis-url": opt({
+    env: "REDIS_URL",
+    default: undefined,
+    secret: true,
+    help: "Redis URL for latest prices and candles, and the alerts channel",
+    parse: optionalUrl(["redis", "rediss"]),
+  }),
+  "alert-webhook-url": opt({
+    env: "ALERT_WEBHOOK_URL",
+    default: undefined,
+    secret: true,
+    help: "Slack-compatible webhook that receives alerts",
+    parse: optionalUrl(["http", "https"]),
+  }),
+  "shutdown-timeout": opt({
+    env: "SHUTDOWN_TIMEOUT",
+    default: "15s",
+    help: "how long a graceful stop may take before it is forced",
+    parse: parseDuration,
+  }),
+} as const;
+
+/** Option names. */
+export type OptionName = keyof typeof OPTIONS;
+
+/** The parsed value of every option (undefined when unset without a default). */
+export type OptionValues = {
+  [K in OptionName]: ReturnType<typeof OPTIONS[K]["parse"]> | undefined;
+};
