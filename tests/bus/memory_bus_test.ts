@@ -36,7 +36,14 @@ Deno.test("MemoryBus.publish() delivers in order to the symbol's partition and w
       },
     });
   }
-  const tick = (symbol: string, id: string): Tick => ({ source: "s", symbol, price: 1, size: 1, ts: 1, id });
+  const tick = (symbol: string, id: string): Tick => ({
+    source: "s",
+    symbol,
+    price: 1,
+    size: 1,
+    ts: 1,
+    id,
+  });
   assert.equal(bus.publish(tick("BTC-USD", "1")), undefined, "no promise on the fast path");
   bus.publish(tick("BTC-USD", "2"));
   const pending = bus.publish(tick("ETH-USD", "full"));

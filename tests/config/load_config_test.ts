@@ -51,7 +51,18 @@ Deno.test("loadConfig() reports every error at once", () => {
   assert.equal(r.kind, "error");
   if (r.kind !== "error") return;
   const text = r.errors.join("\n");
-  for (const part of ["--partitions", "--intervals", "--bogus", "--http", "--source", "--allowed-lateness", "stray", "DATABASE_URL"]) {
+  for (
+    const part of [
+      "--partitions",
+      "--intervals",
+      "--bogus",
+      "--http",
+      "--source",
+      "--allowed-lateness",
+      "stray",
+      "DATABASE_URL",
+    ]
+  ) {
     assert.ok(text.includes(part), `an error mentions ${part}:\n${text}`);
   }
   assert.ok(!text.includes("secret"), "secrets are not echoed");
@@ -71,7 +82,17 @@ Deno.test("loadConfig() checks rules that span options", () => {
 
 Deno.test("loadConfig() understands boolean forms and replay settings", () => {
   const r = loadConfig({
-    args: ["--source=replay", "--replay-file", "x.ndjson", "--exit-at-end", "--no-store-ticks", "--replay-speed", "10", "--http", "off"],
+    args: [
+      "--source=replay",
+      "--replay-file",
+      "x.ndjson",
+      "--exit-at-end",
+      "--no-store-ticks",
+      "--replay-speed",
+      "10",
+      "--http",
+      "off",
+    ],
     env: noEnv,
   });
   assert.equal(r.kind, "ok", JSON.stringify(r));

@@ -1,0 +1,140 @@
+/**
+ * The replay feed: ticks from a file, as fast as possible or at a speed factor over event time.
+ *
+ * Formats, chosen by extension:
+ * - NDJSON (anything but `.csv`): one tick object per line with the tick fields; numbers or
+ *   decimal strings; `ts` in epoch ms/µs or ISO 8601.
+ * - Binance trade dump CSV (`.csv`): `id,price,qty,quote_qty,time,is_buyer_maker[,is_best_match]`,
+ *   time in ms or µs, an optional header line. The symbol comes from the config or the file name
+ *   (`BTCUSDT-trades-2024-01-01.csv` → `BTC-USDT`); `is_buyer_maker` true means the taker sold.
+ *
+ * Every line goes through the one tick parser; rejected lines become dead letters whose source
+ * names the file and line, so the same file replayed twice gives the same dead letters.
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { ParseResult, TickParser } from "../market/tick_parser.ts";
+import { normaliseSymbol } from "../market/symbol.ts";
+import { readLines } from "./line_reader.ts";
+import type { Source, TickOutput } from "./source.ts";
+
+/** Configuration of the replay source. */
+export interface ReplayConfig {
+  readonly file: string;
+  /** Event-time speed factor (2 = twice real time), or `max` for no pacing. */
+  readonly speed: number | "max";
+  /** Symbol for CSV dumps; default derived from the file name. */
+  readonly symbol?: string;
+  /** Source name for CSV dumps, default `binance`. */
+  readonly csvSource?: string;
+}
+
+/** Progress callback, for the TTY progress bar. */
+export type ReplayProgress = (bytesRead: number, totalBytes: number, lines: number) => void;
+
+/** Raised when a CSV dump's symbol cannot be known. */
+export class ReplayConfigError extends Error {
+  readonly retriable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = "ReplayConfigError";
+  }
+}
+
+/** Creates the replay source. */
+export function createReplay(
+  config: ReplayConfig,
+  deps: { clock: Clock; parser: TickParser; onProgress?: ReplayProgress },
+): Source {
+  return {
+    name: "replay",
+    run: (output, signal) => runReplay(config, deps, output, signal),
+  };
+}
+
+async function runReplay(
+  config: ReplayConfig,
+  deps: { clock: Clock; parser: TickParser; onProgress?: ReplayProgress },
+  output: TickOutput,
+  signal: AbortSignal,
+): Promise<void> {
+  const total = (await Deno.stat(config.file)).size;
+  const fileName = config.file.replace(/^.*[/\\]/, "");
+  const parseLine = config.file.toLowerCase().endsWith(".csv")
+    ? csvLineParser(config, fileName, deps.parser)
+    : (line: string) => deps.parser.parse(line, "replay");
+  const pacer = config.speed === "max" ? null : createPacer(config.speed, deps.clock);
+  let lines = 0;
+  for await (const chunk of readLines(config.file)) {
+    for (let i = 0; i < chunk.lines.length; i++) {
+      if (signal.aborted) return;
+      const line = chunk.lines[i].endsWith("\r") ? chunk.lines[i].slice(0, -1) : chunk.lines[i];
+      if (line.trim() === "") continue;
+      const result = parseLine(line);
+      if (result === null) continue; // CSV header
+      if (result.ok) {
+        if (pacer) await pacer(result.tick.ts, signal);
+        const pending = output.tick(result.tick);
+        if (pending) await pending;
+      } else {
+        const pending = output.deadLetter({
+          reason: result.reason,
+          detail: result.detail,
+          raw: line,
+          source: `replay:${fileName}:${chunk.firstLine + i}`,
+          ts: deps.clock.now(),
+        });
+        if (pending) await pending;
+      }
+    }
+    lines = chunk.firstLine + chunk.lines.length - 1;
+    deps.onProgress?.(chunk.bytesRead, total, lines);
+  }
+}
+
+/** Parses Binance dump lines; returns null for a header line. */
+function csvLineParser(
+  config: ReplayConfig,
+  fileName: string,
+  parser: TickParser,
+): (line: string) => ParseResult | null {
+  const symbol = config.symbol ?? normaliseSymbol(fileName.split(/[-_.]/)[0] ?? "");
+  if (!symbol) {
+    throw new ReplayConfigError(
+      `Cannot replay ${fileName}: no symbol in the file name (like BTCUSDT-trades-2024-01-01.csv)`,
+    );
+  }
+  const source = config.csvSource ?? "binance";
+  let first = true;
+  return (line) => {
+    const f = line.split(",");
+    if (first) {
+      first = false;
+      if (!/^\s*\d/.test(f[0] ?? "")) return null;
+    }
+    const buyerIsMaker = f[5]?.trim().toLowerCase();
+    return parser.validate({
+      source,
+      symbol,
+      id: f[0]?.trim(),
+      price: f[1]?.trim(),
+      size: f[2]?.trim(),
+      ts: f[4] === undefined ? undefined : Number(f[4]),
+      side: buyerIsMaker === "true" ? "sell" : buyerIsMaker === "false" ? "buy" : undefined,
+    });
+  };
+}
+
+/** Waits so that event time advances `speed` times faster than processing time. */
+function createPacer(
+  speed: number,
+  clock: Clock,
+): (ts: number, signal: AbortSignal) => Promise<void> {
+  let origin: { event: number; wall: number } | null = null;
+  return async (ts, signal) => {
+    if (!origin) origin = { event: ts, wall: clock.monotonic() };
+    const due = origin.wall + (ts - origin.event) / speed;
+    const wait = due - clock.monotonic();
+    if (wait > 1) await clock.sleep(wait, signal).catch(() => {});
+  };
+}

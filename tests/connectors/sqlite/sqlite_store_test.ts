@@ -1,0 +1,126 @@
+import assert from "node:assert/strict";
+import { SqliteReader } from "../../../src/connectors/sqlite/sqlite_reader.ts";
+import { SqliteStore } from "../../../src/connectors/sqlite/sqlite_store.ts";
+import type { Alert } from "../../../src/market/alert.ts";
+import type { Candle } from "../../../src/market/candle.ts";
+import type { Tick } from "../../../src/market/tick.ts";
+import { createRegistry } from "../../../src/telemetry/metrics.ts";
+
+const candle = (over: Partial<Candle> = {}): Candle => ({
+  symbol: "BTC-USD",
+  interval: "1m",
+  window_start: 1_700_000_040_000,
+  open: 1,
+  high: 3,
+  low: 0.5,
+  close: 2,
+  volume: 10,
+  vwap: 1.5,
+  trades: 4,
+  first_ts: 1_700_000_040_001,
+  last_ts: 1_700_000_099_000,
+  version: 1,
+  ...over,
+});
+
+async function withStore(fn: (store: SqliteStore, path: string) => Promise<void>) {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/nested/pipeline.db`;
+  const store = new SqliteStore({ path });
+  try {
+    await store.migrate();
+    await fn(store, path);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("SqliteStore.migrate() creates the tables once and is safe to repeat", async () => {
+  await withStore(async (store, path) => {
+    await store.migrate();
+    const again = new SqliteStore({ path });
+    await again.migrate();
+    const tables = again.db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+    ).all().map((r) => r.name);
+    await again.close();
+    for (
+      const t of ["alerts", "candles", "dead_letters", "indicators", "schema_migrations", "ticks"]
+    ) {
+      assert.ok(tables.includes(t), `table ${t} exists: ${tables}`);
+    }
+    const versions = store.db.prepare("SELECT count(*) AS n FROM schema_migrations").get();
+    assert.equal(versions?.n, 1);
+  });
+});
+
+Deno.test("SqliteStore keeps the highest candle version and ignores repeats", async () => {
+  await withStore(async (store) => {
+    await store.writeCandles([candle({ close: 2, version: 1 })]);
+    await store.writeCandles([candle({ close: 5, high: 5, version: 2 })]);
+    await store.writeCandles([candle({ close: 2, version: 1 })]); // replayed old version
+    await store.writeCandles([candle({ close: 5, high: 5, version: 2 })]);
+    const rows = new SqliteReader(store.db).candles({
+      symbol: "BTC-USD",
+      interval: "1m",
+      limit: 10,
+    });
+    assert.deepEqual(rows, [candle({ close: 5, high: 5, version: 2 })]);
+  });
+});
+
+Deno.test("SqliteStore writes ticks, alerts and dead letters idempotently, hostile text intact", async () => {
+  await withStore(async (store) => {
+    const hostile = 'x\'); DROP TABLE candles; -- \\ "quoted" ☃ 𝄞 ' + "y".repeat(5000);
+    const ticks: Tick[] = [
+      { source: "s", symbol: "BTC-USD", price: 1.5, size: null, ts: 1, id: hostile },
+      { source: "s", symbol: "BTC-USD", price: 2.5, size: 3, ts: 2, id: "2", side: "buy" },
+    ];
+    await store.writeTicks(ticks);
+    await store.writeTicks(ticks);
+    const alert: Alert = {
+      id: "a1",
+      symbol: "BTC-USD",
+      interval: "1m",
+      rule: "price_spike",
+      severity: "warning",
+      value: 5,
+      threshold: 4,
+      window_start: 60_000,
+      message: hostile,
+    };
+    await store.writeAlerts([alert]);
+    await store.writeAlerts([alert]);
+    const letter = {
+      reason: "bad_price" as const,
+      detail: "price -1",
+      raw: hostile,
+      source: "replay:f:3",
+      ts: 5,
+    };
+    await store.writeDeadLetters([letter]);
+    await store.writeDeadLetters([{ ...letter, ts: 9 }]);
+    const tickRows = store.db.prepare("SELECT id, size, side FROM ticks ORDER BY ts").all();
+    assert.deepEqual(tickRows.map((r) => ({ ...r })), [
+      { id: hostile, size: null, side: null },
+      { id: "2", size: 3, side: "buy" },
+    ]);
+    assert.deepEqual(new SqliteReader(store.db).alerts({ limit: 5 }), [alert]);
+    const dl = store.db.prepare("SELECT reason, raw, ts FROM dead_letters").all();
+    assert.deepEqual(dl.map((r) => ({ ...r })), [{ reason: "bad_price", raw: hostile, ts: 5 }]);
+    assert.equal(store.db.prepare("SELECT count(*) AS n FROM candles").get()?.n, 0, "still there");
+  });
+});
+
+Deno.test("SqliteStore counts rows written in pipeline_sink_rows_written_total", async () => {
+  const dir = await Deno.makeTempDir();
+  const registry = createRegistry();
+  const store = new SqliteStore({ path: `${dir}/m.db`, registry });
+  await store.migrate();
+  await store.writeCandles([candle(), candle({ window_start: 0 })]);
+  const text = await registry.metrics();
+  await store.close();
+  await Deno.remove(dir, { recursive: true });
+  assert.match(text, /pipeline_sink_rows_written_total\{sink="sqlite",table="candles"\} 2/);
+});
