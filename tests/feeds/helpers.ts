@@ -1,0 +1,204 @@
+/**
+ * Test helpers for the feeds: a manual clock (fake time), an output that collects, polling with a
+ * deadline, and metric reads.
+ * @module
+ */
+import type { Clock, TimerHandle } from "../../src/clock.ts";
+import type { DeadLetter } from "../../src/market/dead_letter.ts";
+import type { Tick } from "../../src/market/tick.ts";
+import { TickParser } from "../../src/market/tick_parser.ts";
+import { createLogger, type Logger } from "../../src/logger.ts";
+import { createRegistry, type Registry } from "../../src/telemetry/metrics.ts";
+import type { FeedDeps } from "../../src/feeds/feed_context.ts";
+import type { TickOutput } from "../../src/feeds/source.ts";
+
+/** 2026-01-01T00:00:00Z. */
+export const T0 = Date.UTC(2026, 0, 1);
+
+interface Timer {
+  id: number;
+  at: number;
+  fn: () => void;
+}
+
+/** A clock whose time moves only when the test calls {@linkcode ManualClock.advance}. */
+export class ManualClock implements Clock {
+  #now: number;
+  #timers: Timer[] = [];
+  #nextId = 1;
+  /** Durations of every `sleep` requested, in order. */
+  readonly sleeps: number[] = [];
+
+  constructor(start = T0) {
+    this.#now = start;
+  }
+
+  now(): number {
+    return this.#now;
+  }
+
+  monotonic(): number {
+    return this.#now;
+  }
+
+  setTimeout(fn: () => void, ms: number): TimerHandle {
+    const t = { id: this.#nextId++, at: this.#now + Math.max(0, ms), fn };
+    this.#timers.push(t);
+    return t.id;
+  }
+
+  clearTimeout(handle: TimerHandle): void {
+    this.#timers = this.#timers.filter((t) => t.id !== handle);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps.push(ms);
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        this.clearTimeout(id);
+        reject(signal?.reason);
+      };
+      const id = this.setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+  }
+
+  /** Moves time forward by `ms`, firing due timers in time order. */
+  advance(ms: number): void {
+    const end = this.#now + ms;
+    for (;;) {
+      const due = this.#timers.filter((t) => t.at <= end).sort((a, b) =>
+        a.at - b.at || a.id - b.id
+      );
+      if (due.length === 0) break;
+      const t = due[0];
+      this.#timers = this.#timers.filter((x) => x !== t);
+      this.#now = Math.max(this.#now, t.at);
+      t.fn();
+    }
+    this.#now = end;
+  }
+
+  /** Number of pending timers. */
+  get pending(): number {
+    return this.#timers.length;
+  }
+}
+
+/** An output that keeps everything it receives. */
+export interface Collected {
+  readonly output: TickOutput;
+  readonly ticks: Tick[];
+  readonly deadLetters: DeadLetter[];
+}
+
+/** Creates an output that collects ticks and dead letters. */
+export function collect(): Collected {
+  const ticks: Tick[] = [];
+  const deadLetters: DeadLetter[] = [];
+  return {
+    ticks,
+    deadLetters,
+    output: {
+      tick: (t) => {
+        ticks.push(t);
+      },
+      deadLetter: (d) => {
+        deadLetters.push(d);
+      },
+    },
+  };
+}
+
+/** Polls `cond` until it holds or `timeoutMs` of real time pass (then throws `what`). */
+export async function waitFor(
+  what: string,
+  cond: () => boolean,
+  timeoutMs = 5_000,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** The value of metric `name` with exactly these labels (0 when absent). */
+export async function metric(
+  registry: Registry,
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  const { values } = await m.get();
+  const keys = Object.keys(labels);
+  const hit = values.find((v) =>
+    !String((v as { metricName?: unknown }).metricName ?? "").endsWith("_bucket") &&
+    keys.every((k) => String((v.labels as Record<string, unknown>)[k]) === labels[k]) &&
+    Object.keys(v.labels).filter((k) => k !== "le").length === keys.length
+  );
+  return hit?.value ?? 0;
+}
+
+/** Log lines captured by {@linkcode testDeps}. */
+export interface TestDeps extends FeedDeps {
+  readonly clock: ManualClock;
+  readonly lines: string[];
+}
+
+/** Deps with a manual clock, a capturing logger, a fresh registry, the real parser, no jitter. */
+export function testDeps(options: { random?: () => number } = {}): TestDeps {
+  const lines: string[] = [];
+  const clock = new ManualClock();
+  const logger: Logger = createLogger({
+    level: "debug",
+    pretty: false,
+    write: (l) => lines.push(l),
+    now: () => clock.now(),
+  });
+  return {
+    clock,
+    logger,
+    lines,
+    registry: createRegistry(),
+    parser: new TickParser(),
+    random: options.random ?? (() => 0),
+  };
+}
+
+/** Runs `source.run` in the background; `stop()` aborts and awaits it. */
+export function runInBackground(
+  run: (output: TickOutput, signal: AbortSignal) => Promise<void>,
+  output: TickOutput,
+): { stop(): Promise<void>; done: Promise<void> } {
+  const ac = new AbortController();
+  const done = run(output, ac.signal);
+  return {
+    done,
+    stop: async () => {
+      ac.abort();
+      await done;
+    },
+  };
+}
+
+/** The observation count of histogram `name` for `source`. */
+export async function histogramCount(
+  registry: Registry,
+  name: string,
+  source: string,
+): Promise<number> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return 0;
+  const { values } = await m.get();
+  const hit = values.find((v) =>
+    (v as { metricName?: string }).metricName === `${name}_count` &&
+    (v.labels as Record<string, unknown>).source === source
+  );
+  return hit?.value ?? 0;
+}
