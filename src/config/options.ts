@@ -218,6 +218,104 @@ export const OPTIONS = {
     help: "Slack-compatible webhook that receives alerts",
     parse: optionalUrl(["http", "https"]),
   }),
+  "coincap-api-key": opt({
+    env: "COINCAP_API_KEY",
+    default: undefined,
+    secret: true,
+    help: "CoinCap v3 API key (required for --source coincap)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coincap-transport": opt({
+    env: "COINCAP_TRANSPORT",
+    default: undefined,
+
+    help: "CoinCap transport: rest (poll) | ws (stream, falls back to rest)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coincap-rest-url": opt({
+    env: "COINCAP_REST_URL",
+    default: undefined,
+
+    help: "CoinCap REST base URL (default https://rest.coincap.io/v3)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coincap-ws-url": opt({
+    env: "COINCAP_WS_URL",
+    default: undefined,
+
+    help: "CoinCap WebSocket URL (default wss://wss.coincap.io/prices)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coincap-poll-interval": opt({
+    env: "COINCAP_POLL_INTERVAL",
+    default: undefined,
+
+    help: "CoinCap REST poll interval (default 60s: mindful of credits)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coincap-assets": opt({
+    env: "COINCAP_ASSETS",
+    default: undefined,
+
+    help: "CoinCap asset id → symbol map (default bitcoin=BTC-USD,ethereum=ETH-USD)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coincap-backfill-minutes": opt({
+    env: "COINCAP_BACKFILL_MINUTES",
+    default: undefined,
+
+    help: "minutes of m1 history to backfill at start (default 0)",
+    parse: (raw) => raw.trim(),
+  }),
+  "coinbase-ws-url": opt({
+    env: "COINBASE_WS_URL",
+    default: undefined,
+
+    help: "Coinbase Exchange feed URL",
+    parse: (raw) => raw.trim(),
+  }),
+  "coinbase-symbols": opt({
+    env: "COINBASE_SYMBOLS",
+    default: undefined,
+
+    help: "Coinbase products (default BTC-USD,ETH-USD)",
+    parse: (raw) => raw.trim(),
+  }),
+  "binance-ws-url": opt({
+    env: "BINANCE_WS_URL",
+    default: undefined,
+
+    help: "Binance combined-stream URL",
+    parse: (raw) => raw.trim(),
+  }),
+  "binance-symbols": opt({
+    env: "BINANCE_SYMBOLS",
+    default: undefined,
+
+    help: "Binance symbols (default BTC-USDT,ETH-USDT)",
+    parse: (raw) => raw.trim(),
+  }),
+  "binance-symbol-map": opt({
+    env: "BINANCE_SYMBOL_MAP",
+    default: undefined,
+
+    help: "rename Binance symbols, e.g. BTC-USDT=BTC-USD",
+    parse: (raw) => raw.trim(),
+  }),
+  "kraken-ws-url": opt({
+    env: "KRAKEN_WS_URL",
+    default: undefined,
+
+    help: "Kraken v2 WebSocket URL",
+    parse: (raw) => raw.trim(),
+  }),
+  "kraken-symbols": opt({
+    env: "KRAKEN_SYMBOLS",
+    default: undefined,
+
+    help: "Kraken pairs (default BTC-USD,ETH-USD)",
+    parse: (raw) => raw.trim(),
+  }),
   "shutdown-timeout": opt({
     env: "SHUTDOWN_TIMEOUT",
     default: "15s",
@@ -225,6 +323,24 @@ export const OPTIONS = {
     parse: parseDuration,
   }),
 } as const;
+
+/** Options handed to the live feeds' own config reader (src/feeds/feed_env.ts), by env name. */
+export const FEED_OPTIONS = [
+  "coincap-api-key",
+  "coincap-transport",
+  "coincap-rest-url",
+  "coincap-ws-url",
+  "coincap-poll-interval",
+  "coincap-assets",
+  "coincap-backfill-minutes",
+  "coinbase-ws-url",
+  "coinbase-symbols",
+  "binance-ws-url",
+  "binance-symbols",
+  "binance-symbol-map",
+  "kraken-ws-url",
+  "kraken-symbols",
+] as const satisfies readonly (keyof typeof OPTIONS)[];
 
 /** Option names. */
 export type OptionName = keyof typeof OPTIONS;

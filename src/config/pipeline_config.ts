@@ -3,7 +3,8 @@
  * @module
  */
 import type { LogLevel } from "../logger.ts";
-import type { OptionValues, Role, SourceName } from "./options.ts";
+import { feedConfigsFromEnv, type LiveFeedConfigs } from "../feeds/feed_env.ts";
+import { FEED_OPTIONS, OPTIONS, type OptionValues, type Role, type SourceName } from "./options.ts";
 
 /** Everything an instance needs to know, resolved once at start-up. */
 export interface PipelineConfig {
@@ -32,6 +33,8 @@ export interface PipelineConfig {
     readonly redisUrl: string | null;
   };
   readonly alertWebhookUrl: string | null;
+  /** Live feed settings (URLs, symbols, CoinCap key and polling). */
+  readonly feeds: LiveFeedConfigs;
   readonly kafkaBrokers: readonly string[] | null;
   readonly http: { readonly hostname: string; readonly port: number } | null;
   readonly logLevel: LogLevel;
@@ -63,6 +66,15 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
   if (role !== "all" && !brokers) {
     errors.push(`--role ${role} needs --kafka-brokers: roles split work across a Kafka bus`);
   }
+  const feedEnv: Record<string, string | undefined> = {};
+  for (const name of FEED_OPTIONS) feedEnv[OPTIONS[name].env] = v[name];
+  const feeds = feedConfigsFromEnv(feedEnv);
+  errors.push(...feeds.errors);
+  if (sources.includes("coincap") && !v["coincap-api-key"]) {
+    errors.push(
+      "--source coincap needs --coincap-api-key (COINCAP_API_KEY): CoinCap v3 requires a key",
+    );
+  }
   if (errors.length) return { errors };
   const config: PipelineConfig = {
     role,
@@ -89,6 +101,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       redisUrl: v["redis-url"] ?? null,
     },
     alertWebhookUrl: v["alert-webhook-url"] ?? null,
+    feeds: feeds.configs,
     kafkaBrokers: brokers ?? null,
     http: v["http"] === undefined ? { hostname: "127.0.0.1", port: 9464 } : v["http"],
     logLevel: v["log-level"] ?? "info",

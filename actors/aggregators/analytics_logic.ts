@@ -1,0 +1,50 @@
+/**
+ * Binds the pure analytics (src/market) to the two stages that run them: candle rules with the
+ * indicator engine in the analytics stage, tick rules (feed staleness, cross-source divergence)
+ * in the window aggregator, which is the stage that sees every tick.
+ * @module
+ */
+import { AnomalyDetector, type AnomalyOptions } from "../../src/market/anomaly/anomaly_detector.ts";
+import type { RuleName } from "../../src/market/alert.ts";
+import type { Alert } from "../../src/market/alert.ts";
+import { IndicatorEngine, type IndicatorSettings } from "../../src/market/indicator_engine.ts";
+import type { Tick } from "../../src/market/tick.ts";
+import type { CandleAnalytics } from "./candle_analytics.ts";
+import type { TickRules } from "./window_aggregator.ts";
+
+const CANDLE_RULES: ReadonlySet<RuleName> = new Set([
+  "price_spike",
+  "volume_spike",
+  "band_breakout",
+]);
+const TICK_RULES: ReadonlySet<RuleName> = new Set(["feed_stale", "source_divergence"]);
+
+/** Indicator and rule settings shared by every partition. */
+export interface AnalyticsSettings {
+  readonly indicators?: IndicatorSettings;
+  readonly anomalies?: Omit<AnomalyOptions, "rules">;
+}
+
+/** The candle-level logic of one partition. */
+export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleAnalytics {
+  const engine = new IndicatorEngine(settings.indicators);
+  const detector = new AnomalyDetector({ ...settings.anomalies, rules: CANDLE_RULES });
+  return {
+    onCandle(candle) {
+      const rows = engine.onCandle(candle);
+      // Rows after a revised candle change too; the rules look at the candle's own row.
+      const own = rows.find((r) => r.window_start === candle.window_start);
+      const alerts: readonly Alert[] = own ? detector.onIndicators(candle, own) : [];
+      return { rows, alerts };
+    },
+  };
+}
+
+/** The tick-level rules of one partition. */
+export function createTickRules(settings: AnalyticsSettings = {}): TickRules {
+  const detector = new AnomalyDetector({ ...settings.anomalies, rules: TICK_RULES });
+  return {
+    onTick: (tick: Tick, receivedAtMs: number) => detector.onTick(tick, receivedAtMs),
+    checkStale: (nowMs: number) => detector.checkStale(nowMs),
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * The analytics stage: one actor per partition, after the window aggregator. For every closed or
+ * revised candle it updates the indicators of its (symbol, interval), runs the candle-level
+ * anomaly rules, and hands candles, indicator rows and alerts to the stores, waiting for them.
+ * @module
+ */
+import type { Alert } from "../../src/market/alert.ts";
+import type { Candle } from "../../src/market/candle.ts";
+import type { IndicatorRow } from "../../src/market/indicator_row.ts";
+import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
+import { counter, onCollect, type Registry } from "../../src/telemetry/metrics.ts";
+
+/** What the stage accepts. */
+export type AnalyticsMessage =
+  | { readonly kind: "candles"; readonly rows: readonly Candle[] }
+  /** Barrier: hand everything on, flush downstream, then call `done`. */
+  | { readonly kind: "flush"; readonly done: () => void };
+
+/** The pure logic this stage runs (indicator engine + candle anomaly rules). */
+export interface CandleAnalytics {
+  /** Indicator rows (the candle's, and later ones a revision changed) and alerts for a candle. */
+  onCandle(candle: Candle): { rows: readonly IndicatorRow[]; alerts: readonly Alert[] };
+}
+
+/** Where the stage's output goes; a returned promise means "wait". */
+export interface AnalyticsDownstream {
+  candles(rows: Candle[]): void | Promise<void>;
+  indicators(rows: IndicatorRow[]): void | Promise<void>;
+  alerts(rows: Alert[]): void | Promise<void>;
+  /** Resolves once everything handed on so far is durable. */
+  flush(): Promise<void>;
+}
+
+/** Props of the analytics stage of one partition. */
+export function candleAnalyticsProps(
+  config: { partition: number; capacity: number },
+  deps: { registry: Registry; analytics: () => CandleAnalytics; downstream: AnalyticsDownstream },
+): Props<AnalyticsMessage> {
+  return {
+    name: `analytics-${config.partition}`,
+    factory: () => new CandleAnalyticsActor(deps),
+    mailbox: { capacity: config.capacity, policy: "block", batchSize: 256 },
+  };
+}
+
+class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
+  readonly #logic: CandleAnalytics;
+  readonly #down: AnalyticsDownstream;
+  readonly #alertCounts = new Map<string, number>();
+  readonly #unregister: () => void;
+
+  constructor(
+    deps: { registry: Registry; analytics: () => CandleAnalytics; downstream: AnalyticsDownstream },
+  ) {
+    this.#logic = deps.analytics();
+    this.#down = deps.downstream;
+    this.#unregister = publishAlertCounts(deps.registry, this.#alertCounts);
+  }
+
+  receive(message: AnalyticsMessage, ctx: ActorContext<AnalyticsMessage>) {
+    return this.receiveBatch([message], ctx);
+  }
+
+  async receiveBatch(messages: readonly AnalyticsMessage[], _ctx: ActorContext<AnalyticsMessage>) {
+    const candles: Candle[] = [];
+    const rows: IndicatorRow[] = [];
+    const alerts: Alert[] = [];
+    const barriers: (() => void)[] = [];
+    for (const m of messages) {
+      if (m.kind === "flush") {
+        barriers.push(m.done);
+        continue;
+      }
+      for (const c of m.rows) {
+        candles.push(c);
+        const out = this.#logic.onCandle(c);
+        for (const r of out.rows) rows.push(r);
+        for (const a of out.alerts) {
+          alerts.push(a);
+          const key = `${a.rule}|${a.severity}`;
+          this.#alertCounts.set(key, (this.#alertCounts.get(key) ?? 0) + 1);
+        }
+      }
+    }
+    const down = this.#down;
+    if (candles.length) await down.candles(candles);
+    if (rows.length) await down.indicators(rows);
+    if (alerts.length) await down.alerts(alerts);
+    if (barriers.length) {
+      await down.flush();
+      for (const done of barriers) done();
+    }
+  }
+
+  stopping(): void {
+    this.#unregister();
+  }
+}
+
+/** Publishes `pipeline_alerts_total{rule,severity}` from plain counts on each scrape. */
+export function publishAlertCounts(registry: Registry, counts: Map<string, number>): () => void {
+  const alerts = counter(registry, {
+    name: "pipeline_alerts_total",
+    help: "Alerts raised, by rule and severity",
+    labelNames: ["rule", "severity"],
+  });
+  const published = new Map<string, number>();
+  return onCollect(registry, () => {
+    for (const [key, n] of counts) {
+      const before = published.get(key) ?? 0;
+      if (n <= before) continue;
+      const [rule, severity] = key.split("|");
+      alerts.inc({ rule, severity }, n - before);
+      published.set(key, n);
+    }
+  });
+}

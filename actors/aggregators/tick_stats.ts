@@ -1,0 +1,70 @@
+/**
+ * Per (source, symbol) tick counts and last prices, counted in plain fields on the hot path and
+ * published to `pipeline_ticks_total` and `pipeline_last_price` only when Prometheus scrapes.
+ * @module
+ */
+import type { Tick } from "../../src/market/tick.ts";
+import { counter, gauge, onCollect, type Registry } from "../../src/telemetry/metrics.ts";
+
+interface Entry {
+  readonly source: string;
+  readonly symbol: string;
+  count: number;
+  published: number;
+  price: number;
+}
+
+/** Tick statistics of one actor. */
+export class TickStats {
+  readonly #bySource = new Map<string, Map<string, Entry>>();
+  #last: Entry | null = null;
+
+  constructor(registry: Registry) {
+    const ticks = counter(registry, {
+      name: "pipeline_ticks_total",
+      help: "Valid ticks accepted, by source and symbol",
+      labelNames: ["source", "symbol"],
+    });
+    const price = gauge(registry, {
+      name: "pipeline_last_price",
+      help: "Latest price seen, by symbol and source",
+      labelNames: ["symbol", "source"],
+    });
+    // Several actors share the metrics; each adds its own unpublished counts on scrape.
+    this.unregister = onCollect(registry, () => {
+      for (const bySymbol of this.#bySource.values()) {
+        for (const e of bySymbol.values()) {
+          const labels = { source: e.source, symbol: e.symbol };
+          if (e.count > e.published) ticks.inc(labels, e.count - e.published);
+          e.published = e.count;
+          price.set({ symbol: e.symbol, source: e.source }, e.price);
+        }
+      }
+    });
+  }
+
+  /** Stops publishing (the actor stopped); what was counted stays in the metrics. */
+  readonly unregister: () => void;
+
+  /** Counts one tick. */
+  record(t: Tick): void {
+    let e = this.#last;
+    if (e === null || e.symbol !== t.symbol || e.source !== t.source) e = this.#entry(t);
+    e.count++;
+    e.price = t.price;
+    this.#last = e;
+  }
+
+  #entry(t: Tick): Entry {
+    let bySymbol = this.#bySource.get(t.source);
+    if (!bySymbol) this.#bySource.set(t.source, bySymbol = new Map());
+    let e = bySymbol.get(t.symbol);
+    if (!e) {
+      bySymbol.set(
+        t.symbol,
+        e = { source: t.source, symbol: t.symbol, count: 0, published: 0, price: 0 },
+      );
+    }
+    return e;
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The store sink: one actor per store, batching records by size and time, writing each kind in
+ * one call, retrying transient failures with backoff for as long as it takes. While it retries it
+ * takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
+ * is down slows the pipeline, it does not lose data. Non-retriable failures go to the supervisor
+ * (and, after K attempts, to dead letters).
+ * @module
+ */
+import type { Store } from "../../src/connectors/store.ts";
+import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
+import { backoffDelay } from "../../src/runtime/supervision.ts";
+import { histogram, LATENCY_BUCKETS, type Registry } from "../../src/telemetry/metrics.ts";
+import type { RecordKind, SinkMessage } from "./sink_message.ts";
+
+/** Configuration of a store sink. */
+export interface StoreSinkConfig {
+  /** Write when this many rows are buffered. Default 5000. */
+  readonly batchRows?: number;
+  /** Write at most this long after the first buffered row. Default 200 ms. */
+  readonly maxDelayMs?: number;
+  /** Mailbox bound (messages, each a batch). Default 256. */
+  readonly capacity?: number;
+  /** Retry backoff for transient failures. */
+  readonly retry?: { readonly minMs: number; readonly maxMs: number };
+}
+
+/** Called after rows were durably written (the offset tracker listens here). */
+export type WrittenListener = (kind: RecordKind, rows: readonly unknown[]) => void;
+
+const KINDS: readonly RecordKind[] = ["dead_letters", "ticks", "candles", "indicators", "alerts"];
+const WRITERS: Record<RecordKind, keyof Store> = {
+  ticks: "writeTicks",
+  candles: "writeCandles",
+  indicators: "writeIndicators",
+  alerts: "writeAlerts",
+  dead_letters: "writeDeadLetters",
+};
+
+/** Which record kinds a store can write. */
+export function storeAccepts(store: Store, kind: RecordKind): boolean {
+  return typeof store[WRITERS[kind]] === "function";
+}
+
+/** Props of the sink actor for `store`; the store must already be migrated. */
+export function storeSinkProps(
+  name: string,
+  store: Store,
+  config: StoreSinkConfig,
+  deps: { registry: Registry; onWritten?: WrittenListener },
+): Props<SinkMessage> {
+  return {
+    name,
+    factory: () => new StoreSink(store, config, deps),
+    mailbox: { capacity: config.capacity ?? 256, policy: "block", batchSize: 64 },
+  };
+}
+
+class StoreSink implements Actor<SinkMessage> {
+  readonly #store: Store;
+  readonly #batchRows: number;
+  readonly #maxDelayMs: number;
+  readonly #retry: { minMs: number; maxMs: number };
+  readonly #onWritten?: WrittenListener;
+  readonly #latency: { observe(v: number): void };
+  readonly #buffers = new Map<RecordKind, unknown[]>();
+  #buffered = 0;
+  #timer: unknown = null;
+
+  constructor(
+    store: Store,
+    config: StoreSinkConfig,
+    deps: { registry: Registry; onWritten?: WrittenListener },
+  ) {
+    this.#store = store;
+    this.#batchRows = config.batchRows ?? 5000;
+    this.#maxDelayMs = config.maxDelayMs ?? 200;
+    this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
+    this.#onWritten = deps.onWritten;
+    this.#latency = histogram(deps.registry, {
+      name: "pipeline_end_to_end_latency_seconds",
+      help: "Event time of the newest record in a batch to its acknowledged write",
+      labelNames: ["sink"],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    }).labels({ sink: store.name });
+  }
+
+  receive(message: SinkMessage, ctx: ActorContext<SinkMessage>): Promise<void> | void {
+    return this.receiveBatch([message], ctx);
+  }
+
+  receiveBatch(
+    messages: readonly SinkMessage[],
+    ctx: ActorContext<SinkMessage>,
+  ): Promise<void> | void {
+    let flushNow = false;
+    const barriers: (() => void)[] = [];
+    for (const m of messages) {
+      if (m.kind === "flush") {
+        if (m.done) barriers.push(m.done);
+        else this.#timer = null;
+        flushNow = true;
+        continue;
+      }
+      if (m.rows.length === 0 || !storeAccepts(this.#store, m.kind)) continue;
+      let buffer = this.#buffers.get(m.kind);
+      if (!buffer) this.#buffers.set(m.kind, buffer = []);
+      for (const row of m.rows) buffer.push(row);
+      this.#buffered += m.rows.length;
+    }
+    if (flushNow || this.#buffered >= this.#batchRows) {
+      return this.#flush(ctx).then(() => barriers.forEach((done) => done()));
+    }
+    if (this.#buffered > 0 && this.#timer === null) {
+      this.#timer = ctx.clock.setTimeout(() => {
+        try {
+          const pending = ctx.self.tell({ kind: "flush" });
+          if (pending) pending.catch(() => {});
+        } catch {
+          // Stopped meanwhile: stopping() flushes.
+        }
+      }, this.#maxDelayMs);
+    }
+    return undefined;
+  }
+
+  stopping(ctx: ActorContext<SinkMessage>): Promise<void> {
+    if (this.#timer !== null) ctx.clock.clearTimeout(this.#timer);
+    this.#timer = null;
+    return this.#flush(ctx);
+  }
+
+  async #flush(ctx: ActorContext<SinkMessage>): Promise<void> {
+    // Dead letters first: they explain what is missing from the other tables.
+    for (const kind of KINDS) {
+      const rows = this.#buffers.get(kind);
+      if (!rows || rows.length === 0) continue;
+      await this.#writeWithRetry(kind, rows, ctx);
+      this.#buffers.set(kind, []);
+      this.#buffered -= rows.length;
+      this.#observeLatency(kind, rows, ctx.clock.now());
+      this.#onWritten?.(kind, rows);
+    }
+  }
+
+  async #writeWithRetry(kind: RecordKind, rows: unknown[], ctx: ActorContext<SinkMessage>) {
+    const write = this.#store[WRITERS[kind]] as (rows: readonly unknown[]) => Promise<void>;
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await write.call(this.#store, rows);
+      } catch (error) {
+        if ((error as { retriable?: boolean }).retriable !== true) throw error;
+        const delay = backoffDelay(
+          attempt,
+          { ...this.#retry, factor: 2, jitter: 0.2 },
+          Math.random,
+        );
+        ctx.log.warn("store write failed, retrying", {
+          store: this.#store.name,
+          kind,
+          rows: rows.length,
+          attempt: attempt + 1,
+          retryInMs: Math.round(delay),
+          error,
+        });
+        await ctx.clock.sleep(delay);
+      }
+    }
+  }
+
+  #observeLatency(kind: RecordKind, rows: unknown[], now: number): void {
+    let newest = -Infinity;
+    for (const r of rows as { ts?: number; last_ts?: number; window_start?: number }[]) {
+      const t = kind === "ticks" ? r.ts : kind === "candles" ? r.last_ts : undefined;
+      if (t !== undefined && t > newest) newest = t;
+    }
+    if (newest > -Infinity) this.#latency.observe(Math.max(0, (now - newest) / 1000));
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * The in-memory "latest" view: per symbol the last price, the latest closed candle per interval
+ * and the latest indicators, and alert counts. Fed by the pipeline once per batch; read by
+ * `/api/latest` and the terminal live view. Bounded by the number of symbols.
+ * @module
+ */
+import type { Alert } from "../market/alert.ts";
+import type { Candle } from "../market/candle.ts";
+import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { Tick } from "../market/tick.ts";
+
+/** What is known of one symbol. */
+export interface SymbolSnapshot {
+  symbol: string;
+  price: number;
+  ts: number;
+  source: string;
+  /** Latest closed candle per interval. */
+  candles: Record<string, Candle>;
+  /** Latest indicators per interval. */
+  indicators: Record<string, IndicatorRow>;
+  alerts: number;
+}
+
+/** Latest values per symbol. */
+export class LatestView {
+  readonly #symbols = new Map<string, SymbolSnapshot>();
+  #ticks = 0;
+
+  /** Records the last tick of a batch (callers pass the newest per symbol). */
+  tick(t: Tick): void {
+    this.#ticks++;
+    const s = this.#get(t.symbol);
+    if (t.ts >= s.ts) {
+      s.price = t.price;
+      s.ts = t.ts;
+      s.source = t.source;
+    }
+  }
+
+  /** Counts ticks seen without recording them one by one. */
+  countTicks(n: number): void {
+    this.#ticks += n;
+  }
+
+  candle(c: Candle): void {
+    const s = this.#get(c.symbol);
+    const prev = s.candles[c.interval];
+    if (!prev || c.window_start >= prev.window_start) s.candles[c.interval] = c;
+  }
+
+  indicators(r: IndicatorRow): void {
+    const s = this.#get(r.symbol);
+    const prev = s.indicators[r.interval];
+    if (!prev || r.window_start >= prev.window_start) s.indicators[r.interval] = r;
+  }
+
+  alert(a: Alert): void {
+    this.#get(a.symbol).alerts++;
+  }
+
+  /** Total ticks seen. */
+  get ticks(): number {
+    return this.#ticks;
+  }
+
+  /** Every symbol, sorted by name. */
+  snapshot(): SymbolSnapshot[] {
+    return [...this.#symbols.values()].sort((a, b) => a.symbol < b.symbol ? -1 : 1);
+  }
+
+  #get(symbol: string): SymbolSnapshot {
+    let s = this.#symbols.get(symbol);
+    if (!s) {
+      s = { symbol, price: NaN, ts: -Infinity, source: "", candles: {}, indicators: {}, alerts: 0 };
+      this.#symbols.set(symbol, s);
+    }
+    return s;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The program: `deno task start [options]`. Loads the configuration (exit 2 on any error, all of
+ * them listed), starts the pipeline, shows a live view or a progress bar on a terminal, and stops
+ * gracefully on SIGINT/SIGTERM (exit 0) — or with a non-zero exit when a failure escalated to the
+ * root of the actor system, so a crash-looping pipeline never looks healthy.
+ * @module
+ */
+import { loadConfig } from "./config/load_config.ts";
+import { createLogger } from "./logger.ts";
+import { startPipeline } from "./pipeline.ts";
+import { startLiveView } from "./ui/live_view.ts";
+import { createProgressBar } from "./ui/progress_bar.ts";
+
+async function main(): Promise<number> {
+  const dotenv = await Deno.readTextFile(".env").catch(() => undefined);
+  const loaded = loadConfig({ args: Deno.args, env: (name) => Deno.env.get(name), dotenv });
+  if (loaded.kind === "help") {
+    await Deno.stdout.write(new TextEncoder().encode(loaded.text));
+    return 0;
+  }
+  if (loaded.kind === "error") {
+    const text = ["configuration errors:", ...loaded.errors.map((e) => `  - ${e}`), ""].join("\n");
+    await Deno.stderr.write(new TextEncoder().encode(text + "see --help\n"));
+    return 2;
+  }
+  const config = loaded.config;
+  const tty = Deno.stderr.isTerminal();
+  const showLive = config.liveView === "on" || (config.liveView === "auto" && tty);
+  const replaying = config.sources.includes("replay");
+  const progress = tty && replaying ? createProgressBar() : null;
+  // The live view owns the terminal; logs below warn level would scroll it away.
+  const logger = createLogger({
+    level: showLive && !replaying && config.logLevel === "info" ? "warn" : config.logLevel,
+  });
+  const log = logger.child("main");
+
+  let pipeline;
+  try {
+    pipeline = await startPipeline(config, { logger, onReplayProgress: progress?.update });
+  } catch (e) {
+    log.error("cannot start", { error: e });
+    return 1;
+  }
+  const view = showLive && !replaying ? startLiveView(pipeline) : null;
+  const stopSignal = new Promise<string>((resolve) => {
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      Deno.addSignalListener(sig, () => resolve(sig));
+    }
+  });
+  const drained = config.replay.exitAtEnd
+    ? pipeline.drained.then(() => "end of input")
+    : new Promise<string>(() => {});
+  const outcome = await Promise.race([
+    stopSignal.then((sig) => ({ kind: "stop" as const, why: sig })),
+    drained.then((why) => ({ kind: "stop" as const, why })),
+    pipeline.terminated.then((t) => ({ kind: "terminated" as const, t })),
+  ]);
+  view?.stop();
+  progress?.done();
+  if (outcome.kind === "terminated") {
+    log.error("pipeline failed", { error: outcome.t.error });
+    await pipeline.stop();
+    return 1;
+  }
+  log.info("stopping", { reason: outcome.why });
+  await pipeline.stop();
+  const t = await pipeline.terminated;
+  if (!t.ok) {
+    log.error("shutdown was not clean", { error: t.error });
+    return 1;
+  }
+  log.info("stopped");
+  return 0;
+}
+
+Deno.exit(await main());

@@ -1,0 +1,108 @@
+/**
+ * The live terminal view, redrawn about once a second: per symbol the last price, 1-minute change,
+ * latest closed 1m candle, EMA and RSI, alert count; plus ticks/s and mailbox pressure.
+ * @module
+ */
+import type { SymbolSnapshot } from "../http/latest_view.ts";
+import type { Pipeline } from "../pipeline.ts";
+
+const encoder = new TextEncoder();
+
+/** A running view. */
+export interface LiveView {
+  stop(): void;
+}
+
+/** Starts redrawing; call `stop()` before exiting to restore the cursor. */
+export function startLiveView(
+  pipeline: Pipeline,
+  write = (s: string) => Deno.stderr.writeSync(encoder.encode(s)),
+): LiveView {
+  let lastTicks = pipeline.latest.ticks;
+  let lastTime = performance.now();
+  write("\x1b[?25l");
+  const timer = setInterval(async () => {
+    const now = performance.now();
+    const ticks = pipeline.latest.ticks;
+    const rate = (ticks - lastTicks) / ((now - lastTime) / 1000);
+    lastTicks = ticks;
+    lastTime = now;
+    const pressure = await mailboxPressure(pipeline);
+    write("\x1b[H\x1b[2J" + render(pipeline.latest.snapshot(), rate, pressure, pipeline));
+  }, 1000);
+  return {
+    stop() {
+      clearInterval(timer);
+      write("\x1b[?25h\n");
+    },
+  };
+}
+
+/** Renders one frame (exported for tests). */
+export function render(
+  symbols: SymbolSnapshot[],
+  ticksPerSecond: number,
+  pressure: number,
+  pipeline: Pick<Pipeline, "http" | "config">,
+): string {
+  const interval = pipeline.config.intervals[0];
+  const head = [
+    "symbol",
+    "price",
+    `${interval} chg`,
+    `last ${interval} candle (o/h/l/c)`,
+    "ema",
+    "rsi",
+    "alerts",
+  ];
+  const rows = symbols.map((s) => {
+    const c = s.candles[interval];
+    const ind = s.indicators[interval];
+    const change = c ? ((s.price - c.close) / c.close) * 100 : NaN;
+    return [
+      s.symbol,
+      fmt(s.price),
+      Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(2)}%` : "-",
+      c ? `${fmt(c.open)}/${fmt(c.high)}/${fmt(c.low)}/${fmt(c.close)}` : "-",
+      ind?.ema_fast == null ? "-" : fmt(ind.ema_fast),
+      ind?.rsi == null ? "-" : ind.rsi.toFixed(1),
+      String(s.alerts),
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (r: string[]) =>
+    r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
+  const url = pipeline.http ? `http://${pipeline.http.hostname}:${pipeline.http.port}` : "off";
+  return [
+    `crypto-pipeline  ${new Date().toISOString().slice(11, 19)}Z  ` +
+    `${Math.round(ticksPerSecond)} ticks/s  mailbox pressure ${
+      (pressure * 100).toFixed(0)
+    }%  http ${url}`,
+    "",
+    line(head),
+    ...rows.map(line),
+    "",
+    "Ctrl-C stops gracefully.",
+    "",
+  ].join("\n");
+}
+
+function fmt(x: number): string {
+  if (!Number.isFinite(x)) return "-";
+  return x >= 1000 ? x.toFixed(2) : x >= 1 ? x.toFixed(4) : x.toPrecision(4);
+}
+
+/** The fullest mailbox's fill ratio, read from the metrics registry. */
+async function mailboxPressure(pipeline: Pipeline): Promise<number> {
+  const metrics = await pipeline.registry.getMetricsAsJSON();
+  const size = metrics.find((m) => m.name === "pipeline_actor_mailbox_size");
+  const cap = metrics.find((m) => m.name === "pipeline_actor_mailbox_capacity");
+  if (!size || !cap) return 0;
+  const capacity = new Map(cap.values.map((v) => [String(v.labels.actor), v.value]));
+  let worst = 0;
+  for (const v of size.values) {
+    const c = capacity.get(String(v.labels.actor));
+    if (c) worst = Math.max(worst, v.value / c);
+  }
+  return worst;
+}
