@@ -1,0 +1,108 @@
+/**
+ * Named errors of the runtime. Every error carries `retriable` and `cause`, so supervisors (and
+ * {@linkcode defaultDecider}) can decide from data instead of from message text.
+ * @module
+ */
+
+/** Options of {@linkcode PipelineError}. */
+export interface PipelineErrorOptions {
+  /** Whether trying the same operation again may succeed (a timeout, a lost connection). */
+  retriable?: boolean;
+  /** The underlying error. */
+  cause?: unknown;
+}
+
+/**
+ * Base class of every error the pipeline raises on purpose.
+ *
+ * @example
+ * ```ts
+ * import { PipelineError } from "./errors.ts";
+ * const error = new PipelineError("Cannot write batch: connection reset", { retriable: true });
+ * if (!error.retriable) throw error;
+ * ```
+ */
+export class PipelineError extends Error {
+  /** Whether trying again may succeed. */
+  readonly retriable: boolean;
+
+  constructor(message: string, options: PipelineErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = new.target.name;
+    this.retriable = options.retriable ?? false;
+  }
+}
+
+/** Thrown by sends to a mailbox that no longer accepts messages. */
+export class MailboxClosedError extends PipelineError {
+  constructor(
+    message = "Cannot enqueue: the mailbox is closed",
+    options: PipelineErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** Thrown by `tell` after the actor stopped (or began a graceful stop), and given to senders still blocked when it stops. */
+export class ActorStoppedError extends MailboxClosedError {
+  /** The actor's name. */
+  readonly actor: string;
+
+  constructor(actor: string, options: PipelineErrorOptions = {}) {
+    super(`Cannot send to actor "${actor}": it is stopped`, options);
+    this.actor = actor;
+  }
+}
+
+/** A failure an actor could not handle itself, passed to its parent; `cause` is the original error. */
+export class EscalationError extends PipelineError {
+  /** The actor that escalated. */
+  readonly actor: string;
+
+  constructor(actor: string, cause: unknown, reason = "escalated") {
+    super(`Actor "${actor}" ${reason}: ${describe(cause)}`, { cause, retriable: false });
+    this.actor = actor;
+  }
+}
+
+/** Shutdown did not finish in time; the listed actors were stopped hard. */
+export class ShutdownTimeoutError extends PipelineError {
+  /** Actors stopped hard. */
+  readonly actors: readonly string[];
+  /** Messages discarded from their mailboxes. */
+  readonly discarded: number;
+
+  constructor(actors: readonly string[], discarded: number, timeoutMs: number) {
+    super(
+      `Shutdown did not finish within ${timeoutMs} ms: stopped ${actors.join(", ")} hard, ` +
+        `discarding ${discarded} message(s)`,
+    );
+    this.actors = actors;
+    this.discarded = discarded;
+  }
+}
+
+/** Spawning under a name that is already taken, or on a stopped system. */
+export class SpawnError extends PipelineError {}
+
+/** Returns a short description of any thrown value, for messages and logs. */
+export function describe(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+
+/**
+ * Walks `error` and its `cause` chain (outermost first) and returns the first `retriable` flag found,
+ * or undefined when no error in the chain says.
+ */
+export function retriableOf(error: unknown): boolean | undefined {
+  const seen = new Set<unknown>();
+  let current = error;
+  while (current !== null && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const flag = (current as { retriable?: unknown }).retriable;
+    if (typeof flag === "boolean") return flag;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
