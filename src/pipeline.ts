@@ -79,7 +79,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     labelNames: ["version", "role"],
   }).set({ version: VERSION, role: config.role }, 1);
 
-  const stores = await openStores(config, deps, log);
+  const stores = await openStores(config, deps, registry, log);
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
   const latest = new LatestView();
   const system = createActorSystem({
@@ -241,11 +241,16 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   };
 }
 
-async function openStores(config: PipelineConfig, deps: PipelineDeps, log: Logger) {
+async function openStores(
+  config: PipelineConfig,
+  deps: PipelineDeps,
+  registry: Registry,
+  log: Logger,
+) {
   const stores: Store[] = [];
   try {
     if (config.storage.sqlitePath) {
-      stores.push(new SqliteStore({ path: config.storage.sqlitePath, registry: deps.registry }));
+      stores.push(new SqliteStore({ path: config.storage.sqlitePath, registry }));
     }
     stores.push(...(deps.extraStores ?? []));
     for (const store of stores) {

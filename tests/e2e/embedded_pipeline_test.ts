@@ -50,7 +50,9 @@ function dump(db: string): Record<string, unknown[]> {
       indicators: q(`SELECT * FROM indicators ORDER BY symbol, "interval", window_start`),
       alerts: q(`SELECT * FROM alerts ORDER BY id`),
       ticks: q(`SELECT * FROM ticks ORDER BY source, symbol, id`),
-      dead_letters: q(`SELECT reason, detail, raw, source FROM dead_letters ORDER BY source, reason`),
+      dead_letters: q(
+        `SELECT reason, detail, raw, source FROM dead_letters ORDER BY source, reason`,
+      ),
     };
   } finally {
     conn.close();
@@ -71,7 +73,11 @@ Deno.test("embedded pipeline: replayed candles equal independently computed cand
     const candles = (got.candles as Candle[]).sort(compareCandles);
     assert.equal(candles.length, expected.length, "one row per window");
     for (let i = 0; i < expected.length; i++) {
-      assert.deepEqual(candles[i], expected[i], `candle ${i} (${expected[i].symbol} ${expected[i].interval})`);
+      assert.deepEqual(
+        candles[i],
+        expected[i],
+        `candle ${i} (${expected[i].symbol} ${expected[i].interval})`,
+      );
     }
     // Bad lines are dead letters with the right reason; late ticks too.
     const dl = got.dead_letters as { reason: string; source: string }[];

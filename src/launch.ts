@@ -1,0 +1,41 @@
+/**
+ * `deno task start`: resolves the configuration (reporting every error at once, exit code 2;
+ * `--help`), then runs the pipeline (src/main.ts) in a child Deno process granted only what that
+ * configuration needs — see src/config/permissions.ts — and mirrors its exit code. Signals go to
+ * the child, which stops gracefully.
+ * @module
+ */
+import { loadConfig } from "./config/load_config.ts";
+import { permissionFlags } from "./config/permissions.ts";
+
+const encoder = new TextEncoder();
+const dotenv = await Deno.readTextFile(".env").catch(() => undefined);
+const loaded = loadConfig({ args: Deno.args, env: (name) => Deno.env.get(name), dotenv });
+if (loaded.kind === "help") {
+  await Deno.stdout.write(encoder.encode(loaded.text));
+  Deno.exit(0);
+}
+if (loaded.kind === "error") {
+  const text = ["configuration errors:", ...loaded.errors.map((e) => `  - ${e}`), "see --help", ""];
+  await Deno.stderr.write(encoder.encode(text.join("\n")));
+  Deno.exit(2);
+}
+const main = new URL("./main.ts", import.meta.url).pathname;
+const child = new Deno.Command(Deno.execPath(), {
+  args: ["run", ...permissionFlags(loaded.config), main, ...Deno.args],
+  stdin: "inherit",
+  stdout: "inherit",
+  stderr: "inherit",
+}).spawn();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  // The terminal sends Ctrl-C to the whole group; kill() covers a lone SIGTERM to the launcher.
+  Deno.addSignalListener(signal, () => {
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  });
+}
+const status = await child.status;
+Deno.exit(status.signal ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code);
