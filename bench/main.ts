@@ -27,6 +27,7 @@ for (const file of files) {
   const status = await child.status;
   if (!status.success) {
     failed++;
+    // deno-lint-ignore no-console
     console.error(JSON.stringify({ bench: file, error: `exited with code ${status.code}` }));
   }
 }

@@ -66,9 +66,13 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       if (LEVELS[level] < min) return;
       const time = now();
       write(
-        pretty
-          ? formatPretty(time, level, name, msg, fields)
-          : JSON.stringify({ time: new Date(time).toISOString(), level, name, msg, ...toJsonable(fields) }),
+        pretty ? formatPretty(time, level, name, msg, fields) : JSON.stringify({
+          time: new Date(time).toISOString(),
+          level,
+          name,
+          msg,
+          ...toJsonable(fields),
+        }),
       );
     };
     return {
@@ -83,7 +87,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 }
 
 /** A logger that discards everything, for tests and benchmarks. */
-export const silentLogger: Logger = createLogger({ level: "error", write: () => {}, pretty: false });
+export const silentLogger: Logger = createLogger({
+  level: "error",
+  write: () => {},
+  pretty: false,
+});
 
 function toJsonable(fields: LogFields | undefined): LogFields {
   if (!fields) return {};
@@ -105,5 +113,7 @@ function formatPretty(
   const rest = Object.entries(toJsonable(fields))
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
-  return `${clock} ${level.toUpperCase().padEnd(5)} ${name ? `[${name}] ` : ""}${msg}${rest ? " " + rest : ""}`;
+  return `${clock} ${level.toUpperCase().padEnd(5)} ${name ? `[${name}] ` : ""}${msg}${
+    rest ? " " + rest : ""
+  }`;
 }

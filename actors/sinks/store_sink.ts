@@ -9,7 +9,7 @@
 import type { Store } from "../../src/connectors/store.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
 import { backoffDelay } from "../../src/runtime/supervision.ts";
-import { histogram, LATENCY_BUCKETS, type Registry } from "../../src/telemetry/metrics.ts";
+import { histogram, type Registry } from "../../src/telemetry/metrics.ts";
 import type { RecordKind, SinkMessage } from "./sink_message.ts";
 
 /** Configuration of a store sink. */

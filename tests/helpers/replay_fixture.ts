@@ -57,7 +57,14 @@ export function generateReplay(o: FixtureOptions): ReplayFixture {
     const symbol = o.symbols[rng.int(o.symbols.length)];
     const price = round(prices.get(symbol)! * Math.exp(rng.normal() * 0.002), 2);
     prices.set(symbol, price);
-    const tick = { source: "fixture", symbol, price, size: round(0.001 + rng.next() * 2, 6), ts, id: String(id++) };
+    const tick = {
+      source: "fixture",
+      symbol,
+      price,
+      size: round(0.001 + rng.next() * 2, 6),
+      ts,
+      id: String(id++),
+    };
     const r = rng.next();
     if (r < 0.02) {
       // Out of order, but within the 2 s allowed lateness.
@@ -149,7 +156,11 @@ export function expectedCandles(
 
 /** Orders candles by symbol, interval, window start. */
 export function compareCandles(a: Candle, b: Candle): number {
-  return a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.interval < b.interval
+  return a.symbol < b.symbol
+    ? -1
+    : a.symbol > b.symbol
+    ? 1
+    : a.interval < b.interval
     ? -1
     : a.interval > b.interval
     ? 1
