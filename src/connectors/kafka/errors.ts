@@ -1,0 +1,100 @@
+/**
+ * Errors of the Kafka connector. Each carries `retriable` (the supervisor restarts on true and
+ * escalates on false) and the underlying kafkajs error as `cause`.
+ * @module
+ */
+
+/** Options shared by the Kafka connector errors. */
+export interface KafkaErrorOptions {
+  cause?: unknown;
+  /** Overrides the retriable flag derived from `cause`. */
+  retriable?: boolean;
+}
+
+/** True when a kafkajs error (or one in its `cause` chain) says retrying may succeed. */
+export function isRetriableKafkaError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e && depth < 8; depth++) {
+    if (typeof e !== "object") return false;
+    const { name, retriable, cause } = e as { name?: string; retriable?: boolean; cause?: unknown };
+    if (name === "KafkaJSNumberOfRetriesExceeded" || name === "KafkaJSConnectionError") return true;
+    if (retriable === true) return true;
+    if (retriable === false && name !== "KafkaJSNumberOfRetriesExceeded") return false;
+    e = cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
+
+/** Base class: every Kafka connector error. */
+export class KafkaConnectorError extends Error {
+  override name = "KafkaConnectorError";
+  /** Whether retrying (or restarting the component) may succeed. */
+  readonly retriable: boolean;
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.retriable = options.retriable ?? isRetriableKafkaError(options.cause);
+  }
+}
+
+/** The Kafka configuration is invalid; `problems` lists every problem found. */
+export class KafkaConfigError extends KafkaConnectorError {
+  override name = "KafkaConfigError";
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid Kafka configuration: ${problems.join("; ")}`, { retriable: false });
+    this.problems = problems;
+  }
+}
+
+/** A batch could not be delivered after every retry. `records` is how many were lost with it. */
+export class KafkaProduceError extends KafkaConnectorError {
+  override name = "KafkaProduceError";
+  readonly topics: readonly string[];
+  readonly records: number;
+  constructor(topics: readonly string[], records: number, options: KafkaErrorOptions = {}) {
+    super(
+      `Cannot deliver ${records} record(s) to ${topics.join(", ")}: ${messageOf(options.cause)}`,
+      options,
+    );
+    this.topics = topics;
+    this.records = records;
+  }
+}
+
+/** The producer is stopped or failed; nothing more can be sent. */
+export class KafkaProducerClosedError extends KafkaConnectorError {
+  override name = "KafkaProducerClosedError";
+  constructor(message: string, options: KafkaErrorOptions = {}) {
+    super(message, { retriable: false, ...options });
+  }
+}
+
+/** The kafkajs consumer crashed (its `CRASH` event); the supervisor decides what happens next. */
+export class KafkaConsumerCrashError extends KafkaConnectorError {
+  override name = "KafkaConsumerCrashError";
+  readonly groupId: string;
+  constructor(groupId: string, options: KafkaErrorOptions = {}) {
+    super(`Kafka consumer of group ${groupId} crashed: ${messageOf(options.cause)}`, options);
+    this.groupId = groupId;
+  }
+}
+
+/** An offset commit failed. */
+export class KafkaCommitError extends KafkaConnectorError {
+  override name = "KafkaCommitError";
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  constructor(topic: string, partition: number, offset: string, options: KafkaErrorOptions = {}) {
+    super(
+      `Cannot commit offset ${offset} of ${topic}/${partition}: ${messageOf(options.cause)}`,
+      options,
+    );
+    this.topic = topic;
+    this.partition = partition;
+    this.offset = offset;
+  }
+}
+
+function messageOf(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause ?? "unknown error");
+}

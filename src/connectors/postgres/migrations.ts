@@ -1,0 +1,97 @@
+/**
+ * The versioned PostgreSQL schema. Append a migration to change it; never edit an applied one.
+ * `applyMigrations` runs every pending one in a single transaction under a transaction-scoped
+ * advisory lock, so instances starting together apply each migration exactly once.
+ * @module
+ */
+import type { Sql } from "postgres";
+
+/** One schema change. `sql` receives the quoted schema name. */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: (schema: string) => string;
+}
+
+/** Every migration, in version order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "ticks, alerts, dead letters",
+    sql: (s) => `
+      CREATE TABLE ${s}.ticks (
+        source text NOT NULL,
+        symbol text NOT NULL,
+        id text NOT NULL,
+        price double precision NOT NULL,
+        size double precision,
+        ts timestamptz NOT NULL,
+        side text CHECK (side IN ('buy', 'sell')),
+        PRIMARY KEY (source, symbol, id)
+      );
+      CREATE INDEX ticks_symbol_ts_idx ON ${s}.ticks (symbol, ts);
+      CREATE INDEX ticks_ts_brin ON ${s}.ticks USING brin (ts);
+      CREATE TABLE ${s}.alerts (
+        id text PRIMARY KEY,
+        symbol text NOT NULL,
+        interval text NOT NULL,
+        rule text NOT NULL,
+        severity text NOT NULL,
+        value double precision NOT NULL,
+        threshold double precision NOT NULL,
+        window_start timestamptz NOT NULL,
+        message text NOT NULL,
+        stored_at timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX alerts_symbol_window_idx ON ${s}.alerts (symbol, window_start);
+      CREATE TABLE ${s}.dead_letters (
+        seq bigserial PRIMARY KEY,
+        reason text NOT NULL,
+        detail text NOT NULL,
+        raw text NOT NULL,
+        source text NOT NULL,
+        ts timestamptz NOT NULL,
+        raw_md5 text NOT NULL,
+        UNIQUE (source, reason, ts, raw_md5)
+      );
+      CREATE INDEX dead_letters_ts_idx ON ${s}.dead_letters (ts);`,
+  },
+];
+
+/** A stable 32-bit lock key per schema, so different schemas migrate independently. */
+const LOCK_KEY = "crypto-pipeline:migrations:";
+
+/**
+ * Applies pending migrations to `schema` (an already validated identifier); returns the versions
+ * applied by this call (empty when another instance already did the work).
+ */
+export async function applyMigrations(
+  sql: Sql,
+  schema: string,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  const q = `"${schema}"`;
+  return await sql.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(hashtext(${LOCK_KEY + schema}))`;
+    await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS ${q}`);
+    await tx.unsafe(`CREATE TABLE IF NOT EXISTS ${q}.schema_migrations (
+      version integer PRIMARY KEY,
+      name text NOT NULL,
+      applied_at timestamptz NOT NULL DEFAULT now())`);
+    const rows = await tx.unsafe<{ version: number }[]>(
+      `SELECT version FROM ${q}.schema_migrations`,
+    );
+    const done = new Set(rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const m of migrations) {
+      if (done.has(m.version)) continue;
+      await tx.unsafe(m.sql(q));
+      await tx.unsafe(`INSERT INTO ${q}.schema_migrations (version, name) VALUES ($1, $2)`, [
+        m.version,
+        m.name,
+      ]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

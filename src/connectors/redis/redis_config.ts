@@ -1,0 +1,87 @@
+/**
+ * Configuration of the Redis store, separate from the running store. The config loader reads
+ * `REDIS_URL` (and optional `REDIS_*` settings) and passes them here.
+ * @module
+ */
+import type { Logger } from "../../logger.ts";
+import type { Registry } from "../../telemetry/metrics.ts";
+
+/** Options of {@linkcode RedisStore}. */
+export interface RedisStoreOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://` for TLS (env `REDIS_URL`). Required. */
+  url: string;
+  /** Prefix of every key and of the channel (env `REDIS_KEY_PREFIX`). Default `crypto:`. */
+  keyPrefix?: string;
+  /** TTL of the latest-price hashes, seconds. Default 3600. */
+  priceTtlSeconds?: number;
+  /** TTL of the latest-candle hashes, seconds. Default 86400. */
+  candleTtlSeconds?: number;
+  /** How long an alert id is remembered to de-duplicate replays, seconds. Default 86400. */
+  alertDedupTtlSeconds?: number;
+  /** Length of the capped recent-alerts list. Default 1000. */
+  alertListLength?: number;
+  /** Per-command timeout, ms. Default 5000. */
+  commandTimeoutMs?: number;
+  /** Connect timeout, ms. Default 5000. */
+  connectTimeoutMs?: number;
+  registry?: Registry;
+  logger?: Logger;
+}
+
+/** The validated, defaulted form of {@linkcode RedisStoreOptions}. */
+export interface RedisStoreConfig {
+  readonly url: string;
+  readonly keyPrefix: string;
+  readonly priceTtlSeconds: number;
+  readonly candleTtlSeconds: number;
+  readonly alertDedupTtlSeconds: number;
+  readonly alertListLength: number;
+  readonly commandTimeoutMs: number;
+  readonly connectTimeoutMs: number;
+}
+
+/** Thrown when options are invalid; lists every problem at once. */
+export class RedisConfigError extends Error {
+  override readonly name = "RedisConfigError";
+  readonly retriable = false;
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid Redis store options: ${problems.join("; ")}`);
+    this.problems = problems;
+  }
+}
+
+const DEFAULTS = {
+  priceTtlSeconds: 3600,
+  candleTtlSeconds: 86_400,
+  alertDedupTtlSeconds: 86_400,
+  alertListLength: 1000,
+  commandTimeoutMs: 5000,
+  connectTimeoutMs: 5000,
+} as const;
+
+/** Validates and defaults options; throws {@linkcode RedisConfigError} listing every problem. */
+export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig {
+  const problems: string[] = [];
+  const known = new Set(["url", "keyPrefix", "registry", "logger", ...Object.keys(DEFAULTS)]);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) problems.push(`unknown option "${key}"`);
+  }
+  if (typeof options.url !== "string" || !/^rediss?:\/\//.test(options.url)) {
+    problems.push(
+      `url must be a redis:// or rediss:// URL, received ${JSON.stringify(options.url)}`,
+    );
+  }
+  const ints = {} as Record<keyof typeof DEFAULTS, number>;
+  for (const [name, def] of Object.entries(DEFAULTS) as [keyof typeof DEFAULTS, number][]) {
+    const v = options[name] ?? def;
+    if (!Number.isInteger(v) || v < 1) {
+      problems.push(`${name} must be a positive integer, received ${options[name]}`);
+    }
+    ints[name] = v;
+  }
+  const keyPrefix = options.keyPrefix ?? "crypto:";
+  if (typeof keyPrefix !== "string") problems.push("keyPrefix must be a string");
+  if (problems.length) throw new RedisConfigError(problems);
+  return Object.freeze({ url: options.url, keyPrefix, ...ints });
+}

@@ -1,0 +1,118 @@
+/**
+ * Starts a throw-away ClickHouse server (Debian's `clickhouse-server`) on free loopback ports in a
+ * temporary directory, for one test run or benchmark, and stops it.
+ * @module
+ */
+import { freePort, pollUntil } from "./services.ts";
+
+/** Where the server binary and its config live. */
+export const CLICKHOUSE_BINARY = "/usr/sbin/clickhouse-server";
+const CONFIG = "/etc/clickhouse-server/config.xml";
+
+/** A running test ClickHouse server. */
+export interface ClickHouseServer {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly httpPort: number;
+  readonly dir: string;
+  /** Stops the server and removes its directory; idempotent. */
+  stop(): Promise<void>;
+  /** The same, synchronously, for an `unload` handler. */
+  stopSync(): void;
+}
+
+/** Rejects when the binary is not installed. */
+export async function probeClickHouseBinary(): Promise<void> {
+  await Deno.stat(CLICKHOUSE_BINARY);
+}
+
+/** Starts a server and resolves once it answers `/ping`. */
+export async function startClickHouse(
+  options: { timeoutMs?: number } = {},
+): Promise<ClickHouseServer> {
+  const dir = await Deno.makeTempDir({ prefix: "chtest_" });
+  const [httpPort, tcpPort, interPort] = distinctPorts(3);
+  const child = new Deno.Command(CLICKHOUSE_BINARY, {
+    args: [
+      `--config-file=${CONFIG}`,
+      "--",
+      `--path=${dir}/`,
+      `--tmp_path=${dir}/tmp/`,
+      `--user_files_path=${dir}/user_files/`,
+      `--format_schema_path=${dir}/format_schemas/`,
+      `--http_port=${httpPort}`,
+      `--tcp_port=${tcpPort}`,
+      `--interserver_http_port=${interPort}`,
+      "--listen_host=127.0.0.1",
+      `--logger.log=${dir}/server.log`,
+      `--logger.errorlog=${dir}/server.err.log`,
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let exited = false;
+  const status = child.status.then((s) => {
+    exited = true;
+    return s;
+  });
+  const url = `http://127.0.0.1:${httpPort}`;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (!exited) {
+      try {
+        child.kill("SIGKILL"); // throw-away data: no need for a graceful shutdown
+      } catch { /* already gone */ }
+      await status;
+    }
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  const stopSync = () => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* already removed */ }
+  };
+  try {
+    await pollUntil(
+      "ClickHouse /ping",
+      async () => {
+        if (exited) throw new Error(`clickhouse-server exited early, see ${dir}/server.err.log`);
+        const res = await fetch(`${url}/ping`);
+        await res.body?.cancel();
+        return res.ok;
+      },
+      options.timeoutMs ?? 30_000,
+      50,
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, httpPort, dir, stop, stopSync };
+}
+
+function distinctPorts(n: number): number[] {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(freePort());
+  return [...ports];
+}
+
+/**
+ * One server shared by a whole test module: started on first use (or never, when the binary is
+ * missing and not under CI), killed when the module's process unloads.
+ */
+export async function sharedClickHouse(): Promise<ClickHouseServer | undefined> {
+  const { requireService } = await import("./services.ts");
+  const ok = await requireService(`ClickHouse binary ${CLICKHOUSE_BINARY}`, probeClickHouseBinary);
+  if (!ok) return undefined;
+  const server = await startClickHouse();
+  globalThis.addEventListener("unload", () => server.stopSync());
+  return server;
+}
