@@ -20,6 +20,10 @@ import { storeAccepts, storeSinkProps } from "../actors/sinks/store_sink.ts";
 import { MemoryBus } from "./bus/memory_bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { PipelineConfig } from "./config/pipeline_config.ts";
+import { ClickHouseStore } from "./connectors/clickhouse/clickhouse_store.ts";
+import { PostgresStore } from "./connectors/postgres/postgres_store.ts";
+import { RedisStore } from "./connectors/redis/redis_store.ts";
+import { WebhookClient } from "./connectors/webhook/webhook_client.ts";
 import { SqliteReader } from "./connectors/sqlite/sqlite_reader.ts";
 import { SqliteStore } from "./connectors/sqlite/sqlite_store.ts";
 import type { Store } from "./connectors/store.ts";
@@ -79,7 +83,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     labelNames: ["version", "role"],
   }).set({ version: VERSION, role: config.role }, 1);
 
-  const stores = await openStores(config, deps, registry, log);
+  let deadLetterSink: (letter: DeadLetter) => void = () => {};
+  const stores = await openStores(config, deps, registry, log, (d) => deadLetterSink(d));
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
   const latest = new LatestView();
   const system = createActorSystem({
@@ -105,7 +110,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   const route = (kind: RecordKind) =>
     fanOut(sinks.filter((_, i) => storeAccepts(stores[i], kind)), kind);
   const toSinks = {
-    ticks: config.storage.storeTicks ? route("ticks") : () => undefined,
+    ticks: fanOut(
+      sinks.filter((_, i) => takesTicks(stores[i], config.storage.storeTicks)),
+      "ticks",
+    ),
     candles: route("candles"),
     indicators: route("indicators"),
     alerts: route("alerts"),
@@ -113,6 +121,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
   };
   const deadLetterSinks = { tell: (d: DeadLetter) => toSinks.deadLetters([d]) };
+  deadLetterSink = (d) => void deadLetterSinks.tell(d);
 
   const intervals = parseIntervals(config.intervals.join(","));
   const bus = new MemoryBus({ partitions: config.bus.partitions });
@@ -149,7 +158,6 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
         lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
         idleTimeoutMs: finite ? 0 : config.windows.idleTimeoutMs,
         checkStale: !finite,
-        storeTicks: config.storage.storeTicks,
         capacity: config.bus.capacity,
       },
       {
@@ -246,11 +254,45 @@ async function openStores(
   deps: PipelineDeps,
   registry: Registry,
   log: Logger,
-) {
+  deadLetter: (letter: DeadLetter) => void,
+): Promise<Store[]> {
   const stores: Store[] = [];
+  const s = config.storage;
   try {
-    if (config.storage.sqlitePath) {
-      stores.push(new SqliteStore({ path: config.storage.sqlitePath, registry }));
+    if (s.sqlitePath) stores.push(new SqliteStore({ path: s.sqlitePath, registry }));
+    if (s.databaseUrl) {
+      stores.push(
+        new PostgresStore({ url: s.databaseUrl, registry, logger: log.child("postgres") }),
+      );
+    }
+    if (s.clickhouseUrl) {
+      stores.push(
+        new ClickHouseStore({
+          url: s.clickhouseUrl,
+          database: s.clickhouseDatabase,
+          ticks: s.clickhouseTicks && s.storeTicks,
+          registry,
+          logger: log.child("clickhouse"),
+        }),
+      );
+    }
+    if (s.redisUrl) {
+      stores.push(new RedisStore({ url: s.redisUrl, registry, logger: log.child("redis") }));
+    }
+    if (config.alertWebhookUrl) {
+      const hook = new WebhookClient({
+        url: config.alertWebhookUrl,
+        registry,
+        logger: log.child("webhook"),
+        clock: deps.clock,
+        onDeadLetter: deadLetter,
+      });
+      stores.push({
+        name: hook.name,
+        migrate: () => Promise.resolve(),
+        writeAlerts: (alerts) => hook.writeAlerts(alerts),
+        close: () => hook.close(),
+      });
     }
     stores.push(...(deps.extraStores ?? []));
     for (const store of stores) {
@@ -262,6 +304,14 @@ async function openStores(
     for (const store of stores) await store.close().catch(() => {});
     throw e;
   }
+}
+
+/**
+ * Whether `store` receives tick batches: raw-tick tables only with `--store-ticks`; Redis always,
+ * since it keeps the latest price per symbol from them.
+ */
+function takesTicks(store: Store, storeTicks: boolean): boolean {
+  return storeAccepts(store, "ticks") && (storeTicks || store.name === "redis");
 }
 
 function createSources(

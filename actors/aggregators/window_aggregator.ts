@@ -56,7 +56,6 @@ export interface WindowAggregatorConfig {
   readonly idleTimeoutMs: number;
   /** Run the processing-time `feed_stale` check (live feeds only: replays are deterministic). */
   readonly checkStale: boolean;
-  readonly storeTicks: boolean;
   readonly capacity: number;
 }
 
@@ -190,7 +189,7 @@ class WindowAggregator implements Actor<AggregatorMessage> {
     const down = this.#down;
     if (ticks.length) {
       down.latest?.(newestPerSymbol(ticks));
-      if (this.#config.storeTicks) await down.ticks(ticks);
+      await down.ticks(ticks);
     }
     if (this.#late.length) {
       const late = this.#late;

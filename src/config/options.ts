@@ -204,6 +204,24 @@ export const OPTIONS = {
     help: "ClickHouse HTTP URL for candles, indicators and alerts",
     parse: optionalUrl(["http", "https"]),
   }),
+  "clickhouse-database": opt({
+    env: "CLICKHOUSE_DATABASE",
+    default: "crypto",
+    help: "ClickHouse database for the pipeline's tables (created at start-up)",
+    parse: (raw) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(raw.trim())) {
+        throw new Error(`expected a database name like crypto, received "${raw}"`);
+      }
+      return raw.trim();
+    },
+  }),
+  "clickhouse-ticks": opt({
+    env: "CLICKHOUSE_TICKS",
+    default: "false",
+    boolean: true,
+    help: "also store raw ticks in ClickHouse (MergeTree partitioned by day)",
+    parse: parseBool,
+  }),
   "redis-url": opt({
     env: "REDIS_URL",
     default: undefined,

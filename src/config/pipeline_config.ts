@@ -30,6 +30,8 @@ export interface PipelineConfig {
     readonly storeTicks: boolean;
     readonly databaseUrl: string | null;
     readonly clickhouseUrl: string | null;
+    readonly clickhouseDatabase: string;
+    readonly clickhouseTicks: boolean;
     readonly redisUrl: string | null;
   };
   readonly alertWebhookUrl: string | null;
@@ -98,6 +100,8 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       storeTicks: v["store-ticks"] ?? true,
       databaseUrl: v["database-url"] ?? null,
       clickhouseUrl: v["clickhouse-url"] ?? null,
+      clickhouseDatabase: v["clickhouse-database"] ?? "crypto",
+      clickhouseTicks: v["clickhouse-ticks"] ?? false,
       redisUrl: v["redis-url"] ?? null,
     },
     alertWebhookUrl: v["alert-webhook-url"] ?? null,
