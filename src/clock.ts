@@ -24,7 +24,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   monotonic: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as number),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
   sleep: (ms, signal) => sleep(ms, signal),
 };
 

@@ -95,6 +95,28 @@ export class KafkaCommitError extends KafkaConnectorError {
   }
 }
 
+const GENERATION_ERRORS = new Set([
+  "REBALANCE_IN_PROGRESS",
+  "ILLEGAL_GENERATION",
+  "UNKNOWN_MEMBER_ID",
+  "FENCED_INSTANCE_ID",
+]);
+
+/**
+ * True when a request was refused because this member's group generation is over (a rebalance):
+ * not a real failure, the member rejoins.
+ */
+export function isGenerationError(error: unknown): boolean {
+  // kafkajs' retrier wraps the protocol error; its `type` is somewhere down the cause chain.
+  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; depth++) {
+    const { type, cause } = e as { type?: unknown; cause?: unknown };
+    if (typeof type === "string" && GENERATION_ERRORS.has(type)) return true;
+    if (cause === e) break;
+    e = cause;
+  }
+  return false;
+}
+
 function messageOf(cause: unknown): string {
   return cause instanceof Error ? cause.message : String(cause ?? "unknown error");
 }

@@ -21,7 +21,8 @@ import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
-import { KafkaCommitError, KafkaConsumerCrashError } from "./errors.ts";
+import { isGenerationError, KafkaCommitError, KafkaConsumerCrashError } from "./errors.ts";
+import { heartbeatWhile } from "./heartbeat_while.ts";
 
 /** One partition of one topic. */
 export interface TopicPartition {
@@ -95,7 +96,12 @@ export interface KafkaConsumer {
    * next owner replays from the last successful commit; commit again later if still owned).
    * @throws {KafkaCommitError} when the broker refused.
    */
-  commit(topic: string, partition: number, offset: number | bigint | string): Promise<boolean>;
+  commit(
+    topic: string,
+    partition: number,
+    offset: number | bigint | string,
+    metadata?: string,
+  ): Promise<boolean>;
   /** Partitions owned now. */
   assignment(): TopicPartition[];
   /** Partitions paused now. */
@@ -124,25 +130,6 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
 }
 
 const keyOf = (topic: string, partition: number) => `${topic}|${partition}`;
-
-const GENERATION_ERRORS = new Set([
-  "REBALANCE_IN_PROGRESS",
-  "ILLEGAL_GENERATION",
-  "UNKNOWN_MEMBER_ID",
-  "FENCED_INSTANCE_ID",
-]);
-
-/** A commit refused because this member's generation is over (rebalance), not a real failure. */
-function isGenerationError(error: unknown): boolean {
-  // kafkajs' retrier wraps the protocol error; its `type` is somewhere down the cause chain.
-  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; depth++) {
-    const { type, cause } = e as { type?: unknown; cause?: unknown };
-    if (typeof type === "string" && GENERATION_ERRORS.has(type)) return true;
-    if (cause === e) break;
-    e = cause;
-  }
-  return false;
-}
 
 class GroupConsumer implements KafkaConsumer {
   #o: KafkaConsumerOptions;
@@ -288,13 +275,16 @@ class GroupConsumer implements KafkaConsumer {
     topic: string,
     partition: number,
     offset: number | bigint | string,
+    metadata?: string,
   ): Promise<boolean> {
     const key = keyOf(topic, partition);
     if (!this.#assigned.has(key) || !this.#consumer) return false;
     const value = String(offset);
     const t0 = this.#clock.monotonic();
     try {
-      await this.#consumer.commitOffsets([{ topic, partition, offset: value }]);
+      await this.#consumer.commitOffsets([
+        metadata === undefined ? { topic, partition, offset: value } : { topic, partition, offset: value, metadata },
+      ]);
     } catch (cause) {
       if (isGenerationError(cause)) {
         // The group is re-forming: this member may no longer own the partition. Whoever owns it
@@ -447,25 +437,10 @@ class GroupConsumer implements KafkaConsumer {
       throw error;
     }
     if (!result) return;
-    let heartbeatError: unknown;
-    let timer: unknown;
-    let settled = false;
-    const beat = () => {
-      if (settled) return;
-      timer = this.#clock.setTimeout(() => {
-        heartbeat().then(beat, (error) => (heartbeatError = error));
-      }, this.#heartbeatMs);
-    };
-    beat();
-    try {
-      await result;
-    } catch (error) {
+    const handled = result.catch((error) => {
       this.#metrics?.error("handler");
       throw error;
-    } finally {
-      settled = true;
-      this.#clock.clearTimeout(timer);
-    }
-    if (heartbeatError !== undefined) throw heartbeatError;
+    });
+    await heartbeatWhile(handled, heartbeat, this.#heartbeatMs, this.#clock);
   }
 }
