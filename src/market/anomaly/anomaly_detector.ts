@@ -1,0 +1,262 @@
+/**
+ * The anomaly detector: runs every rule on candles, indicator rows and ticks, and turns findings
+ * into de-duplicated alerts.
+ * @module
+ */
+import type { Alert, RuleName } from "../alert.ts";
+import type { Candle } from "../candle.ts";
+import type { IndicatorRow } from "../indicator_row.ts";
+import type { Tick } from "../tick.ts";
+import { alertId, minuteStart, TICK_INTERVAL } from "./alert_id.ts";
+import { bandBreakout } from "./band_breakout.ts";
+import { Cooldown } from "./cooldown.ts";
+import { feedStale } from "./feed_stale.ts";
+import { type Finding, priceSpike } from "./price_spike.ts";
+import { sourceDivergence } from "./source_divergence.ts";
+import { volumeSpike } from "./volume_spike.ts";
+
+/** Rule settings; defaults are the issue's. */
+export interface AnomalyOptions {
+  /** Rules to run. Default: all five. */
+  rules?: ReadonlySet<RuleName>;
+  /** `price_spike`: previous returns (30) and |z| threshold (4). */
+  priceSpikeLookback?: number;
+  priceSpikeZ?: number;
+  /** `volume_spike`: previous candles (30) and multiple of their median (5). */
+  volumeSpikeLookback?: number;
+  volumeSpikeMultiple?: number;
+  /** `feed_stale`: silence, processing time, before a source counts as stale. Default 60 000 ms. */
+  staleAfterMs?: number;
+  /** `source_divergence`: percent (1) between latest prices at most `divergenceWindowMs` (10 000) apart. */
+  divergencePercent?: number;
+  divergenceWindowMs?: number;
+  /** Minimum event time between two alerts of one (symbol, rule). Default 300 000 ms. */
+  cooldownMs?: number;
+}
+
+interface Point {
+  window_start: number;
+  close: number;
+  volume: number;
+}
+
+interface Found {
+  rule: RuleName;
+  finding: Finding;
+  threshold: number;
+  what: string;
+}
+
+interface Latest {
+  price: number;
+  ts: number;
+  seenAt: number;
+}
+
+const ALL_RULES: ReadonlySet<RuleName> = new Set<RuleName>([
+  "price_spike",
+  "volume_spike",
+  "band_breakout",
+  "feed_stale",
+  "source_divergence",
+]);
+
+// Candles kept per series beyond the lookbacks, so revisions of recent windows re-evaluate.
+const REVISABLE = 16;
+
+/**
+ * Rules → alerts. Candle rules (`price_spike`, `volume_spike`, `band_breakout`) run per (symbol,
+ * interval) on each closed or revised candle with its indicator row; tick rules run per symbol.
+ * A cooldown per (symbol, rule) in event time suppresses repeats; ids are deterministic.
+ *
+ * @example
+ * ```ts
+ * import { AnomalyDetector } from "./anomaly_detector.ts";
+ * const detector = new AnomalyDetector();
+ * const t = { source: "a", symbol: "BTC-USD", price: 100, size: 1, ts: 1_700_000_000_000, id: "1" };
+ * detector.onTick(t);
+ * detector.onTick({ ...t, source: "b", price: 103 })[0].rule; // "source_divergence"
+ * ```
+ */
+export class AnomalyDetector {
+  readonly #rules: ReadonlySet<RuleName>;
+  readonly #o: Required<Omit<AnomalyOptions, "rules">>;
+  readonly #cooldown: Cooldown;
+  readonly #series = new Map<string, Point[]>();
+  readonly #latest = new Map<string, Map<string, Latest>>();
+  readonly #keep: number;
+
+  constructor(options: AnomalyOptions = {}) {
+    this.#rules = options.rules ?? ALL_RULES;
+    this.#o = {
+      priceSpikeLookback: options.priceSpikeLookback ?? 30,
+      priceSpikeZ: options.priceSpikeZ ?? 4,
+      volumeSpikeLookback: options.volumeSpikeLookback ?? 30,
+      volumeSpikeMultiple: options.volumeSpikeMultiple ?? 5,
+      staleAfterMs: options.staleAfterMs ?? 60_000,
+      divergencePercent: options.divergencePercent ?? 1,
+      divergenceWindowMs: options.divergenceWindowMs ?? 10_000,
+      cooldownMs: options.cooldownMs ?? 300_000,
+    };
+    this.#cooldown = new Cooldown(this.#o.cooldownMs);
+    this.#keep = Math.max(this.#o.priceSpikeLookback + 2, this.#o.volumeSpikeLookback + 1) +
+      REVISABLE;
+  }
+
+  /** Candle rules for a closed or revised candle and its indicator row. */
+  onIndicators(candle: Candle, row: IndicatorRow): Alert[] {
+    const points = this.#upTo(candle);
+    if (points === null) return [];
+    const alerts: Alert[] = [];
+    for (const { rule, finding, threshold, what } of this.#candleFindings(candle, row, points)) {
+      if (!this.#cooldown.allow(candle.symbol, rule, candle.window_start)) continue;
+      const { symbol, interval, window_start: windowStart } = candle;
+      alerts.push(alert(finding, { symbol, interval, rule, windowStart, threshold, what }));
+    }
+    return alerts;
+  }
+
+  // What the enabled candle rules find, in a fixed rule order.
+  #candleFindings(candle: Candle, row: IndicatorRow, points: Point[]): Found[] {
+    const o = this.#o;
+    const found: Found[] = [];
+    if (this.#rules.has("price_spike")) {
+      const opts = { lookback: o.priceSpikeLookback, zThreshold: o.priceSpikeZ };
+      const f = priceSpike(points.map((p) => p.close), opts);
+      const what = `log return z-score ${fmt(f?.value)} vs ±${o.priceSpikeZ}`;
+      if (f !== null) {
+        found.push({ rule: "price_spike", finding: f, threshold: o.priceSpikeZ, what });
+      }
+    }
+    // Volume means nothing when the feed has no sizes (vwap is null exactly when Σ size = 0).
+    if (this.#rules.has("volume_spike") && candle.vwap !== null) {
+      const opts = { lookback: o.volumeSpikeLookback, multiple: o.volumeSpikeMultiple };
+      const f = volumeSpike(points.map((p) => p.volume), opts);
+      const what = `volume ${fmt(f?.value)}× the median`;
+      if (f !== null) {
+        found.push({ rule: "volume_spike", finding: f, threshold: opts.multiple, what });
+      }
+    }
+    const band = this.#rules.has("band_breakout") ? bandBreakout(row) : null;
+    if (band !== null) {
+      const what = `close ${row.close} outside band ${fmt(band.threshold)}`;
+      found.push({ rule: "band_breakout", finding: band, threshold: band.threshold, what });
+    }
+    return found;
+  }
+
+  /** Tick rules: records when the source was last heard and checks cross-source divergence. */
+  onTick(tick: Tick, receivedAtMs: number = tick.ts): Alert[] {
+    let sources = this.#latest.get(tick.symbol);
+    if (sources === undefined) this.#latest.set(tick.symbol, sources = new Map());
+    const prev = sources.get(tick.source);
+    if (prev === undefined || tick.ts >= prev.ts) {
+      sources.set(tick.source, {
+        price: tick.price,
+        ts: tick.ts,
+        seenAt: Math.max(receivedAtMs, prev?.seenAt ?? -Infinity),
+      });
+    } else prev.seenAt = Math.max(prev.seenAt, receivedAtMs);
+    if (!this.#rules.has("source_divergence")) return [];
+    return this.#divergence(tick, sources);
+  }
+
+  /** `feed_stale` for every (symbol, source) silent for the configured time at `nowMs` (processing time). */
+  checkStale(nowMs: number): Alert[] {
+    if (!this.#rules.has("feed_stale")) return [];
+    const alerts: Alert[] = [];
+    for (const symbol of [...this.#latest.keys()].sort()) {
+      const sources = this.#latest.get(symbol)!;
+      for (const source of [...sources.keys()].sort()) {
+        const f = feedStale(sources.get(source)!.seenAt, nowMs, this.#o.staleAfterMs);
+        if (f === null || !this.#cooldown.allow(symbol, "feed_stale", nowMs)) continue;
+        const what = `no tick from ${source} for ${Math.round(f.value / 1000)} s`;
+        alerts.push(
+          alert(f, {
+            symbol,
+            interval: TICK_INTERVAL,
+            rule: "feed_stale",
+            windowStart: minuteStart(nowMs),
+            threshold: this.#o.staleAfterMs,
+            what,
+          }),
+        );
+      }
+    }
+    return alerts;
+  }
+
+  #divergence(tick: Tick, sources: Map<string, Latest>): Alert[] {
+    let worst: Finding | null = null;
+    let other = "";
+    for (const source of [...sources.keys()].sort()) {
+      const l = sources.get(source)!;
+      if (source === tick.source || Math.abs(l.ts - tick.ts) > this.#o.divergenceWindowMs) continue;
+      const f = sourceDivergence(tick.price, l.price, this.#o.divergencePercent);
+      if (f !== null && (worst === null || f.value > worst.value)) [worst, other] = [f, source];
+    }
+    if (worst === null || !this.#cooldown.allow(tick.symbol, "source_divergence", tick.ts)) {
+      return [];
+    }
+    const what = `${tick.source} ${tick.price} vs ${other} ${sources.get(other)!.price}: ${
+      fmt(worst.value)
+    } %`;
+    const t = this.#o.divergencePercent;
+    return [
+      alert(worst, {
+        symbol: tick.symbol,
+        interval: TICK_INTERVAL,
+        rule: "source_divergence",
+        windowStart: minuteStart(tick.ts),
+        threshold: t,
+        what,
+      }),
+    ];
+  }
+
+  // Records the candle in its series (replacing a revised window) and returns the points up to
+  // and including it; null when it is older than the series keeps.
+  #upTo(c: Candle): Point[] | null {
+    const key = `${c.symbol}\u0000${c.interval}`;
+    let points = this.#series.get(key);
+    if (points === undefined) this.#series.set(key, points = []);
+    let i = points.length;
+    while (i > 0 && points[i - 1].window_start > c.window_start) i--;
+    const p = { window_start: c.window_start, close: c.close, volume: c.volume };
+    if (i > 0 && points[i - 1].window_start === c.window_start) points[--i] = p;
+    else if (points.length >= this.#keep && i === 0) return null;
+    else points.splice(i, 0, p);
+    if (points.length > this.#keep) {
+      points.shift();
+      i--;
+    }
+    return points.slice(0, i + 1);
+  }
+}
+
+interface AlertFields {
+  symbol: string;
+  interval: string;
+  rule: RuleName;
+  windowStart: number;
+  threshold: number;
+  what: string;
+}
+
+function alert(f: Finding, a: AlertFields): Alert {
+  return {
+    id: alertId(a.symbol, a.interval, a.rule, a.windowStart),
+    symbol: a.symbol,
+    interval: a.interval,
+    rule: a.rule,
+    severity: f.severity,
+    value: f.value,
+    threshold: a.threshold,
+    window_start: a.windowStart,
+    message: `${a.symbol} ${a.interval} ${a.rule}: ${a.what}`,
+  };
+}
+
+function fmt(n: number | undefined): string {
+  return n === undefined ? "?" : String(Math.round(n * 1000) / 1000);
+}

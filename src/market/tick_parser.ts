@@ -1,0 +1,220 @@
+/**
+ * The one gate for untrusted tick input: JSON text, bytes or feed-built fields → a valid
+ * {@linkcode Tick} or a rejection with a reason from a fixed list. It never throws.
+ * @module
+ */
+import type { RejectReason } from "./dead_letter.ts";
+import { toNumber } from "./decimal.ts";
+import { normaliseSymbol } from "./symbol.ts";
+import type { Side, Tick } from "./tick.ts";
+import { MIN_EVENT_TIME_MS, toEpochMs } from "./timestamp.ts";
+
+/** A parsed tick, or why the input was rejected (`detail` names the field and value). */
+export type ParseResult =
+  | { ok: true; tick: Tick }
+  | { ok: false; reason: RejectReason; detail: string };
+
+/** Tick fields as a feed decoded them, before validation. */
+export interface RawTickFields {
+  source?: unknown;
+  symbol?: unknown;
+  price?: unknown;
+  size?: unknown;
+  ts?: unknown;
+  id?: unknown;
+  side?: unknown;
+}
+
+/** Options of {@linkcode TickParser}. */
+export interface TickParserOptions {
+  /** Accepted symbols (any spelling; normalised here). Unset: every well-formed symbol passes. */
+  allowList?: ReadonlySet<string>;
+  /** Largest accepted message in UTF-8 bytes. Default 4096. */
+  maxBytes?: number;
+  /** How far past `now()` an event time may be. Default 60 000 ms. */
+  maxFutureSkewMs?: number;
+  /**
+   * Processing clock for the future-skew check. Without it only the fixed ceiling
+   * ({@linkcode MAX_EVENT_TIME_MS}) applies, since this module reads no clock of its own.
+   */
+  now?: () => number;
+}
+
+/** 2100-01-01T00:00:00Z: the ceiling for event times when no clock is given. */
+export const MAX_EVENT_TIME_MS = 4_102_444_800_000;
+
+// Feeds repeat a handful of symbols millions of times; normalising each once keeps the regexes
+// off the hot path. Bounded so hostile input cannot grow it without limit.
+const SYMBOL_CACHE_LIMIT = 4096;
+
+/**
+ * Parses and validates ticks. Reasons: `too_large`, `malformed_json` (not JSON, or not an
+ * object), `missing_field` (source, symbol, price, ts or id absent; symbol not a recognisable
+ * pair), `bad_price` (not a number or decimal string, not finite, ≤ 0), `bad_size` (present but
+ * not a finite number ≥ 0), `bad_timestamp` (unreadable, before 2009 or too far in the future),
+ * `unknown_symbol` (outside the allow-list, when one is set). An unknown `side` is dropped.
+ *
+ * @example
+ * ```ts
+ * import { TickParser } from "./tick_parser.ts";
+ * const parser = new TickParser({ now: () => 1_700_000_000_000 });
+ * const r = parser.parse('{"symbol":"btcusdt","price":"43000.5","ts":1699999999000,"id":7}', "binance");
+ * // r.ok === true; r.tick.symbol === "BTC-USDT"; r.tick.id === "7"; r.tick.size === null
+ * ```
+ */
+export class TickParser {
+  readonly #allow: ReadonlySet<string> | null;
+  readonly #maxBytes: number;
+  readonly #maxSkew: number;
+  readonly #now: (() => number) | null;
+  readonly #symbols = new Map<string, string | null>();
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+
+  constructor(options: TickParserOptions = {}) {
+    this.#maxBytes = options.maxBytes ?? 4096;
+    this.#maxSkew = options.maxFutureSkewMs ?? 60_000;
+    this.#now = options.now ?? null;
+    this.#allow = options.allowList ? normaliseAll(options.allowList) : null;
+  }
+
+  /** Untrusted JSON text or bytes holding one tick object; `source` fills a missing source. */
+  parse(input: string | Uint8Array, source?: string): ParseResult {
+    let text: string;
+    if (typeof input === "string") {
+      // UTF-16 length ≤ UTF-8 length ≤ 3 × UTF-16 length: only count bytes when in doubt.
+      if (
+        input.length > this.#maxBytes || (input.length * 3 > this.#maxBytes &&
+          utf8Length(input) > this.#maxBytes)
+      ) {
+        return reject("too_large", `message exceeds ${this.#maxBytes} bytes`);
+      }
+      text = input;
+    } else {
+      if (input.byteLength > this.#maxBytes) {
+        return reject(
+          "too_large",
+          `message of ${input.byteLength} bytes exceeds ${this.#maxBytes}`,
+        );
+      }
+      try {
+        text = this.#decoder.decode(input);
+      } catch {
+        return reject("malformed_json", "not valid UTF-8");
+      }
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return reject("malformed_json", "not valid JSON");
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return reject("malformed_json", "not a JSON object");
+    }
+    return this.#check(value as RawTickFields, source);
+  }
+
+  /** Fields a feed already decoded → tick or rejection. */
+  validate(fields: RawTickFields): ParseResult {
+    if (typeof fields !== "object" || fields === null) {
+      return reject("malformed_json", "not an object");
+    }
+    return this.#check(fields, undefined);
+  }
+
+  #check(f: RawTickFields, defaultSource: string | undefined): ParseResult {
+    const source = f.source ?? defaultSource;
+    if (typeof source !== "string" || source === "") return missing("source", source);
+    if (f.symbol === undefined || f.symbol === null) return missing("symbol", f.symbol);
+    const symbol = this.#symbol(f.symbol);
+    if (symbol === null) return missing("symbol", f.symbol);
+    if (this.#allow !== null && !this.#allow.has(symbol)) {
+      return reject("unknown_symbol", `symbol ${symbol} is not in the allow-list`);
+    }
+    if (f.price === undefined || f.price === null) return missing("price", f.price);
+    const price = toNumber(f.price);
+    if (!(price > 0 && price < Infinity)) return reject("bad_price", `price ${show(f.price)}`);
+    let size: number | null = null;
+    if (f.size !== undefined && f.size !== null) {
+      size = toNumber(f.size);
+      if (!(size >= 0 && size < Infinity)) return reject("bad_size", `size ${show(f.size)}`);
+      size += 0; // -0 → 0, so "-0" and "0" give the same record
+    }
+    if (f.ts === undefined || f.ts === null) return missing("ts", f.ts);
+    const ts = toEpochMs(f.ts);
+    if (!(ts >= MIN_EVENT_TIME_MS && ts <= this.#latest())) {
+      return reject("bad_timestamp", `ts ${show(f.ts)} is unreadable or out of range`);
+    }
+    const id = idOf(f.id);
+    if (id === null) return missing("id", f.id);
+    const side = sideOf(f.side);
+    const tick: Tick = side === undefined
+      ? { source, symbol, price, size, ts, id }
+      : { source, symbol, price, size, ts, id, side };
+    return { ok: true, tick };
+  }
+
+  #latest(): number {
+    return this.#now === null ? MAX_EVENT_TIME_MS : this.#now() + this.#maxSkew;
+  }
+
+  #symbol(raw: unknown): string | null {
+    if (typeof raw !== "string") return null;
+    let s = this.#symbols.get(raw);
+    if (s === undefined) {
+      s = normaliseSymbol(raw);
+      if (this.#symbols.size >= SYMBOL_CACHE_LIMIT) this.#symbols.clear();
+      this.#symbols.set(raw, s);
+    }
+    return s;
+  }
+}
+
+function normaliseAll(list: ReadonlySet<string>): Set<string> {
+  const out = new Set<string>();
+  for (const s of list) out.add(normaliseSymbol(s) ?? s);
+  return out;
+}
+
+function idOf(id: unknown): string | null {
+  if (typeof id === "string") return id === "" ? null : id;
+  if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
+  return null;
+}
+
+function sideOf(side: unknown): Side | undefined {
+  if (side === "buy" || side === "sell") return side;
+  if (typeof side !== "string") return undefined;
+  const s = side.toLowerCase();
+  return s === "buy" || s === "sell" ? s : undefined;
+}
+
+function reject(reason: RejectReason, detail: string): ParseResult {
+  return { ok: false, reason, detail };
+}
+
+function missing(field: string, value: unknown): ParseResult {
+  return reject(
+    "missing_field",
+    value === undefined ? `${field} is missing` : `${field} ${show(value)} is unusable`,
+  );
+}
+
+function show(value: unknown): string {
+  const s = typeof value === "string" ? JSON.stringify(value) : String(value);
+  return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

@@ -1,0 +1,381 @@
+import assert from "node:assert/strict";
+import type { Candle } from "../../src/market/candle.ts";
+import { CandleAggregator } from "../../src/market/candle_aggregator.ts";
+import type { AggregatorOptions } from "../../src/market/candle_aggregator.ts";
+import { parseIntervals } from "../../src/market/interval.ts";
+import type { Tick } from "../../src/market/tick.ts";
+import { mulberry32 } from "./prng.ts";
+
+const T0 = 1_700_000_040_000; // a multiple of 1m, 5m … not of 1h
+const M = 60_000;
+
+interface Run {
+  candles: Candle[];
+  late: [Tick, string][];
+  dups: Tick[];
+  agg: CandleAggregator;
+}
+
+function run(ticks: Tick[], options: Partial<AggregatorOptions> = {}, flush = true): Run {
+  const agg = new CandleAggregator({ intervals: parseIntervals("1m"), ...options });
+  const r: Run = { candles: [], late: [], dups: [], agg };
+  const out = {
+    candle: (c: Candle) => r.candles.push(c),
+    late: (t: Tick, d: string) => r.late.push([t, d]),
+    duplicate: (t: Tick) => r.dups.push(t),
+  };
+  for (const t of ticks) agg.add(t, out);
+  if (flush) agg.flush(out);
+  return r;
+}
+
+function tick(ts: number, price: number, id: string, extra: Partial<Tick> = {}): Tick {
+  return { source: "sim", symbol: "BTC-USD", price, size: 1, ts, id, ...extra };
+}
+
+Deno.test("CandleAggregator builds OHLCV, VWAP and counts for one window", () => {
+  const r = run([
+    tick(T0 + 10, 100, "1", { size: 2 }),
+    tick(T0 + 20, 104, "2", { size: 1 }),
+    tick(T0 + 30, 98, "3", { size: 1 }),
+    tick(T0 + 40, 101, "4", { size: 4 }),
+  ]);
+  assert.deepEqual(r.candles, [{
+    symbol: "BTC-USD",
+    interval: "1m",
+    window_start: T0,
+    open: 100,
+    high: 104,
+    low: 98,
+    close: 101,
+    volume: 8,
+    vwap: (200 + 104 + 98 + 404) / 8,
+    trades: 4,
+    first_ts: T0 + 10,
+    last_ts: T0 + 40,
+    version: 1,
+  }]);
+});
+
+Deno.test("CandleAggregator gives volume 0 and vwap null when sizes are unknown", () => {
+  const r = run([tick(T0, 5, "1", { size: null }), tick(T0 + 1, 6, "2", { size: null })]);
+  assert.equal(r.candles[0].volume, 0);
+  assert.equal(r.candles[0].vwap, null);
+  assert.equal(r.candles[0].trades, 2);
+});
+
+Deno.test("CandleAggregator emits a window only when the watermark reaches its end", () => {
+  const r = run(
+    [tick(T0, 1, "1"), tick(T0 + M + 1999, 2, "2")],
+    { allowedLatenessMs: 2000 },
+    false,
+  );
+  assert.equal(r.candles.length, 0);
+  assert.equal(r.agg.watermark, T0 + M - 1);
+  const out = { candle: (c: Candle) => r.candles.push(c), late: () => {}, duplicate: () => {} };
+  r.agg.add(tick(T0 + M + 2000, 3, "3"), out);
+  assert.equal(r.candles.length, 1);
+  assert.equal(r.candles[0].window_start, T0);
+});
+
+Deno.test("CandleAggregator breaks event-time ties by id, numerically for integers", () => {
+  const r = run([
+    tick(T0, 2, "10"),
+    tick(T0, 1, "9"),
+    tick(T0 + 5, 3, "b10"),
+    tick(T0 + 5, 4, "b9"),
+  ]);
+  assert.equal(r.candles[0].open, 1);
+  assert.equal(r.candles[0].close, 4);
+  const big = run([tick(T0, 7, "12345678901234567890"), tick(T0, 8, "9999999999999999999")]);
+  assert.equal(big.candles[0].open, 8);
+  const sources = run([tick(T0, 7, "1", { source: "b" }), tick(T0, 8, "1", { source: "a" })]);
+  assert.equal(sources.candles[0].open, 8);
+  assert.equal(sources.candles[0].trades, 2);
+});
+
+Deno.test("CandleAggregator revises an emitted window with version + 1 within the late-update window", () => {
+  const r = run([
+    tick(T0, 10, "1"),
+    tick(T0 + M + 5000, 11, "2"), // watermark T0+M+3000: window T0 emitted
+    tick(T0 + 30_000, 50, "3"), // late, revises
+    tick(T0 + 2 * M + 62_000, 12, "4"), // watermark T0+3M: past T0's end + 60 s
+    tick(T0 + 40_000, 60, "5"), // too late
+  ]);
+  const first = r.candles.filter((c) => c.window_start === T0);
+  assert.deepEqual(first.map((c) => [c.version, c.high, c.trades]), [[1, 10, 1], [2, 50, 2]]);
+  assert.equal(r.late.length, 1);
+  assert.equal(r.late[0][0].id, "5");
+  assert.match(r.late[0][1], /late-update limit/);
+  assert.equal(r.agg.lateRevised, 1);
+  assert.equal(r.agg.lateRejected, 1);
+});
+
+Deno.test("CandleAggregator sends a late tick to open longer windows and reports it late for the shorter", () => {
+  const w5 = T0 - (T0 % (5 * M)) + 5 * M;
+  const r = run([tick(w5, 10, "1"), tick(w5 + 3 * M, 11, "2"), tick(w5 + 10, 99, "3")], {
+    intervals: parseIntervals("1m,5m"),
+    lateUpdateWindowMs: 0,
+    allowedLatenessMs: 0,
+  });
+  assert.equal(r.late.length, 1);
+  assert.match(r.late[0][1], /for 1m \(/);
+  const fiveMin = r.candles.find((c) => c.interval === "5m" && c.window_start === w5);
+  assert.equal(fiveMin?.high, 99);
+  assert.equal(fiveMin?.trades, 3);
+  assert.equal(fiveMin?.volume, 3);
+  assert.equal(fiveMin?.vwap, (10 + 11 + 99) / 3);
+  const oneMin = r.candles.find((c) => c.interval === "1m" && c.window_start === w5);
+  assert.equal(oneMin?.trades, 1);
+  assert.equal(oneMin?.volume, 1);
+});
+
+Deno.test("CandleAggregator emits a window that closed empty as version 1 when a late tick fills it", () => {
+  const r = run([tick(T0 + M + 30_000, 1, "1", { symbol: "ETH-USD" }), tick(T0, 5, "2")], {
+    allowedLatenessMs: 0,
+  });
+  const btc = r.candles.filter((c) => c.symbol === "BTC-USD");
+  assert.deepEqual(btc.map((c) => [c.window_start, c.version]), [[T0, 1]]);
+  assert.equal(r.agg.lateRevised, 1);
+});
+
+Deno.test("CandleAggregator counts a repeated (source, symbol, id) once, even after the window closed", () => {
+  const r = run([
+    tick(T0, 10, "1"),
+    tick(T0 + 1, 20, "1"),
+    tick(T0 + 2, 30, "1", { source: "other" }),
+    tick(T0 + M + 3000, 11, "2"),
+    tick(T0, 10, "1"), // the window is emitted but revisable: still a duplicate, no revision
+  ]);
+  assert.equal(r.dups.length, 2);
+  assert.equal(r.agg.duplicates, 2);
+  const first = r.candles.filter((c) => c.window_start === T0);
+  assert.deepEqual(first.map((c) => [c.trades, c.version]), [[2, 1]]);
+});
+
+Deno.test("CandleAggregator.flush() emits open windows in order and accepts nothing after", () => {
+  const r = run([
+    tick(T0 + M, 1, "1", { symbol: "ETH-USD" }),
+    tick(T0, 2, "2"),
+    tick(T0 + M, 3, "3"),
+  ], {
+    intervals: parseIntervals("1m,5m"),
+  });
+  const w5 = T0 - (T0 % (5 * M)) - T0;
+  assert.deepEqual(
+    r.candles.map((c) => `${c.window_start - T0}/${c.interval}/${c.symbol}`),
+    // By window end, then interval, then symbol: [w5, w5+5m) ends with [0, 1m).
+    [
+      "0/1m/BTC-USD",
+      `${w5}/5m/BTC-USD`,
+      "60000/1m/BTC-USD",
+      "60000/1m/ETH-USD",
+      "60000/5m/BTC-USD",
+      "60000/5m/ETH-USD",
+    ],
+  );
+  assert.equal(r.agg.watermark, Infinity);
+  const late: string[] = [];
+  r.agg.add(tick(T0 + 9 * M, 1, "9"), {
+    candle: () => {},
+    late: (_t, d) => late.push(d),
+    duplicate: () => {},
+  });
+  assert.equal(late.length, 1);
+});
+
+Deno.test("CandleAggregator.advanceTo() closes windows of an idle partition and never lowers the watermark", () => {
+  const r = run([tick(T0, 1, "1")], {}, false);
+  const candles: Candle[] = [];
+  const out = { candle: (c: Candle) => candles.push(c), late: () => {}, duplicate: () => {} };
+  r.agg.advanceTo(T0 + M - 1, out);
+  assert.equal(candles.length, 0);
+  r.agg.advanceTo(T0 + M, out);
+  assert.equal(candles.length, 1);
+  r.agg.advanceTo(T0, out);
+  assert.equal(r.agg.watermark, T0 + M);
+  // The watermark now governs: a tick at T0 + M + 1000 must not pull it back.
+  r.agg.add(tick(T0 + M + 1000, 1, "2"), out);
+  assert.equal(r.agg.watermark, T0 + M);
+});
+
+Deno.test("CandleAggregator forgets duplicate-tracking state once windows can no longer change", () => {
+  const ticks: Tick[] = [];
+  for (let i = 0; i < 3000; i++) ticks.push(tick(T0 + i * 1000, 1, `x${i}`));
+  const r = run(ticks, { intervals: parseIntervals("1m"), lateUpdateWindowMs: 0 }, false);
+  assert.ok(r.agg.stateSize.seenIds <= 120, `seenIds ${r.agg.stateSize.seenIds}`);
+  assert.ok(r.agg.stateSize.windows <= 2, `windows ${r.agg.stateSize.windows}`);
+  const ints: Tick[] = [];
+  for (let i = 0; i < 3000; i++) ints.push(tick(T0 + i * 10, 1, String(1000 + i)));
+  const r2 = run(ints, { intervals: parseIntervals("1m,1h") }, false);
+  assert.equal(r2.agg.stateSize.seenIds, 1, "a gap-free integer id run is one range");
+});
+
+// ---- property: determinism across arrival order, and agreement with an independent reference
+
+const SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD"];
+const SOURCES = ["a", "b", "c"];
+
+function generate(seed: number, n: number, exact: boolean): Tick[] {
+  const rnd = mulberry32(seed);
+  const ticks: Tick[] = [];
+  let ts = T0 - 7 * M;
+  for (let i = 0; i < n; i++) {
+    if (i > 10 && rnd() < 0.05) {
+      // A redelivery: an exact copy of a recent tick.
+      ticks.push({ ...ticks[i - 1 - Math.floor(rnd() * 10)] });
+      continue;
+    }
+    ts += Math.floor(rnd() * 4000);
+    const style = rnd();
+    const id = style < 0.6 ? String(i) : style < 0.9 ? `t${i}` : `9${String(i).padStart(19, "0")}`;
+    const price = exact ? Math.floor(1000 + rnd() * 1000) / 64 : 100 + rnd() * 10;
+    const size = rnd() < 0.1 ? null : exact ? Math.floor(rnd() * 1000) / 1024 : rnd();
+    ticks.push({
+      source: SOURCES[Math.floor(rnd() * 3)],
+      symbol: SYMBOLS[Math.floor(rnd() * 4)],
+      price,
+      size,
+      // Equal timestamps are common, so the id tie-break matters.
+      ts: rnd() < 0.3 ? ts : ts - Math.floor(rnd() * 3),
+      id,
+    });
+  }
+  return ticks;
+}
+
+// Each tick arrives at ts + a delay in [0, lateness): never after the watermark passed it.
+function shuffleWithinLateness(ticks: Tick[], seed: number, lateness: number): Tick[] {
+  const rnd = mulberry32(seed);
+  return ticks.map((t) => ({ t, at: t.ts + rnd() * lateness }))
+    .sort((a, b) => a.at - b.at).map((x) => x.t);
+}
+
+function compareRefIds(a: string, b: string): number {
+  const int = /^\d+$/;
+  if (int.test(a) && int.test(b) && BigInt(a) !== BigInt(b)) return BigInt(a) < BigInt(b) ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function reference(ticks: Tick[], intervalMs: Record<string, number>): Map<string, Candle> {
+  const seen = new Set<string>();
+  const unique = ticks.filter((t) => {
+    const k = JSON.stringify([t.source, t.symbol, t.id]);
+    return seen.has(k) ? false : (seen.add(k), true);
+  });
+  const groups = new Map<string, Tick[]>();
+  for (const t of unique) {
+    for (const [name, ms] of Object.entries(intervalMs)) {
+      const k = `${t.symbol}|${name}|${Math.floor(t.ts / ms) * ms}`;
+      groups.set(k, [...(groups.get(k) ?? []), t]);
+    }
+  }
+  const out = new Map<string, Candle>();
+  for (const [k, g] of groups) {
+    const [symbol, interval, ws] = k.split("|");
+    g.sort((a, b) => a.ts - b.ts || compareRefIds(a.id, b.id) || (a.source < b.source ? -1 : 1));
+    const volume = g.reduce((s, t) => s + (t.size ?? 0), 0);
+    const pv = g.reduce((s, t) => s + t.price * (t.size ?? 0), 0);
+    out.set(k, {
+      symbol,
+      interval,
+      window_start: Number(ws),
+      open: g[0].price,
+      high: Math.max(...g.map((t) => t.price)),
+      low: Math.min(...g.map((t) => t.price)),
+      close: g[g.length - 1].price,
+      volume,
+      vwap: volume > 0 ? pv / volume : null,
+      trades: g.length,
+      first_ts: g[0].ts,
+      last_ts: g[g.length - 1].ts,
+      version: 1,
+    });
+  }
+  return out;
+}
+
+function checkAgainstReference(spec: string, seed: number): void {
+  const intervals = parseIntervals(spec);
+  const ticks = generate(seed, 4000, true);
+  const ordered = [...ticks].sort((a, b) => a.ts - b.ts);
+  const baseline = run(ordered, { intervals });
+  assert.equal(baseline.late.length, 0);
+  const ref = reference(ticks, Object.fromEntries(intervals.map((i) => [i.name, i.ms])));
+  assert.equal(baseline.candles.length, ref.size);
+  for (const c of baseline.candles) {
+    assert.deepEqual(c, ref.get(`${c.symbol}|${c.interval}|${c.window_start}`));
+  }
+  const expected = JSON.stringify(baseline.candles);
+  for (let s = 1; s <= 10; s++) {
+    const shuffled = shuffleWithinLateness(ticks, s, 2000);
+    const r = run(shuffled, { intervals });
+    assert.equal(JSON.stringify(r.candles), expected, `arrival order seed ${s}`);
+    assert.equal(r.dups.length, baseline.dups.length);
+  }
+}
+
+Deno.test("CandleAggregator matches an independent reference and is identical under any arrival order within lateness", () => {
+  checkAgainstReference("1m,5m,1h", 42);
+});
+
+Deno.test("CandleAggregator handles intervals that do not divide each other (2m, 3m, 7m)", () => {
+  checkAgainstReference("2m,3m,7m", 43);
+});
+
+Deno.test("CandleAggregator is byte-identical across arrival orders with inexact float sizes", () => {
+  const intervals = parseIntervals("1m,5m");
+  const ticks = generate(9, 3000, false);
+  const a = JSON.stringify(run(shuffleWithinLateness(ticks, 1, 2000), { intervals }).candles);
+  for (let seed = 2; seed <= 8; seed++) {
+    const b = JSON.stringify(run(shuffleWithinLateness(ticks, seed, 2000), { intervals }).candles);
+    assert.equal(b, a, `seed ${seed}`);
+  }
+});
+
+Deno.test("CandleAggregator output does not depend on how input is chunked or when idle advances stay below the watermark", () => {
+  const intervals = parseIntervals("1m,5m,1h");
+  const ticks = shuffleWithinLateness(generate(5, 2000, true), 3, 2000);
+  const whole = JSON.stringify(run(ticks, { intervals }).candles);
+  const rnd = mulberry32(11);
+  const agg = new CandleAggregator({ intervals });
+  const candles: Candle[] = [];
+  const out = { candle: (c: Candle) => candles.push(c), late: () => {}, duplicate: () => {} };
+  let i = 0;
+  while (i < ticks.length) {
+    const end = Math.min(ticks.length, i + 1 + Math.floor(rnd() * 50));
+    for (; i < end; i++) agg.add(ticks[i], out);
+    agg.advanceTo(agg.watermark - 1, out); // a no-op advance between chunks
+  }
+  agg.flush(out);
+  assert.equal(JSON.stringify(candles), whole);
+});
+
+Deno.test("CandleAggregator accepts a late tick until the watermark reaches window end + late-update window", () => {
+  const options = { allowedLatenessMs: 0, lateUpdateWindowMs: 10_000 };
+  const accepted = run(
+    [tick(T0, 1, "1"), tick(T0 + M + 9_999, 2, "2"), tick(T0 + 5, 9, "3")],
+    options,
+  );
+  assert.deepEqual(accepted.candles.filter((c) => c.window_start === T0).map((c) => c.version), [
+    1,
+    2,
+  ]);
+  const rejected = run(
+    [tick(T0, 1, "1"), tick(T0 + M + 10_000, 2, "2"), tick(T0 + 5, 9, "3")],
+    options,
+  );
+  assert.deepEqual(rejected.candles.filter((c) => c.window_start === T0).map((c) => c.version), [
+    1,
+  ]);
+  assert.equal(rejected.late.length, 1);
+});
+
+Deno.test("CandleAggregator turns a tick delayed past an idle advance into a revision", () => {
+  const r = run([tick(T0, 1, "1")], {}, false);
+  const candles: Candle[] = [];
+  const out = { candle: (c: Candle) => candles.push(c), late: () => {}, duplicate: () => {} };
+  r.agg.advanceTo(T0 + M, out); // the feed went quiet; the reader advanced on processing time
+  r.agg.add(tick(T0 + 30_000, 5, "2"), out);
+  assert.deepEqual(candles.map((c) => [c.version, c.trades, c.high]), [[1, 1, 1], [2, 2, 5]]);
+});
