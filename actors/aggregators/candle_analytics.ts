@@ -13,6 +13,8 @@ import { counter, onCollect, type Registry } from "../../src/telemetry/metrics.t
 /** What the stage accepts. */
 export type AnalyticsMessage =
   | { readonly kind: "candles"; readonly rows: readonly Candle[] }
+  /** A new owner's start: the stored candle history, replayed into the state, emitting nothing. */
+  | { readonly kind: "warmup"; readonly rows: readonly Candle[] }
   /** Barrier: hand everything on, flush downstream, then call `done`. */
   | { readonly kind: "flush"; readonly done: () => void };
 
@@ -69,6 +71,12 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
     for (const m of messages) {
       if (m.kind === "flush") {
         barriers.push(m.done);
+        continue;
+      }
+      if (m.kind === "warmup") {
+        // Rebuilds indicator and rule state (cooldowns included); re-emitted candles the
+        // history already holds are then recognised as redeliveries and change nothing.
+        for (const c of m.rows) this.#logic.onCandle(c);
         continue;
       }
       for (const c of m.rows) {

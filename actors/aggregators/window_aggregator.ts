@@ -21,7 +21,11 @@ export type AggregatorControl =
   /** From the actor's own timer: check whether the partition is idle. */
   | { readonly kind: "idle" }
   /** End of finite input: emit every open window. `done` runs once all of it is durable. */
-  | { readonly kind: "flush"; readonly done?: () => void };
+  | { readonly kind: "flush"; readonly done?: () => void }
+  /** Barrier without flushing windows: `done` runs once everything handed on so far is durable. */
+  | { readonly kind: "sync"; readonly done: () => void }
+  /** A new owner's start: the watermark the previous owner had reached at the restart point. */
+  | { readonly kind: "restore"; readonly watermark: number };
 
 /** What the aggregator accepts. */
 export type AggregatorMessage = Tick | AggregatorControl;
@@ -160,8 +164,12 @@ class WindowAggregator implements Actor<AggregatorMessage> {
       if (isControl(m)) {
         if (m.kind === "flush") {
           agg.flush(out);
-          done = m.done;
-        } else this.#idle(ctx, alerts);
+          done = m.done ?? (() => {});
+        } else if (m.kind === "sync") {
+          const previous = done;
+          done = previous ? () => (previous(), m.done()) : m.done;
+        } else if (m.kind === "restore") agg.advanceTo(m.watermark, out);
+        else this.#idle(ctx, alerts);
         continue;
       }
       this.#stats.record(m);

@@ -190,12 +190,60 @@ export const OPTIONS = {
     help: "comma-separated Kafka bootstrap servers; unset = in-process memory bus",
     parse: (raw) => parseList(raw),
   }),
+  "mark-end": opt({
+    env: "MARK_END",
+    default: "true",
+    boolean: true,
+    help: "after a finite replay, write end-of-input markers so processors flush (Kafka mode)",
+    parse: parseBool,
+  }),
+  "kafka-group": opt({
+    env: "KAFKA_GROUP_ID",
+    default: "crypto-process",
+    help: "consumer group of the process role (instances in one group split the partitions)",
+    parse: (raw) => raw.trim(),
+  }),
+  "kafka-archive-group": opt({
+    env: "KAFKA_ARCHIVE_GROUP_ID",
+    default: "crypto-archive",
+    help: "consumer group of the archive role",
+    parse: (raw) => raw.trim(),
+  }),
+  "kafka-partitions": opt({
+    env: "KAFKA_PARTITIONS",
+    default: "12",
+    help: "partitions of topics the pipeline creates at start-up when missing",
+    parse: (raw) => parseInteger(raw, 1, 10_000),
+  }),
+  "kafka-session-timeout": opt({
+    env: "KAFKA_SESSION_TIMEOUT",
+    default: "10s",
+    help: "consumer-group session timeout: how soon a dead instance's partitions move",
+    parse: parseDuration,
+  }),
+  "commit-interval": opt({
+    env: "COMMIT_INTERVAL",
+    default: "1s",
+    help: "how often a partition commits what every store has acknowledged (Kafka mode)",
+    parse: parseDuration,
+  }),
   "database-url": opt({
     env: "DATABASE_URL",
     default: undefined,
     secret: true,
     help: "PostgreSQL URL for raw ticks, alerts and dead letters",
     parse: optionalUrl(["postgres", "postgresql"]),
+  }),
+  "postgres-schema": opt({
+    env: "POSTGRES_SCHEMA",
+    default: "public",
+    help: "PostgreSQL schema for the pipeline's tables (created at start-up)",
+    parse: (raw) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(raw.trim())) {
+        throw new Error(`expected a schema name like public, received "${raw}"`);
+      }
+      return raw.trim();
+    },
   }),
   "clickhouse-url": opt({
     env: "CLICKHOUSE_URL",
@@ -228,6 +276,12 @@ export const OPTIONS = {
     secret: true,
     help: "Redis URL for latest prices and candles, and the alerts channel",
     parse: optionalUrl(["redis", "rediss"]),
+  }),
+  "redis-key-prefix": opt({
+    env: "REDIS_KEY_PREFIX",
+    default: "crypto:",
+    help: "prefix of every Redis key and of the alerts channel",
+    parse: (raw) => raw,
   }),
   "alert-webhook-url": opt({
     env: "ALERT_WEBHOOK_URL",

@@ -28,8 +28,14 @@ export function hostPortOf(url: string): string {
   return `${u.hostname}:${u.port || DEFAULT_PORTS[u.protocol] || "80"}`;
 }
 
-/** The `deno run` permission flags for `config`. */
-export function permissionFlags(config: PipelineConfig): string[] {
+/**
+ * The `deno run` permission flags for `config`. `options.dotenv` is the `.env` file the launcher
+ * read: the child reads it too (src/main.ts), so it must be readable or its settings would be lost.
+ */
+export function permissionFlags(
+  config: PipelineConfig,
+  options: { readonly dotenv?: string } = {},
+): string[] {
   const net = new Set<string>();
   if (config.http) {
     const h = config.http.hostname.includes(":")
@@ -63,6 +69,7 @@ export function permissionFlags(config: PipelineConfig): string[] {
     write.add(dir);
   }
   if (config.replay.file) read.add(config.replay.file);
+  if (options.dotenv) read.add(options.dotenv);
   const flags = ["--allow-env"];
   if (net.size) flags.push(`--allow-net=${[...net].sort().join(",")}`);
   if (read.size) flags.push(`--allow-read=${[...read].sort().join(",")}`);

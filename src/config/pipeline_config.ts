@@ -3,7 +3,13 @@
  * @module
  */
 import type { LogLevel } from "../logger.ts";
+import { resolveBinanceConfig } from "../feeds/binance.ts";
+import { resolveCoinbaseConfig } from "../feeds/coinbase.ts";
+import { resolveCoinCapRestConfig } from "../feeds/coincap_rest.ts";
+import { resolveCoinCapWsConfig } from "../feeds/coincap_ws.ts";
+import { FeedConfigError } from "../feeds/feed_config.ts";
 import { feedConfigsFromEnv, type LiveFeedConfigs } from "../feeds/feed_env.ts";
+import { resolveKrakenConfig } from "../feeds/kraken.ts";
 import { FEED_OPTIONS, OPTIONS, type OptionValues, type Role, type SourceName } from "./options.ts";
 
 /** Everything an instance needs to know, resolved once at start-up. */
@@ -29,15 +35,26 @@ export interface PipelineConfig {
     readonly sqlitePath: string | null;
     readonly storeTicks: boolean;
     readonly databaseUrl: string | null;
+    readonly postgresSchema: string;
     readonly clickhouseUrl: string | null;
     readonly clickhouseDatabase: string;
     readonly clickhouseTicks: boolean;
     readonly redisUrl: string | null;
+    readonly redisKeyPrefix: string;
   };
   readonly alertWebhookUrl: string | null;
   /** Live feed settings (URLs, symbols, CoinCap key and polling). */
   readonly feeds: LiveFeedConfigs;
   readonly kafkaBrokers: readonly string[] | null;
+  readonly kafka: {
+    readonly group: string;
+    readonly archiveGroup: string;
+    readonly partitions: number;
+    readonly sessionTimeoutMs: number;
+    readonly commitIntervalMs: number;
+    /** Write end-of-input markers after a finite replay. */
+    readonly markEnd: boolean;
+  };
   readonly http: { readonly hostname: string; readonly port: number } | null;
   readonly logLevel: LogLevel;
   readonly liveView: "auto" | "on" | "off";
@@ -72,6 +89,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
   for (const name of FEED_OPTIONS) feedEnv[OPTIONS[name].env] = v[name];
   const feeds = feedConfigsFromEnv(feedEnv);
   errors.push(...feeds.errors);
+  if (feeds.errors.length === 0) errors.push(...liveFeedErrors(sources, feeds.configs));
   if (sources.includes("coincap") && !v["coincap-api-key"]) {
     errors.push(
       "--source coincap needs --coincap-api-key (COINCAP_API_KEY): CoinCap v3 requires a key",
@@ -99,14 +117,24 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       sqlitePath: v["sqlite"] === undefined ? "data/pipeline.db" : v["sqlite"],
       storeTicks: v["store-ticks"] ?? true,
       databaseUrl: v["database-url"] ?? null,
+      postgresSchema: v["postgres-schema"] ?? "public",
       clickhouseUrl: v["clickhouse-url"] ?? null,
       clickhouseDatabase: v["clickhouse-database"] ?? "crypto",
       clickhouseTicks: v["clickhouse-ticks"] ?? false,
       redisUrl: v["redis-url"] ?? null,
+      redisKeyPrefix: v["redis-key-prefix"] ?? "crypto:",
     },
     alertWebhookUrl: v["alert-webhook-url"] ?? null,
     feeds: feeds.configs,
     kafkaBrokers: brokers ?? null,
+    kafka: {
+      group: v["kafka-group"] ?? "crypto-process",
+      archiveGroup: v["kafka-archive-group"] ?? "crypto-archive",
+      partitions: v["kafka-partitions"] ?? 12,
+      sessionTimeoutMs: v["kafka-session-timeout"] ?? 10_000,
+      commitIntervalMs: v["commit-interval"] ?? 1000,
+      markEnd: v["mark-end"] ?? true,
+    },
     http: v["http"] === undefined ? { hostname: "127.0.0.1", port: 9464 } : v["http"],
     logLevel: v["log-level"] ?? "info",
     liveView: v["ui"] ?? "auto",
@@ -121,4 +149,36 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/**
+ * What the live feeds' own validation (run again when the sources are built) finds in the
+ * selected feeds' settings: bad URLs, symbols, intervals… reported with every other config error
+ * instead of failing the start (or the launcher's permission computation) later.
+ */
+function liveFeedErrors(sources: readonly SourceName[], f: LiveFeedConfigs): string[] {
+  const checks: [string, () => unknown][] = [];
+  if (sources.includes("coinbase")) {
+    checks.push(["coinbase", () => resolveCoinbaseConfig(f.coinbase)]);
+  }
+  if (sources.includes("binance")) checks.push(["binance", () => resolveBinanceConfig(f.binance)]);
+  if (sources.includes("kraken")) checks.push(["kraken", () => resolveKrakenConfig(f.kraken)]);
+  if (sources.includes("coincap")) {
+    // A missing key has its own message (buildConfig); check everything else.
+    const key = { apiKey: f.coincapRest.apiKey ?? "unset" };
+    checks.push(["coincap", () => resolveCoinCapRestConfig({ ...f.coincapRest, ...key })]);
+    if (f.coincapTransport === "ws") {
+      checks.push(["coincap", () => resolveCoinCapWsConfig({ ...f.coincapWs, ...key })]);
+    }
+  }
+  const errors: string[] = [];
+  for (const [name, check] of checks) {
+    try {
+      check();
+    } catch (e) {
+      if (!(e instanceof FeedConfigError)) throw e;
+      errors.push(...e.errors.map((m) => `--source ${name}: ${m}`));
+    }
+  }
+  return [...new Set(errors)];
 }

@@ -12,4 +12,6 @@ export interface ReadApi {
   candles(query: { symbol: string; interval: string; limit: number }): Candle[];
   /** The most recent `limit` alerts, newest first. */
   alerts(query: { limit: number }): Alert[];
+  /** Every symbol with stored candles. */
+  symbols(): string[];
 }

@@ -283,7 +283,9 @@ class GroupConsumer implements KafkaConsumer {
     const t0 = this.#clock.monotonic();
     try {
       await this.#consumer.commitOffsets([
-        metadata === undefined ? { topic, partition, offset: value } : { topic, partition, offset: value, metadata },
+        metadata === undefined
+          ? { topic, partition, offset: value }
+          : { topic, partition, offset: value, metadata },
       ]);
     } catch (cause) {
       if (isGenerationError(cause)) {

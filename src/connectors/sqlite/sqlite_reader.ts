@@ -24,6 +24,11 @@ export class SqliteReader implements ReadApi {
     return rows.reverse().map((r) => ({ ...r }));
   }
 
+  symbols(): string[] {
+    return this.#db.prepare("SELECT DISTINCT symbol FROM candles ORDER BY symbol").all()
+      .map((r) => String(r.symbol));
+  }
+
   alerts(q: { limit: number }): Alert[] {
     return (this.#db.prepare(
       `SELECT id, symbol, "interval", rule, severity, value, threshold, window_start, message

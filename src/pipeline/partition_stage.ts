@@ -1,0 +1,126 @@
+/**
+ * The per-partition processing stage: a window aggregator feeding an analytics actor, both bound
+ * to the sink routes and the latest view. The memory bus spawns one per partition at start; the
+ * Kafka process role spawns one per assigned partition and stops it on revocation.
+ * @module
+ */
+import {
+  createCandleAnalytics,
+  createTickRules,
+} from "../../actors/aggregators/analytics_logic.ts";
+import {
+  type AnalyticsMessage,
+  candleAnalyticsProps,
+} from "../../actors/aggregators/candle_analytics.ts";
+import {
+  type AggregatorMessage,
+  windowAggregatorProps,
+} from "../../actors/aggregators/window_aggregator.ts";
+import type { Clock } from "../clock.ts";
+import type { PipelineConfig } from "../config/pipeline_config.ts";
+import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
+import type { LatestView } from "../http/latest_view.ts";
+import type { Interval } from "../market/interval.ts";
+import type { ActorRef } from "../runtime/actor_ref.ts";
+import type { ActorSystem } from "../runtime/system.ts";
+import type { Registry } from "../telemetry/metrics.ts";
+import { barrier } from "./messaging.ts";
+import type { SinkRoutes } from "./sink_routes.ts";
+
+/** What every partition stage shares. */
+export interface StageContext {
+  readonly system: ActorSystem;
+  readonly config: PipelineConfig;
+  readonly intervals: readonly Interval[];
+  readonly registry: Registry;
+  readonly clock: Clock;
+  readonly latest: LatestView;
+  readonly routes: SinkRoutes;
+  /** Live input: idle timeouts and the processing-time stale-feed check run. */
+  readonly live: boolean;
+  /** Send raw ticks to the raw-tick stores (false in Kafka mode: the archive role does). */
+  readonly archiveTicks: boolean;
+}
+
+/** One partition's running stage. */
+export interface PartitionStage {
+  readonly aggregator: ActorRef<AggregatorMessage>;
+  readonly analytics: ActorRef<AnalyticsMessage>;
+}
+
+/** Spawns the analytics actor, then the aggregator that feeds it. */
+export function spawnPartitionStage(ctx: StageContext, partition: number): PartitionStage {
+  const { routes, latest, config } = ctx;
+  const analytics: ActorRef<AnalyticsMessage> = ctx.system.spawn(candleAnalyticsProps(
+    { partition, capacity: 256 },
+    {
+      registry: ctx.registry,
+      analytics: () => createCandleAnalytics(),
+      downstream: {
+        candles: (rows) => {
+          for (const c of rows) latest.candle(c);
+          return routes.candles(rows);
+        },
+        indicators: (rows) => {
+          for (const r of rows) latest.indicators(r);
+          return routes.indicators(rows);
+        },
+        alerts: (rows) => {
+          for (const a of rows) latest.alert(a);
+          return routes.alerts(rows);
+        },
+        flush: routes.flush,
+      },
+    },
+  ));
+  const aggregator = ctx.system.spawn(windowAggregatorProps(
+    {
+      partition,
+      intervals: ctx.intervals,
+      allowedLatenessMs: config.windows.allowedLatenessMs,
+      lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
+      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
+      checkStale: ctx.live,
+      capacity: config.bus.capacity,
+    },
+    {
+      registry: ctx.registry,
+      now: () => ctx.clock.now(),
+      tickRules: () => createTickRules({ anomalies: { staleAfterMs: feedStaleAfterMs(config) } }),
+      downstream: {
+        candles: (rows) => analytics.tell({ kind: "candles", rows }),
+        ticks: ctx.archiveTicks ? bothTickRoutes(routes) : routes.latestPrices,
+        deadLetters: routes.deadLetters,
+        alerts: (rows) => {
+          for (const a of rows) latest.alert(a);
+          return routes.alerts(rows);
+        },
+        latest: (ticks) => {
+          for (const t of ticks) latest.tick(t);
+        },
+        flush: () => barrier<AnalyticsMessage>(analytics),
+      },
+    },
+  ));
+  return { aggregator, analytics };
+}
+
+function bothTickRoutes(routes: SinkRoutes): SinkRoutes["ticks"] {
+  return (rows) => {
+    const a = routes.ticks(rows);
+    const b = routes.latestPrices(rows);
+    return a && b ? Promise.all([a, b]).then(() => {}) : a ?? b;
+  };
+}
+
+/**
+ * The `feed_stale` threshold: the rule's 60 s, or two CoinCap poll intervals when CoinCap is a
+ * source (polled over REST, or as the WebSocket's fallback). CoinCap yields one tick per poll, none
+ * when a cached response repeats the last one, so at its default 60 s interval a 60 s threshold
+ * would raise false `feed_stale` alerts between polls.
+ */
+export function feedStaleAfterMs(config: PipelineConfig): number {
+  if (!config.sources.includes("coincap")) return 60_000;
+  const poll = config.feeds.coincapRest.pollIntervalMs ?? COINCAP_REST_DEFAULTS.pollIntervalMs;
+  return Math.max(60_000, 2 * poll);
+}

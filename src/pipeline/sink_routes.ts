@@ -1,0 +1,53 @@
+/**
+ * One sink actor per store, and the routes every stage uses to reach them: each record kind goes
+ * to the stores that keep it; `flush` is a barrier through all of them.
+ * @module
+ */
+import type { RecordKind, SinkMessage } from "../../actors/sinks/sink_message.ts";
+import { storeAccepts, storeSinkProps } from "../../actors/sinks/store_sink.ts";
+import type { Store } from "../connectors/store.ts";
+import type { Alert } from "../market/alert.ts";
+import type { Candle } from "../market/candle.ts";
+import type { DeadLetter } from "../market/dead_letter.ts";
+import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { Tick } from "../market/tick.ts";
+import type { ActorSystem } from "../runtime/system.ts";
+import type { Registry } from "../telemetry/metrics.ts";
+import { barrier, fanOut } from "./messaging.ts";
+import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
+
+/** Where each record kind goes; a returned promise means "wait". */
+export interface SinkRoutes {
+  /** Raw tick tables (with `--store-ticks`). */
+  ticks(rows: Tick[]): void | Promise<void>;
+  /** Latest-value stores (Redis), which keep the newest price per symbol from ticks. */
+  latestPrices(rows: Tick[]): void | Promise<void>;
+  candles(rows: Candle[]): void | Promise<void>;
+  indicators(rows: IndicatorRow[]): void | Promise<void>;
+  alerts(rows: Alert[]): void | Promise<void>;
+  deadLetters(rows: DeadLetter[]): void | Promise<void>;
+  /** Resolves once everything routed so far is durable in every store. */
+  flush(): Promise<void>;
+}
+
+/** Spawns the sink actors (first, so everything upstream can reach them) and their routes. */
+export function spawnSinks(
+  system: ActorSystem,
+  stores: readonly Store[],
+  options: { registry: Registry; storeTicks: boolean },
+): SinkRoutes {
+  const sinks = stores.map((store) =>
+    system.spawn(storeSinkProps(`sink-${store.name}`, store, {}, { registry: options.registry }))
+  );
+  const route = (kind: RecordKind) =>
+    fanOut(sinks.filter((_, i) => storeAccepts(stores[i], kind)), kind);
+  return {
+    ticks: fanOut(sinks.filter((_, i) => takesRawTicks(stores[i], options.storeTicks)), "ticks"),
+    latestPrices: fanOut(sinks.filter((_, i) => keepsLatestPrices(stores[i])), "ticks"),
+    candles: route("candles"),
+    indicators: route("indicators"),
+    alerts: route("alerts"),
+    deadLetters: route("dead_letters"),
+    flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
+  };
+}
