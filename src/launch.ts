@@ -22,7 +22,12 @@ if (loaded.kind === "error") {
 }
 const main = new URL("./main.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
-  args: ["run", ...permissionFlags(loaded.config), main, ...Deno.args],
+  args: [
+    "run",
+    ...permissionFlags(loaded.config, { dotenv: dotenv === undefined ? undefined : ".env" }),
+    main,
+    ...Deno.args,
+  ],
   stdin: "inherit",
   stdout: "inherit",
   stderr: "inherit",

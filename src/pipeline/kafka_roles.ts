@@ -189,6 +189,24 @@ export function startKafkaRoles(
         log.info("partition revoked", { partition });
       }
     };
+    // Fetching more for a partition whose stage is nearly full only fills memory: pause it until
+    // the stage has drained to a quarter (the member keeps heartbeating meanwhile).
+    const paused = new Set<number>();
+    const pauseWhileFull = (topic: string, partition: number, stage: PartitionStage) => {
+      const ref = stage.aggregator;
+      if (paused.has(partition) || ref.size < ref.capacity * 0.75) return;
+      paused.add(partition);
+      consumerRef?.pause(topic, partition);
+      const check = () => {
+        if (owned.get(partition)?.stage !== stage || ref.size <= ref.capacity * 0.25) {
+          paused.delete(partition);
+          consumerRef?.resume(topic, partition);
+          return;
+        }
+        clock.setTimeout(check, 20);
+      };
+      clock.setTimeout(check, 20);
+    };
     const commit = async (partition: number, point: { offset: number; maxTsBefore: number }) => {
       const meta = JSON.stringify({
         v: 1,
@@ -232,6 +250,7 @@ export function startKafkaRoles(
         }
       }
       await send();
+      pauseWhileFull(topic, partition, p.stage);
       const first = Number(messages[0].offset);
       const next = Number(messages[messages.length - 1].offset) + 1;
       p.tracker.add(first, next, maxTs);
