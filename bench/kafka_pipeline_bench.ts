@@ -1,0 +1,196 @@
+/**
+ * The Kafka roles end to end, each against raw kafkajs in the same run (librdkafka mock cluster in
+ * a child process, 32 partitions; mind its ~5 MB per partition):
+ *
+ * - `kafka_process_role`: the `process` role consuming N ticks into candles, indicators and alerts
+ *   with no store (a null sink), vs a raw kafkajs `eachBatch` that only counts. Both are timed from
+ *   the first record to the last (the ~3 s group join is left out).
+ * - `kafka_ingest_role`: the `ingest` role replaying N ticks from NDJSON into Kafka, vs reading and
+ *   parsing the same file and sending raw kafkajs batches of 1000.
+ *
+ * Run: `deno run -A --v8-flags=--expose-gc bench/kafka_pipeline_bench.ts` (needs librdkafka1).
+ * @module
+ */
+import { type Kafka, logLevel, type Message, Partitioners } from "kafkajs";
+import { Kafka as KafkaClient } from "kafkajs";
+import { loadConfig } from "../src/config/load_config.ts";
+import { DEFAULT_TOPICS } from "../src/connectors/kafka/kafka_config.ts";
+import { encodeTick } from "../src/connectors/kafka/tick_codec.ts";
+import { readLines } from "../src/feeds/line_reader.ts";
+import { silentLogger } from "../src/logger.ts";
+import type { Tick } from "../src/market/tick.ts";
+import { startPipeline } from "../src/pipeline.ts";
+import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
+import { report, round } from "./measure.ts";
+
+const PARTITIONS = 32;
+const N = 160_000;
+const SYMBOLS = Array.from({ length: 50 }, (_, i) => `C${i}-USD`);
+const tickAt = (i: number): Tick => ({
+  source: "bench",
+  symbol: SYMBOLS[i % SYMBOLS.length],
+  price: 20_000 + (i % 1000) / 8,
+  size: (i % 17) / 16 + 0.01,
+  ts: 1_700_000_000_000 + i * 5,
+  id: String(i),
+});
+
+if (!librdkafkaInstalled()) {
+  report({ bench: "kafka_pipeline", skipped: "librdkafka1 is not installed" });
+  Deno.exit(0);
+}
+
+const dir = await Deno.makeTempDir();
+const mock = await startKafkaMock({
+  brokers: 1,
+  topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: PARTITIONS })),
+});
+const kafka = new KafkaClient({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
+try {
+  await fill(kafka);
+  const raw = await rawConsume(kafka);
+  const processed = await processRole(mock.bootstrap);
+  report({
+    bench: "kafka_process_role",
+    msgs_per_s: Math.round(processed),
+    baseline: "kafkajs_each_batch_count",
+    baseline_msgs_per_s: Math.round(raw),
+    ratio: round(processed / raw),
+    ticks: N,
+  });
+  const file = `${dir}/ticks.ndjson`;
+  await Deno.writeTextFile(
+    file,
+    Array.from({ length: N }, (_, i) => JSON.stringify(tickAt(i))).join("\n") + "\n",
+  );
+  const rawSend = await rawProduce(kafka, file);
+  const ingest = await ingestRole(mock.bootstrap, file);
+  report({
+    bench: "kafka_ingest_role",
+    msgs_per_s: Math.round(ingest),
+    baseline: "ndjson_parse_kafkajs_send",
+    baseline_msgs_per_s: Math.round(rawSend),
+    ratio: round(ingest / rawSend),
+    ticks: N,
+  });
+} finally {
+  await mock.stop();
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** N ticks in big per-partition batches, then an end-of-input marker on every partition. */
+async function fill(kafka: Kafka): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const perPartition = 500;
+  for (let base = 0; base < N; base += PARTITIONS * perPartition) {
+    const messages: Message[] = [];
+    for (let i = base; i < Math.min(N, base + PARTITIONS * perPartition); i++) {
+      messages.push(encodeTick(tickAt(i)));
+    }
+    await producer.send({ topic: DEFAULT_TOPICS.ticks, messages, acks: 1 });
+  }
+  const ends = Array.from({ length: PARTITIONS }, (_, p) => ({
+    partition: p,
+    key: null,
+    value: null,
+    headers: { control: "end-of-input" },
+  }));
+  await producer.send({ topic: DEFAULT_TOPICS.ticks, messages: ends, acks: 1 });
+  await producer.disconnect();
+}
+
+async function rawConsume(kafka: Kafka): Promise<number> {
+  const consumer = kafka.consumer({
+    groupId: "raw-count",
+    sessionTimeout: 6000,
+    maxWaitTimeInMs: 100,
+  });
+  const done = Promise.withResolvers<void>();
+  let n = 0;
+  let t0 = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topics: [DEFAULT_TOPICS.ticks], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 4,
+    eachBatch: ({ batch }) => {
+      if (n === 0) t0 = performance.now();
+      n += batch.messages.length;
+      if (n >= N + PARTITIONS) done.resolve();
+      return Promise.resolve();
+    },
+  });
+  await done.promise;
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  return N / seconds;
+}
+
+async function processRole(bootstrap: string): Promise<number> {
+  const r = loadConfig({
+    args: [
+      "--role=process",
+      `--kafka-brokers=${bootstrap}`,
+      "--kafka-group=bench-process",
+      "--kafka-session-timeout=6s",
+      "--sqlite=",
+      "--http=off",
+    ],
+    env: () => undefined,
+  });
+  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
+  const pipeline = await startPipeline(r.config, { logger: silentLogger });
+  let t0 = 0;
+  const first = setInterval(() => {
+    if (pipeline.latest.ticks > 0 && t0 === 0) t0 = performance.now();
+  }, 2);
+  await pipeline.drained;
+  const seconds = (performance.now() - t0) / 1000;
+  clearInterval(first);
+  await pipeline.stop();
+  return N / seconds;
+}
+
+async function rawProduce(kafka: Kafka, file: string): Promise<number> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const t0 = performance.now();
+  let batch: Message[] = [];
+  for await (const chunk of readLines(file)) {
+    for (const line of chunk.lines) {
+      if (!line) continue;
+      batch.push(encodeTick(JSON.parse(line)));
+      if (batch.length === 1000) {
+        await producer.send({ topic: "bench.raw", messages: batch });
+        batch = [];
+      }
+    }
+  }
+  if (batch.length) await producer.send({ topic: "bench.raw", messages: batch });
+  const seconds = (performance.now() - t0) / 1000;
+  await producer.disconnect();
+  return N / seconds;
+}
+
+async function ingestRole(bootstrap: string, file: string): Promise<number> {
+  const r = loadConfig({
+    args: [
+      "--role=ingest",
+      `--kafka-brokers=${bootstrap}`,
+      "--source=replay",
+      `--replay-file=${file}`,
+      "--no-mark-end",
+      "--sqlite=",
+      "--http=off",
+    ],
+    env: () => undefined,
+  });
+  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
+  const t0 = performance.now();
+  const pipeline = await startPipeline(r.config, { logger: silentLogger });
+  await pipeline.drained;
+  const seconds = (performance.now() - t0) / 1000;
+  await pipeline.stop();
+  return N / seconds;
+}
