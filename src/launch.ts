@@ -24,6 +24,9 @@ const main = new URL("./main.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
   args: [
     "run",
+    // No prompts: what the config does not grant is an error, never a question (npm packages
+    // probing parent directories for optional modules would otherwise prompt on a terminal).
+    "--no-prompt",
     ...permissionFlags(loaded.config, { dotenv: dotenv === undefined ? undefined : ".env" }),
     main,
     ...Deno.args,
