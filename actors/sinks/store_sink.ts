@@ -18,7 +18,7 @@ export interface StoreSinkConfig {
   readonly batchRows?: number;
   /** Write at most this long after the first buffered row. Default 200 ms. */
   readonly maxDelayMs?: number;
-  /** Mailbox bound (messages, each a batch). Default 256. */
+  /** Mailbox bound (messages, each a batch of up to ~1000 rows). Default 64. */
   readonly capacity?: number;
   /** Retry backoff for transient failures. */
   readonly retry?: { readonly minMs: number; readonly maxMs: number };
@@ -51,7 +51,7 @@ export function storeSinkProps(
   return {
     name,
     factory: () => new StoreSink(store, config, deps),
-    mailbox: { capacity: config.capacity ?? 256, policy: "block", batchSize: 64 },
+    mailbox: { capacity: config.capacity ?? 64, policy: "block", batchSize: 64 },
   };
 }
 

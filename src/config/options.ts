@@ -245,6 +245,24 @@ export const OPTIONS = {
       return raw.trim();
     },
   }),
+  "postgres-pool-size": opt({
+    env: "POSTGRES_POOL_SIZE",
+    default: "4",
+    help: "PostgreSQL connections in the pool",
+    parse: (raw) => parseInteger(raw, 1, 100),
+  }),
+  "postgres-statement-timeout": opt({
+    env: "POSTGRES_STATEMENT_TIMEOUT",
+    default: "30s",
+    help: "server-side statement_timeout of every PostgreSQL write",
+    parse: parseDuration,
+  }),
+  "postgres-ssl": opt({
+    env: "POSTGRES_SSL",
+    default: undefined,
+    help: "PostgreSQL TLS: disable | prefer | require | verify-full (default: the URL's sslmode)",
+    parse: (raw) => parseChoice(raw, ["disable", "prefer", "require", "verify-full"] as const),
+  }),
   "clickhouse-url": opt({
     env: "CLICKHOUSE_URL",
     default: undefined,

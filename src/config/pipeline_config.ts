@@ -36,6 +36,10 @@ export interface PipelineConfig {
     readonly storeTicks: boolean;
     readonly databaseUrl: string | null;
     readonly postgresSchema: string;
+    readonly postgresPoolSize: number;
+    readonly postgresStatementTimeoutMs: number;
+    /** Undefined: whatever the URL's `sslmode` says. */
+    readonly postgresSsl: "disable" | "prefer" | "require" | "verify-full" | undefined;
     readonly clickhouseUrl: string | null;
     readonly clickhouseDatabase: string;
     readonly clickhouseTicks: boolean;
@@ -118,6 +122,9 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       storeTicks: v["store-ticks"] ?? true,
       databaseUrl: v["database-url"] ?? null,
       postgresSchema: v["postgres-schema"] ?? "public",
+      postgresPoolSize: v["postgres-pool-size"] ?? 4,
+      postgresStatementTimeoutMs: v["postgres-statement-timeout"] ?? 30_000,
+      postgresSsl: v["postgres-ssl"],
       clickhouseUrl: v["clickhouse-url"] ?? null,
       clickhouseDatabase: v["clickhouse-database"] ?? "crypto",
       clickhouseTicks: v["clickhouse-ticks"] ?? false,

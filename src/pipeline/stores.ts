@@ -33,6 +33,11 @@ export async function openStores(
         new PostgresStore({
           url: s.databaseUrl,
           schema: s.postgresSchema,
+          poolSize: s.postgresPoolSize,
+          statementTimeoutMs: s.postgresStatementTimeoutMs,
+          ...(s.postgresSsl === undefined
+            ? {}
+            : { ssl: s.postgresSsl === "disable" ? false : s.postgresSsl }),
           registry,
           logger: log.child("postgres"),
         }),

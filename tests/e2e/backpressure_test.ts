@@ -78,12 +78,11 @@ Deno.test("backpressure: a store that stops answering stalls the source, bounds 
     onReplayProgress: (read, total) => (progress = read / total),
   });
   try {
-    const mailboxes = async () => {
-      const m = (await pipeline.registry.getMetricsAsJSON()).find((m) =>
-        m.name === "pipeline_actor_mailbox_size"
-      )!;
+    const gauge = async (name: string) => {
+      const m = (await pipeline.registry.getMetricsAsJSON()).find((m) => m.name === name)!;
       return new Map(m.values.map((v) => [String(v.labels.actor), v.value]));
     };
+    const mailboxes = () => gauge("pipeline_actor_mailbox_size");
     // The store hangs: the sink's mailbox fills, then the analytics and aggregator mailboxes,
     // then the replay waits on the bus.
     await until("the aggregators to fill up", async () => {
@@ -93,8 +92,10 @@ Deno.test("backpressure: a store that stops answering stalls the source, bounds 
     let drained = false;
     pipeline.drained.then(() => (drained = true));
     const sizes = await mailboxes();
+    const capacities = await gauge("pipeline_actor_mailbox_capacity");
+    assert.equal(capacities.get("aggregator-0"), 16);
     for (const [actor, size] of sizes) {
-      const cap = actor.startsWith("sink") || actor.startsWith("analytics") ? 256 : 16;
+      const cap = capacities.get(actor)!;
       assert.ok(size <= cap, `${actor} holds ${size} ≤ ${cap}`);
     }
     assert.ok(progress < 1, `the replay is held back (read ${Math.round(progress * 100)} %)`);
