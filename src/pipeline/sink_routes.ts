@@ -12,7 +12,7 @@ import type { DeadLetter } from "../market/dead_letter.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
 import type { Tick } from "../market/tick.ts";
 import type { ActorSystem } from "../runtime/system.ts";
-import type { Registry } from "../telemetry/metrics.ts";
+import { counter, onCollect, type Registry } from "../telemetry/metrics.ts";
 import { barrier, fanOut } from "./messaging.ts";
 import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
 
@@ -41,13 +41,37 @@ export function spawnSinks(
   );
   const route = (kind: RecordKind) =>
     fanOut(sinks.filter((_, i) => storeAccepts(stores[i], kind)), kind);
+  const toDeadLetters = route("dead_letters");
+  const rejected = countDeadLetters(options.registry);
   return {
     ticks: fanOut(sinks.filter((_, i) => takesRawTicks(stores[i], options.storeTicks)), "ticks"),
     latestPrices: fanOut(sinks.filter((_, i) => keepsLatestPrices(stores[i])), "ticks"),
     candles: route("candles"),
     indicators: route("indicators"),
     alerts: route("alerts"),
-    deadLetters: route("dead_letters"),
+    deadLetters: (rows: DeadLetter[]) => {
+      for (const d of rows) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
+      return toDeadLetters(rows);
+    },
     flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
   };
+}
+
+/** Dead letters by reason, published as `pipeline_dead_letters_total{reason}` on scrape. */
+function countDeadLetters(registry: Registry): Map<string, number> {
+  const counts = new Map<string, number>();
+  const published = new Map<string, number>();
+  const metric = counter(registry, {
+    name: "pipeline_dead_letters_total",
+    help: "Rejected input by reason",
+    labelNames: ["reason"],
+  });
+  onCollect(registry, () => {
+    for (const [reason, n] of counts) {
+      const before = published.get(reason) ?? 0;
+      if (n > before) metric.inc({ reason }, n - before);
+      published.set(reason, n);
+    }
+  });
+  return counts;
 }
