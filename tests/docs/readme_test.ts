@@ -19,7 +19,11 @@ function section(name: string): string {
 }
 
 Deno.test("README: the configuration table lists every option as the code defines it", () => {
-  assert.deepEqual(rows(section("config-table")), rows(configMarkdownTable()), "run deno task docs");
+  assert.deepEqual(
+    rows(section("config-table")),
+    rows(configMarkdownTable()),
+    "run deno task docs",
+  );
 });
 
 Deno.test("README: the metric catalogue equals docs/metrics.md", async () => {

@@ -56,6 +56,20 @@ export const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX dead_letters_ts_idx ON ${s}.dead_letters (ts);`,
   },
+  {
+    // A dead letter's ts is processing time, so keying on it let every replay of the same input
+    // add its dead letters again; SQLite's key never had ts.
+    version: 2,
+    name: "dead letters keyed by (source, reason, raw) like SQLite",
+    sql: (s) => `
+      DELETE FROM ${s}.dead_letters a USING ${s}.dead_letters b
+        WHERE a.source = b.source AND a.reason = b.reason AND a.raw_md5 = b.raw_md5
+          AND a.raw = b.raw AND a.seq > b.seq;
+      ALTER TABLE ${s}.dead_letters
+        DROP CONSTRAINT IF EXISTS dead_letters_source_reason_ts_raw_md5_key;
+      ALTER TABLE ${s}.dead_letters
+        ADD CONSTRAINT dead_letters_source_reason_raw_md5_key UNIQUE (source, reason, raw_md5);`,
+  },
 ];
 
 /** A stable 32-bit lock key per schema, so different schemas migrate independently. */

@@ -124,7 +124,7 @@ export class PostgresStore implements Store {
     return this.#run("alerts", alerts.length, this.#insertAlerts, cols);
   }
 
-  /** Inserts dead letters; the same letter (source, reason, ts, raw) written twice is kept once. */
+  /** Inserts dead letters; the same letter (source, reason, raw) written twice is kept once. */
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     if (letters.length === 0) return Promise.resolve();
     const cols = [[], [], [], [], []] as unknown[][];
