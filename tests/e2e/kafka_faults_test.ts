@@ -113,11 +113,12 @@ Deno.test({
       await consumer.connect();
       await consumer.subscribe({ topic: DEFAULT_TOPICS.ticksDlq, fromBeginning: true });
       await consumer.run({
-        eachMessage: async ({ message }) => {
+        eachMessage: ({ message }) => {
           seen.push({
             value: message.value!.toString(),
             reason: message.headers!.reason!.toString(),
           });
+          return Promise.resolve();
         },
       });
       const deadline = Date.now() + 30_000;
