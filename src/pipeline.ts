@@ -81,6 +81,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   }).set({ version: VERSION, role: config.role }, 1);
 
   let deadLetterSink: (letter: DeadLetter) => void = () => {};
+  let failedMessage: (letter: DeadLetter) => void = () => {};
   const kafka: KafkaConnection | null = config.kafkaBrokers
     ? await connectKafka(config, { log, registry })
     : null;
@@ -111,13 +112,15 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
         error: letter.error,
       });
       if (letter.actor.startsWith("sink-")) return; // the stores are what failed
-      deadLetterSink(deadLetterOf(letter.actor, letter.message, letter.error, clock));
+      failedMessage(deadLetterOf(letter.actor, letter.message, letter.error, clock));
     },
   });
 
   // Sinks first: everything upstream sends to them.
   const routes = spawnSinks(system, stores, { registry, storeTicks: config.storage.storeTicks });
-  deadLetterSink = (d) => void routes.deadLetters([d]);
+  // Only the webhook client hands dead letters to openStores' callback, and it counts them itself.
+  deadLetterSink = (d) => void routes.keepDeadLetters([d]);
+  failedMessage = (d) => void routes.deadLetters([d]);
   const stage: StageContext = {
     system,
     config,
@@ -219,7 +222,23 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       await system.shutdown({ timeoutMs: config.shutdownTimeoutMs });
       await afterShutdown();
       await http?.close();
-      for (const store of stores) await store.close().catch(() => {});
+      // Closing the webhook dead-letters the alerts it could not deliver; the sink actors are
+      // gone by now, so those letters go straight to the stores that keep dead letters, which
+      // are closed last.
+      const late: DeadLetter[] = [];
+      deadLetterSink = (d) => void late.push(d);
+      const keepers = stores.filter((s) => typeof s.writeDeadLetters === "function");
+      for (const store of stores) {
+        if (!keepers.includes(store)) await store.close().catch(() => {});
+      }
+      for (const store of keepers) {
+        if (late.length) {
+          await store.writeDeadLetters!(late).catch((error) =>
+            log.error("dead letters lost at shutdown", { store: store.name, n: late.length, error })
+          );
+        }
+        await store.close().catch(() => {});
+      }
     })();
   system.terminated.then((t) => {
     if (!t.ok && !stopping) void stop();

@@ -26,6 +26,8 @@ export interface SinkRoutes {
   indicators(rows: IndicatorRow[]): void | Promise<void>;
   alerts(rows: Alert[]): void | Promise<void>;
   deadLetters(rows: DeadLetter[]): void | Promise<void>;
+  /** Dead letters their producer already counted (the webhook client counts its own). */
+  keepDeadLetters(rows: DeadLetter[]): void | Promise<void>;
   /** Resolves once everything routed so far is durable in every store. */
   flush(): Promise<void>;
 }
@@ -53,6 +55,7 @@ export function spawnSinks(
       for (const d of rows) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
       return toDeadLetters(rows);
     },
+    keepDeadLetters: toDeadLetters,
     flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
   };
 }
