@@ -33,13 +33,14 @@ const severityVariable: Variable = {
 /**
  * The close of each 1m candle on which an alert fired. Alerts of every interval (and the tick-level
  * rules, stamped with their minute) start on a minute boundary, so they all meet a 1m candle.
+ * The subquery needs its alias: current ClickHouse (the analyzer) rejects an unnamed one.
  */
 const ANOMALIES_SQL = `SELECT ${TIME}, close AS anomaly
 FROM candles FINAL
 ANY INNER JOIN (
   SELECT DISTINCT symbol, window_start FROM alerts FINAL
   WHERE ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE}
-) USING (symbol, window_start)
+) AS fired USING (symbol, window_start)
 WHERE ${SYMBOL} AND \`interval\` = '1m' AND ${IN_RANGE}
 ORDER BY time`;
 

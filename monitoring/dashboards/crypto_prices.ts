@@ -15,6 +15,7 @@ import {
 /**
  * Candles joined to the indicator row of the same key. FINAL keeps only the highest version of a
  * candle revised by late data; the join is `ANY LEFT` so candles still in indicator warm-up show.
+ * The subquery needs its alias: current ClickHouse (the analyzer) rejects an unnamed one.
  */
 const CANDLES_SQL = `SELECT ${TIME}, open, high, low, close, volume,
   sma, ema_fast, ema_slow, bb_upper, bb_lower
@@ -23,7 +24,7 @@ ANY LEFT JOIN (
   SELECT symbol, \`interval\`, window_start, sma, ema_fast, ema_slow, bb_upper, bb_lower
   FROM indicators FINAL
   WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
-) USING (symbol, \`interval\`, window_start)
+) AS ind USING (symbol, \`interval\`, window_start)
 WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
 ORDER BY time`;
 

@@ -1,19 +1,20 @@
 /**
  * Evaluates every PromQL expression of the dashboards and of monitoring/alerts.yml on a real
- * Prometheus scraping a target. The test runs it against the fake exporter; point it at a running
- * pipeline's HTTP address (`host:port` serving /metrics) to check the real export:
+ * Prometheus scraping one or more targets (real pipelines, or the fake exporter):
  *
- *     const problems = await checkPromQL("127.0.0.1:9464", { requireData: true });
+ *     const report = await checkPromQL(["127.0.0.1:9464"]);
+ *     report.results.filter((r) => r.outcome !== "data"); // what returned nothing
  * @module
  */
 import {
+  type DashboardQuery,
   expandPromQL,
   extractQueries,
   loadDashboards,
   type QueryContext,
   type VariableValues,
 } from "./dashboard_queries.ts";
-import { startPrometheus } from "./prometheus_server.ts";
+import { type PrometheusServer, type RuleState, startPrometheus } from "./prometheus_server.ts";
 
 /** Variable values the expressions are expanded with (All for the instance/topic filters). */
 export const DEFAULT_PROM_VARIABLES: VariableValues = {
@@ -24,73 +25,111 @@ export const DEFAULT_PROM_VARIABLES: VariableValues = {
   severity: ["info", "warning", "critical"],
 };
 
-/** What the check found; empty `problems` means every expression passed. */
+/**
+ * What one expression gave: `data` (at least one series with a number that is not NaN), `nan`
+ * (series, but every value NaN — e.g. a quantile of a histogram that did not move), `empty`, or
+ * `error` (did not parse or evaluate).
+ */
+export type Outcome = "data" | "nan" | "empty" | "error";
+
+/** One dashboard expression and its outcome. */
+export interface ExpressionResult {
+  /** `<file> panel "<title>" <refId>` or `<file> variable "<name>"`. */
+  readonly key: string;
+  readonly query: DashboardQuery;
+  readonly expr: string;
+  readonly outcome: Outcome;
+  readonly error?: string;
+}
+
+/** Everything one Prometheus run found. */
 export interface PromQLReport {
-  readonly panelExpressions: number;
-  readonly ruleExpressions: number;
-  readonly problems: readonly string[];
+  readonly results: readonly ExpressionResult[];
+  readonly rules: readonly RuleState[];
+  /** Rules whose evaluation failed (health not ok), or whose expression does not evaluate. */
+  readonly ruleProblems: readonly string[];
+}
+
+/** The key a dashboard query is listed under in exception lists and failure messages. */
+export function queryKey(q: DashboardQuery): string {
+  return `${q.dashboard} ${q.where}`;
 }
 
 /**
- * Starts Prometheus scraping `target`, waits for three scrapes (so `rate` and `deriv` have
- * samples), then evaluates every expression. Each must parse and evaluate; with `requireData`,
- * each dashboard expression must also return at least one series. Alert expressions are only
- * required to evaluate, and every loaded rule must report health "ok": an alert that returns
- * data is one that fires.
+ * Starts Prometheus scraping `targets`, waits for three successful scrapes of each (so `rate`
+ * and `deriv` have samples), then evaluates every dashboard expression and reads every alert
+ * rule's health once each rule has been evaluated.
  */
 export async function checkPromQL(
-  target: string,
-  options: { requireData: boolean; variables?: VariableValues },
+  targets: readonly string[],
+  options: { variables?: VariableValues } = {},
 ): Promise<PromQLReport> {
-  const prometheus = await startPrometheus({ targets: [target] });
+  const prometheus = await startPrometheus({ targets });
   try {
     await prometheus.waitForScrapes(3);
-    const now = Date.now();
-    const ctx: QueryContext = {
-      fromMs: now - 5 * 60_000,
-      toMs: now,
-      intervalSeconds: 15,
-      variables: options.variables ?? DEFAULT_PROM_VARIABLES,
-    };
-    const problems: string[] = [];
-    const queries = extractQueries(await loadDashboards()).filter((q) =>
-      q.datasource === "prometheus"
-    );
-    for (const q of queries) {
-      let expr: string;
-      try {
-        expr = expandPromQL(q.text, ctx);
-      } catch (err) {
-        problems.push(`${q.dashboard} ${q.where}: ${(err as Error).message}`);
-        continue;
-      }
-      const r = await prometheus.query(expr);
-      if (r.status !== "success") {
-        problems.push(`${q.dashboard} ${q.where}: ${r.errorType}: ${r.error}\n  ${expr}`);
-      } else if (options.requireData && !hasData(r.data?.result)) {
-        problems.push(`${q.dashboard} ${q.where}: no data\n  ${expr}`);
-      }
-    }
-    // Rules are evaluated every second; wait until each has run once, then read their health.
-    const rules = await waitForRuleEvaluation(prometheus);
-    for (const rule of rules) {
-      if (rule.health !== "ok") {
-        problems.push(`rule ${rule.name}: ${rule.health} ${rule.lastError ?? ""}`);
-      }
-      const r = await prometheus.query(rule.query);
-      if (r.status !== "success") problems.push(`rule ${rule.name}: ${r.errorType}: ${r.error}`);
-    }
-    return { panelExpressions: queries.length, ruleExpressions: rules.length, problems };
+    return await evaluateAll(prometheus, options.variables ?? DEFAULT_PROM_VARIABLES);
   } finally {
     await prometheus.stop();
   }
 }
 
-function hasData(result: unknown): boolean {
-  return Array.isArray(result) ? result.length > 0 : result !== undefined && result !== null;
+async function evaluateAll(
+  prometheus: PrometheusServer,
+  variables: VariableValues,
+): Promise<PromQLReport> {
+  const now = Date.now();
+  const ctx: QueryContext = { fromMs: now - 5 * 60_000, toMs: now, intervalSeconds: 15, variables };
+  const results: ExpressionResult[] = [];
+  const queries = extractQueries(await loadDashboards()).filter((q) =>
+    q.datasource === "prometheus"
+  );
+  for (const q of queries) {
+    const key = queryKey(q);
+    let expr = q.text;
+    try {
+      expr = expandPromQL(q.text, ctx);
+    } catch (err) {
+      results.push({ key, query: q, expr, outcome: "error", error: (err as Error).message });
+      continue;
+    }
+    const r = await prometheus.query(expr);
+    if (r.status !== "success") {
+      results.push({ key, query: q, expr, outcome: "error", error: `${r.errorType}: ${r.error}` });
+    } else {
+      results.push({ key, query: q, expr, outcome: outcomeOf(r.data?.result) });
+    }
+  }
+  // Rules are evaluated every second; wait until each has run once, then read their health.
+  const rules = await waitForRuleEvaluation(prometheus);
+  const ruleProblems: string[] = [];
+  for (const rule of rules) {
+    if (rule.health !== "ok") {
+      ruleProblems.push(`rule ${rule.name}: ${rule.health} ${rule.lastError ?? ""}`);
+    }
+    const r = await prometheus.query(rule.query);
+    if (r.status !== "success") ruleProblems.push(`rule ${rule.name}: ${r.errorType}: ${r.error}`);
+  }
+  return { results, rules, ruleProblems };
 }
 
-async function waitForRuleEvaluation(prometheus: Awaited<ReturnType<typeof startPrometheus>>) {
+/** Classifies an instant-query result. */
+export function outcomeOf(result: unknown): Outcome {
+  if (!Array.isArray(result)) {
+    // A scalar or string result: [time, "value"].
+    return result === undefined || result === null ? "empty" : "data";
+  }
+  if (result.length === 0) return "empty";
+  const values = result.map((s) => (s as { value?: [number, string] }).value?.[1]);
+  return values.some((v) => v !== undefined && v !== "NaN") ? "data" : "nan";
+}
+
+/** One line per result whose outcome is not `data`, for failure messages. */
+export function describe(results: readonly ExpressionResult[]): string {
+  return results.map((r) => `${r.key}: ${r.outcome}${r.error ? ` (${r.error})` : ""}\n  ${r.expr}`)
+    .join("\n");
+}
+
+async function waitForRuleEvaluation(prometheus: PrometheusServer): Promise<RuleState[]> {
   const deadline = performance.now() + 15_000;
   while (true) {
     const rules = await prometheus.rules();
