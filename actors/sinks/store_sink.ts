@@ -27,6 +27,13 @@ export interface StoreSinkConfig {
 /** Called after rows were durably written (the offset tracker listens here). */
 export type WrittenListener = (kind: RecordKind, rows: readonly unknown[]) => void;
 
+/**
+ * Called with rows the store refused for good (a non-retriable error: the same batch would fail
+ * again). The pipeline turns them into dead letters, so nothing is silently lost and no barrier
+ * waits forever behind them.
+ */
+export type RefusedListener = (kind: RecordKind, rows: readonly unknown[], error: unknown) => void;
+
 const KINDS: readonly RecordKind[] = ["dead_letters", "ticks", "candles", "indicators", "alerts"];
 const WRITERS: Record<RecordKind, keyof Store> = {
   ticks: "writeTicks",
@@ -38,7 +45,7 @@ const WRITERS: Record<RecordKind, keyof Store> = {
 
 /** Which record kinds a store can write. */
 export function storeAccepts(store: Store, kind: RecordKind): boolean {
-  return typeof store[WRITERS[kind]] === "function";
+  return typeof store[WRITERS[kind]] === "function" && (store.accepts?.(kind) ?? true);
 }
 
 /** Props of the sink actor for `store`; the store must already be migrated. */
@@ -46,7 +53,7 @@ export function storeSinkProps(
   name: string,
   store: Store,
   config: StoreSinkConfig,
-  deps: { registry: Registry; onWritten?: WrittenListener },
+  deps: { registry: Registry; onWritten?: WrittenListener; onRefused?: RefusedListener },
 ): Props<SinkMessage> {
   return {
     name,
@@ -61,6 +68,7 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #maxDelayMs: number;
   readonly #retry: { minMs: number; maxMs: number };
   readonly #onWritten?: WrittenListener;
+  readonly #onRefused?: RefusedListener;
   readonly #latency: { observe(v: number): void };
   readonly #buffers = new Map<RecordKind, unknown[]>();
   #buffered = 0;
@@ -69,9 +77,10 @@ class StoreSink implements Actor<SinkMessage> {
   constructor(
     store: Store,
     config: StoreSinkConfig,
-    deps: { registry: Registry; onWritten?: WrittenListener },
+    deps: { registry: Registry; onWritten?: WrittenListener; onRefused?: RefusedListener },
   ) {
     this.#store = store;
+    this.#onRefused = deps.onRefused;
     this.#batchRows = config.batchRows ?? 5000;
     this.#maxDelayMs = config.maxDelayMs ?? 200;
     this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
@@ -134,9 +143,20 @@ class StoreSink implements Actor<SinkMessage> {
     for (const kind of KINDS) {
       const rows = this.#buffers.get(kind);
       if (!rows || rows.length === 0) continue;
-      await this.#writeWithRetry(kind, rows, ctx);
       this.#buffers.set(kind, []);
       this.#buffered -= rows.length;
+      try {
+        await this.#writeWithRetry(kind, rows, ctx);
+      } catch (error) {
+        ctx.log.error("store refused a batch for good; its rows become dead letters", {
+          store: this.#store.name,
+          kind,
+          rows: rows.length,
+          error,
+        });
+        this.#onRefused?.(kind, rows, error);
+        continue;
+      }
       this.#observeLatency(kind, rows, ctx.clock.now());
       this.#onWritten?.(kind, rows);
     }

@@ -9,6 +9,9 @@ import type { DeadLetter } from "../market/dead_letter.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
 import type { Tick } from "../market/tick.ts";
 
+/** The record kinds a store may keep. */
+export type StoreRecordKind = "ticks" | "candles" | "indicators" | "alerts" | "dead_letters";
+
 /**
  * A store of pipeline records. Every write is idempotent: writing the same records again changes
  * nothing (ticks by (source, symbol, id); candles and indicators keep the highest version per
@@ -17,6 +20,11 @@ import type { Tick } from "../market/tick.ts";
 export interface Store {
   /** Short name used in metrics and logs, e.g. `sqlite`, `postgres`. */
   readonly name: string;
+  /**
+   * Whether this instance keeps `kind` when it has the write method but may be configured not to
+   * (ClickHouse's optional raw ticks). Absent: every kind it has a write method for.
+   */
+  accepts?(kind: StoreRecordKind): boolean;
   /** Applies pending schema migrations; safe when several instances start at once. */
   migrate(): Promise<void>;
   writeTicks?(ticks: readonly Tick[]): Promise<void>;

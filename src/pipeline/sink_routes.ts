@@ -38,13 +38,31 @@ export function spawnSinks(
   stores: readonly Store[],
   options: { registry: Registry; storeTicks: boolean },
 ): SinkRoutes {
+  let refused: (store: Store, rows: readonly unknown[], error: unknown) => void = () => {};
   const sinks = stores.map((store) =>
-    system.spawn(storeSinkProps(`sink-${store.name}`, store, {}, { registry: options.registry }))
+    system.spawn(storeSinkProps(`sink-${store.name}`, store, {}, {
+      registry: options.registry,
+      onRefused: (kind, rows, error) => {
+        // A store that refuses dead letters themselves has nowhere better to send them: logged.
+        if (kind !== "dead_letters") refused(store, rows, error);
+      },
+    }))
   );
   const route = (kind: RecordKind) =>
     fanOut(sinks.filter((_, i) => storeAccepts(stores[i], kind)), kind);
   const toDeadLetters = route("dead_letters");
   const rejected = countDeadLetters(options.registry);
+  refused = (store, rows, error) => {
+    const letters: DeadLetter[] = rows.map((row) => ({
+      reason: "delivery_failed",
+      detail: `${store.name}: ${(error as Error)?.message ?? String(error)}`,
+      raw: JSON.stringify(row),
+      source: `sink-${store.name}`,
+      ts: Date.now(),
+    }));
+    for (const d of letters) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
+    void toDeadLetters(letters);
+  };
   return {
     ticks: fanOut(sinks.filter((_, i) => takesRawTicks(stores[i], options.storeTicks)), "ticks"),
     latestPrices: fanOut(sinks.filter((_, i) => keepsLatestPrices(stores[i])), "ticks"),

@@ -13,7 +13,7 @@ import type { Tick } from "../../market/tick.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
 import { StoreError } from "../store_error.ts";
-import type { Store } from "../store.ts";
+import type { Store, StoreRecordKind } from "../store.ts";
 import {
   type ClickHouseStoreConfig,
   type ClickHouseStoreOptions,
@@ -97,6 +97,11 @@ export class ClickHouseStore implements Store {
   /** Inserts alerts. */
   writeAlerts(alerts: readonly Alert[]): Promise<void> {
     return this.#insert(ALERTS, alerts);
+  }
+
+  /** Raw ticks only with the `ticks` option; everything else always. */
+  accepts(kind: StoreRecordKind): boolean {
+    return kind !== "ticks" || this.config.ticks;
   }
 
   /** Inserts raw ticks; needs the `ticks` option. */

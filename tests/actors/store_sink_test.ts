@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { storeSinkProps } from "../../actors/sinks/store_sink.ts";
+import type { SinkMessage } from "../../actors/sinks/sink_message.ts";
+import type { Store } from "../../src/connectors/store.ts";
+import type { Candle } from "../../src/market/candle.ts";
+import type { Tick } from "../../src/market/tick.ts";
+import { createActorSystem } from "../../src/runtime/system.ts";
+import { createRegistry } from "../../src/telemetry/metrics.ts";
+
+const tick = (id: string): Tick => ({
+  source: "s",
+  symbol: "BTC-USD",
+  price: 1,
+  size: 1,
+  ts: 1,
+  id,
+});
+const candle = { symbol: "BTC-USD", interval: "1m", window_start: 0 } as Candle;
+
+function barrier(ref: { tell(m: SinkMessage): void | Promise<void> }) {
+  return new Promise<void>((resolve) => void ref.tell({ kind: "flush", done: resolve }));
+}
+
+Deno.test("store sink: retries transient failures until the write succeeds, then acknowledges", async () => {
+  let failures = 2;
+  const written: string[] = [];
+  const store: Store = {
+    name: "flaky",
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      if (failures-- > 0) {
+        return Promise.reject(Object.assign(new Error("connection reset"), { retriable: true }));
+      }
+      written.push(...rows.map((t) => t.id));
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const system = createActorSystem({ registry: createRegistry() });
+  const ref = system.spawn(storeSinkProps("sink-flaky", store, { retry: { minMs: 1, maxMs: 2 } }, {
+    registry: createRegistry(),
+  }));
+  ref.tell({ kind: "ticks", rows: [tick("1"), tick("2")] });
+  await barrier(ref);
+  assert.deepEqual(written, ["1", "2"]);
+  await system.shutdown();
+});
+
+Deno.test("store sink: a batch refused for good goes to onRefused and never blocks a barrier", async () => {
+  const refused: unknown[] = [];
+  const written: string[] = [];
+  const store: Store = {
+    name: "strict",
+    migrate: () => Promise.resolve(),
+    writeCandles: () =>
+      Promise.reject(Object.assign(new Error("type mismatch"), { retriable: false })),
+    writeTicks(rows) {
+      written.push(...rows.map((t) => t.id));
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry });
+  const ref = system.spawn(storeSinkProps("sink-strict", store, {}, {
+    registry,
+    onRefused: (kind, rows) => refused.push(kind, rows.length),
+  }));
+  ref.tell({ kind: "candles", rows: [candle] });
+  ref.tell({ kind: "ticks", rows: [tick("9")] });
+  await barrier(ref);
+  assert.deepEqual(refused, ["candles", 1]);
+  assert.deepEqual(written, ["9"], "other kinds are still written");
+  await system.shutdown();
+  assert.ok((await system.terminated).ok);
+});
+
+Deno.test("store sink: a kind the store does not accept is not sent to it", async () => {
+  const store: Store = {
+    name: "no-ticks",
+    accepts: (kind) => kind !== "ticks",
+    migrate: () => Promise.resolve(),
+    writeTicks: () => Promise.reject(new Error("must not be called")),
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry });
+  const ref = system.spawn(storeSinkProps("sink-no-ticks", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await barrier(ref);
+  await system.shutdown();
+  assert.ok((await system.terminated).ok);
+});
