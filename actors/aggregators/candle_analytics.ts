@@ -8,7 +8,7 @@ import type { Alert } from "../../src/market/alert.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { IndicatorRow } from "../../src/market/indicator_row.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
-import { counter, onCollect, type Registry } from "../../src/telemetry/metrics.ts";
+import { counter, publishCounts, type Registry } from "../../src/telemetry/metrics.ts";
 
 /** What the stage accepts. */
 export type AnalyticsMessage =
@@ -112,14 +112,8 @@ export function publishAlertCounts(registry: Registry, counts: Map<string, numbe
     help: "Alerts raised, by rule and severity",
     labelNames: ["rule", "severity"],
   });
-  const published = new Map<string, number>();
-  return onCollect(registry, () => {
-    for (const [key, n] of counts) {
-      const before = published.get(key) ?? 0;
-      if (n <= before) continue;
-      const [rule, severity] = key.split("|");
-      alerts.inc({ rule, severity }, n - before);
-      published.set(key, n);
-    }
+  return publishCounts(registry, alerts, counts, (key) => {
+    const [rule, severity] = key.split("|");
+    return { rule, severity };
   });
 }

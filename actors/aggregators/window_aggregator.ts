@@ -13,7 +13,13 @@ import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Interval } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
-import { counter, gauge, onCollect, type Registry } from "../../src/telemetry/metrics.ts";
+import {
+  counter,
+  gauge,
+  onCollect,
+  publishCounts,
+  type Registry,
+} from "../../src/telemetry/metrics.ts";
 import { TickStats } from "./tick_stats.ts";
 
 /** Control messages; every other message is a tick. */
@@ -261,7 +267,7 @@ function publishAggregatorMetrics(
   now: () => number,
 ): { counts: AggregatorCounts; unregister: () => void } {
   const counts: AggregatorCounts = { candles: new Map(), late: 0 };
-  const published = { candles: new Map<string, number>(), late: 0, revised: 0 };
+  const published = { late: 0, revised: 0 };
   const candles = counter(registry, {
     name: "pipeline_candles_total",
     help: "Candles emitted, by interval and kind (final or revision)",
@@ -277,14 +283,11 @@ function publishAggregatorMetrics(
     help: "Processing time minus the partition's watermark",
     labelNames: ["partition"],
   });
-  const unregister = onCollect(registry, () => {
-    for (const [key, n] of counts.candles) {
-      const before = published.candles.get(key) ?? 0;
-      if (n <= before) continue;
-      const [interval, kind] = key.split("|");
-      candles.inc({ interval, kind }, n - before);
-      published.candles.set(key, n);
-    }
+  const unpublishCandles = publishCounts(registry, candles, counts.candles, (key) => {
+    const [interval, kind] = key.split("|");
+    return { interval, kind };
+  });
+  const unpublishRest = onCollect(registry, () => {
     if (counts.late > published.late) {
       late.inc({ outcome: "rejected" }, counts.late - published.late);
       published.late = counts.late;
@@ -296,5 +299,5 @@ function publishAggregatorMetrics(
     const wm = agg.watermark;
     if (Number.isFinite(wm)) delay.set({ partition: String(partition) }, (now() - wm) / 1000);
   });
-  return { counts, unregister };
+  return { counts, unregister: () => (unpublishCandles(), unpublishRest()) };
 }

@@ -12,7 +12,7 @@ import type { DeadLetter } from "../market/dead_letter.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
 import type { Tick } from "../market/tick.ts";
 import type { ActorSystem } from "../runtime/system.ts";
-import { counter, onCollect, type Registry } from "../telemetry/metrics.ts";
+import { counter, publishCounts, type Registry } from "../telemetry/metrics.ts";
 import { barrier, fanOut } from "./messaging.ts";
 import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
 
@@ -81,18 +81,11 @@ export function spawnSinks(
 /** Dead letters by reason, published as `pipeline_dead_letters_total{reason}` on scrape. */
 function countDeadLetters(registry: Registry): Map<string, number> {
   const counts = new Map<string, number>();
-  const published = new Map<string, number>();
   const metric = counter(registry, {
     name: "pipeline_dead_letters_total",
     help: "Rejected input by reason",
     labelNames: ["reason"],
   });
-  onCollect(registry, () => {
-    for (const [reason, n] of counts) {
-      const before = published.get(reason) ?? 0;
-      if (n > before) metric.inc({ reason }, n - before);
-      published.set(reason, n);
-    }
-  });
+  publishCounts(registry, metric, counts, (reason) => ({ reason }));
   return counts;
 }

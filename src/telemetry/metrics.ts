@@ -118,3 +118,24 @@ export const LATENCY_BUCKETS = [
 
 /** Batch-size buckets. */
 export const BATCH_BUCKETS = [1, 4, 16, 64, 256, 1024, 4096, 16384];
+
+/**
+ * Publishes counts kept in a plain `Map` (the hot path's cheap `map.set(key, n + 1)`) to `metric`
+ * at every scrape: each key's growth since the last scrape is added to the labelled series
+ * `labels(key)`. Returns the unregister function.
+ */
+export function publishCounts<L extends string>(
+  registry: Registry,
+  metric: Counter<L>,
+  counts: ReadonlyMap<string, number>,
+  labels: (key: string) => Partial<Record<L, string>>,
+): () => void {
+  const published = new Map<string, number>();
+  return onCollect(registry, () => {
+    for (const [key, n] of counts) {
+      const before = published.get(key) ?? 0;
+      if (n > before) metric.inc(labels(key) as Record<L, string>, n - before);
+      published.set(key, n);
+    }
+  });
+}
