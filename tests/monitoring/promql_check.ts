@@ -143,3 +143,68 @@ async function waitForRuleEvaluation(prometheus: PrometheusServer): Promise<Rule
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Labels every scraped series carries besides its own (from the scrape config). */
+export const TARGET_LABELS: readonly string[] = ["job", "instance", "service"];
+
+/**
+ * What `expr` asks of the metrics that is not there: a metric name missing from `families`
+ * (name → label names, without `le`), a selector matching on a label the metric does not have,
+ * or a `by`/`without` label that none of the expression's metrics has. Target labels
+ * ({@linkcode TARGET_LABELS}) belong to every metric; `le` to histogram buckets. A
+ * `label_values(metric, label)` variable query counts as a selector on `label`. Written for the
+ * plain expressions of these dashboards (no label_replace or joins that create labels).
+ */
+export function labelProblems(
+  expr: string,
+  families: ReadonlyMap<string, ReadonlySet<string>>,
+): string[] {
+  const problems: string[] = [];
+  const used = new Set<string>(TARGET_LABELS);
+  const familyOf = (name: string) => {
+    if (name === "up") return { family: name, labels: new Set(TARGET_LABELS), bucket: false };
+    const base = families.has(name) ? name : name.replace(/_(bucket|sum|count)$/, "");
+    const labels = families.get(base);
+    return labels
+      ? { family: base, labels, bucket: base !== name && name.endsWith("_bucket") }
+      : null;
+  };
+  const check = (name: string, selected: readonly string[]) => {
+    const f = familyOf(name);
+    if (!f) {
+      problems.push(`metric ${name} is not exported`);
+      return;
+    }
+    f.labels.forEach((l) => used.add(l));
+    if (f.bucket) used.add("le");
+    for (const label of selected) {
+      if (!f.labels.has(label) && !TARGET_LABELS.includes(label) && !(f.bucket && label === "le")) {
+        problems.push(`${f.family} has no label "${label}"`);
+      }
+    }
+  };
+  const variable = expr.match(/^\s*label_values\(\s*([a-zA-Z_:][\w:]*)\s*,\s*(\w+)\s*\)\s*$/);
+  if (variable) {
+    check(variable[1], [variable[2]]);
+    return problems;
+  }
+  // Metric names: identifiers not followed by "(" (functions) and not keywords or label names
+  // inside braces / by-clauses (those are removed first).
+  const withoutGroups = expr.replace(/\b(by|without)\s*\(([^)]*)\)/g, " ");
+  for (const m of withoutGroups.matchAll(/\b([a-zA-Z_:][\w:]*)\s*(\{([^}]*)\})?/g)) {
+    const [whole, name, , matchers] = m;
+    const after = withoutGroups.slice((m.index ?? 0) + whole.length);
+    if (/^\s*\(/.test(after) && matchers === undefined) continue; // a function call
+    if (!/^(pipeline_\w+|up)$/.test(name)) continue; // keywords, durations, and/or/unless…
+    const selected = [...(matchers ?? "").matchAll(/([a-zA-Z_]\w*)\s*(=~|!~|!=|=)/g)].map((x) =>
+      x[1]
+    );
+    check(name, selected);
+  }
+  for (const g of expr.matchAll(/\b(by|without)\s*\(([^)]*)\)/g)) {
+    for (const label of g[2].split(",").map((s) => s.trim()).filter(Boolean)) {
+      if (!used.has(label)) problems.push(`${g[1]} (${label}): no metric of the expression has it`);
+    }
+  }
+  return problems;
+}

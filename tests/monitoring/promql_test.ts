@@ -1,8 +1,8 @@
 /**
  * Every dashboard and alert PromQL against the fake exporter, which serves every metric of the
  * catalogue with every label the dashboards filter on: each expression must parse, evaluate and
- * return data. This is what covers the panels a single in-process run cannot feed (Kafka, live
- * feeds); tests/monitoring/promql_real_pipeline_test.ts checks the rest against real pipelines.
+ * return data. This covers the panels no real run can feed (the actor drops series);
+ * tests/monitoring/promql_real_pipeline_test.ts checks the rest against real pipelines.
  * @module
  */
 import assert from "node:assert/strict";

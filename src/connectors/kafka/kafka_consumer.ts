@@ -341,6 +341,7 @@ class GroupConsumer implements KafkaConsumer {
       await this.#revoke(revoked);
       for (const tp of added) this.#assigned.set(keyOf(tp.topic, tp.partition), tp);
       this.#metrics?.assigned(this.#assigned.size);
+      this.#metrics?.paused(this.#pausedSet.size);
       if (added.length) await this.#h.onAssigned?.(added);
     });
     this.#ready.catch((error) => {
