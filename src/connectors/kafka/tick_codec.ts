@@ -142,3 +142,26 @@ export function headerString(headers: RecordHeaders, name: string): string | und
   if (first === undefined) return undefined;
   return typeof first === "string" ? first : first.toString("utf8");
 }
+
+/** Header marking a control record (not a tick). */
+export const CONTROL_HEADER = "control";
+/** The control value a finite replay writes to every partition when its input ends. */
+export const END_OF_INPUT = "end-of-input";
+
+/** Whether a record is the end-of-input marker. */
+export function isEndOfInput(headers: RecordHeaders | undefined): boolean {
+  return headers !== undefined && headers[CONTROL_HEADER] !== undefined &&
+    headerString(headers, CONTROL_HEADER) === END_OF_INPUT;
+}
+
+/** The end-of-input marker for `partition`. */
+export function endOfInputRecord(
+  partition: number,
+): { partition: number; key: null; value: null; headers: RecordHeaders } {
+  return {
+    partition,
+    key: null,
+    value: null,
+    headers: { [CONTROL_HEADER]: END_OF_INPUT, "schema-version": TICK_SCHEMA_VERSION },
+  };
+}
