@@ -4,7 +4,7 @@
  * Run: `deno run -A --v8-flags=--expose-gc bench/analytics_bench.ts`.
  * @module
  */
-import { bestThroughput, report, round } from "./measure.ts";
+import { bestThroughput, pairedRatio, report, round } from "./measure.ts";
 import type { Candle } from "../src/market/candle.ts";
 import { CandleAggregator } from "../src/market/candle_aggregator.ts";
 import { parseIntervals } from "../src/market/interval.ts";
@@ -83,28 +83,12 @@ function ohlcvLoop(ticks: Tick[]): number {
   return ticks.length;
 }
 
-// Baseline and candidate take turns, best of each kept: on a shared, noisy machine a slow
-// phase then hits both rather than skewing the ratio.
-async function alternate(
-  baseline: () => number,
-  candidate: () => number,
-  rounds = 5,
-): Promise<[number, number]> {
-  let base = 0;
-  let cand = 0;
-  for (let r = 0; r < rounds; r++) {
-    base = Math.max(base, await bestThroughput(baseline, 3));
-    cand = Math.max(cand, await bestThroughput(candidate, 3));
-  }
-  return [base, cand];
-}
-
 let previous: CandleAggregator | null = null;
 
 async function benchCandles(): Promise<void> {
   const ticks = makeTicks(1_000_000);
   const intervals = parseIntervals("1m,5m,1h");
-  const [base, ours] = await alternate(() => ohlcvLoop(ticks), () => {
+  const r = await pairedRatio(() => ohlcvLoop(ticks), () => {
     const agg = new CandleAggregator({ intervals });
     // In production an aggregator lives as long as its partition. Holding the previous run's
     // keeps its classes' object shapes alive through the harness's forced GC between runs;
@@ -116,10 +100,10 @@ async function benchCandles(): Promise<void> {
   });
   report({
     bench: "candle_update_50x3",
-    msgs_per_s: Math.round(ours),
+    msgs_per_s: Math.round(r.candidate),
     baseline: "ohlcv_loop_1",
-    baseline_msgs_per_s: Math.round(base),
-    ratio: round(ours / base),
+    baseline_msgs_per_s: Math.round(r.baseline),
+    ratio: round(r.ratio),
   });
 }
 
@@ -137,7 +121,7 @@ async function benchParse(): Promise<void> {
   );
   const bytes = msgs.reduce((s, m) => s + m.length, 0) / msgs.length;
   const parser = new TickParser({ now: () => T0 + 10_000_000 });
-  const [base, ours] = await alternate(() => {
+  const r = await pairedRatio(() => {
     for (let i = 0; i < msgs.length; i++) sink += (JSON.parse(msgs[i]) as Tick).price;
     return msgs.length;
   }, () => {
@@ -149,10 +133,10 @@ async function benchParse(): Promise<void> {
   });
   report({
     bench: "tick_parse_validate",
-    msgs_per_s: Math.round(ours),
+    msgs_per_s: Math.round(r.candidate),
     baseline: "json_parse",
-    baseline_msgs_per_s: Math.round(base),
-    ratio: round(ours / base),
+    baseline_msgs_per_s: Math.round(r.baseline),
+    ratio: round(r.ratio),
     msg_bytes: Math.round(bytes),
   });
 }

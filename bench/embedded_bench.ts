@@ -8,6 +8,7 @@
  */
 import { generateReplay } from "../tests/helpers/replay_fixture.ts";
 import { report, round } from "./measure.ts";
+import { v8FlagsArg } from "../src/config/v8_flags.ts";
 
 const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 2_000_000);
 const dir = await Deno.makeTempDir({ prefix: "embedded-bench-" });
@@ -33,6 +34,8 @@ try {
     const run = await timeChild([
       "run",
       "--allow-all",
+      // What `deno task start` runs the pipeline with.
+      v8FlagsArg(),
       `${root}src/main.ts`,
       "--source=replay",
       `--replay-file=${file}`,

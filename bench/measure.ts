@@ -42,6 +42,64 @@ export async function bestThroughput(
   return best;
 }
 
+/** Throughputs of a baseline and a candidate measured in the same rounds, and their ratio. */
+export interface Paired {
+  /** Median of the per-round candidate / baseline ratios. */
+  ratio: number;
+  /** Median throughputs (units/s). */
+  baseline: number;
+  candidate: number;
+}
+
+/**
+ * Times `baseline` and `candidate` back to back in each of `rounds` short rounds (after one
+ * warm-up each, order swapped every round, a forced GC before each run) and returns the median of
+ * the per-round ratios. Why: on these shared VMs the speed of the machine drifts within seconds,
+ * and the same loop runs at very different speeds from one process to the next (heap layout, JIT
+ * timing), so best-of-N of each side taken at different moments pairs a lucky baseline with an
+ * unlucky candidate or the reverse. A ratio from two adjacent runs sees the same machine, and the
+ * median ignores the rounds a burst of other work hit.
+ */
+export async function pairedRatio(
+  baseline: () => number | Promise<number>,
+  candidate: () => number | Promise<number>,
+  rounds = 21,
+): Promise<Paired> {
+  await baseline();
+  await candidate();
+  const ratios: number[] = [];
+  const base: number[] = [];
+  const cand: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    let b: number;
+    let c: number;
+    if (r % 2 === 0) {
+      b = await timed(baseline);
+      c = await timed(candidate);
+    } else {
+      c = await timed(candidate);
+      b = await timed(baseline);
+    }
+    base.push(b);
+    cand.push(c);
+    ratios.push(c / b);
+  }
+  return { ratio: median(ratios), baseline: median(base), candidate: median(cand) };
+}
+
+async function timed(fn: () => number | Promise<number>): Promise<number> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const t0 = performance.now();
+  const units = await fn();
+  return units / ((performance.now() - t0) / 1000);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 /** Rounds for display. */
 export function round(n: number, digits = 3): number {
   const f = 10 ** digits;

@@ -7,6 +7,7 @@
  */
 import { loadConfig } from "./config/load_config.ts";
 import { permissionFlags } from "./config/permissions.ts";
+import { v8FlagsArg } from "./config/v8_flags.ts";
 
 const encoder = new TextEncoder();
 const dotenv = await Deno.readTextFile(".env").catch(() => undefined);
@@ -27,6 +28,7 @@ const child = new Deno.Command(Deno.execPath(), {
     // No prompts: what the config does not grant is an error, never a question (npm packages
     // probing parent directories for optional modules would otherwise prompt on a terminal).
     "--no-prompt",
+    v8FlagsArg(loaded.config.heapLimitMb),
     ...permissionFlags(loaded.config, { dotenv: dotenv === undefined ? undefined : ".env" }),
     main,
     ...Deno.args,

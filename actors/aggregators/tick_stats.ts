@@ -17,7 +17,10 @@ interface Entry {
 /** Tick statistics of one actor. */
 export class TickStats {
   readonly #bySource = new Map<string, Map<string, Entry>>();
-  #last: Entry | null = null;
+  // Per tick, one lookup by symbol: the entry that symbol's last tick went to. Ticks of one
+  // partition interleave many symbols, so a single last-entry cache rarely hits, and the nested
+  // maps cost two lookups.
+  readonly #lastBySymbol = new Map<string, Entry>();
 
   constructor(registry: Registry) {
     const ticks = counter(registry, {
@@ -48,11 +51,12 @@ export class TickStats {
 
   /** Counts one tick. */
   record(t: Tick): void {
-    let e = this.#last;
-    if (e === null || e.symbol !== t.symbol || e.source !== t.source) e = this.#entry(t);
+    let e = this.#lastBySymbol.get(t.symbol);
+    if (e === undefined || e.source !== t.source) {
+      this.#lastBySymbol.set(t.symbol, e = this.#entry(t));
+    }
     e.count++;
     e.price = t.price;
-    this.#last = e;
   }
 
   #entry(t: Tick): Entry {

@@ -149,7 +149,7 @@ export const OPTIONS = {
   }),
   "bus-capacity": opt({
     env: "BUS_CAPACITY",
-    default: "4096",
+    default: "1024",
     help: "bound of each partition and actor mailbox (backpressure beyond it)",
     parse: (raw) => parseInteger(raw, 16, 1_048_576),
   }),
@@ -405,6 +405,12 @@ export const OPTIONS = {
 
     help: "Kraken pairs (default BTC-USD,ETH-USD)",
     parse: (raw) => raw.trim(),
+  }),
+  "heap-limit": opt({
+    env: "HEAP_LIMIT_MB",
+    default: "384",
+    help: "V8 old-generation ceiling (MB) of the pipeline process started by deno task start",
+    parse: (raw) => parseInteger(raw, 64, 65_536),
   }),
   "shutdown-timeout": opt({
     env: "SHUTDOWN_TIMEOUT",

@@ -63,6 +63,8 @@ export interface PipelineConfig {
   readonly logLevel: LogLevel;
   readonly liveView: "auto" | "on" | "off";
   readonly shutdownTimeoutMs: number;
+  /** V8 old-generation ceiling of the pipeline process, MB. */
+  readonly heapLimitMb: number;
 }
 
 /**
@@ -116,7 +118,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       lateUpdateWindowMs: v["late-update-window"] ?? 60_000,
       idleTimeoutMs: v["idle-timeout"] ?? 10_000,
     },
-    bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 4096 },
+    bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 1024 },
     storage: {
       sqlitePath: v["sqlite"] === undefined ? "data/pipeline.db" : v["sqlite"],
       storeTicks: v["store-ticks"] ?? true,
@@ -146,6 +148,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
     logLevel: v["log-level"] ?? "info",
     liveView: v["ui"] ?? "auto",
     shutdownTimeoutMs: v["shutdown-timeout"] ?? 15_000,
+    heapLimitMb: v["heap-limit"] ?? 384,
   };
   return { config: deepFreeze(config), errors };
 }

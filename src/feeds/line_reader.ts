@@ -28,10 +28,16 @@ export async function* readLines(
     const n = await file.read(buffer);
     if (n === null) break;
     bytesRead += n;
-    const text = carry + decoder.decode(buffer.subarray(0, n), { stream: true });
-    const lines = text.split("\n");
-    carry = lines.pop() ?? "";
-    if (lines.length === 0) continue;
+    // The carried partial line joins the chunk's first line, not the chunk: `carry + text` would
+    // copy the whole chunk into a second large string on every read.
+    const lines = decoder.decode(buffer.subarray(0, n), { stream: true }).split("\n");
+    const last = lines.pop() ?? "";
+    if (lines.length === 0) {
+      carry += last;
+      continue;
+    }
+    if (carry.length > 0) lines[0] = carry + lines[0];
+    carry = last;
     yield { lines, firstLine: lineNo, bytesRead };
     lineNo += lines.length;
   }

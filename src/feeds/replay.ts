@@ -13,7 +13,8 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { ParseResult, TickParser } from "../market/tick_parser.ts";
+import type { Tick } from "../market/tick.ts";
+import { isRejection, type Rejection, type TickParser } from "../market/tick_parser.ts";
 import { normaliseSymbol } from "../market/symbol.ts";
 import { readLines } from "./line_reader.ts";
 import type { Source, TickOutput } from "./source.ts";
@@ -62,19 +63,23 @@ async function runReplay(
   const fileName = config.file.replace(/^.*[/\\]/, "");
   const parseLine = config.file.toLowerCase().endsWith(".csv")
     ? csvLineParser(config, fileName, deps.parser)
-    : (line: string) => deps.parser.parse(line, "replay");
+    : (line: string) => deps.parser.parseTick(line, "replay");
   const pacer = config.speed === "max" ? null : createPacer(config.speed, deps.clock);
   let lines = 0;
   for await (const chunk of readLines(config.file)) {
     for (let i = 0; i < chunk.lines.length; i++) {
       if (signal.aborted) return;
-      const line = chunk.lines[i].endsWith("\r") ? chunk.lines[i].slice(0, -1) : chunk.lines[i];
-      if (line.trim() === "") continue;
+      let line = chunk.lines[i];
+      // Per-line hot path: character tests instead of endsWith and trim. A line starting with a
+      // printable ASCII character is not blank, so only the rare others pay for a trim.
+      if (line.charCodeAt(line.length - 1) === 13 /* \r */) line = line.slice(0, -1);
+      const first = line.charCodeAt(0);
+      if (!(first > 32 && first < 127) && line.trim() === "") continue;
       const result = parseLine(line);
       if (result === null) continue; // CSV header
-      if (result.ok) {
-        if (pacer) await pacer(result.tick.ts, signal);
-        const pending = output.tick(result.tick);
+      if (!isRejection(result)) {
+        if (pacer) await pacer(result.ts, signal);
+        const pending = output.tick(result);
         if (pending) await pending;
       } else {
         const pending = output.deadLetter({
@@ -97,7 +102,7 @@ function csvLineParser(
   config: ReplayConfig,
   fileName: string,
   parser: TickParser,
-): (line: string) => ParseResult | null {
+): (line: string) => Tick | Rejection | null {
   const symbol = config.symbol ?? normaliseSymbol(fileName.split(/[-_.]/)[0] ?? "");
   if (!symbol) {
     throw new ReplayConfigError(
@@ -113,7 +118,7 @@ function csvLineParser(
       if (!/^\s*\d/.test(f[0] ?? "")) return null;
     }
     const buyerIsMaker = f[5]?.trim().toLowerCase();
-    return parser.validate({
+    const r = parser.validate({
       source,
       symbol,
       id: f[0]?.trim(),
@@ -122,6 +127,7 @@ function csvLineParser(
       ts: f[4] === undefined ? undefined : Number(f[4]),
       side: buyerIsMaker === "true" ? "sell" : buyerIsMaker === "false" ? "buy" : undefined,
     });
+    return r.ok ? r.tick : r;
   };
 }
 

@@ -61,6 +61,8 @@ const ALL_RULES: ReadonlySet<RuleName> = new Set<RuleName>([
   "source_divergence",
 ]);
 
+const NO_ALERTS: readonly Alert[] = Object.freeze([]);
+
 // Candles kept per series beyond the lookbacks, so revisions of recent windows re-evaluate.
 const REVISABLE = 16;
 
@@ -85,9 +87,11 @@ export class AnomalyDetector {
   readonly #series = new Map<string, Point[]>();
   readonly #latest = new Map<string, Map<string, Latest>>();
   readonly #keep: number;
+  readonly #divergenceOn: boolean;
 
   constructor(options: AnomalyOptions = {}) {
     this.#rules = options.rules ?? ALL_RULES;
+    this.#divergenceOn = this.#rules.has("source_divergence");
     this.#o = {
       priceSpikeLookback: options.priceSpikeLookback ?? 30,
       priceSpikeZ: options.priceSpikeZ ?? 4,
@@ -145,19 +149,26 @@ export class AnomalyDetector {
     return found;
   }
 
-  /** Tick rules: records when the source was last heard and checks cross-source divergence. */
-  onTick(tick: Tick, receivedAtMs: number = tick.ts): Alert[] {
+  /**
+   * Tick rules: records when the source was last heard and checks cross-source divergence. Runs
+   * for every tick, so it updates the source's entry in place and allocates nothing unless an
+   * alert fires (the empty result is a shared frozen array).
+   */
+  onTick(tick: Tick, receivedAtMs: number = tick.ts): readonly Alert[] {
     let sources = this.#latest.get(tick.symbol);
     if (sources === undefined) this.#latest.set(tick.symbol, sources = new Map());
     const prev = sources.get(tick.source);
-    if (prev === undefined || tick.ts >= prev.ts) {
-      sources.set(tick.source, {
-        price: tick.price,
-        ts: tick.ts,
-        seenAt: Math.max(receivedAtMs, prev?.seenAt ?? -Infinity),
-      });
-    } else prev.seenAt = Math.max(prev.seenAt, receivedAtMs);
-    if (!this.#rules.has("source_divergence")) return [];
+    if (prev === undefined) {
+      sources.set(tick.source, { price: tick.price, ts: tick.ts, seenAt: receivedAtMs });
+    } else {
+      if (tick.ts >= prev.ts) {
+        prev.price = tick.price;
+        prev.ts = tick.ts;
+      }
+      prev.seenAt = Math.max(prev.seenAt, receivedAtMs);
+    }
+    // With one source there is nothing to diverge from.
+    if (sources.size < 2 || !this.#divergenceOn) return NO_ALERTS;
     return this.#divergence(tick, sources);
   }
 
@@ -186,17 +197,21 @@ export class AnomalyDetector {
     return alerts;
   }
 
-  #divergence(tick: Tick, sources: Map<string, Latest>): Alert[] {
+  #divergence(tick: Tick, sources: Map<string, Latest>): readonly Alert[] {
     let worst: Finding | null = null;
     let other = "";
-    for (const source of [...sources.keys()].sort()) {
-      const l = sources.get(source)!;
+    // The largest divergence; among equal ones the first source in name order (no sorted copy of
+    // the keys per tick).
+    for (const [source, l] of sources) {
       if (source === tick.source || Math.abs(l.ts - tick.ts) > this.#o.divergenceWindowMs) continue;
       const f = sourceDivergence(tick.price, l.price, this.#o.divergencePercent);
-      if (f !== null && (worst === null || f.value > worst.value)) [worst, other] = [f, source];
+      if (
+        f !== null &&
+        (worst === null || f.value > worst.value || (f.value === worst.value && source < other))
+      ) [worst, other] = [f, source];
     }
     if (worst === null || !this.#cooldown.allow(tick.symbol, "source_divergence", tick.ts)) {
-      return [];
+      return NO_ALERTS;
     }
     const what = `${tick.source} ${tick.price} vs ${other} ${sources.get(other)!.price}: ${
       fmt(worst.value)

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { parseFlatTick } from "../../src/market/tick_json.ts";
+import type { RawTickFields } from "../../src/market/tick_parser.ts";
+import { mulberry32 } from "./prng.ts";
+
+const FIELDS = ["source", "symbol", "price", "size", "ts", "id", "side"] as const;
+
+// What the parser reads from JSON.parse's object, for comparison with the fast path.
+function viaJsonParse(text: string): RawTickFields | "invalid" | "not flat" {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return "invalid";
+  }
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return "not flat";
+  const o = v as Record<string, unknown>;
+  if (Object.values(o).some((x) => typeof x === "object" && x !== null)) return "not flat";
+  const f: RawTickFields = {};
+  for (const k of FIELDS) f[k] = Object.hasOwn(o, k) ? o[k] : undefined;
+  return f;
+}
+
+function check(text: string): void {
+  const fast = parseFlatTick(text);
+  const slow = viaJsonParse(text);
+  if (fast === null) {
+    // Falling back is always allowed; accepting what JSON.parse rejects never is.
+    return;
+  }
+  assert.notEqual(slow, "invalid", `fast path accepted invalid JSON ${JSON.stringify(text)}`);
+  assert.notEqual(slow, "not flat", `fast path accepted ${JSON.stringify(text)}`);
+  for (const k of FIELDS) {
+    assert.ok(
+      Object.is(fast[k], (slow as RawTickFields)[k]),
+      `${k} of ${JSON.stringify(text)}: ${String(fast[k])} vs ${
+        String((slow as RawTickFields)[k])
+      }`,
+    );
+  }
+}
+
+const TYPICAL =
+  '{"source":"fixture","symbol":"S0-USD","price":"100.24","size":1.937756,"ts":1767225600020,"id":"1"}';
+
+Deno.test("parseFlatTick() reads typical ticks exactly as JSON.parse does", () => {
+  const f = parseFlatTick(TYPICAL);
+  assert.deepEqual(f, {
+    source: "fixture",
+    symbol: "S0-USD",
+    price: "100.24",
+    size: 1.937756,
+    ts: 1767225600020,
+    id: "1",
+    side: undefined,
+  });
+  for (
+    const text of [
+      "{}",
+      " { } ",
+      '{"ts":-0,"price":1e400,"size":-1.5E-7,"id":null,"side":true,"x":false}',
+      '{"id":"a","id":"b","symbol":"élan-€","source":"\ud800"}',
+      '{"price":0.1,"size":123456789012345678901234567890,"ts":"2024-01-01T00:00:00Z"}',
+      '\t{"id" : "7" ,\r\n"ts":1}\n',
+      '{"source":"a-very-long-source-name-beyond-thirteen"}',
+    ]
+  ) {
+    assert.notEqual(parseFlatTick(text), null, text);
+    check(text);
+  }
+});
+
+Deno.test("parseFlatTick() leaves escapes, nesting and invalid JSON to JSON.parse", () => {
+  for (
+    const text of [
+      "",
+      " ",
+      "[]",
+      "1",
+      '"x"',
+      '{"id":"a\\"b"}',
+      '{"\\u0069d":"1"}',
+      '{"id":{"x":1}}',
+      '{"id":[1]}',
+      '{"id":01}',
+      '{"id":1.}',
+      '{"id":.5}',
+      '{"id":1e}',
+      '{"id":+1}',
+      '{"id":-}',
+      '{"id":1,}',
+      '{,"id":1}',
+      '{"id":1}x',
+      '{"id":1} {}',
+      '{"id" 1}',
+      '{"id":tru}',
+      '{"id":NaN}',
+      '{"id":"a\tb"}',
+      '\ufeff{"id":1}',
+      '{"id":1',
+      '{"id',
+    ]
+  ) {
+    check(text);
+    if (viaJsonParse(text) === "invalid") assert.equal(parseFlatTick(text), null, text);
+  }
+});
+
+Deno.test("parseFlatTick() agrees with JSON.parse on random mutations of ticks", () => {
+  const rnd = mulberry32(42);
+  const alphabet = ' \t\n\r{}[]:,"\\-+.eE0123456789abcdefnrstul\u00e9\ud800';
+  let accepted = 0;
+  for (let n = 0; n < 20_000; n++) {
+    let text = TYPICAL;
+    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+      const at = Math.floor(rnd() * (text.length + 1));
+      const ch = alphabet[Math.floor(rnd() * alphabet.length)];
+      const op = rnd();
+      if (op < 0.4) text = text.slice(0, at) + ch + text.slice(at);
+      else if (op < 0.8) text = text.slice(0, at) + text.slice(at + 1);
+      else text = text.slice(0, at) + ch + text.slice(at + 1);
+    }
+    check(text);
+    if (parseFlatTick(text) !== null) accepted++;
+  }
+  // The mutations must exercise both paths.
+  assert.ok(accepted > 1000 && accepted < 19_000, `accepted ${accepted}`);
+});
