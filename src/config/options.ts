@@ -149,7 +149,7 @@ export const OPTIONS = {
   }),
   "bus-capacity": opt({
     env: "BUS_CAPACITY",
-    default: "1024",
+    default: "4096",
     help: "bound of each partition and actor mailbox (backpressure beyond it)",
     parse: (raw) => parseInteger(raw, 16, 1_048_576),
   }),

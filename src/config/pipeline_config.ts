@@ -118,7 +118,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       lateUpdateWindowMs: v["late-update-window"] ?? 60_000,
       idleTimeoutMs: v["idle-timeout"] ?? 10_000,
     },
-    bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 1024 },
+    bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 4096 },
     storage: {
       sqlitePath: v["sqlite"] === undefined ? "data/pipeline.db" : v["sqlite"],
       storeTicks: v["store-ticks"] ?? true,

@@ -88,16 +88,17 @@ export function startProcessRole(
       log.info("partition revoked", { partition });
     }
   };
-  // Fetching more for a partition whose stage is nearly full only fills memory: pause it until
-  // the stage has drained to a quarter (the member keeps heartbeating meanwhile).
+  // Fetching more for a partition whose stage is full only fills memory: pause it until the stage
+  // has drained to half (the member keeps heartbeating meanwhile). Pausing earlier thrashes:
+  // every resume waits for a fetch round trip, and one kafkajs batch can be most of a mailbox.
   const paused = new Set<number>();
   const pauseWhileFull = (topic: string, partition: number, stage: PartitionStage) => {
     const ref = stage.aggregator;
-    if (paused.has(partition) || ref.size < ref.capacity * 0.75) return;
+    if (paused.has(partition) || ref.size < ref.capacity) return;
     paused.add(partition);
     consumerRef?.pause(topic, partition);
     const check = () => {
-      if (owned.get(partition)?.stage !== stage || ref.size <= ref.capacity * 0.25) {
+      if (owned.get(partition)?.stage !== stage || ref.size <= ref.capacity / 2) {
         paused.delete(partition);
         consumerRef?.resume(topic, partition);
         return;
