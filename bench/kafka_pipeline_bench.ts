@@ -143,7 +143,7 @@ async function processRole(bootstrap: string): Promise<number> {
   const pipeline = await startPipeline(r.config, { logger: silentLogger });
   let t0 = 0;
   const first = setInterval(() => {
-    if (pipeline.latest.ticks > 0 && t0 === 0) t0 = performance.now();
+    if (pipeline.latest.tickCount > 0 && t0 === 0) t0 = performance.now();
   }, 2);
   await pipeline.drained;
   const seconds = (performance.now() - t0) / 1000;

@@ -5,22 +5,12 @@
  * the child, which stops gracefully.
  * @module
  */
-import { loadConfig } from "./config/load_config.ts";
+import { configFromProcess } from "./config/config_from_process.ts";
 import { permissionFlags } from "./config/permissions.ts";
 import { v8FlagsArg } from "./config/v8_flags.ts";
 
-const encoder = new TextEncoder();
-const dotenv = await Deno.readTextFile(".env").catch(() => undefined);
-const loaded = loadConfig({ args: Deno.args, env: (name) => Deno.env.get(name), dotenv });
-if (loaded.kind === "help") {
-  await Deno.stdout.write(encoder.encode(loaded.text));
-  Deno.exit(0);
-}
-if (loaded.kind === "error") {
-  const text = ["configuration errors:", ...loaded.errors.map((e) => `  - ${e}`), "see --help", ""];
-  await Deno.stderr.write(encoder.encode(text.join("\n")));
-  Deno.exit(2);
-}
+const resolved = await configFromProcess();
+if ("exitCode" in resolved) Deno.exit(resolved.exitCode);
 const main = new URL("./main.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
   args: [
@@ -28,8 +18,8 @@ const child = new Deno.Command(Deno.execPath(), {
     // No prompts: what the config does not grant is an error, never a question (npm packages
     // probing parent directories for optional modules would otherwise prompt on a terminal).
     "--no-prompt",
-    v8FlagsArg(loaded.config.heapLimitMb),
-    ...permissionFlags(loaded.config, { dotenv: dotenv === undefined ? undefined : ".env" }),
+    v8FlagsArg(resolved.config.heapLimitMb),
+    ...permissionFlags(resolved.config, { dotenv: resolved.dotenvFound ? ".env" : undefined }),
     main,
     ...Deno.args,
   ],

@@ -5,25 +5,16 @@
  * root of the actor system, so a crash-looping pipeline never looks healthy.
  * @module
  */
-import { loadConfig } from "./config/load_config.ts";
+import { configFromProcess } from "./config/config_from_process.ts";
 import { createLogger } from "./logger.ts";
 import { startPipeline } from "./pipeline.ts";
 import { startLiveView } from "./ui/live_view.ts";
 import { createProgressBar } from "./ui/progress_bar.ts";
 
 async function main(): Promise<number> {
-  const dotenv = await Deno.readTextFile(".env").catch(() => undefined);
-  const loaded = loadConfig({ args: Deno.args, env: (name) => Deno.env.get(name), dotenv });
-  if (loaded.kind === "help") {
-    await Deno.stdout.write(new TextEncoder().encode(loaded.text));
-    return 0;
-  }
-  if (loaded.kind === "error") {
-    const text = ["configuration errors:", ...loaded.errors.map((e) => `  - ${e}`), ""].join("\n");
-    await Deno.stderr.write(new TextEncoder().encode(text + "see --help\n"));
-    return 2;
-  }
-  const config = loaded.config;
+  const resolved = await configFromProcess();
+  if ("exitCode" in resolved) return resolved.exitCode;
+  const config = resolved.config;
   const tty = Deno.stderr.isTerminal();
   const showLive = config.liveView === "on" || (config.liveView === "auto" && tty);
   const replaying = config.sources.includes("replay");

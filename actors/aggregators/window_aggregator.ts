@@ -43,7 +43,7 @@ export interface AggregatorDownstream {
   deadLetters(rows: DeadLetter[]): void | Promise<void>;
   /** Tick-level alerts (source divergence), when a detector is configured. */
   alerts?(rows: Alert[]): void | Promise<void>;
-  /** The newest tick per symbol of each batch, for the latest view. */
+  /** Each batch of ticks, for the latest view. */
   latest?(ticks: Tick[]): void;
   /** Resolves once everything handed on so far is durable (the end-of-input barrier). */
   flush(): Promise<void>;
@@ -202,7 +202,7 @@ class WindowAggregator implements Actor<AggregatorMessage> {
   async #handOn(ticks: Tick[], alerts: Alert[]): Promise<void> {
     const down = this.#down;
     if (ticks.length) {
-      down.latest?.(newestPerSymbol(ticks));
+      down.latest?.(ticks);
       await down.ticks(ticks);
     }
     if (this.#late.length) {
@@ -241,15 +241,6 @@ class WindowAggregator implements Actor<AggregatorMessage> {
       }
     }, every);
   }
-}
-
-function newestPerSymbol(ticks: Tick[]): Tick[] {
-  const newest = new Map<string, Tick>();
-  for (const t of ticks) {
-    const prev = newest.get(t.symbol);
-    if (!prev || t.ts >= prev.ts) newest.set(t.symbol, t);
-  }
-  return [...newest.values()];
 }
 
 /** Counts kept in plain fields by the aggregator and published per scrape. */

@@ -25,6 +25,11 @@ export interface Store {
    * (ClickHouse's optional raw ticks). Absent: every kind it has a write method for.
    */
   accepts?(kind: StoreRecordKind): boolean;
+  /**
+   * True for a latest-value store (Redis): `writeTicks` keeps only the newest price per symbol, so
+   * it receives ticks whether or not raw ticks are stored (`--store-ticks`).
+   */
+  readonly latestValuesOnly?: boolean;
   /** Applies pending schema migrations; safe when several instances start at once. */
   migrate(): Promise<void>;
   writeTicks?(ticks: readonly Tick[]): Promise<void>;

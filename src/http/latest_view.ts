@@ -27,20 +27,17 @@ export class LatestView {
   readonly #symbols = new Map<string, SymbolSnapshot>();
   #ticks = 0;
 
-  /** Records the last tick of a batch (callers pass the newest per symbol). */
-  tick(t: Tick): void {
-    this.#ticks++;
-    const s = this.#get(t.symbol);
-    if (t.ts >= s.ts) {
-      s.price = t.price;
-      s.ts = t.ts;
-      s.source = t.source;
+  /** Records a batch of ticks: counts them, keeps the newest (by event time) per symbol. */
+  ticks(batch: readonly Tick[]): void {
+    this.#ticks += batch.length;
+    for (const t of batch) {
+      const s = this.#get(t.symbol);
+      if (t.ts >= s.ts) {
+        s.price = t.price;
+        s.ts = t.ts;
+        s.source = t.source;
+      }
     }
-  }
-
-  /** Counts ticks seen without recording them one by one. */
-  countTicks(n: number): void {
-    this.#ticks += n;
   }
 
   candle(c: Candle): void {
@@ -60,7 +57,7 @@ export class LatestView {
   }
 
   /** Total ticks seen. */
-  get ticks(): number {
+  get tickCount(): number {
     return this.#ticks;
   }
 

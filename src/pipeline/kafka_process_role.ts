@@ -17,7 +17,7 @@ import type { DeadLetter } from "../market/dead_letter.ts";
 import type { Tick } from "../market/tick.ts";
 import { committedMetadata, topicPartitions } from "./kafka_admin.ts";
 import type { RoleContext } from "./kafka_roles.ts";
-import { barrier, tellAndWait } from "./messaging.ts";
+import { barrier } from "./messaging.ts";
 import { type PartitionStage, spawnPartitionStage } from "./partition_stage.ts";
 
 interface OwnedPartition {
@@ -53,7 +53,7 @@ export function startProcessRole(
       const stage = spawnPartitionStage(ctx.stage, partition);
       if (ctx.history) {
         const rows = await ctx.history.forPartition(partition, partitionCount, config.intervals);
-        if (rows.length) await tellAndWait(stage.analytics, { kind: "warmup", rows });
+        if (rows.length) await stage.analytics.tell({ kind: "warmup", rows });
       }
       if (maxTsBefore !== undefined) {
         const w = stage.aggregator.tell({
@@ -168,14 +168,7 @@ export function startProcessRole(
     }
     if (clock.monotonic() - p.lastCommit >= config.kafka.commitIntervalMs) {
       const point = p.tracker.commitPoint();
-      await new Promise<void>((resolve, reject) => {
-        try {
-          const w = p.stage.aggregator.tell({ kind: "sync", done: resolve });
-          if (w) w.catch(reject);
-        } catch (e) {
-          reject(e);
-        }
-      });
+      await barrier<AggregatorMessage>(p.stage.aggregator, "sync");
       if (point) await commit(partition, point);
       p.lastCommit = clock.monotonic();
     }

@@ -20,15 +20,14 @@ export function fanOut<T>(refs: readonly ActorRef<SinkMessage>[], kind: RecordKi
   };
 }
 
-export function tellAndWait<M>(ref: ActorRef<M>, message: M): void | Promise<void> {
-  return ref.tell(message);
-}
-
-/** Sends a flush barrier and resolves once the actor has passed it. */
-export function barrier<M>(ref: ActorRef<M>): Promise<void> {
+/**
+ * Sends a barrier and resolves once the actor has passed it: `flush` also emits what the stage
+ * holds open (end of input), `sync` only waits for what was handed on before it to be durable.
+ */
+export function barrier<M>(ref: ActorRef<M>, kind: "flush" | "sync" = "flush"): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     try {
-      const pending = ref.tell({ kind: "flush", done: resolve } as M);
+      const pending = ref.tell({ kind, done: resolve } as M);
       if (pending) pending.catch(reject);
     } catch (e) {
       reject(e);

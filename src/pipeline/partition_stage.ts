@@ -89,28 +89,18 @@ export function spawnPartitionStage(ctx: StageContext, partition: number): Parti
       tickRules: () => createTickRules({ anomalies: { staleAfterMs: feedStaleAfterMs(config) } }),
       downstream: {
         candles: (rows) => analytics.tell({ kind: "candles", rows }),
-        ticks: ctx.archiveTicks ? bothTickRoutes(routes) : routes.latestPrices,
+        ticks: ctx.archiveTicks ? routes.allTicks : routes.latestPrices,
         deadLetters: routes.deadLetters,
         alerts: (rows) => {
           for (const a of rows) latest.alert(a);
           return routes.alerts(rows);
         },
-        latest: (ticks) => {
-          for (const t of ticks) latest.tick(t);
-        },
+        latest: (ticks) => latest.ticks(ticks),
         flush: () => barrier<AnalyticsMessage>(analytics),
       },
     },
   ));
   return { aggregator, analytics };
-}
-
-function bothTickRoutes(routes: SinkRoutes): SinkRoutes["ticks"] {
-  return (rows) => {
-    const a = routes.ticks(rows);
-    const b = routes.latestPrices(rows);
-    return a && b ? Promise.all([a, b]).then(() => {}) : a ?? b;
-  };
 }
 
 /**

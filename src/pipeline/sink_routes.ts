@@ -22,6 +22,8 @@ export interface SinkRoutes {
   ticks(rows: Tick[]): void | Promise<void>;
   /** Latest-value stores (Redis), which keep the newest price per symbol from ticks. */
   latestPrices(rows: Tick[]): void | Promise<void>;
+  /** Both of the above in one fan-out (the embedded pipeline archives ticks itself). */
+  allTicks(rows: Tick[]): void | Promise<void>;
   candles(rows: Candle[]): void | Promise<void>;
   indicators(rows: IndicatorRow[]): void | Promise<void>;
   alerts(rows: Alert[]): void | Promise<void>;
@@ -52,27 +54,29 @@ export function spawnSinks(
     fanOut(sinks.filter((_, i) => storeAccepts(stores[i], kind)), kind);
   const toDeadLetters = route("dead_letters");
   const rejected = countDeadLetters(options.registry);
+  const deadLetters = (rows: DeadLetter[]) => {
+    for (const d of rows) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
+    return toDeadLetters(rows);
+  };
   refused = (store, rows, error) => {
-    const letters: DeadLetter[] = rows.map((row) => ({
+    void deadLetters(rows.map((row) => ({
       reason: "delivery_failed",
       detail: `${store.name}: ${(error as Error)?.message ?? String(error)}`,
       raw: JSON.stringify(row),
       source: `sink-${store.name}`,
       ts: Date.now(),
-    }));
-    for (const d of letters) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
-    void toDeadLetters(letters);
+    })));
   };
+  const raw = (i: number) => takesRawTicks(stores[i], options.storeTicks);
+  const latest = (i: number) => keepsLatestPrices(stores[i]);
   return {
-    ticks: fanOut(sinks.filter((_, i) => takesRawTicks(stores[i], options.storeTicks)), "ticks"),
-    latestPrices: fanOut(sinks.filter((_, i) => keepsLatestPrices(stores[i])), "ticks"),
+    ticks: fanOut(sinks.filter((_, i) => raw(i)), "ticks"),
+    latestPrices: fanOut(sinks.filter((_, i) => latest(i)), "ticks"),
+    allTicks: fanOut(sinks.filter((_, i) => raw(i) || latest(i)), "ticks"),
     candles: route("candles"),
     indicators: route("indicators"),
     alerts: route("alerts"),
-    deadLetters: (rows: DeadLetter[]) => {
-      for (const d of rows) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
-      return toDeadLetters(rows);
-    },
+    deadLetters,
     keepDeadLetters: toDeadLetters,
     flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
   };

@@ -98,5 +98,5 @@ export function takesRawTicks(store: Store, storeTicks: boolean): boolean {
 
 /** Whether `store` is a latest-value store fed from ticks (Redis: newest price per symbol). */
 export function keepsLatestPrices(store: Store): boolean {
-  return store.name === "redis";
+  return store.latestValuesOnly === true;
 }

@@ -18,12 +18,12 @@ export function startLiveView(
   pipeline: Pipeline,
   write = (s: string) => Deno.stderr.writeSync(encoder.encode(s)),
 ): LiveView {
-  let lastTicks = pipeline.latest.ticks;
+  let lastTicks = pipeline.latest.tickCount;
   let lastTime = performance.now();
   write("\x1b[?25l");
   const timer = setInterval(async () => {
     const now = performance.now();
-    const ticks = pipeline.latest.ticks;
+    const ticks = pipeline.latest.tickCount;
     const rate = (ticks - lastTicks) / ((now - lastTime) / 1000);
     lastTicks = ticks;
     lastTime = now;

@@ -44,6 +44,8 @@ type Scripts = {
  */
 export class RedisStore implements Store {
   readonly name = "redis";
+  /** Ticks only update the latest price per symbol here. */
+  readonly latestValuesOnly = true;
   readonly config: RedisStoreConfig;
   /** The underlying client (for reads and tests). */
   readonly redis: Redis;
