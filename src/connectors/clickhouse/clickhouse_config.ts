@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
+import { OptionsError } from "../options_error.ts";
 
 /** Options of {@linkcode ClickHouseStore}. */
 export interface ClickHouseStoreOptions {
@@ -36,13 +37,9 @@ export interface ClickHouseStoreConfig {
 }
 
 /** Thrown when options are invalid; lists every problem at once. */
-export class ClickHouseConfigError extends Error {
-  override readonly name = "ClickHouseConfigError";
-  readonly retriable = false;
-  readonly problems: readonly string[];
+export class ClickHouseConfigError extends OptionsError {
   constructor(problems: readonly string[]) {
-    super(`Invalid ClickHouse store options: ${problems.join("; ")}`);
-    this.problems = problems;
+    super("ClickHouse store", problems);
   }
 }
 

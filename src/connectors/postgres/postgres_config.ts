@@ -6,6 +6,7 @@
  */
 import type { Logger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
+import { OptionsError } from "../options_error.ts";
 
 /** TLS: `false` (off), `"prefer"`, `"require"`, `"verify-full"`, or Node `tls.connect` options. */
 export type PostgresSsl =
@@ -53,13 +54,9 @@ export interface PostgresStoreConfig {
 }
 
 /** Thrown when options are invalid; lists every problem at once. */
-export class PostgresConfigError extends Error {
-  override readonly name = "PostgresConfigError";
-  readonly retriable = false;
-  readonly problems: readonly string[];
+export class PostgresConfigError extends OptionsError {
   constructor(problems: readonly string[]) {
-    super(`Invalid PostgreSQL store options: ${problems.join("; ")}`);
-    this.problems = problems;
+    super("PostgreSQL store", problems);
   }
 }
 

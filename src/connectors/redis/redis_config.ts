@@ -5,6 +5,7 @@
  */
 import type { Logger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
+import { OptionsError } from "../options_error.ts";
 
 /** Options of {@linkcode RedisStore}. */
 export interface RedisStoreOptions {
@@ -41,13 +42,9 @@ export interface RedisStoreConfig {
 }
 
 /** Thrown when options are invalid; lists every problem at once. */
-export class RedisConfigError extends Error {
-  override readonly name = "RedisConfigError";
-  readonly retriable = false;
-  readonly problems: readonly string[];
+export class RedisConfigError extends OptionsError {
   constructor(problems: readonly string[]) {
-    super(`Invalid Redis store options: ${problems.join("; ")}`);
-    this.problems = problems;
+    super("Redis store", problems);
   }
 }
 

@@ -7,6 +7,7 @@ import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
+import { OptionsError } from "../options_error.ts";
 
 /** Options of {@linkcode WebhookClient}. */
 export interface WebhookClientOptions {
@@ -34,13 +35,9 @@ export interface WebhookClientOptions {
 }
 
 /** Thrown when options are invalid; lists every problem at once. */
-export class WebhookConfigError extends Error {
-  override readonly name = "WebhookConfigError";
-  readonly retriable = false;
-  readonly problems: readonly string[];
+export class WebhookConfigError extends OptionsError {
   constructor(problems: readonly string[]) {
-    super(`Invalid webhook options: ${problems.join("; ")}`);
-    this.problems = problems;
+    super("webhook", problems);
   }
 }
 
