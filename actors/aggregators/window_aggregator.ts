@@ -69,15 +69,19 @@ export interface WindowAggregatorConfig {
   readonly capacity: number;
 }
 
+/** What an aggregator is wired to. */
+export interface WindowAggregatorDeps {
+  readonly registry: Registry;
+  readonly downstream: AggregatorDownstream;
+  readonly tickRules?: () => TickRules;
+  /** Processing clock for the watermark-delay gauge. */
+  readonly now?: () => number;
+}
+
 /** Props of the aggregator of one partition. */
 export function windowAggregatorProps(
   config: WindowAggregatorConfig,
-  deps: {
-    registry: Registry;
-    downstream: AggregatorDownstream;
-    tickRules?: () => TickRules;
-    now?: () => number;
-  },
+  deps: WindowAggregatorDeps,
 ): Props<AggregatorMessage> {
   return {
     name: `aggregator-${config.partition}`,
@@ -110,7 +114,6 @@ class WindowAggregator implements Actor<AggregatorMessage> {
       this.#counts.candles.set(key, (this.#counts.candles.get(key) ?? 0) + 1);
     },
     late: (tick: Tick, detail: string) => {
-      this.#counts.late++;
       this.#late.push({
         reason: "late",
         detail,
@@ -122,15 +125,7 @@ class WindowAggregator implements Actor<AggregatorMessage> {
     duplicate: (_tick: Tick) => {},
   };
 
-  constructor(
-    config: WindowAggregatorConfig,
-    deps: {
-      registry: Registry;
-      downstream: AggregatorDownstream;
-      tickRules?: () => TickRules;
-      now?: () => number;
-    },
-  ) {
+  constructor(config: WindowAggregatorConfig, deps: WindowAggregatorDeps) {
     this.#config = config;
     this.#down = deps.downstream;
     this.#agg = new CandleAggregator({
@@ -247,7 +242,6 @@ class WindowAggregator implements Actor<AggregatorMessage> {
 interface AggregatorCounts {
   /** `interval|kind` → candles emitted. */
   readonly candles: Map<string, number>;
-  late: number;
 }
 
 /** Publishes candle and late-event counts and the watermark delay on each scrape. */
@@ -257,8 +251,9 @@ function publishAggregatorMetrics(
   agg: CandleAggregator,
   now: () => number,
 ): { counts: AggregatorCounts; unregister: () => void } {
-  const counts: AggregatorCounts = { candles: new Map(), late: 0 };
-  const published = { late: 0, revised: 0 };
+  const counts: AggregatorCounts = { candles: new Map() };
+  // The aggregator counts its late ticks itself; only their growth is published here.
+  const published = { rejected: 0, revised: 0 };
   const candles = counter(registry, {
     name: "pipeline_candles_total",
     help: "Candles emitted, by interval and kind (final or revision)",
@@ -279,9 +274,9 @@ function publishAggregatorMetrics(
     return { interval, kind };
   });
   const unpublishRest = onCollect(registry, () => {
-    if (counts.late > published.late) {
-      late.inc({ outcome: "rejected" }, counts.late - published.late);
-      published.late = counts.late;
+    if (agg.lateRejected > published.rejected) {
+      late.inc({ outcome: "rejected" }, agg.lateRejected - published.rejected);
+      published.rejected = agg.lateRejected;
     }
     if (agg.lateRevised > published.revised) {
       late.inc({ outcome: "revised" }, agg.lateRevised - published.revised);
