@@ -14,28 +14,45 @@ import type { Candle } from "../market/candle.ts";
 /** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */
 export const WARMUP_CANDLES = 5000;
 
-/** The stored candles of the symbols of one partition. */
+/** The stored candles of the symbols of some partitions. */
 export interface CandleHistory {
-  /** Oldest first within each (symbol, interval) series. */
-  forPartition(
-    partition: number,
+  /**
+   * Partition → its symbols' candles, oldest first within each (symbol, interval) series. One
+   * call per assignment, so the symbol list is read once however many partitions arrive.
+   */
+  forPartitions(
+    assigned: readonly number[],
     partitions: number,
     intervals: readonly string[],
-  ): Promise<Candle[]>;
+  ): Promise<Map<number, Candle[]>>;
+}
+
+/** Groups `symbols` by the assigned partition they hash to; others are dropped. */
+function symbolsByPartition(
+  symbols: readonly string[],
+  assigned: readonly number[],
+  partitions: number,
+): Map<number, string[]> {
+  const out = new Map<number, string[]>(assigned.map((p) => [p, []]));
+  for (const symbol of symbols) out.get(partitionOf(symbol, partitions))?.push(symbol);
+  return out;
 }
 
 /** History from the embedded store. */
 export function sqliteHistory(read: ReadApi): CandleHistory {
   return {
-    forPartition(partition, partitions, intervals) {
-      const rows: Candle[] = [];
-      for (const symbol of read.symbols()) {
-        if (partitionOf(symbol, partitions) !== partition) continue;
-        for (const interval of intervals) {
-          rows.push(...read.candles({ symbol, interval, limit: WARMUP_CANDLES }));
+    forPartitions(assigned, partitions, intervals) {
+      const out = new Map<number, Candle[]>();
+      for (const [p, symbols] of symbolsByPartition(read.symbols(), assigned, partitions)) {
+        const rows: Candle[] = [];
+        for (const symbol of symbols) {
+          for (const interval of intervals) {
+            rows.push(...read.candles({ symbol, interval, limit: WARMUP_CANDLES }));
+          }
         }
+        out.set(p, rows);
       }
-      return Promise.resolve(rows);
+      return Promise.resolve(out);
     },
   };
 }
@@ -43,24 +60,27 @@ export function sqliteHistory(read: ReadApi): CandleHistory {
 /** History from ClickHouse (deduplicated by version). */
 export function clickhouseHistory(store: ClickHouseStore, database: string): CandleHistory {
   return {
-    async forPartition(partition, partitions, intervals) {
+    async forPartitions(assigned, partitions, intervals) {
       const symbols = (await queryRows(
         store.client,
-        `SELECT DISTINCT symbol FROM ${sqlIdentifier(database)}.candles`,
+        `SELECT DISTINCT symbol FROM ${sqlIdentifier(database)}.candles ORDER BY symbol`,
       )).map((r) => String(r.symbol));
-      const rows: Candle[] = [];
-      for (const symbol of symbols.sort()) {
-        if (partitionOf(symbol, partitions) !== partition) continue;
-        for (const interval of intervals) {
-          const newestFirst = await readLatestCandles(store.client, database, {
-            symbol,
-            interval,
-            limit: WARMUP_CANDLES,
-          });
-          rows.push(...newestFirst.reverse());
+      const out = new Map<number, Candle[]>();
+      for (const [p, mine] of symbolsByPartition(symbols, assigned, partitions)) {
+        const rows: Candle[] = [];
+        for (const symbol of mine) {
+          for (const interval of intervals) {
+            const newestFirst = await readLatestCandles(store.client, database, {
+              symbol,
+              interval,
+              limit: WARMUP_CANDLES,
+            });
+            rows.push(...newestFirst.reverse());
+          }
         }
+        out.set(p, rows);
       }
-      return rows;
+      return out;
     },
   };
 }

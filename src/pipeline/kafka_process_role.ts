@@ -47,14 +47,17 @@ export function startProcessRole(
   const assign = async (parts: TopicPartition[]) => {
     const committed = await committedMetadata(kafka, group, topics.ticks);
     partitionCount ||= (await topicPartitions(kafka, topics.ticks)).length;
+    const history = await ctx.history?.forPartitions(
+      parts.map((tp) => tp.partition),
+      partitionCount,
+      config.intervals,
+    );
     for (const { partition } of parts) {
       await stopping.get(partition);
       const maxTsBefore = committed.get(partition);
       const stage = spawnPartitionStage(ctx.stage, partition);
-      if (ctx.history) {
-        const rows = await ctx.history.forPartition(partition, partitionCount, config.intervals);
-        if (rows.length) await stage.analytics.tell({ kind: "warmup", rows });
-      }
+      const rows = history?.get(partition);
+      if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
       if (maxTsBefore !== undefined) {
         const w = stage.aggregator.tell({
           kind: "restore",
