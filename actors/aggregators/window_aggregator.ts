@@ -8,7 +8,6 @@
  */
 import type { Alert } from "../../src/market/alert.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { CandleAggregator } from "../../src/market/candle_aggregator.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Interval } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -21,6 +20,9 @@ import {
   type Registry,
 } from "../../src/telemetry/metrics.ts";
 import { TickStats } from "./tick_stats.ts";
+import { type TickRules, WindowCore, type WindowOutput } from "./window_core.ts";
+
+export type { TickRules } from "./window_core.ts";
 
 /** Control messages; every other message is a tick. */
 export type AggregatorControl =
@@ -43,17 +45,10 @@ export interface AggregatorDownstream {
   deadLetters(rows: DeadLetter[]): void | Promise<void>;
   /** Tick-level alerts (source divergence), when a detector is configured. */
   alerts?(rows: Alert[]): void | Promise<void>;
-  /** Each batch of ticks, for the latest view. */
-  latest?(ticks: Tick[]): void;
+  /** Each batch of ticks (or its newest tick per symbol, with the batch's size), for the latest view. */
+  latest?(ticks: Tick[], count: number): void;
   /** Resolves once everything handed on so far is durable (the end-of-input barrier). */
   flush(): Promise<void>;
-}
-
-/** Tick-level anomaly rules run by the aggregator (it is the stage that sees every tick). */
-export interface TickRules {
-  /** `receivedAtMs` is processing time: staleness is about when the feed was last heard. */
-  onTick(tick: Tick, receivedAtMs: number): readonly Alert[];
-  checkStale(nowMs: number): readonly Alert[];
 }
 
 /** Configuration of one aggregator. */
@@ -97,51 +92,25 @@ function isControl(m: AggregatorMessage): m is AggregatorControl {
 class WindowAggregator implements Actor<AggregatorMessage> {
   readonly #config: WindowAggregatorConfig;
   readonly #down: AggregatorDownstream;
-  readonly #agg: CandleAggregator;
+  readonly #core: WindowCore;
   readonly #stats: TickStats;
-  readonly #rules: TickRules | null;
-  readonly #counts: AggregatorCounts;
+  readonly #candleCounts: Map<string, number>;
   readonly #unregister: () => void;
-  #candles: Candle[] = [];
-  #late: DeadLetter[] = [];
-  #now = 0;
   #lastActivity = 0;
   #timer: unknown = null;
-  readonly #out = {
-    candle: (c: Candle) => {
-      this.#candles.push(c);
-      const key = `${c.interval}|${c.version === 1 ? "final" : "revision"}`;
-      this.#counts.candles.set(key, (this.#counts.candles.get(key) ?? 0) + 1);
-    },
-    late: (tick: Tick, detail: string) => {
-      this.#late.push({
-        reason: "late",
-        detail,
-        raw: JSON.stringify(tick),
-        source: tick.source,
-        ts: this.#now,
-      });
-    },
-    duplicate: (_tick: Tick) => {},
-  };
 
   constructor(config: WindowAggregatorConfig, deps: WindowAggregatorDeps) {
     this.#config = config;
     this.#down = deps.downstream;
-    this.#agg = new CandleAggregator({
-      intervals: config.intervals,
-      allowedLatenessMs: config.allowedLatenessMs,
-      lateUpdateWindowMs: config.lateUpdateWindowMs,
-    });
     this.#stats = new TickStats(deps.registry);
-    this.#rules = deps.tickRules?.() ?? null;
+    this.#core = new WindowCore(config, this.#stats, deps.tickRules?.() ?? null);
     const metrics = publishAggregatorMetrics(
       deps.registry,
       config.partition,
-      this.#agg,
+      this.#core,
       deps.now ?? Date.now,
     );
-    this.#counts = metrics.counts;
+    this.#candleCounts = metrics.candles;
     this.#unregister = metrics.unregister;
   }
 
@@ -155,31 +124,32 @@ class WindowAggregator implements Actor<AggregatorMessage> {
   }
 
   async receiveBatch(messages: readonly AggregatorMessage[], ctx: ActorContext<AggregatorMessage>) {
-    this.#now = ctx.clock.now();
-    const agg = this.#agg;
-    const out = this.#out;
+    const core = this.#core;
+    core.now = ctx.clock.now();
     const ticks: Tick[] = [];
-    const alerts: Alert[] = [];
     let done: (() => void) | undefined;
     for (const m of messages) {
       if (isControl(m)) {
         if (m.kind === "flush") {
-          agg.flush(out);
+          core.flush();
           done = m.done ?? (() => {});
         } else if (m.kind === "sync") {
           const previous = done;
           done = previous ? () => (previous(), m.done()) : m.done;
-        } else if (m.kind === "restore") agg.advanceTo(m.watermark, out);
-        else this.#idle(ctx, alerts);
+        } else if (m.kind === "restore") core.restore(m.watermark);
+        else {
+          this.#schedule(ctx);
+          if (core.idle(ctx.clock.monotonic() - this.#lastActivity, this.#config.idleTimeoutMs)) {
+            this.#lastActivity = ctx.clock.monotonic();
+          }
+        }
         continue;
       }
-      this.#stats.record(m);
-      agg.add(m, out);
+      core.add(m);
       ticks.push(m);
-      if (this.#rules) { for (const a of this.#rules.onTick(m, this.#now)) alerts.push(a); }
     }
     if (ticks.length) this.#lastActivity = ctx.clock.monotonic();
-    await this.#handOn(ticks, alerts);
+    await handOn(this.#down, ticks, core.take(), this.#candleCounts);
     if (done) {
       await this.#down.flush();
       done();
@@ -194,64 +164,72 @@ class WindowAggregator implements Actor<AggregatorMessage> {
     this.#unregister();
   }
 
-  async #handOn(ticks: Tick[], alerts: Alert[]): Promise<void> {
-    const down = this.#down;
-    if (ticks.length) {
-      down.latest?.(ticks);
-      await down.ticks(ticks);
-    }
-    if (this.#late.length) {
-      const late = this.#late;
-      this.#late = [];
-      await down.deadLetters(late);
-    }
-    if (this.#candles.length) {
-      const candles = this.#candles;
-      this.#candles = [];
-      await down.candles(candles);
-    }
-    if (alerts.length && down.alerts) await down.alerts(alerts);
-  }
-
-  /** Advances the watermark of a partition that has been quiet for the idle timeout. */
-  #idle(ctx: ActorContext<AggregatorMessage>, alerts: Alert[]): void {
-    this.#schedule(ctx);
-    if (this.#rules) { for (const a of this.#rules.checkStale(this.#now)) alerts.push(a); }
-    const timeout = this.#config.idleTimeoutMs;
-    const quiet = ctx.clock.monotonic() - this.#lastActivity;
-    if (timeout <= 0 || quiet < timeout || !Number.isFinite(this.#agg.watermark)) return;
-    // Event time is assumed to have moved on as processing time did since the last tick.
-    this.#agg.advanceTo(this.#agg.watermark + quiet, this.#out);
-    this.#lastActivity = ctx.clock.monotonic();
-  }
-
   #schedule(ctx: ActorContext<AggregatorMessage>): void {
-    const every = Math.max(250, Math.min(5000, (this.#config.idleTimeoutMs || 4000) / 4));
-    this.#timer = ctx.clock.setTimeout(() => {
-      try {
-        const pending = ctx.self.tell({ kind: "idle" });
-        if (pending) pending.catch(() => {});
-      } catch {
-        // Stopped meanwhile.
-      }
-    }, every);
+    this.#timer = scheduleIdle(ctx, this.#config.idleTimeoutMs);
   }
 }
 
-/** Counts kept in plain fields by the aggregator and published per scrape. */
-interface AggregatorCounts {
-  /** `interval|kind` → candles emitted. */
-  readonly candles: Map<string, number>;
+/** Arms the idle timer: an `idle` message to the actor itself, every 250 ms to 5 s. */
+export function scheduleIdle(
+  ctx: ActorContext<AggregatorMessage>,
+  idleTimeoutMs: number,
+): unknown {
+  const every = Math.max(250, Math.min(5000, (idleTimeoutMs || 4000) / 4));
+  return ctx.clock.setTimeout(() => {
+    try {
+      const pending = ctx.self.tell({ kind: "idle" });
+      if (pending) pending.catch(() => {});
+    } catch {
+      // Stopped meanwhile.
+    }
+  }, every);
 }
 
-/** Publishes candle and late-event counts and the watermark delay on each scrape. */
-function publishAggregatorMetrics(
+/**
+ * Hands one step's output on, waiting for each consumer: ticks first (latest view, tick stores),
+ * then late dead letters, candles and alerts. `ticks` may be only the newest tick per symbol when
+ * nothing downstream needs every tick; `count` is how many there were.
+ */
+export async function handOn(
+  down: AggregatorDownstream,
+  ticks: Tick[],
+  out: WindowOutput,
+  candleCounts: Map<string, number>,
+  count = ticks.length,
+): Promise<void> {
+  if (count) {
+    down.latest?.(ticks, count);
+    await down.ticks(ticks);
+  }
+  if (out.late.length) await down.deadLetters(out.late);
+  if (out.candles.length) {
+    for (const c of out.candles) {
+      const key = `${c.interval}|${c.version === 1 ? "final" : "revision"}`;
+      candleCounts.set(key, (candleCounts.get(key) ?? 0) + 1);
+    }
+    await down.candles(out.candles);
+  }
+  if (out.alerts.length && down.alerts) await down.alerts(out.alerts);
+}
+
+/** What the aggregator metrics read from a partition's window state at each scrape. */
+export interface WindowProgress {
+  readonly watermark: number;
+  readonly lateRejected: number;
+  readonly lateRevised: number;
+}
+
+/**
+ * Publishes candle and late-event counts and the watermark delay on each scrape. `candles` counts
+ * emitted candles by `interval|kind`, kept in a plain map by the caller.
+ */
+export function publishAggregatorMetrics(
   registry: Registry,
   partition: number,
-  agg: CandleAggregator,
+  agg: WindowProgress,
   now: () => number,
-): { counts: AggregatorCounts; unregister: () => void } {
-  const counts: AggregatorCounts = { candles: new Map() };
+): { candles: Map<string, number>; unregister: () => void } {
+  const counts = { candles: new Map<string, number>() };
   // The aggregator counts its late ticks itself; only their growth is published here.
   const published = { rejected: 0, revised: 0 };
   const candles = counter(registry, {
@@ -285,5 +263,5 @@ function publishAggregatorMetrics(
     const wm = agg.watermark;
     if (Number.isFinite(wm)) delay.set({ partition: String(partition) }, (now() - wm) / 1000);
   });
-  return { counts, unregister: () => (unpublishCandles(), unpublishRest()) };
+  return { candles: counts.candles, unregister: () => (unpublishCandles(), unpublishRest()) };
 }

@@ -27,9 +27,12 @@ export class LatestView {
   readonly #symbols = new Map<string, SymbolSnapshot>();
   #ticks = 0;
 
-  /** Records a batch of ticks: counts them, keeps the newest (by event time) per symbol. */
-  ticks(batch: readonly Tick[]): void {
-    this.#ticks += batch.length;
+  /**
+   * Records a batch of ticks: counts them, keeps the newest (by event time) per symbol. `count`
+   * is the batch's size when `batch` holds only its newest tick per symbol.
+   */
+  ticks(batch: readonly Tick[], count = batch.length): void {
+    this.#ticks += count;
     for (const t of batch) {
       const s = this.#get(t.symbol);
       if (t.ts >= s.ts) {

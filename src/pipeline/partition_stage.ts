@@ -95,7 +95,7 @@ export function spawnPartitionStage(ctx: StageContext, partition: number): Parti
           for (const a of rows) latest.alert(a);
           return routes.alerts(rows);
         },
-        latest: (ticks) => latest.ticks(ticks),
+        latest: (ticks, count) => latest.ticks(ticks, count),
         flush: () => barrier<AnalyticsMessage>(analytics),
       },
     },

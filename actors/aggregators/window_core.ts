@@ -1,0 +1,140 @@
+/**
+ * The per-tick work of one partition's window stage, apart from where it runs: event-time candles
+ * (src/market/candle_aggregator.ts), the tick-level anomaly rules and per-source tick counts. The
+ * window aggregator actor runs one in its own thread; in Kafka mode a worker thread runs them
+ * (window_worker.ts), so the consumer's thread only decodes Kafka's protocol.
+ * @module
+ */
+import type { Alert } from "../../src/market/alert.ts";
+import type { Candle } from "../../src/market/candle.ts";
+import { CandleAggregator } from "../../src/market/candle_aggregator.ts";
+import type { DeadLetter } from "../../src/market/dead_letter.ts";
+import type { Interval } from "../../src/market/interval.ts";
+import type { Tick } from "../../src/market/tick.ts";
+
+/** Tick-level anomaly rules (they need every tick, so they run where the ticks are). */
+export interface TickRules {
+  /** `receivedAtMs` is processing time: staleness is about when the feed was last heard. */
+  onTick(tick: Tick, receivedAtMs: number): readonly Alert[];
+  checkStale(nowMs: number): readonly Alert[];
+}
+
+/** Counts accepted ticks (per source and symbol, for `pipeline_ticks_total`). */
+export interface TickCounter {
+  record(t: Tick): void;
+}
+
+/** Window settings of one partition. */
+export interface WindowSettings {
+  readonly intervals: readonly Interval[];
+  readonly allowedLatenessMs: number;
+  readonly lateUpdateWindowMs: number;
+}
+
+/** What a step produced, in the order it must be handed on. */
+export interface WindowOutput {
+  readonly candles: Candle[];
+  readonly late: DeadLetter[];
+  readonly alerts: Alert[];
+}
+
+/** One partition's candle, rule and count state. */
+export class WindowCore {
+  readonly #agg: CandleAggregator;
+  readonly #counter: TickCounter;
+  readonly #rules: TickRules | null;
+  #candles: Candle[] = [];
+  #late: DeadLetter[] = [];
+  #alerts: Alert[] = [];
+  #now = 0;
+  readonly #out = {
+    candle: (c: Candle) => void this.#candles.push(c),
+    late: (tick: Tick, detail: string) => {
+      this.#late.push({
+        reason: "late",
+        detail,
+        raw: JSON.stringify(tick),
+        source: tick.source,
+        ts: this.#now,
+      });
+    },
+    duplicate: (_tick: Tick) => {},
+  };
+
+  constructor(settings: WindowSettings, counter: TickCounter, rules: TickRules | null) {
+    this.#agg = new CandleAggregator({
+      intervals: settings.intervals,
+      allowedLatenessMs: settings.allowedLatenessMs,
+      lateUpdateWindowMs: settings.lateUpdateWindowMs,
+    });
+    this.#counter = counter;
+    this.#rules = rules;
+  }
+
+  /** Processing time for what follows (late dead letters, the rules' receive time). */
+  set now(ms: number) {
+    this.#now = ms;
+  }
+
+  /** One tick, in partition order. */
+  add(t: Tick): void {
+    this.#counter.record(t);
+    this.#agg.add(t, this.#out);
+    const rules = this.#rules;
+    if (rules !== null) {
+      const alerts = rules.onTick(t, this.#now);
+      for (let i = 0; i < alerts.length; i++) this.#alerts.push(alerts[i]);
+    }
+  }
+
+  /** A new owner's start: the watermark the previous owner had reached. */
+  restore(watermark: number): void {
+    this.#agg.advanceTo(watermark, this.#out);
+  }
+
+  /** End of finite input: emits every open window. */
+  flush(): void {
+    this.#agg.flush(this.#out);
+  }
+
+  /**
+   * The idle timer fired: runs the stale-feed check and, when the partition has been quiet for
+   * `quietMs` ≥ `timeoutMs` (> 0), moves event time on as processing time did. True when it did.
+   */
+  idle(quietMs: number, timeoutMs: number): boolean {
+    if (this.#rules !== null) {
+      for (const a of this.#rules.checkStale(this.#now)) this.#alerts.push(a);
+    }
+    if (timeoutMs <= 0 || quietMs < timeoutMs || !Number.isFinite(this.#agg.watermark)) {
+      return false;
+    }
+    this.#agg.advanceTo(this.#agg.watermark + quietMs, this.#out);
+    return true;
+  }
+
+  /** Whether anything waits to be taken. */
+  get pending(): boolean {
+    return this.#candles.length + this.#late.length + this.#alerts.length > 0;
+  }
+
+  /** What the steps since the last call produced. */
+  take(): WindowOutput {
+    const out = { candles: this.#candles, late: this.#late, alerts: this.#alerts };
+    this.#candles = [];
+    this.#late = [];
+    this.#alerts = [];
+    return out;
+  }
+
+  get watermark(): number {
+    return this.#agg.watermark;
+  }
+
+  get lateRejected(): number {
+    return this.#agg.lateRejected;
+  }
+
+  get lateRevised(): number {
+    return this.#agg.lateRevised;
+  }
+}
