@@ -53,22 +53,24 @@ export class TickStats {
   record(t: Tick): void {
     let e = this.#lastBySymbol.get(t.symbol);
     if (e === undefined || e.source !== t.source) {
-      this.#lastBySymbol.set(t.symbol, e = this.#entry(t));
+      this.#lastBySymbol.set(t.symbol, e = this.#entry(t.source, t.symbol));
     }
     e.count++;
     e.price = t.price;
   }
 
-  #entry(t: Tick): Entry {
-    let bySymbol = this.#bySource.get(t.source);
-    if (!bySymbol) this.#bySource.set(t.source, bySymbol = new Map());
-    let e = bySymbol.get(t.symbol);
-    if (!e) {
-      bySymbol.set(
-        t.symbol,
-        e = { source: t.source, symbol: t.symbol, count: 0, published: 0, price: 0 },
-      );
-    }
+  /** Counts `count` ticks of (source, symbol) at once, the last at `price` (counted elsewhere). */
+  add(source: string, symbol: string, count: number, price: number): void {
+    const e = this.#entry(source, symbol);
+    e.count += count;
+    e.price = price;
+  }
+
+  #entry(source: string, symbol: string): Entry {
+    let bySymbol = this.#bySource.get(source);
+    if (!bySymbol) this.#bySource.set(source, bySymbol = new Map());
+    let e = bySymbol.get(symbol);
+    if (!e) bySymbol.set(symbol, e = { source, symbol, count: 0, published: 0, price: 0 });
     return e;
   }
 }

@@ -171,7 +171,7 @@ class WindowAggregator implements Actor<AggregatorMessage> {
 
 /** Arms the idle timer: an `idle` message to the actor itself, every 250 ms to 5 s. */
 export function scheduleIdle(
-  ctx: ActorContext<AggregatorMessage>,
+  ctx: Pick<ActorContext<{ readonly kind: "idle" }>, "clock" | "self">,
   idleTimeoutMs: number,
 ): unknown {
   const every = Math.max(250, Math.min(5000, (idleTimeoutMs || 4000) / 4));

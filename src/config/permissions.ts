@@ -1,9 +1,11 @@
 /**
  * The Deno permissions one pipeline instance needs, derived from its config: network access to
  * exactly the hosts it is configured to reach and its HTTP address, read/write of its data
- * directory, read of its replay file. The launcher (src/launch.ts) starts the pipeline with these.
+ * directory, read of its replay file (and, in Kafka's process role, of its own code, which the
+ * window worker thread loads). The launcher (src/launch.ts) starts the pipeline with these.
  * @module
  */
+import { fileURLToPath } from "node:url";
 import { BINANCE_DEFAULTS } from "../feeds/binance.ts";
 import { COINBASE_DEFAULTS } from "../feeds/coinbase.ts";
 import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
@@ -26,6 +28,17 @@ const DEFAULT_PORTS: Record<string, string> = {
 export function hostPortOf(url: string): string {
   const u = new URL(url);
   return `${u.hostname}:${u.port || DEFAULT_PORTS[u.protocol] || "80"}`;
+}
+
+/**
+ * Where the window worker thread of the Kafka `process` role loads its modules from: unlike the
+ * main program's, a worker's local modules need read permission. Only the project's own code;
+ * none when it runs from a remote URL (nothing local to read).
+ */
+export function workerCodeDirs(): string[] {
+  const root = new URL("../../", import.meta.url);
+  if (root.protocol !== "file:") return [];
+  return ["actors", "src"].map((dir) => fileURLToPath(new URL(dir, root)));
 }
 
 /**
@@ -70,6 +83,9 @@ export function permissionFlags(
   }
   if (config.replay.file) read.add(config.replay.file);
   if (options.dotenv) read.add(options.dotenv);
+  if (config.kafkaBrokers && (config.role === "all" || config.role === "process")) {
+    for (const dir of workerCodeDirs()) read.add(dir);
+  }
   const flags = ["--allow-env"];
   if (net.size) flags.push(`--allow-net=${[...net].sort().join(",")}`);
   if (read.size) flags.push(`--allow-read=${[...read].sort().join(",")}`);

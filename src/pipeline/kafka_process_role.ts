@@ -8,20 +8,30 @@
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
-import type { AggregatorMessage } from "../../actors/aggregators/window_aggregator.ts";
+import type { RecordAggregatorMessage } from "../../actors/aggregators/record_aggregator.ts";
+import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
 import { kafkaReaderProps } from "../../actors/readers/kafka_reader.ts";
 import { CommitTracker } from "../bus/commit_tracker.ts";
 import { createKafkaConsumer, type TopicPartition } from "../connectors/kafka/kafka_consumer.ts";
-import { decodeTick, isEndOfInput } from "../connectors/kafka/tick_codec.ts";
+import { packRecords } from "../connectors/kafka/packed_records.ts";
+import {
+  isEndOfInput,
+  type RecordHeaders,
+  unsupportedVersion,
+} from "../connectors/kafka/tick_codec.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
-import type { Tick } from "../market/tick.ts";
 import { committedMetadata, topicPartitions } from "./kafka_admin.ts";
 import type { RoleContext } from "./kafka_roles.ts";
 import { barrier } from "./messaging.ts";
-import { type PartitionStage, spawnPartitionStage } from "./partition_stage.ts";
+import { type PartitionStage, spawnRecordStage, windowWorkerSettings } from "./partition_stage.ts";
+
+/** A header's first value (kafkajs repeats a header as an array). */
+function firstHeaderValue(v: RecordHeaders[string]): Uint8Array | string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
 
 interface OwnedPartition {
-  readonly stage: PartitionStage;
+  readonly stage: PartitionStage<RecordAggregatorMessage>;
   readonly tracker: CommitTracker;
   lastCommit: number;
 }
@@ -42,6 +52,7 @@ export function startProcessRole(
   const ended = new Set<number>();
   let consumerRef: ReturnType<typeof createKafkaConsumer> | null = null;
   const group = config.kafka.group;
+  const worker = new WindowWorkerClient(windowWorkerSettings(ctx.stage));
 
   let partitionCount = 0;
   const assign = async (parts: TopicPartition[]) => {
@@ -55,7 +66,7 @@ export function startProcessRole(
     for (const { partition } of parts) {
       await stopping.get(partition);
       const maxTsBefore = committed.get(partition);
-      const stage = spawnPartitionStage(ctx.stage, partition);
+      const stage = spawnRecordStage(ctx.stage, partition, worker);
       const rows = history?.get(partition);
       if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
       if (maxTsBefore !== undefined) {
@@ -95,7 +106,11 @@ export function startProcessRole(
   // has drained to half (the member keeps heartbeating meanwhile). Pausing earlier thrashes:
   // every resume waits for a fetch round trip, and one kafkajs batch can be most of a mailbox.
   const paused = new Set<number>();
-  const pauseWhileFull = (topic: string, partition: number, stage: PartitionStage) => {
+  const pauseWhileFull = (
+    topic: string,
+    partition: number,
+    stage: PartitionStage<RecordAggregatorMessage>,
+  ) => {
     const ref = stage.aggregator;
     if (paused.has(partition) || ref.size < ref.capacity) return;
     paused.add(partition);
@@ -120,45 +135,55 @@ export function startProcessRole(
   const onBatch = async (topic: string, partition: number, messages: KafkaMessage[]) => {
     const p = owned.get(partition);
     if (!p || messages.length === 0) return;
-    let ticks: Tick[] = [];
-    let maxTs = -Infinity;
+    const kept: KafkaMessage[] = [];
+    const values: Uint8Array[] = [];
+    const sources: RecordHeaders[string][] = [];
     let endAt = -1;
-    const send = async () => {
-      if (ticks.length === 0) return;
-      const batch = ticks;
-      ticks = [];
-      const w = p.stage.aggregator.tellBatch(batch);
-      if (w) await w;
-    };
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i];
       if (isEndOfInput(m.headers)) {
-        await send();
         endAt = i;
         continue;
       }
-      const r = decodeTick(m.value, m.headers, ctx.parser);
-      if (r.ok) {
-        ticks.push(r.tick);
-        if (r.tick.ts > maxTs) maxTs = r.tick.ts;
-      } else {
+      const unsupported = unsupportedVersion(m.headers);
+      if (unsupported !== null || m.value === null) {
         const w = deadLetter({
-          reason: r.reason,
-          detail: r.detail,
+          reason: unsupported !== null ? "unknown_message" : "missing_field",
+          detail: unsupported ?? "record has no value",
           raw: m.value ? new TextDecoder().decode(m.value) : "",
           source: `${topic}/${partition}@${m.offset}`,
           ts: clock.now(),
         }, m.value ? new Uint8Array(m.value) : undefined);
         if (w) await w;
+        continue;
       }
+      kept.push(m);
+      values.push(m.value);
+      sources.push(m.headers?.source);
     }
-    await send();
-    pauseWhileFull(topic, partition, p.stage);
     const first = Number(messages[0].offset);
     const next = Number(messages[messages.length - 1].offset) + 1;
-    p.tracker.add(first, next, maxTs);
+    // Decoded on the window worker; the commit tracker learns the batch's event times once the
+    // batch is handed on (so the commit point never runs ahead of what the stores have).
+    const sent = p.stage.aggregator.tell({
+      kind: "records",
+      records: packRecords(values, sources.map(firstHeaderValue)),
+      rejected: (index, reason, detail) => {
+        const m = kept[index];
+        return deadLetter({
+          reason,
+          detail,
+          raw: new TextDecoder().decode(m.value!),
+          source: `${topic}/${partition}@${m.offset}`,
+          ts: clock.now(),
+        }, new Uint8Array(m.value!));
+      },
+      processed: (maxTs) => p.tracker.add(first, next, maxTs),
+    });
+    if (sent) await sent;
+    pauseWhileFull(topic, partition, p.stage);
     if (endAt >= 0) {
-      await barrier<AggregatorMessage>(p.stage.aggregator);
+      await barrier<RecordAggregatorMessage>(p.stage.aggregator);
       const point = p.tracker.finishAll();
       if (point) await commit(partition, point);
       ended.add(partition);
@@ -171,7 +196,7 @@ export function startProcessRole(
     }
     if (clock.monotonic() - p.lastCommit >= config.kafka.commitIntervalMs) {
       const point = p.tracker.commitPoint();
-      await barrier<AggregatorMessage>(p.stage.aggregator, "sync");
+      await barrier<RecordAggregatorMessage>(p.stage.aggregator, "sync");
       if (point) await commit(partition, point);
       p.lastCommit = clock.monotonic();
     }
@@ -190,5 +215,10 @@ export function startProcessRole(
     });
     return consumerRef;
   }));
-  return { stop: () => system.stop(ref) };
+  return {
+    stop: async () => {
+      await system.stop(ref);
+      worker.terminate();
+    },
+  };
 }

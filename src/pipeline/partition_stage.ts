@@ -13,9 +13,16 @@ import {
   candleAnalyticsProps,
 } from "../../actors/aggregators/candle_analytics.ts";
 import {
+  type RecordAggregatorMessage,
+  recordAggregatorProps,
+} from "../../actors/aggregators/record_aggregator.ts";
+import {
+  type AggregatorDownstream,
   type AggregatorMessage,
   windowAggregatorProps,
 } from "../../actors/aggregators/window_aggregator.ts";
+import type { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
+import type { WindowWorkerSettings } from "../../actors/aggregators/window_worker_protocol.ts";
 import type { Clock } from "../clock.ts";
 import type { PipelineConfig } from "../config/pipeline_config.ts";
 import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
@@ -42,16 +49,85 @@ export interface StageContext {
   readonly archiveTicks: boolean;
 }
 
-/** One partition's running stage. */
-export interface PartitionStage {
-  readonly aggregator: ActorRef<AggregatorMessage>;
+/** One partition's running stage; `M` is what its aggregator takes (ticks or record batches). */
+export interface PartitionStage<M = AggregatorMessage> {
+  readonly aggregator: ActorRef<M>;
   readonly analytics: ActorRef<AnalyticsMessage>;
 }
 
-/** Spawns the analytics actor, then the aggregator that feeds it. */
+/** Spawns the analytics actor, then the aggregator that feeds it with ticks. */
 export function spawnPartitionStage(ctx: StageContext, partition: number): PartitionStage {
-  const { routes, latest, config } = ctx;
-  const analytics: ActorRef<AnalyticsMessage> = ctx.system.spawn(candleAnalyticsProps(
+  const { config } = ctx;
+  const analytics = spawnAnalytics(ctx, partition);
+  const aggregator = ctx.system.spawn(windowAggregatorProps(
+    {
+      partition,
+      intervals: ctx.intervals,
+      allowedLatenessMs: config.windows.allowedLatenessMs,
+      lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
+      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
+      checkStale: ctx.live,
+      capacity: config.bus.capacity,
+    },
+    {
+      registry: ctx.registry,
+      now: () => ctx.clock.now(),
+      tickRules: () => createTickRules({ anomalies: { staleAfterMs: feedStaleAfterMs(config) } }),
+      downstream: aggregatorDownstream(ctx, analytics),
+    },
+  ));
+  return { aggregator, analytics };
+}
+
+/**
+ * Spawns the analytics actor, then a record aggregator that feeds it from raw Kafka record
+ * batches decoded and aggregated on `worker` (see actors/aggregators/record_aggregator.ts).
+ */
+export function spawnRecordStage(
+  ctx: StageContext,
+  partition: number,
+  worker: WindowWorkerClient,
+): PartitionStage<RecordAggregatorMessage> {
+  const { config } = ctx;
+  const analytics = spawnAnalytics(ctx, partition);
+  const aggregator = ctx.system.spawn(recordAggregatorProps(
+    {
+      partition,
+      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
+      checkStale: ctx.live,
+      capacity: RECORD_BATCHES_QUEUED,
+    },
+    {
+      registry: ctx.registry,
+      now: () => ctx.clock.now(),
+      worker,
+      downstream: aggregatorDownstream(ctx, analytics),
+    },
+  ));
+  return { aggregator, analytics };
+}
+
+/**
+ * Record batches a partition may queue before its consumer waits: a Kafka batch is up to
+ * `maxBytesPerPartition` (1 MiB, several thousand records), so a few of them bound memory.
+ */
+const RECORD_BATCHES_QUEUED = 64;
+
+/** The settings a window worker needs to serve this pipeline's partitions. */
+export function windowWorkerSettings(ctx: StageContext): WindowWorkerSettings {
+  const { config } = ctx;
+  return {
+    intervals: ctx.intervals,
+    allowedLatenessMs: config.windows.allowedLatenessMs,
+    lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
+    staleAfterMs: feedStaleAfterMs(config),
+    ...(config.symbols ? { allowList: [...config.symbols] } : {}),
+  };
+}
+
+function spawnAnalytics(ctx: StageContext, partition: number): ActorRef<AnalyticsMessage> {
+  const { routes, latest } = ctx;
+  return ctx.system.spawn(candleAnalyticsProps(
     { partition, capacity: 256 },
     {
       registry: ctx.registry,
@@ -73,34 +149,24 @@ export function spawnPartitionStage(ctx: StageContext, partition: number): Parti
       },
     },
   ));
-  const aggregator = ctx.system.spawn(windowAggregatorProps(
-    {
-      partition,
-      intervals: ctx.intervals,
-      allowedLatenessMs: config.windows.allowedLatenessMs,
-      lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
-      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
-      checkStale: ctx.live,
-      capacity: config.bus.capacity,
+}
+
+function aggregatorDownstream(
+  ctx: StageContext,
+  analytics: ActorRef<AnalyticsMessage>,
+): AggregatorDownstream {
+  const { routes, latest } = ctx;
+  return {
+    candles: (rows) => analytics.tell({ kind: "candles", rows }),
+    ticks: ctx.archiveTicks ? routes.allTicks : routes.latestPrices,
+    deadLetters: routes.deadLetters,
+    alerts: (rows) => {
+      for (const a of rows) latest.alert(a);
+      return routes.alerts(rows);
     },
-    {
-      registry: ctx.registry,
-      now: () => ctx.clock.now(),
-      tickRules: () => createTickRules({ anomalies: { staleAfterMs: feedStaleAfterMs(config) } }),
-      downstream: {
-        candles: (rows) => analytics.tell({ kind: "candles", rows }),
-        ticks: ctx.archiveTicks ? routes.allTicks : routes.latestPrices,
-        deadLetters: routes.deadLetters,
-        alerts: (rows) => {
-          for (const a of rows) latest.alert(a);
-          return routes.alerts(rows);
-        },
-        latest: (ticks, count) => latest.ticks(ticks, count),
-        flush: () => barrier<AnalyticsMessage>(analytics),
-      },
-    },
-  ));
-  return { aggregator, analytics };
+    latest: (ticks, count) => latest.ticks(ticks, count),
+    flush: () => barrier<AnalyticsMessage>(analytics),
+  };
 }
 
 /**

@@ -74,11 +74,8 @@ export function decodeTick(
   headers: RecordHeaders | undefined,
   parser: TickParser,
 ): DecodedTick {
-  const version = headers?.["schema-version"];
-  if (version !== undefined && !isCurrentVersion(version)) {
-    const text = headerString(headers!, "schema-version");
-    return { ok: false, reason: "unknown_message", detail: `unsupported schema-version ${text}` };
-  }
+  const unsupported = unsupportedVersion(headers);
+  if (unsupported !== null) return { ok: false, reason: "unknown_message", detail: unsupported };
   if (value === null) return { ok: false, reason: "missing_field", detail: "record has no value" };
   // Hot path: Buffer → string is about twice as fast as the parser's strict UTF-8 decoder. Text
   // holding U+FFFD may come from invalid UTF-8, so it takes the strict path to be judged the same.
@@ -95,6 +92,16 @@ export function decodeTick(
     if (source) return parser.parse(value as unknown as Uint8Array, source);
   }
   return r;
+}
+
+/**
+ * Why a record's `schema-version` header rules it out (an `unknown_message`), or null when it is
+ * absent or current.
+ */
+export function unsupportedVersion(headers: RecordHeaders | undefined): string | null {
+  const version = headers?.["schema-version"];
+  if (version === undefined || isCurrentVersion(version)) return null;
+  return `unsupported schema-version ${headerString(headers!, "schema-version")}`;
 }
 
 const VERSION_BYTE = TICK_SCHEMA_VERSION.charCodeAt(0);

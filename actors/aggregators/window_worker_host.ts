@@ -1,0 +1,145 @@
+/**
+ * What runs inside the window worker: one {@linkcode WindowCore} and tick tally per partition,
+ * and one {@linkcode TickParser}. Record batches are decoded and aggregated here, so the consumer
+ * thread only copies bytes. Plain logic: the worker's entry (window_worker_main.ts) only wires it
+ * to `postMessage`, and tests drive it directly.
+ * @module
+ */
+import { decodePacked } from "../../src/connectors/kafka/packed_records.ts";
+import { TickParser } from "../../src/market/tick_parser.ts";
+import type { Tick } from "../../src/market/tick.ts";
+import { createTickRules } from "./analytics_logic.ts";
+import { type TickCounter, WindowCore } from "./window_core.ts";
+import type {
+  RejectedRecord,
+  TickTallyRow,
+  WindowReply,
+  WindowRequest,
+  WindowStep,
+  WindowWorkerSettings,
+} from "./window_worker_protocol.ts";
+
+interface TallyEntry {
+  source: string;
+  symbol: string;
+  count: number;
+  price: number;
+}
+
+/** Per (source, symbol) counts since the last {@linkcode TickTally.take}. */
+class TickTally implements TickCounter {
+  readonly #entries = new Map<string, TallyEntry>();
+  // As in TickStats: one lookup per tick, by symbol, for the entry its last tick went to.
+  readonly #lastBySymbol = new Map<string, TallyEntry>();
+
+  record(t: Tick): void {
+    let e = this.#lastBySymbol.get(t.symbol);
+    if (e === undefined || e.source !== t.source) {
+      const key = `${t.source}\u0000${t.symbol}`;
+      e = this.#entries.get(key);
+      if (e === undefined) {
+        this.#entries.set(key, e = { source: t.source, symbol: t.symbol, count: 0, price: 0 });
+      }
+      this.#lastBySymbol.set(t.symbol, e);
+    }
+    e.count++;
+    e.price = t.price;
+  }
+
+  take(): TickTallyRow[] {
+    const rows: TickTallyRow[] = [];
+    for (const e of this.#entries.values()) {
+      if (e.count === 0) continue;
+      rows.push({ source: e.source, symbol: e.symbol, count: e.count, price: e.price });
+      e.count = 0;
+    }
+    return rows;
+  }
+}
+
+interface Partition {
+  readonly core: WindowCore;
+  readonly tally: TickTally;
+}
+
+/** The worker's state and request handling. */
+export class WindowWorkerHost {
+  readonly #settings: WindowWorkerSettings;
+  readonly #partitions = new Map<number, Partition>();
+  readonly #parser: TickParser;
+  #now = 0;
+
+  constructor(settings: WindowWorkerSettings) {
+    this.#settings = settings;
+    this.#parser = new TickParser({
+      allowList: settings.allowList ? new Set(settings.allowList) : undefined,
+      now: () => this.#now,
+    });
+  }
+
+  /** Handles one request; never throws (a failure is the reply). */
+  handle(request: WindowRequest): WindowReply {
+    try {
+      return { id: request.id, step: this.#step(request) };
+    } catch (error) {
+      return {
+        id: request.id,
+        error: error instanceof Error ? error.stack ?? error.message : String(error),
+      };
+    }
+  }
+
+  #step(r: WindowRequest): WindowStep {
+    this.#now = r.now;
+    if (r.op === "open") {
+      const s = this.#settings;
+      const tally = new TickTally();
+      const rules = createTickRules({ anomalies: { staleAfterMs: s.staleAfterMs } });
+      this.#partitions.set(r.partition, { core: new WindowCore(s, tally, rules), tally });
+    }
+    const p = this.#partitions.get(r.partition);
+    if (p === undefined) throw new Error(`partition ${r.partition} is not open`);
+    const core = p.core;
+    core.now = r.now;
+    const latest = new Map<string, Tick>();
+    const rejected: RejectedRecord[] = [];
+    let count = 0;
+    let maxTs = -Infinity;
+    let advanced = false;
+    switch (r.op) {
+      case "records":
+        decodePacked(r.records, this.#parser, (t) => {
+          core.add(t);
+          count++;
+          if (t.ts > maxTs) maxTs = t.ts;
+          const newest = latest.get(t.symbol);
+          if (newest === undefined || t.ts >= newest.ts) latest.set(t.symbol, t);
+        }, (index, reason, detail) => rejected.push({ index, reason, detail }));
+        break;
+      case "restore":
+        core.restore(r.watermark);
+        break;
+      case "flush":
+        core.flush();
+        break;
+      case "idle":
+        advanced = core.idle(r.quietMs, r.timeoutMs);
+        break;
+      case "close":
+        this.#partitions.delete(r.partition);
+        break;
+    }
+    return {
+      output: core.take(),
+      count,
+      latest: [...latest.values()],
+      tally: p.tally.take(),
+      rejected,
+      maxTs,
+      advanced,
+      watermark: core.watermark,
+      lateRejected: core.lateRejected,
+      lateRevised: core.lateRevised,
+    };
+  }
+}
