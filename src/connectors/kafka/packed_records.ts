@@ -19,8 +19,8 @@ export interface PackedRecords {
 const encoder = new TextEncoder();
 
 /**
- * Packs record values and source headers (absent → empty). The buffers are fresh, so the caller
- * may transfer them.
+ * Packs record values and source headers (absent → empty) into one fresh buffer, which the caller
+ * may transfer.
  *
  * @example
  * ```ts
@@ -41,11 +41,13 @@ export function packRecords(
     valueLength += values[i].length;
     sourceLength += sourceBytes[i]?.length ?? 0;
   }
+  // One buffer holds all four arrays (the offsets first, for alignment): one transfer.
+  const buffer = new ArrayBuffer(8 * n + valueLength + sourceLength);
   const packed = {
-    values: new Uint8Array(valueLength),
-    ends: new Uint32Array(n),
-    sources: new Uint8Array(sourceLength),
-    sourceEnds: new Uint32Array(n),
+    ends: new Uint32Array(buffer, 0, n),
+    sourceEnds: new Uint32Array(buffer, 4 * n, n),
+    values: new Uint8Array(buffer, 8 * n, valueLength),
+    sources: new Uint8Array(buffer, 8 * n + valueLength, sourceLength),
   };
   let v = 0;
   let s = 0;
@@ -64,7 +66,9 @@ export function packRecords(
 
 /** The buffers to transfer with a {@linkcode PackedRecords}. */
 export function transferables(p: PackedRecords): ArrayBuffer[] {
-  return [p.values.buffer, p.ends.buffer, p.sources.buffer, p.sourceEnds.buffer] as ArrayBuffer[];
+  return [
+    ...new Set([p.values.buffer, p.ends.buffer, p.sources.buffer, p.sourceEnds.buffer]),
+  ] as ArrayBuffer[];
 }
 
 const lenient = new TextDecoder();
