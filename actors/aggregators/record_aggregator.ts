@@ -8,7 +8,6 @@
  * @module
  */
 import type { PackedRecords } from "../../src/connectors/kafka/packed_records.ts";
-import type { RejectReason } from "../../src/market/dead_letter.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
 import type { Registry } from "../../src/telemetry/metrics.ts";
 import { TickStats } from "./tick_stats.ts";
@@ -20,14 +19,14 @@ import {
   scheduleIdle,
 } from "./window_aggregator.ts";
 import type { WindowWorkerClient } from "./window_worker_client.ts";
-import type { WindowStep } from "./window_worker_protocol.ts";
+import type { RejectedRecord, WindowStep } from "./window_worker_protocol.ts";
 
 /** A batch of one partition's records, in offset order. */
 export interface RecordBatch {
   readonly kind: "records";
   readonly records: PackedRecords;
-  /** A record the parser refused (by index in the batch); a promise means "wait". */
-  readonly rejected: (index: number, reason: RejectReason, detail: string) => void | Promise<void>;
+  /** A record the parser refused; a promise means "wait". */
+  readonly rejected: (record: RejectedRecord) => void | Promise<void>;
   /** The batch was handed on; `maxTs` is its largest valid event time (−∞ when none). */
   readonly processed: (maxTs: number) => void;
 }
@@ -121,7 +120,7 @@ class RecordAggregator implements Actor<RecordAggregatorMessage> {
       switch (m.kind) {
         case "records":
           for (const r of step!.rejected) {
-            const w = m.rejected(r.index, r.reason, r.detail);
+            const w = m.rejected(r);
             if (w) await w;
           }
           m.processed(step!.maxTs);

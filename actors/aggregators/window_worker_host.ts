@@ -5,7 +5,7 @@
  * to `postMessage`, and tests drive it directly.
  * @module
  */
-import { decodePacked } from "../../src/connectors/kafka/packed_records.ts";
+import { decodePacked, recordValue } from "../../src/connectors/kafka/packed_records.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createTickRules } from "./analytics_logic.ts";
@@ -114,7 +114,10 @@ export class WindowWorkerHost {
           if (t.ts > maxTs) maxTs = t.ts;
           const newest = latest.get(t.symbol);
           if (newest === undefined || t.ts >= newest.ts) latest.set(t.symbol, t);
-        }, (index, reason, detail) => rejected.push({ index, reason, detail }));
+        }, (index, reason, detail) => {
+          const original = recordValue(r.records, index).slice();
+          rejected.push({ index, offset: r.records.offsets[index], reason, detail, original });
+        });
         break;
       case "restore":
         core.restore(r.watermark);

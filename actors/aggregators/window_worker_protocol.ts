@@ -42,11 +42,13 @@ export interface TickTallyRow {
   readonly price: number;
 }
 
-/** A record the parser refused: its index in the batch and why. */
+/** A record the parser refused: where it was, why, and its bytes (for the dead-letter topic). */
 export interface RejectedRecord {
   readonly index: number;
+  readonly offset: number;
   readonly reason: RejectReason;
   readonly detail: string;
+  readonly original: Uint8Array;
 }
 
 /** What one request produced. */

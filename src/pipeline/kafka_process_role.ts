@@ -34,6 +34,19 @@ interface OwnedPartition {
   readonly stage: PartitionStage<RecordAggregatorMessage>;
   readonly tracker: CommitTracker;
   lastCommit: number;
+  /**
+   * The partition's commit in progress (barrier, then commit), run beside the consumer so the
+   * fetch loop never waits for sinks or the broker; commits of a partition run one at a time.
+   */
+  committing: Promise<void> | null;
+  /** Set while an end-of-input commit runs: the partition's next batch waits for it. */
+  ending: Promise<void> | null;
+  /** Progress was made while a commit ran: commit again after it. */
+  dirty: boolean;
+  /** The last offset committed (or being committed). */
+  committedOffset: number;
+  /** A commit deferred to the end of the commit interval. */
+  timer: unknown;
 }
 
 /** Starts the process role; `onEnded` runs once every owned partition passed its end marker. */
@@ -85,6 +98,11 @@ export function startProcessRole(
           maxTsBefore,
         }),
         lastCommit: clock.monotonic(),
+        committing: null,
+        ending: null,
+        dirty: false,
+        committedOffset: -1,
+        timer: null,
       });
       log.info("partition assigned", { partition, restoredMaxTs: maxTsBefore ?? null });
     }
@@ -94,6 +112,9 @@ export function startProcessRole(
       const p = owned.get(partition);
       if (!p) continue;
       owned.delete(partition);
+      if (p.timer !== null) clock.clearTimeout(p.timer);
+      // A commit in progress lands first, while this member still owns the partition.
+      await p.committing;
       // Drained, not flushed: open windows are rebuilt by the next owner from the commit.
       const stop = system.stop(p.stage.aggregator).then(() => system.stop(p.stage.analytics));
       stopping.set(partition, stop);
@@ -135,9 +156,10 @@ export function startProcessRole(
   const onBatch = async (topic: string, partition: number, messages: KafkaMessage[]) => {
     const p = owned.get(partition);
     if (!p || messages.length === 0) return;
-    const kept: KafkaMessage[] = [];
+    if (p.ending) await p.ending;
     const values: Uint8Array[] = [];
-    const sources: RecordHeaders[string][] = [];
+    const offsets: number[] = [];
+    const sources: (Uint8Array | string | undefined)[] = [];
     let endAt = -1;
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i];
@@ -157,9 +179,9 @@ export function startProcessRole(
         if (w) await w;
         continue;
       }
-      kept.push(m);
+      offsets.push(Number(m.offset));
       values.push(m.value);
-      sources.push(m.headers?.source);
+      sources.push(firstHeaderValue(m.headers?.source));
     }
     const first = Number(messages[0].offset);
     const next = Number(messages[messages.length - 1].offset) + 1;
@@ -167,39 +189,92 @@ export function startProcessRole(
     // batch is handed on (so the commit point never runs ahead of what the stores have).
     const sent = p.stage.aggregator.tell({
       kind: "records",
-      records: packRecords(values, sources.map(firstHeaderValue)),
-      rejected: (index, reason, detail) => {
-        const m = kept[index];
-        return deadLetter({
-          reason,
-          detail,
-          raw: new TextDecoder().decode(m.value!),
-          source: `${topic}/${partition}@${m.offset}`,
+      // The records are packed, so kafkajs' message objects die young, as the baseline's do.
+      records: packRecords(values, sources, offsets),
+      rejected: (r) =>
+        deadLetter({
+          reason: r.reason,
+          detail: r.detail,
+          raw: new TextDecoder().decode(r.original),
+          source: `${topic}/${partition}@${r.offset}`,
           ts: clock.now(),
-        }, new Uint8Array(m.value!));
+        }, r.original),
+      processed: (maxTs) => {
+        p.tracker.add(first, next, maxTs);
+        commitSoon(p, partition);
       },
-      processed: (maxTs) => p.tracker.add(first, next, maxTs),
     });
     if (sent) await sent;
     pauseWhileFull(topic, partition, p.stage);
     if (endAt >= 0) {
-      await barrier<RecordAggregatorMessage>(p.stage.aggregator);
-      const point = p.tracker.finishAll();
-      if (point) await commit(partition, point);
-      ended.add(partition);
-      log.info("end of input", { partition });
-      const assigned = consumerRef?.assignment() ?? [];
-      if (assigned.length > 0 && assigned.every((tp) => ended.has(tp.partition))) {
-        onEnded();
-      }
+      // Everything before the marker is final: flush the windows, then commit past the marker.
+      // The partition's next batch (rare after an end) waits, so nothing races the flush.
+      p.ending = inBackground(p, partition, async () => {
+        await barrier<RecordAggregatorMessage>(p.stage.aggregator);
+        const point = p.tracker.finishAll();
+        if (point) await commit(partition, point);
+      }).then(() => {
+        p.ending = null;
+        ended.add(partition);
+        log.info("end of input", { partition });
+        const assigned = consumerRef?.assignment() ?? [];
+        if (assigned.length > 0 && assigned.every((tp) => ended.has(tp.partition))) {
+          onEnded();
+        }
+      });
       return;
     }
-    if (clock.monotonic() - p.lastCommit >= config.kafka.commitIntervalMs) {
-      const point = p.tracker.commitPoint();
-      await barrier<RecordAggregatorMessage>(p.stage.aggregator, "sync");
-      if (point) await commit(partition, point);
-      p.lastCommit = clock.monotonic();
+  };
+  /**
+   * Commits the partition's progress at most once per commit interval, one commit at a time, and
+   * always eventually: progress made while a commit runs, or before the interval is up, is
+   * committed after it (so a partition that goes quiet still commits its last batches).
+   */
+  const commitSoon = (p: OwnedPartition, partition: number): void => {
+    if (owned.get(partition) !== p || p.ending) return;
+    const wait = p.lastCommit + config.kafka.commitIntervalMs - clock.monotonic();
+    if (wait > 0) {
+      p.timer ??= clock.setTimeout(() => {
+        p.timer = null;
+        commitSoon(p, partition);
+      }, wait);
+      return;
     }
+    if (p.committing) {
+      p.dirty = true;
+      return;
+    }
+    // The point covers batches already handed on; the barrier waits until the stores have them.
+    const point = p.tracker.commitPoint();
+    if (point === null || point.offset === p.committedOffset) return;
+    p.lastCommit = clock.monotonic();
+    p.committedOffset = point.offset;
+    void inBackground(p, partition, async () => {
+      try {
+        await barrier<RecordAggregatorMessage>(p.stage.aggregator, "sync");
+        await commit(partition, point);
+      } catch (error) {
+        p.committedOffset = -1; // the same point is tried again with the next progress
+        throw error;
+      }
+    }).then(() => {
+      if (!p.dirty) return;
+      p.dirty = false;
+      commitSoon(p, partition);
+    });
+  };
+  /**
+   * Runs `work` after the partition's previous commit; a failure is logged (the next interval or
+   * owner commits again, and replaying from an older commit is safe).
+   */
+  const inBackground = (p: OwnedPartition, partition: number, work: () => Promise<void>) => {
+    const run: Promise<void> = (p.committing ?? Promise.resolve()).then(work).catch((error) => {
+      log.error("offset commit failed", { partition, error });
+    }).finally(() => {
+      if (p.committing === run) p.committing = null;
+    });
+    p.committing = run;
+    return run;
   };
   const ref = system.spawn(kafkaReaderProps("reader-process", (onCrash) => {
     consumerRef = createKafkaConsumer({

@@ -111,7 +111,7 @@ export function spawnRecordStage(
  * Record batches a partition may queue before its consumer waits: a Kafka batch is up to
  * `maxBytesPerPartition` (1 MiB, several thousand records), so a few of them bound memory.
  */
-const RECORD_BATCHES_QUEUED = 64;
+const RECORD_BATCHES_QUEUED = 8;
 
 /** The settings a window worker needs to serve this pipeline's partitions. */
 export function windowWorkerSettings(ctx: StageContext): WindowWorkerSettings {

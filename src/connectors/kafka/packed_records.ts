@@ -8,8 +8,12 @@ import type { RejectReason } from "../../market/dead_letter.ts";
 import type { Rejection, TickParser } from "../../market/tick_parser.ts";
 import type { Tick } from "../../market/tick.ts";
 
-/** Record `i`'s value is `values[ends[i-1] ?? 0, ends[i])`; its source header likewise. */
+/**
+ * Record `i`'s value is `values[ends[i-1] ?? 0, ends[i])`; its source header likewise; its Kafka
+ * offset is `offsets[i]`.
+ */
 export interface PackedRecords {
+  readonly offsets: Float64Array;
   readonly values: Uint8Array;
   readonly ends: Uint32Array;
   readonly sources: Uint8Array;
@@ -19,19 +23,20 @@ export interface PackedRecords {
 const encoder = new TextEncoder();
 
 /**
- * Packs record values and source headers (absent → empty) into one fresh buffer, which the caller
- * may transfer.
+ * Packs record values, source headers (absent → empty) and offsets (default: the index) into one
+ * fresh buffer, which the caller may transfer. The caller can then drop the records themselves.
  *
  * @example
  * ```ts
  * import { packRecords } from "./packed_records.ts";
- * const p = packRecords([new TextEncoder().encode("{}")], ["sim"]);
- * console.assert(p.ends[0] === 2 && p.sourceEnds[0] === 3);
+ * const p = packRecords([new TextEncoder().encode("{}")], ["sim"], [42]);
+ * console.assert(p.ends[0] === 2 && p.sourceEnds[0] === 3 && p.offsets[0] === 42);
  * ```
  */
 export function packRecords(
   values: readonly Uint8Array[],
   sources: readonly (Uint8Array | string | undefined)[],
+  offsets?: readonly number[],
 ): PackedRecords {
   const n = values.length;
   const sourceBytes = sources.map((s) => typeof s === "string" ? encoder.encode(s) : s);
@@ -41,17 +46,19 @@ export function packRecords(
     valueLength += values[i].length;
     sourceLength += sourceBytes[i]?.length ?? 0;
   }
-  // One buffer holds all four arrays (the offsets first, for alignment): one transfer.
-  const buffer = new ArrayBuffer(8 * n + valueLength + sourceLength);
+  // One buffer holds every array (the wider elements first, for alignment): one transfer.
+  const buffer = new ArrayBuffer(16 * n + valueLength + sourceLength);
   const packed = {
-    ends: new Uint32Array(buffer, 0, n),
-    sourceEnds: new Uint32Array(buffer, 4 * n, n),
-    values: new Uint8Array(buffer, 8 * n, valueLength),
-    sources: new Uint8Array(buffer, 8 * n + valueLength, sourceLength),
+    offsets: new Float64Array(buffer, 0, n),
+    ends: new Uint32Array(buffer, 8 * n, n),
+    sourceEnds: new Uint32Array(buffer, 12 * n, n),
+    values: new Uint8Array(buffer, 16 * n, valueLength),
+    sources: new Uint8Array(buffer, 16 * n + valueLength, sourceLength),
   };
   let v = 0;
   let s = 0;
   for (let i = 0; i < n; i++) {
+    packed.offsets[i] = offsets ? offsets[i] : i;
     packed.values.set(values[i], v);
     packed.ends[i] = v += values[i].length;
     const source = sourceBytes[i];
@@ -67,8 +74,19 @@ export function packRecords(
 /** The buffers to transfer with a {@linkcode PackedRecords}. */
 export function transferables(p: PackedRecords): ArrayBuffer[] {
   return [
-    ...new Set([p.values.buffer, p.ends.buffer, p.sources.buffer, p.sourceEnds.buffer]),
+    ...new Set([
+      p.offsets.buffer,
+      p.values.buffer,
+      p.ends.buffer,
+      p.sources.buffer,
+      p.sourceEnds.buffer,
+    ]),
   ] as ArrayBuffer[];
+}
+
+/** Record `i`'s value bytes (a view into the packed buffer). */
+export function recordValue(p: PackedRecords, i: number): Uint8Array {
+  return p.values.subarray(i === 0 ? 0 : p.ends[i - 1], p.ends[i]);
 }
 
 const lenient = new TextDecoder();
