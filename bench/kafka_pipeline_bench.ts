@@ -5,7 +5,8 @@
  * - `kafka_process_role`: the `process` role consuming N ticks into candles, indicators and alerts
  *   with no store (a null sink), vs a raw kafkajs `eachBatch` that only counts. Both are timed from
  *   the first record to the last (the ~3 s group join is left out; the role's clock starts when
- *   its first tick reaches the latest view, so at most one batch late). Median of paired rounds.
+ *   its first tick reaches the latest view, so at most one batch late). Median of 5 paired rounds
+ *   after a warm-up round.
  * - `kafka_ingest_role`: the `ingest` role replaying N ticks from NDJSON into Kafka, vs reading and
  *   parsing the same file and sending raw kafkajs batches of 1000.
  *
@@ -26,7 +27,7 @@ import { report, round } from "./measure.ts";
 
 const PARTITIONS = 32;
 const N = 160_000;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `C${i}-USD`);
 const tickAt = (i: number): Tick => ({
   source: "bench",
@@ -52,10 +53,12 @@ try {
   await fill(kafka);
   // Short runs on a shared 2-core machine are noisy: each process-role run is paired with a raw
   // run just before it, on the same records, and the median of the paired ratios is reported.
+  // Round 0 warms both up (JIT) and is not counted.
   const rounds: { raw: number; processed: number }[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r <= ROUNDS; r++) {
     const raw = await rawConsume(kafka, `raw-count-${r}`);
-    rounds.push({ raw, processed: await processRole(mock.bootstrap, `bench-process-${r}`) });
+    const processed = await processRole(mock.bootstrap, `bench-process-${r}`);
+    if (r > 0) rounds.push({ raw, processed });
   }
   const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
   const ratios = rounds.map((r) => round(r.processed / r.raw));

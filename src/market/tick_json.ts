@@ -13,12 +13,13 @@
 import type { RawTickFields } from "./tick_parser.ts";
 
 /**
- * The tick fields of `text` when it is a flat JSON object in the fast subset; null otherwise
- * (including invalid JSON: the caller's `JSON.parse` decides). Other keys are skipped: nothing
- * reads them. A repeated key keeps its last value, as with `JSON.parse`.
+ * The tick fields of `text` (or of its range `[start, end)`) when it is a flat JSON object in the
+ * fast subset; null otherwise (including invalid JSON: the caller's `JSON.parse` decides). Other
+ * keys are skipped: nothing reads them. A repeated key keeps its last value, as with `JSON.parse`.
+ * The range lets a caller parse records inside one large decoded string without slicing it.
  */
-export function parseFlatTick(text: string): RawTickFields | null {
-  const n = text.length;
+export function parseFlatTick(text: string, start = 0, end = text.length): RawTickFields | null {
+  const n = end;
   const f: RawTickFields = {
     source: undefined,
     symbol: undefined,
@@ -28,13 +29,15 @@ export function parseFlatTick(text: string): RawTickFields | null {
     id: undefined,
     side: undefined,
   };
-  let i = skipWs(text, 0);
-  if (text.charCodeAt(i) !== 123 /* { */) return null;
+  // Reads past `end` (a record followed by others in one string) only happen on input that is
+  // then refused: positions only grow, and acceptance needs the object to end exactly at `end`.
+  let i = skipWs(text, start);
+  if (i >= n || text.charCodeAt(i) !== 123 /* { */) return null;
   i = skipWs(text, i + 1);
   if (text.charCodeAt(i) === 125 /* } */) return skipWs(text, i + 1) === n ? f : null;
   while (true) {
     if (text.charCodeAt(i) !== 34 /* " */) return null;
-    const keyEnd = stringEnd(text, i + 1);
+    const keyEnd = stringEnd(text, i + 1, n);
     if (keyEnd < 0) return null;
     const keyStart = i + 1;
     i = skipWs(text, keyEnd + 1);
@@ -43,15 +46,15 @@ export function parseFlatTick(text: string): RawTickFields | null {
     const c = text.charCodeAt(i);
     let value: unknown;
     if (c === 34) {
-      const end = stringEnd(text, i + 1);
-      if (end < 0) return null;
-      value = detach(text.slice(i + 1, end));
-      i = end + 1;
+      const close = stringEnd(text, i + 1, n);
+      if (close < 0) return null;
+      value = detach(text.slice(i + 1, close));
+      i = close + 1;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
-      const end = numberEnd(text, i);
-      if (end < 0) return null;
-      value = Number(text.slice(i, end));
-      i = end;
+      const close = numberEnd(text, i);
+      if (close < 0 || close > n) return null;
+      value = numberAt(text, i, close);
+      i = close;
     } else if (text.startsWith("true", i)) {
       value = true;
       i += 4;
@@ -98,10 +101,9 @@ function skipWs(text: string, i: number): number {
   return i;
 }
 
-// Index of the closing quote of a string starting at `i`; -1 for an escape or a control
-// character (escapes go to JSON.parse; control characters are invalid JSON).
-function stringEnd(text: string, i: number): number {
-  const n = text.length;
+// Index of the closing quote of a string starting at `i`, before `n`; -1 for an escape or a
+// control character (escapes go to JSON.parse; control characters are invalid JSON).
+function stringEnd(text: string, i: number, n: number): number {
   for (; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 34) return i;
@@ -130,6 +132,35 @@ function numberEnd(text: string, i: number): number {
     do c = text.charCodeAt(++i); while (c >= 48 && c <= 57);
   }
   return i;
+}
+
+/**
+ * The value of the JSON number `text[start, end)` (already validated by `numberEnd`), exactly as
+ * `Number()` reads it. Fast path: at most 15 significant digits and no exponent, so the digits
+ * form an integer below 2⁵³ and the scale is a power of ten up to 10¹⁵ (fewer than 16 digits
+ * overall); both are exact doubles and one IEEE division rounds correctly (Clinger's fast path).
+ * Anything else goes through `Number()`.
+ */
+function numberAt(text: string, start: number, end: number): number {
+  let i = start;
+  const negative = text.charCodeAt(i) === 45;
+  if (negative) i++;
+  let digits = 0;
+  let m = 0;
+  let scale = 1;
+  let fraction = false;
+  for (; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      fraction = true;
+      continue;
+    }
+    if (c < 48 || c > 57 || ++digits > 15) return Number(text.slice(start, end));
+    m = m * 10 + (c - 48);
+    if (fraction) scale *= 10;
+  }
+  const v = m / scale;
+  return negative ? -v : v;
 }
 
 // V8 makes a slice of 13+ characters a view that keeps its whole parent alive: for a replay line

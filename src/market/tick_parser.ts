@@ -138,6 +138,19 @@ export class TickParser {
     return this.#check(value as RawTickFields, source);
   }
 
+  /**
+   * {@linkcode TickParser.parseTick} of `text.slice(start, end)`, for records inside one large
+   * decoded string, which the common case then never slices. The range must be pure ASCII (its
+   * length is then its size in bytes).
+   */
+  parseTickAt(text: string, start: number, end: number, source?: string): Tick | Rejection {
+    if (end - start <= this.#maxBytes) {
+      const flat = parseFlatTick(text, start, end);
+      if (flat !== null) return this.#check(flat, source);
+    }
+    return this.parseTick(text.slice(start, end), source);
+  }
+
   /** Fields a feed already decoded → tick or rejection. */
   validate(fields: RawTickFields): ParseResult {
     if (typeof fields !== "object" || fields === null) {

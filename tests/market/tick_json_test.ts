@@ -126,3 +126,59 @@ Deno.test("parseFlatTick() agrees with JSON.parse on random mutations of ticks",
   // The mutations must exercise both paths.
   assert.ok(accepted > 1000 && accepted < 19_000, `accepted ${accepted}`);
 });
+
+Deno.test("parseFlatTick() reads numbers exactly as JSON.parse does, short and long", () => {
+  const rnd = mulberry32(7);
+  const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 10)).join("");
+  const numbers = [
+    "0",
+    "-0",
+    "-0.0",
+    "0.1",
+    "0.3",
+    "1e3",
+    "1.5E-7",
+    "123456789012345",
+    "9007199254740993",
+  ];
+  for (let n = 0; n < 20_000; n++) {
+    const whole = String(Number(digits(1 + Math.floor(rnd() * 12))));
+    const frac = rnd() < 0.8 ? "." + digits(1 + Math.floor(rnd() * 12)) : "";
+    numbers.push((rnd() < 0.2 ? "-" : "") + whole + frac);
+  }
+  for (const text of numbers) {
+    const f = parseFlatTick(`{"price":${text}}`);
+    assert.ok(f !== null, text);
+    assert.ok(Object.is(f.price, JSON.parse(text)), `${text}: ${f.price} vs ${JSON.parse(text)}`);
+  }
+});
+
+Deno.test("parseFlatTick() on a range of a longer string reads only that range", () => {
+  const rnd = mulberry32(11);
+  const records = [
+    TYPICAL,
+    " " + TYPICAL + " ",
+    '{"price":1',
+    "2}",
+    "{",
+    '"a":1}',
+    "tr",
+    "{}",
+    "  ",
+  ];
+  for (let n = 0; n < 2_000; n++) {
+    const parts = Array.from({ length: 4 }, () => records[Math.floor(rnd() * records.length)]);
+    const text = parts.join("");
+    let start = 0;
+    for (const part of parts) {
+      const end = start + part.length;
+      const ranged = parseFlatTick(text, start, end);
+      if (ranged !== null) {
+        // Accepted: exactly what the record alone gives.
+        assert.deepEqual(ranged, parseFlatTick(part), JSON.stringify({ text, part }));
+      }
+      if (viaJsonParse(part) === "invalid") assert.equal(ranged, null, part);
+      start = end;
+    }
+  }
+});

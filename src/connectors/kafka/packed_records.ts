@@ -110,7 +110,7 @@ export function decodePacked(
   for (let i = 0; i < ends.length; i++) {
     const end = ends[i];
     let r = ascii
-      ? parser.parseTick(text.slice(start, end))
+      ? parser.parseTickAt(text, start, end)
       : parser.parseTick(values.subarray(start, end));
     if (isRejection(r) && r.reason === "missing_field" && r.detail.startsWith("source")) {
       const source = sourceOf(p, i);
