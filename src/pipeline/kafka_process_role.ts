@@ -153,10 +153,17 @@ export function startProcessRole(
     });
     await consumerRef?.commit(topics.ticks, partition, point.offset, meta);
   };
-  const onBatch = async (topic: string, partition: number, messages: KafkaMessage[]) => {
+  // Not async: when nothing has to wait (the common case) it returns nothing, and the consumer
+  // moves on without a promise, a heartbeat timer or a microtask per batch.
+  const onBatch = (
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): void | Promise<void> => {
     const p = owned.get(partition);
     if (!p || messages.length === 0) return;
-    if (p.ending) await p.ending;
+    if (p.ending) return p.ending.then(() => onBatch(topic, partition, messages));
+    const waits: Promise<void>[] = [];
     const values: Uint8Array[] = [];
     const offsets: number[] = [];
     const sources: (Uint8Array | string | undefined)[] = [];
@@ -176,7 +183,7 @@ export function startProcessRole(
           source: `${topic}/${partition}@${m.offset}`,
           ts: clock.now(),
         }, m.value ? new Uint8Array(m.value) : undefined);
-        if (w) await w;
+        if (w) waits.push(w);
         continue;
       }
       offsets.push(Number(m.offset));
@@ -204,26 +211,32 @@ export function startProcessRole(
         commitSoon(p, partition);
       },
     });
-    if (sent) await sent;
-    pauseWhileFull(topic, partition, p.stage);
-    if (endAt >= 0) {
-      // Everything before the marker is final: flush the windows, then commit past the marker.
-      // The partition's next batch (rare after an end) waits, so nothing races the flush.
-      p.ending = inBackground(p, partition, async () => {
-        await barrier<RecordAggregatorMessage>(p.stage.aggregator);
-        const point = p.tracker.finishAll();
-        if (point) await commit(partition, point);
-      }).then(() => {
-        p.ending = null;
-        ended.add(partition);
-        log.info("end of input", { partition });
-        const assigned = consumerRef?.assignment() ?? [];
-        if (assigned.length > 0 && assigned.every((tp) => ended.has(tp.partition))) {
-          onEnded();
-        }
-      });
-      return;
-    }
+    if (sent) waits.push(sent);
+    const handedOn = () => {
+      pauseWhileFull(topic, partition, p.stage);
+      if (endAt >= 0) endOfInput(p, partition);
+    };
+    if (waits.length === 0) return handedOn();
+    return Promise.all(waits).then(handedOn);
+  };
+  /**
+   * Everything before the end marker is final: flush the windows, then commit past the marker.
+   * The partition's next batch (rare after an end) waits, so nothing races the flush.
+   */
+  const endOfInput = (p: OwnedPartition, partition: number): void => {
+    p.ending = inBackground(p, partition, async () => {
+      await barrier<RecordAggregatorMessage>(p.stage.aggregator);
+      const point = p.tracker.finishAll();
+      if (point) await commit(partition, point);
+    }).then(() => {
+      p.ending = null;
+      ended.add(partition);
+      log.info("end of input", { partition });
+      const assigned = consumerRef?.assignment() ?? [];
+      if (assigned.length > 0 && assigned.every((tp) => ended.has(tp.partition))) {
+        onEnded();
+      }
+    });
   };
   /**
    * Commits the partition's progress at most once per commit interval, one commit at a time, and
