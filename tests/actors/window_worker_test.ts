@@ -185,3 +185,27 @@ Deno.test("window worker: loads under the permissions the launcher gives the pro
   assert.equal(out.code, 0, text);
   assert.match(text, /candles \d+/);
 });
+
+Deno.test("window worker host: a refused record comes back with its offset and original bytes", () => {
+  const host = new WindowWorkerHost(settings);
+  host.handle({ id: 0, partition: 1, now: NOW, op: "open" });
+  const { values, sources } = records(ticks(2));
+  const bad = enc.encode('{"source":"s","symbol":"BTC-USD","price":0,"ts":1700000000000,"id":"z"}');
+  const reply = host.handle({
+    id: 1,
+    partition: 1,
+    now: NOW,
+    op: "records",
+    records: packRecords([values[0], bad, values[1]], [sources[0], undefined, sources[1]], [
+      100,
+      101,
+      105,
+    ]),
+  });
+  assert.ok("step" in reply);
+  assert.equal(reply.step.count, 2);
+  assert.equal(reply.step.rejected.length, 1);
+  const [r] = reply.step.rejected;
+  assert.deepEqual([r.index, r.offset, r.reason], [1, 101, "bad_price"]);
+  assert.deepEqual(r.original, bad);
+});
