@@ -131,6 +131,16 @@ export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsume
 
 const keyOf = (topic: string, partition: number) => `${topic}|${partition}`;
 
+/** A commit waiting to be sent. */
+interface CommitRequest {
+  readonly topic: string;
+  readonly partition: number;
+  readonly key: string;
+  readonly offset: string;
+  readonly metadata: string | undefined;
+  readonly done: PromiseWithResolvers<boolean>;
+}
+
 class GroupConsumer implements KafkaConsumer {
   #o: KafkaConsumerOptions;
   #h: KafkaConsumerHandlers;
@@ -153,6 +163,8 @@ class GroupConsumer implements KafkaConsumer {
   #ready: Promise<void> = Promise.resolve();
   #inBatch = 0;
   #batchesDone: PromiseWithResolvers<void> | undefined;
+  #commitQueue: CommitRequest[] = [];
+  #committing = false;
 
   constructor(o: KafkaConsumerOptions) {
     this.#o = o;
@@ -271,40 +283,78 @@ class GroupConsumer implements KafkaConsumer {
     this.#metrics?.paused(this.#pausedSet.size);
   }
 
-  async commit(
+  commit(
     topic: string,
     partition: number,
     offset: number | bigint | string,
     metadata?: string,
   ): Promise<boolean> {
     const key = keyOf(topic, partition);
-    if (!this.#assigned.has(key) || !this.#consumer) return false;
-    const value = String(offset);
-    const t0 = this.#clock.monotonic();
-    try {
-      await this.#consumer.commitOffsets([
-        metadata === undefined
-          ? { topic, partition, offset: value }
-          : { topic, partition, offset: value, metadata },
-      ]);
-    } catch (cause) {
-      if (isGenerationError(cause)) {
-        // The group is re-forming: this member may no longer own the partition. Whoever owns it
-        // next replays from the last successful commit, so nothing is lost by not committing.
-        this.#metrics?.error("commit_rebalance");
-        this.#log.debug("commit skipped: group rebalancing", { topic, partition, offset: value });
-        return false;
+    if (!this.#assigned.has(key) || !this.#consumer) return Promise.resolve(false);
+    const request: CommitRequest = {
+      topic,
+      partition,
+      key,
+      offset: String(offset),
+      metadata,
+      done: Promise.withResolvers<boolean>(),
+    };
+    this.#commitQueue.push(request);
+    if (!this.#committing) {
+      this.#committing = true;
+      queueMicrotask(() => void this.#sendCommits());
+    }
+    return request.done.promise;
+  }
+
+  /**
+   * Sends queued commits, all partitions in one OffsetCommit request: commits asked for while one
+   * is in flight go together in the next (many partitions ending or committing at once would
+   * otherwise wait for one round trip each).
+   */
+  async #sendCommits(): Promise<void> {
+    while (this.#commitQueue.length > 0) {
+      const batch = this.#commitQueue;
+      this.#commitQueue = [];
+      const latest = new Map<string, CommitRequest>();
+      for (const r of batch) latest.set(r.key, r); // a partition's offsets only grow
+      const t0 = this.#clock.monotonic();
+      try {
+        if (!this.#consumer) throw new Error("consumer stopped");
+        await this.#consumer.commitOffsets(
+          [...latest.values()].map((r) =>
+            r.metadata === undefined
+              ? { topic: r.topic, partition: r.partition, offset: r.offset }
+              : { topic: r.topic, partition: r.partition, offset: r.offset, metadata: r.metadata }
+          ),
+        );
+      } catch (cause) {
+        if (isGenerationError(cause) || !this.#consumer) {
+          // The group is re-forming: this member may no longer own the partitions. Whoever owns
+          // them next replays from the last successful commit, so nothing is lost by not committing.
+          this.#metrics?.error("commit_rebalance");
+          this.#log.debug("commit skipped: group rebalancing", { partitions: latest.size });
+          for (const r of batch) r.done.resolve(false);
+        } else {
+          this.#metrics?.error("commit");
+          for (const r of batch) {
+            r.done.reject(new KafkaCommitError(r.topic, r.partition, r.offset, { cause }));
+          }
+        }
+        continue;
       }
-      this.#metrics?.error("commit");
-      throw new KafkaCommitError(topic, partition, value, { cause });
+      this.#metrics?.commitSeconds((this.#clock.monotonic() - t0) / 1000);
+      for (const r of latest.values()) {
+        if (!this.#assigned.has(r.key)) continue;
+        this.#committed.set(r.key, Number(r.offset));
+        const hw = this.#highWatermark.get(r.key);
+        if (hw !== undefined) {
+          this.#metrics?.lag(r.topic, r.partition, Math.max(0, hw - Number(r.offset)));
+        }
+      }
+      for (const r of batch) r.done.resolve(true);
     }
-    this.#metrics?.commitSeconds((this.#clock.monotonic() - t0) / 1000);
-    if (this.#assigned.has(key)) {
-      this.#committed.set(key, Number(value));
-      const hw = this.#highWatermark.get(key);
-      if (hw !== undefined) this.#metrics?.lag(topic, partition, Math.max(0, hw - Number(value)));
-    }
-    return true;
+    this.#committing = false;
   }
 
   assignment(): TopicPartition[] {
