@@ -48,12 +48,15 @@ export function parseFlatTick(text: string, start = 0, end = text.length): RawTi
     if (c === 34) {
       const close = stringEnd(text, i + 1, n);
       if (close < 0) return null;
-      value = detach(text.slice(i + 1, close));
+      // `source` and `symbol` (the six-letter keys) repeat from tick to tick: reuse the string.
+      value = keyEnd - keyStart === 6
+        ? intern(text, i + 1, close)
+        : detach(text.slice(i + 1, close));
       i = close + 1;
     } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
-      const close = numberEnd(text, i);
+      const close = readNumber(text, i);
       if (close < 0 || close > n) return null;
-      value = numberAt(text, i, close);
+      value = numberValue;
       i = close;
     } else if (text.startsWith("true", i)) {
       value = true;
@@ -112,55 +115,70 @@ function stringEnd(text: string, i: number, n: number): number {
   return -1;
 }
 
-// End of a JSON number at `i`: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?; -1 when malformed.
-function numberEnd(text: string, i: number): number {
+/** The value read by the last {@linkcode readNumber} (a module slot: no object per number). */
+let numberValue = 0;
+
+/**
+ * Reads the JSON number `-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?` at `i`: returns its end (−1 when
+ * malformed) and leaves its value in `numberValue`, exactly as `Number()` reads it. Fast path: at
+ * most 15 digits and no exponent, so the digits form an integer below 2⁵³ and the scale is a power
+ * of ten up to 10¹⁵; both are exact doubles and one IEEE division rounds correctly (Clinger's fast
+ * path). Anything else goes through `Number()`.
+ */
+function readNumber(text: string, i: number): number {
+  const start = i;
   let c = text.charCodeAt(i);
-  if (c === 45) c = text.charCodeAt(++i);
-  if (c === 48) c = text.charCodeAt(++i);
-  else if (c >= 49 && c <= 57) {
-    do c = text.charCodeAt(++i); while (c >= 48 && c <= 57);
+  const negative = c === 45;
+  if (negative) c = text.charCodeAt(++i);
+  let m = 0;
+  let digits = 0;
+  let scale = 1;
+  if (c === 48) {
+    digits = 1;
+    c = text.charCodeAt(++i);
+  } else if (c >= 49 && c <= 57) {
+    do {
+      m = m * 10 + (c - 48);
+      digits++;
+      c = text.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
   } else return -1;
   if (c === 46 /* . */) {
     c = text.charCodeAt(++i);
     if (!(c >= 48 && c <= 57)) return -1;
-    do c = text.charCodeAt(++i); while (c >= 48 && c <= 57);
+    do {
+      m = m * 10 + (c - 48);
+      digits++;
+      scale *= 10;
+      c = text.charCodeAt(++i);
+    } while (c >= 48 && c <= 57);
   }
+  let exact = digits <= 15;
   if (c === 101 || c === 69) {
     c = text.charCodeAt(++i);
     if (c === 43 || c === 45) c = text.charCodeAt(++i);
     if (!(c >= 48 && c <= 57)) return -1;
     do c = text.charCodeAt(++i); while (c >= 48 && c <= 57);
+    exact = false;
   }
+  if (exact) {
+    const v = m / scale;
+    numberValue = negative ? -v : v;
+  } else numberValue = Number(text.slice(start, i));
   return i;
 }
 
-/**
- * The value of the JSON number `text[start, end)` (already validated by `numberEnd`), exactly as
- * `Number()` reads it. Fast path: at most 15 significant digits and no exponent, so the digits
- * form an integer below 2⁵³ and the scale is a power of ten up to 10¹⁵ (fewer than 16 digits
- * overall); both are exact doubles and one IEEE division rounds correctly (Clinger's fast path).
- * Anything else goes through `Number()`.
- */
-function numberAt(text: string, start: number, end: number): number {
-  let i = start;
-  const negative = text.charCodeAt(i) === 45;
-  if (negative) i++;
-  let digits = 0;
-  let m = 0;
-  let scale = 1;
-  let fraction = false;
-  for (; i < end; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46) {
-      fraction = true;
-      continue;
-    }
-    if (c < 48 || c > 57 || ++digits > 15) return Number(text.slice(start, end));
-    m = m * 10 + (c - 48);
-    if (fraction) scale *= 10;
-  }
-  const v = m / scale;
-  return negative ? -v : v;
+/** Recently read strings, by a hash of their characters. */
+const interned: (string | undefined)[] = new Array(512);
+
+/** `text[a, b)` as a string, the same object as last time when it repeats (no allocation). */
+function intern(text: string, a: number, b: number): string {
+  const len = b - a;
+  const h = (len * 31 + text.charCodeAt(a) * 7 + text.charCodeAt(b - 1) * 13 +
+    text.charCodeAt(a + (len >> 1))) & 511;
+  const s = interned[h];
+  if (s !== undefined && s.length === len && text.startsWith(s, a)) return s;
+  return interned[h] = detach(text.slice(a, b));
 }
 
 // V8 makes a slice of 13+ characters a view that keeps its whole parent alive: for a replay line
