@@ -1,6 +1,7 @@
 /**
  * The Kafka roles end to end, each against raw kafkajs in the same run (librdkafka mock cluster in
- * a child process, 32 partitions; mind its ~5 MB per partition):
+ * a child process, 64 partitions, 100 symbols, 320 k ticks; the mock drops a partition's oldest
+ * data past a few MB, so more data needs more partitions, and the role's tick count is checked):
  *
  * - `kafka_process_role`: the `process` role consuming N ticks into candles, indicators and alerts
  *   with no store (a null sink), vs a raw kafkajs `eachBatch` that only counts. Both are timed from
@@ -25,10 +26,10 @@ import { startPipeline } from "../src/pipeline.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
 import { report, round } from "./measure.ts";
 
-const PARTITIONS = 32;
-const N = 160_000;
+const PARTITIONS = 64;
+const N = 320_000;
 const ROUNDS = 5;
-const SYMBOLS = Array.from({ length: 50 }, (_, i) => `C${i}-USD`);
+const SYMBOLS = Array.from({ length: 100 }, (_, i) => `C${i}-USD`);
 const tickAt = (i: number): Tick => ({
   source: "bench",
   symbol: SYMBOLS[i % SYMBOLS.length],
