@@ -124,7 +124,7 @@ class RecordAggregator implements Actor<RecordAggregatorMessage> {
             if (w) await w;
           }
           m.processed(step!.maxTs);
-          this.#lastActivity = ctx.clock.monotonic();
+          if (step!.count > 0) this.#lastActivity = ctx.clock.monotonic();
           break;
         case "flush":
           await down.flush();

@@ -148,13 +148,14 @@ class WindowAggregator implements Actor<AggregatorMessage> {
       core.add(m);
       ticks.push(m);
     }
-    if (ticks.length) this.#lastActivity = ctx.clock.monotonic();
     await handOn(this.#down, ticks, core.take(), this.#candleCounts);
+    // After handing on: time spent waiting for the stores is not quiet time. Only ticks count as
+    // activity (an idle check must not restart the quiet period it measures).
+    if (ticks.length) this.#lastActivity = ctx.clock.monotonic();
     if (done) {
       await this.#down.flush();
       done();
     }
-    this.#lastActivity = ctx.clock.monotonic();
   }
 
   stopping(ctx: ActorContext<AggregatorMessage>): void {
