@@ -1,8 +1,8 @@
 /**
  * The per-tick work of one partition's window stage, apart from where it runs: event-time candles
  * (src/market/candle_aggregator.ts), the tick-level anomaly rules and per-source tick counts. The
- * window aggregator actor runs one in its own thread; in Kafka mode a worker thread runs them
- * (window_worker.ts), so the consumer's thread only decodes Kafka's protocol.
+ * window aggregator actor runs one in its own thread; in Kafka mode the window worker thread runs
+ * them (window_worker_host.ts), so the consumer's thread only decodes Kafka's protocol.
  * @module
  */
 import type { Alert } from "../../src/market/alert.ts";
@@ -110,11 +110,6 @@ export class WindowCore {
     }
     this.#agg.advanceTo(this.#agg.watermark + quietMs, this.#out);
     return true;
-  }
-
-  /** Whether anything waits to be taken. */
-  get pending(): boolean {
-    return this.#candles.length + this.#late.length + this.#alerts.length > 0;
   }
 
   /** What the steps since the last call produced. */

@@ -1,5 +1,5 @@
 /**
- * What runs inside the window worker: one {@linkcode WindowCore} and tick tally per partition,
+ * What runs inside the window worker: one {@linkcode WindowCore} and tick counts per partition,
  * and one {@linkcode TickParser}. Record batches are decoded and aggregated here, so the consumer
  * thread only copies bytes. Plain logic: the worker's entry (window_worker_main.ts) only wires it
  * to `postMessage`, and tests drive it directly.
@@ -9,7 +9,8 @@ import { decodePacked, recordValue } from "../../src/connectors/kafka/packed_rec
 import { TickParser } from "../../src/market/tick_parser.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createTickRules } from "./analytics_logic.ts";
-import { type TickCounter, WindowCore } from "./window_core.ts";
+import { TickCounts } from "./tick_counts.ts";
+import { WindowCore } from "./window_core.ts";
 import type {
   RejectedRecord,
   TickTallyRow,
@@ -19,47 +20,18 @@ import type {
   WindowWorkerSettings,
 } from "./window_worker_protocol.ts";
 
-interface TallyEntry {
-  source: string;
-  symbol: string;
-  count: number;
-  price: number;
-}
-
-/** Per (source, symbol) counts since the last {@linkcode TickTally.take}. */
-class TickTally implements TickCounter {
-  readonly #entries = new Map<string, TallyEntry>();
-  // As in TickStats: one lookup per tick, by symbol, for the entry its last tick went to.
-  readonly #lastBySymbol = new Map<string, TallyEntry>();
-
-  record(t: Tick): void {
-    let e = this.#lastBySymbol.get(t.symbol);
-    if (e === undefined || e.source !== t.source) {
-      const key = `${t.source}\u0000${t.symbol}`;
-      e = this.#entries.get(key);
-      if (e === undefined) {
-        this.#entries.set(key, e = { source: t.source, symbol: t.symbol, count: 0, price: 0 });
-      }
-      this.#lastBySymbol.set(t.symbol, e);
-    }
-    e.count++;
-    e.price = t.price;
-  }
-
-  take(): TickTallyRow[] {
-    const rows: TickTallyRow[] = [];
-    for (const e of this.#entries.values()) {
-      if (e.count === 0) continue;
-      rows.push({ source: e.source, symbol: e.symbol, count: e.count, price: e.price });
-      e.count = 0;
-    }
-    return rows;
-  }
+/** What was counted since the last step, as rows for the consumer thread's TickStats. */
+function takeTally(counts: TickCounts): TickTallyRow[] {
+  const rows: TickTallyRow[] = [];
+  counts.drain((source, symbol, count, price) => {
+    if (count > 0) rows.push({ source, symbol, count, price });
+  });
+  return rows;
 }
 
 interface Partition {
   readonly core: WindowCore;
-  readonly tally: TickTally;
+  readonly tally: TickCounts;
 }
 
 /** The worker's state and request handling. */
@@ -93,7 +65,7 @@ export class WindowWorkerHost {
     this.#now = r.now;
     if (r.op === "open") {
       const s = this.#settings;
-      const tally = new TickTally();
+      const tally = new TickCounts();
       const rules = createTickRules({ anomalies: { staleAfterMs: s.staleAfterMs } });
       this.#partitions.set(r.partition, { core: new WindowCore(s, tally, rules), tally });
     }
@@ -136,7 +108,7 @@ export class WindowWorkerHost {
       output: core.take(),
       count,
       latest: [...latest.values()],
-      tally: p.tally.take(),
+      tally: takeTally(p.tally),
       rejected,
       maxTs,
       advanced,

@@ -27,6 +27,14 @@ export function isRejection(r: Tick | Rejection): r is Rejection {
   return (r as Rejection).ok === false;
 }
 
+/**
+ * Whether the input was refused only for having no usable source: a transport that carries the
+ * source beside the value (a Kafka header) may then parse it again with that source.
+ */
+export function lacksSource(r: Rejection): boolean {
+  return r.reason === "missing_field" && r.detail.startsWith("source");
+}
+
 /** Tick fields as a feed decoded them, before validation. */
 export interface RawTickFields {
   source?: unknown;

@@ -14,21 +14,12 @@ import { kafkaReaderProps } from "../../actors/readers/kafka_reader.ts";
 import { CommitTracker } from "../bus/commit_tracker.ts";
 import { createKafkaConsumer, type TopicPartition } from "../connectors/kafka/kafka_consumer.ts";
 import { packRecords } from "../connectors/kafka/packed_records.ts";
-import {
-  isEndOfInput,
-  type RecordHeaders,
-  unsupportedVersion,
-} from "../connectors/kafka/tick_codec.ts";
+import { headerValue, isEndOfInput, unsupportedVersion } from "../connectors/kafka/tick_codec.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
 import { committedMetadata, topicPartitions } from "./kafka_admin.ts";
 import type { RoleContext } from "./kafka_roles.ts";
 import { barrier } from "./messaging.ts";
 import { type PartitionStage, spawnRecordStage, windowWorkerSettings } from "./partition_stage.ts";
-
-/** A header's first value (kafkajs repeats a header as an array). */
-function firstHeaderValue(v: RecordHeaders[string]): Uint8Array | string | undefined {
-  return Array.isArray(v) ? v[0] : v;
-}
 
 interface OwnedPartition {
   readonly stage: PartitionStage<RecordAggregatorMessage>;
@@ -188,7 +179,7 @@ export function startProcessRole(
       }
       offsets.push(Number(m.offset));
       values.push(m.value);
-      sources.push(firstHeaderValue(m.headers?.source));
+      sources.push(headerValue(m.headers, "source"));
     }
     const first = Number(messages[0].offset);
     const next = Number(messages[messages.length - 1].offset) + 1;

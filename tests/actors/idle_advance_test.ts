@@ -12,7 +12,6 @@ import {
 import { recordAggregatorProps } from "../../actors/aggregators/record_aggregator.ts";
 import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
 import { createTickRules } from "../../actors/aggregators/analytics_logic.ts";
-import type { Clock } from "../../src/clock.ts";
 import { packRecords } from "../../src/connectors/kafka/packed_records.ts";
 import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -20,39 +19,29 @@ import { parseIntervals } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
+import { FakeClock, until } from "../runtime/_helpers.ts";
 
 const T0 = 1_700_000_020_000; // 40 s into a minute: the window ends at T0 + 20 s
 const IDLE_MS = 2000;
+/** How often the aggregators check for idleness with that timeout (a quarter of it). */
+const IDLE_TIMER_MS = 500;
 
-/** Processing time that moves only when told; timers fire as it passes them. */
-function manualClock(startMs: number) {
-  let now = startMs;
-  const timers = new Set<{ at: number; fn: () => void }>();
-  const clock: Clock = {
-    now: () => now,
-    monotonic: () => now - startMs,
-    setTimeout: (fn, ms) => {
-      const t = { at: now + ms, fn };
-      timers.add(t);
-      return t;
-    },
-    clearTimeout: (t) => void timers.delete(t as { at: number; fn: () => void }),
-    sleep: (ms) => new Promise((resolve) => clock.setTimeout(resolve, ms)),
-  };
-  const advance = async (ms: number) => {
-    const end = now + ms;
-    while (true) {
-      const due = [...timers].filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      timers.delete(due);
-      now = due.at;
-      due.fn();
-      // Let the actor run its turn (and a worker answer) before time moves on.
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    now = end;
-  };
-  return { clock, advance };
+/** A clock at `T0 + 10 s` (after the ticks' event times) that moves only when told. */
+function clockAfterTicks(): FakeClock {
+  const clock = new FakeClock();
+  clock.tick(T0 + 10_000);
+  return clock;
+}
+
+/**
+ * Moves processing time on by `ms`, one idle-timer period at a time, letting the aggregator run
+ * each idle check (and re-arm its timer) before time moves again.
+ */
+async function quietFor(clock: FakeClock, ms: number): Promise<void> {
+  for (let passed = 0; passed < ms; passed += IDLE_TIMER_MS) {
+    clock.tick(IDLE_TIMER_MS);
+    await until(() => clock.pending === 1, "the idle timer to be re-armed");
+  }
 }
 
 const ticks: Tick[] = [0, 5_000, 10_000].map((dt, i) => ({
@@ -74,16 +63,8 @@ function downstream(candles: Candle[]): AggregatorDownstream {
   };
 }
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 Deno.test("window aggregator: a quiet partition closes its open window after the idle timeout", async () => {
-  const { clock, advance } = manualClock(T0 + 10_000);
+  const clock = clockAfterTicks();
   const system = createActorSystem({ registry: createRegistry(), clock });
   const candles: Candle[] = [];
   const ref = system.spawn(windowAggregatorProps({
@@ -96,17 +77,17 @@ Deno.test("window aggregator: a quiet partition closes its open window after the
     capacity: 16,
   }, {
     registry: createRegistry(),
-    now: clock.now,
+    now: () => clock.now(),
     tickRules: () => createTickRules(),
     downstream: downstream(candles),
   }));
   try {
     for (const t of ticks) await ref.tell(t);
-    await advance(IDLE_MS - 500);
+    await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
     assert.equal(candles.length, 0, "not idle long enough yet");
     // The window ends 20 s after the last tick's event time: quiet for that long, it closes.
-    await advance(25_000);
-    await until("the window to close", () => candles.length === 1);
+    await quietFor(clock, 25_000);
+    await until(() => candles.length === 1, "the window to close");
     assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
   } finally {
     await system.shutdown();
@@ -114,7 +95,7 @@ Deno.test("window aggregator: a quiet partition closes its open window after the
 });
 
 Deno.test("record aggregator: a quiet Kafka partition closes its open window after the idle timeout", async () => {
-  const { clock, advance } = manualClock(T0 + 10_000);
+  const clock = clockAfterTicks();
   const system = createActorSystem({ registry: createRegistry(), clock });
   const worker = new WindowWorkerClient({
     intervals: parseIntervals("1m"),
@@ -125,7 +106,7 @@ Deno.test("record aggregator: a quiet Kafka partition closes its open window aft
   const candles: Candle[] = [];
   const ref = system.spawn(recordAggregatorProps(
     { partition: 0, idleTimeoutMs: IDLE_MS, checkStale: true, capacity: 4 },
-    { registry: createRegistry(), now: clock.now, worker, downstream: downstream(candles) },
+    { registry: createRegistry(), now: () => clock.now(), worker, downstream: downstream(candles) },
   ));
   try {
     const records = ticks.map(encodeTick);
@@ -139,11 +120,11 @@ Deno.test("record aggregator: a quiet Kafka partition closes its open window aft
       rejected: () => {},
       processed: () => void (handedOn = true),
     });
-    await until("the batch to be handed on", () => handedOn);
-    await advance(IDLE_MS - 500);
+    await until(() => handedOn, "the batch to be handed on");
+    await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
     assert.equal(candles.length, 0, "not idle long enough yet");
-    await advance(25_000);
-    await until("the window to close", () => candles.length === 1);
+    await quietFor(clock, 25_000);
+    await until(() => candles.length === 1, "the window to close");
     assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
   } finally {
     await system.shutdown();

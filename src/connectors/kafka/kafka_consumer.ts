@@ -318,10 +318,15 @@ class GroupConsumer implements KafkaConsumer {
       this.#commitQueue = [];
       const latest = new Map<string, CommitRequest>();
       for (const r of batch) latest.set(r.key, r); // a partition's offsets only grow
+      const consumer = this.#consumer;
+      if (!consumer) {
+        // Stopped meanwhile: its partitions are someone else's now, as after a rebalance.
+        for (const r of batch) r.done.resolve(false);
+        continue;
+      }
       const t0 = this.#clock.monotonic();
       try {
-        if (!this.#consumer) throw new Error("consumer stopped");
-        await this.#consumer.commitOffsets(
+        await consumer.commitOffsets(
           [...latest.values()].map((r) =>
             r.metadata === undefined
               ? { topic: r.topic, partition: r.partition, offset: r.offset }
@@ -329,9 +334,10 @@ class GroupConsumer implements KafkaConsumer {
           ),
         );
       } catch (cause) {
-        if (isGenerationError(cause) || !this.#consumer) {
-          // The group is re-forming: this member may no longer own the partitions. Whoever owns
-          // them next replays from the last successful commit, so nothing is lost by not committing.
+        if (isGenerationError(cause) || this.#consumer !== consumer) {
+          // The group is re-forming (or the consumer stopped meanwhile): this member may no longer
+          // own the partitions. Whoever owns them next replays from the last successful commit,
+          // so nothing is lost by not committing.
           this.#metrics?.error("commit_rebalance");
           this.#log.debug("commit skipped: group rebalancing", { partitions: latest.size });
           for (const r of batch) r.done.resolve(false);

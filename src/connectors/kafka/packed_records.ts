@@ -5,7 +5,7 @@
  * @module
  */
 import type { RejectReason } from "../../market/dead_letter.ts";
-import type { Rejection, TickParser } from "../../market/tick_parser.ts";
+import { isRejection, lacksSource, type TickParser } from "../../market/tick_parser.ts";
 import type { Tick } from "../../market/tick.ts";
 
 /**
@@ -86,7 +86,7 @@ export function transferables(p: PackedRecords): ArrayBuffer[] {
 
 /** Record `i`'s value bytes (a view into the packed buffer). */
 export function recordValue(p: PackedRecords, i: number): Uint8Array {
-  return p.values.subarray(i === 0 ? 0 : p.ends[i - 1], p.ends[i]);
+  return slot(p.values, p.ends, i);
 }
 
 const lenient = new TextDecoder();
@@ -112,7 +112,7 @@ export function decodePacked(
     let r = ascii
       ? parser.parseTickAt(text, start, end)
       : parser.parseTick(values.subarray(start, end));
-    if (isRejection(r) && r.reason === "missing_field" && r.detail.startsWith("source")) {
+    if (isRejection(r) && lacksSource(r)) {
       const source = sourceOf(p, i);
       if (source) r = parser.parseTick(values.subarray(start, end), source);
     }
@@ -122,10 +122,11 @@ export function decodePacked(
   }
 }
 
-function isRejection(r: Tick | Rejection): r is Rejection {
-  return (r as Rejection).ok === false;
+function sourceOf(p: PackedRecords, i: number): string {
+  return lenient.decode(slot(p.sources, p.sourceEnds, i));
 }
 
-function sourceOf(p: PackedRecords, i: number): string {
-  return lenient.decode(p.sources.subarray(i === 0 ? 0 : p.sourceEnds[i - 1], p.sourceEnds[i]));
+/** Item `i` of bytes packed back to back, `ends` giving where each one ends. */
+function slot(bytes: Uint8Array, ends: Uint32Array, i: number): Uint8Array {
+  return bytes.subarray(i === 0 ? 0 : ends[i - 1], ends[i]);
 }

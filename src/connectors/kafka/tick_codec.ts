@@ -7,7 +7,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { DeadLetter } from "../../market/dead_letter.ts";
-import type { ParseResult, TickParser } from "../../market/tick_parser.ts";
+import { lacksSource, type ParseResult, type TickParser } from "../../market/tick_parser.ts";
 import type { Tick } from "../../market/tick.ts";
 
 /** The `schema-version` header value written by {@linkcode encodeTick}. */
@@ -87,7 +87,7 @@ export function decodeTick(
     r = parser.parse(value);
   }
   // The source header only matters for a value without a source, which is rare: look it up then.
-  if (!r.ok && r.reason === "missing_field" && r.detail.startsWith("source") && headers) {
+  if (!r.ok && lacksSource(r) && headers) {
     const source = headerString(headers, "source");
     if (source) return parser.parse(value as unknown as Uint8Array, source);
   }
@@ -144,10 +144,18 @@ export function encodeDeadLetter(letter: DeadLetter, original?: Uint8Array): Enc
 
 /** Reads one header as a string (first value when repeated). */
 export function headerString(headers: RecordHeaders, name: string): string | undefined {
-  const v = headers[name];
-  const first = Array.isArray(v) ? v[0] : v;
+  const first = headerValue(headers, name);
   if (first === undefined) return undefined;
   return typeof first === "string" ? first : first.toString("utf8");
+}
+
+/** One header as kafkajs holds it, undecoded (first value when repeated). */
+export function headerValue(
+  headers: RecordHeaders | undefined,
+  name: string,
+): Buffer | string | undefined {
+  const v = headers?.[name];
+  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Header marking a control record (not a tick). */
