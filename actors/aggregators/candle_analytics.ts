@@ -16,7 +16,9 @@ export type AnalyticsMessage =
   /** A new owner's start: the stored candle history, replayed into the state, emitting nothing. */
   | { readonly kind: "warmup"; readonly rows: readonly Candle[] }
   /** Barrier: hand everything on, flush downstream, then call `done`. */
-  | { readonly kind: "flush"; readonly done: () => void };
+  | { readonly kind: "flush"; readonly done: () => void }
+  /** Barrier: hand everything on, then call `done` once downstream made it durable. */
+  | { readonly kind: "sync"; readonly done: () => void };
 
 /** The pure logic this stage runs (indicator engine + candle anomaly rules). */
 export interface CandleAnalytics {
@@ -29,8 +31,10 @@ export interface AnalyticsDownstream {
   candles(rows: Candle[]): void | Promise<void>;
   indicators(rows: IndicatorRow[]): void | Promise<void>;
   alerts(rows: Alert[]): void | Promise<void>;
-  /** Resolves once everything handed on so far is durable. */
+  /** Writes what the stores buffer; resolves once everything handed on so far is durable. */
   flush(): Promise<void>;
+  /** Resolves once everything handed on so far is durable, at the stores' own pace. */
+  sync(): Promise<void>;
 }
 
 /** Props of the analytics stage of one partition. */
@@ -68,9 +72,11 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
     const rows: IndicatorRow[] = [];
     const alerts: Alert[] = [];
     const barriers: (() => void)[] = [];
+    let flush = false;
     for (const m of messages) {
-      if (m.kind === "flush") {
+      if (m.kind === "flush" || m.kind === "sync") {
         barriers.push(m.done);
+        flush ||= m.kind === "flush";
         continue;
       }
       if (m.kind === "warmup") {
@@ -95,7 +101,7 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
     if (rows.length) await down.indicators(rows);
     if (alerts.length) await down.alerts(alerts);
     if (barriers.length) {
-      await down.flush();
+      await (flush ? down.flush() : down.sync());
       for (const done of barriers) done();
     }
   }

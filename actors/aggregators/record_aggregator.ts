@@ -131,7 +131,7 @@ class RecordAggregator implements Actor<RecordAggregatorMessage> {
           m.done?.();
           break;
         case "sync":
-          await down.flush();
+          await down.sync();
           m.done();
           break;
         case "idle":

@@ -47,8 +47,10 @@ export interface AggregatorDownstream {
   alerts?(rows: Alert[]): void | Promise<void>;
   /** Each batch of ticks (or its newest tick per symbol, with the batch's size), for the latest view. */
   latest?(ticks: Tick[], count: number): void;
-  /** Resolves once everything handed on so far is durable (the end-of-input barrier). */
+  /** Resolves once everything handed on so far is durable, writing now (end of input). */
   flush(): Promise<void>;
+  /** Resolves once everything handed on so far is durable, at the stores' own pace. */
+  sync(): Promise<void>;
 }
 
 /** Configuration of one aggregator. */
@@ -127,16 +129,16 @@ class WindowAggregator implements Actor<AggregatorMessage> {
     const core = this.#core;
     core.now = ctx.clock.now();
     const ticks: Tick[] = [];
-    let done: (() => void) | undefined;
+    const barriers: (() => void)[] = [];
+    let flush = false;
     for (const m of messages) {
       if (isControl(m)) {
         if (m.kind === "flush") {
           core.flush();
-          done = m.done ?? (() => {});
-        } else if (m.kind === "sync") {
-          const previous = done;
-          done = previous ? () => (previous(), m.done()) : m.done;
-        } else if (m.kind === "restore") core.restore(m.watermark);
+          flush = true;
+          if (m.done) barriers.push(m.done);
+        } else if (m.kind === "sync") barriers.push(m.done);
+        else if (m.kind === "restore") core.restore(m.watermark);
         else {
           this.#schedule(ctx);
           if (core.idle(ctx.clock.monotonic() - this.#lastActivity, this.#config.idleTimeoutMs)) {
@@ -152,9 +154,9 @@ class WindowAggregator implements Actor<AggregatorMessage> {
     // After handing on: time spent waiting for the stores is not quiet time. Only ticks count as
     // activity (an idle check must not restart the quiet period it measures).
     if (ticks.length) this.#lastActivity = ctx.clock.monotonic();
-    if (done) {
-      await this.#down.flush();
-      done();
+    if (flush || barriers.length) {
+      await (flush ? this.#down.flush() : this.#down.sync());
+      for (const done of barriers) done();
     }
   }
 

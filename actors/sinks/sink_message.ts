@@ -20,7 +20,13 @@ export type SinkMessage =
    * Write what is buffered now; then call `done` (a barrier: everything sent before it is
    * durable). The actor's own batching timer sends it without `done`.
    */
-  | { readonly kind: "flush"; readonly done?: () => void };
+  | { readonly kind: "flush"; readonly done?: () => void }
+  /**
+   * Call `done` once everything sent before it is durable, without writing early: the sink's
+   * next write (batch full or timer) covers it. Periodic barriers (offset commits) use this, so
+   * they never cut the sink's batches short.
+   */
+  | { readonly kind: "sync"; readonly done: () => void };
 
 /** Record kinds. */
-export type RecordKind = Exclude<SinkMessage["kind"], "flush">;
+export type RecordKind = Exclude<SinkMessage["kind"], "flush" | "sync">;

@@ -71,6 +71,8 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #onRefused?: RefusedListener;
   readonly #latency: { observe(v: number): void };
   readonly #buffers = new Map<RecordKind, unknown[]>();
+  /** `sync` barriers waiting for the next write. */
+  #synced: (() => void)[] = [];
   #buffered = 0;
   #timer: unknown = null;
 
@@ -110,6 +112,12 @@ class StoreSink implements Actor<SinkMessage> {
         flushNow = true;
         continue;
       }
+      if (m.kind === "sync") {
+        // Rows may still be buffered from earlier turns: the barrier waits for their write.
+        if (this.#buffered > 0) this.#synced.push(m.done);
+        else barriers.push(m.done);
+        continue;
+      }
       if (m.rows.length === 0 || !storeAccepts(this.#store, m.kind)) continue;
       let buffer = this.#buffers.get(m.kind);
       if (!buffer) this.#buffers.set(m.kind, buffer = []);
@@ -119,6 +127,7 @@ class StoreSink implements Actor<SinkMessage> {
     if (flushNow || this.#buffered >= this.#batchRows) {
       return this.#flush(ctx).then(() => barriers.forEach((done) => done()));
     }
+    barriers.forEach((done) => done());
     if (this.#buffered > 0 && this.#timer === null) {
       this.#timer = ctx.clock.setTimeout(() => {
         try {
@@ -139,6 +148,14 @@ class StoreSink implements Actor<SinkMessage> {
   }
 
   async #flush(ctx: ActorContext<SinkMessage>): Promise<void> {
+    // Everything buffered is written below, so every waiting `sync` is covered.
+    const synced = this.#synced;
+    this.#synced = [];
+    await this.#write(ctx);
+    for (const done of synced) done();
+  }
+
+  async #write(ctx: ActorContext<SinkMessage>): Promise<void> {
     // Dead letters first: they explain what is missing from the other tables.
     for (const kind of KINDS) {
       const rows = this.#buffers.get(kind);

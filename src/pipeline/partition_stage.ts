@@ -146,6 +146,7 @@ function spawnAnalytics(ctx: StageContext, partition: number): ActorRef<Analytic
           return routes.alerts(rows);
         },
         flush: routes.flush,
+        sync: routes.sync,
       },
     },
   ));
@@ -166,6 +167,7 @@ function aggregatorDownstream(
     },
     latest: (ticks, count) => latest.ticks(ticks, count),
     flush: () => barrier<AnalyticsMessage>(analytics),
+    sync: () => barrier<AnalyticsMessage>(analytics, "sync"),
   };
 }
 

@@ -30,8 +30,13 @@ export interface SinkRoutes {
   deadLetters(rows: DeadLetter[]): void | Promise<void>;
   /** Dead letters their producer already counted (the webhook client counts its own). */
   keepDeadLetters(rows: DeadLetter[]): void | Promise<void>;
-  /** Resolves once everything routed so far is durable in every store. */
+  /** Writes what every store buffers now; resolves once everything routed so far is durable. */
   flush(): Promise<void>;
+  /**
+   * Resolves once everything routed so far is durable, without cutting the stores' batches
+   * short (each store's next regular write covers it): for periodic barriers.
+   */
+  sync(): Promise<void>;
 }
 
 /** Spawns the sink actors (first, so everything upstream can reach them) and their routes. */
@@ -79,6 +84,7 @@ export function spawnSinks(
     deadLetters,
     keepDeadLetters: toDeadLetters,
     flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
+    sync: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s, "sync"))).then(() => {}),
   };
 }
 

@@ -60,6 +60,7 @@ function downstream(candles: Candle[]): AggregatorDownstream {
     deadLetters: () => {},
     alerts: () => {},
     flush: () => Promise.resolve(),
+    sync: () => Promise.resolve(),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Candle } from "../../src/market/candle.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
+import { FakeClock, until } from "../runtime/_helpers.ts";
 
 const tick = (id: string): Tick => ({
   source: "s",
@@ -90,4 +91,67 @@ Deno.test("store sink: a kind the store does not accept is not sent to it", asyn
   await barrier(ref);
   await system.shutdown();
   assert.ok((await system.terminated).ok);
+});
+
+/** A store that records each `writeTicks` call's ids, with a sink on a manual clock. */
+function recordingSink(config: { batchRows?: number; maxDelayMs?: number }) {
+  const writes: string[][] = [];
+  const store: Store = {
+    name: "recording",
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(rows.map((t) => t.id));
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-recording", store, config, { registry }));
+  let synced = 0;
+  const sync = () => ref.tell({ kind: "sync", done: () => synced++ });
+  return { writes, clock, system, ref, sync, synced: () => synced };
+}
+
+Deno.test("store sink: a sync barrier waits for the next regular write instead of forcing one", async () => {
+  const s = recordingSink({ maxDelayMs: 200 });
+  await s.sync(); // nothing buffered: passes at once, writes nothing
+  await until(() => s.synced() === 1);
+  s.ref.tell({ kind: "ticks", rows: [tick("1")] });
+  s.sync();
+  s.ref.tell({ kind: "ticks", rows: [tick("2")] });
+  await until(() => s.ref.size === 0);
+  assert.equal(s.synced(), 1, "the rows before the second sync are not written yet");
+  assert.deepEqual(s.writes, []);
+  s.clock.tick(200);
+  await until(() => s.synced() === 2);
+  assert.deepEqual(s.writes, [["1", "2"]], "one write, not cut short by the barrier");
+  await s.system.shutdown();
+});
+
+Deno.test("store sink: a full batch or a flush also releases waiting sync barriers", async () => {
+  const s = recordingSink({ batchRows: 2, maxDelayMs: 10_000 });
+  s.ref.tell({ kind: "ticks", rows: [tick("1")] });
+  s.sync();
+  s.ref.tell({ kind: "ticks", rows: [tick("2")] }); // the batch is full: written now
+  await until(() => s.synced() === 1);
+  assert.deepEqual(s.writes, [["1", "2"]]);
+  s.ref.tell({ kind: "ticks", rows: [tick("3")] });
+  s.sync();
+  await barrier(s.ref);
+  await until(() => s.synced() === 2);
+  assert.deepEqual(s.writes, [["1", "2"], ["3"]]);
+  await s.system.shutdown();
+});
+
+Deno.test("store sink: a sync barrier waiting at shutdown is released by the final write", async () => {
+  const s = recordingSink({ maxDelayMs: 10_000 });
+  s.ref.tell({ kind: "ticks", rows: [tick("1")] });
+  s.sync();
+  await until(() => s.ref.size === 0);
+  assert.equal(s.synced(), 0);
+  await s.system.shutdown();
+  assert.equal(s.synced(), 1);
+  assert.deepEqual(s.writes, [["1"]]);
 });
