@@ -19,6 +19,8 @@ import type { RawTickFields } from "./tick_parser.ts";
  * The range lets a caller parse records inside one large decoded string without slicing it.
  */
 export function parseFlatTick(text: string, start = 0, end = text.length): RawTickFields | null {
+  const canonical = parseCanonicalTick(text, start, end);
+  if (canonical !== null) return canonical;
   const n = end;
   const f: RawTickFields = {
     source: undefined,
@@ -75,6 +77,58 @@ export function parseFlatTick(text: string, start = 0, end = text.length): RawTi
     if (sep !== 44 /* , */) return null;
     i = skipWs(text, i + 1);
   }
+}
+
+/**
+ * The layout this pipeline's own producer writes (`encodeTick`: a tick's fields in `Tick` order,
+ * no whitespace), matched piece by piece: about three times faster than reading keys generically,
+ * and what nearly every Kafka record holds. Any other layout returns null for the generic reader.
+ * Same values as the generic reader: the pieces between the values are fixed text, and the values
+ * are read by the same functions.
+ */
+function parseCanonicalTick(text: string, start: number, end: number): RawTickFields | null {
+  if (!text.startsWith('{"source":"', start)) return null;
+  let i = start + 11;
+  let close = stringEnd(text, i, end);
+  if (close < 0) return null;
+  const source = intern(text, i, close);
+  if (!text.startsWith('","symbol":"', close)) return null;
+  i = close + 12;
+  close = stringEnd(text, i, end);
+  if (close < 0) return null;
+  const symbol = intern(text, i, close);
+  if (!text.startsWith('","price":', close)) return null;
+  i = readNumber(text, close + 10);
+  if (i < 0) return null;
+  const price = numberValue;
+  if (!text.startsWith(',"size":', i)) return null;
+  i += 8;
+  let size: number | null = null;
+  if (text.startsWith("null", i)) i += 4;
+  else {
+    i = readNumber(text, i);
+    if (i < 0) return null;
+    size = numberValue;
+  }
+  if (!text.startsWith(',"ts":', i)) return null;
+  i = readNumber(text, i + 6);
+  if (i < 0) return null;
+  const ts = numberValue;
+  if (!text.startsWith(',"id":"', i)) return null;
+  i += 7;
+  close = stringEnd(text, i, end);
+  if (close < 0) return null;
+  const id = detach(text.slice(i, close));
+  let side: string | undefined;
+  if (text.startsWith('","side":"', close)) {
+    i = close + 10;
+    close = stringEnd(text, i, end);
+    if (close < 0) return null;
+    side = detach(text.slice(i, close));
+  }
+  // The object ends exactly at `end` (reads past it, on a range, end up here and are refused).
+  if (close + 2 !== end || text.charCodeAt(close + 1) !== 125 /* } */) return null;
+  return { source, symbol, price, size, ts, id, side };
 }
 
 // Compares the key in place: no key string is made for the fields it knows.

@@ -127,6 +127,49 @@ Deno.test("parseFlatTick() agrees with JSON.parse on random mutations of ticks",
   assert.ok(accepted > 1000 && accepted < 19_000, `accepted ${accepted}`);
 });
 
+// What the pipeline's own producer writes (encodeTick): read by a dedicated fast path.
+const CANONICAL =
+  '{"source":"bench","symbol":"C0-USD","price":20000.125,"size":0.01,"ts":1700000000000,"id":"7","side":"buy"}';
+
+Deno.test("parseFlatTick() reads the producer's own layout exactly as JSON.parse does", () => {
+  const rnd = mulberry32(5);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  for (let n = 0; n < 5_000; n++) {
+    const tick = {
+      source: pick(["bench", "binance", "a-very-long-source-name-beyond-thirteen", "é"]),
+      symbol: pick(["C0-USD", "BTC-USDT", ""]),
+      price: pick([20_000.125, -0, 1e21, 5e-324, 0.1 + 0.2, rnd() * 1e6, 123456789012345680]),
+      size: pick([null, 0, 0.01, rnd(), 1e-7]),
+      ts: pick([1_700_000_000_000 + Math.floor(rnd() * 1e9), 0, -1]),
+      id: pick([String(n), "", "id-" + "x".repeat(Math.floor(rnd() * 40))]),
+      ...(rnd() < 0.5 ? { side: pick(["buy", "sell", "BUY"]) } : {}),
+    };
+    const text = JSON.stringify(tick);
+    assert.notEqual(parseFlatTick(text), null, text);
+    check(text);
+  }
+});
+
+Deno.test("parseFlatTick() agrees with JSON.parse on random mutations of the producer's layout", () => {
+  const rnd = mulberry32(43);
+  const alphabet = ' \t\n\r{}[]:,"\\-+.eE0123456789abcdefnrstul\u00e9\ud800';
+  let accepted = 0;
+  for (let n = 0; n < 20_000; n++) {
+    let text = CANONICAL;
+    for (let k = 1 + Math.floor(rnd() * 3); k > 0; k--) {
+      const at = Math.floor(rnd() * (text.length + 1));
+      const ch = alphabet[Math.floor(rnd() * alphabet.length)];
+      const op = rnd();
+      if (op < 0.4) text = text.slice(0, at) + ch + text.slice(at);
+      else if (op < 0.8) text = text.slice(0, at) + text.slice(at + 1);
+      else text = text.slice(0, at) + ch + text.slice(at + 1);
+    }
+    check(text);
+    if (parseFlatTick(text) !== null) accepted++;
+  }
+  assert.ok(accepted > 1000 && accepted < 19_000, `accepted ${accepted}`);
+});
+
 Deno.test("parseFlatTick() reads numbers exactly as JSON.parse does, short and long", () => {
   const rnd = mulberry32(7);
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rnd() * 10)).join("");
@@ -158,6 +201,9 @@ Deno.test("parseFlatTick() on a range of a longer string reads only that range",
   const records = [
     TYPICAL,
     " " + TYPICAL + " ",
+    CANONICAL,
+    CANONICAL.slice(0, 60),
+    CANONICAL.slice(60),
     '{"price":1',
     "2}",
     "{",
