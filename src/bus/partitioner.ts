@@ -38,9 +38,14 @@ export function murmur2(data: Uint8Array): number {
   return h | 0;
 }
 
+/** Kafka's positive murmur2 hash of `key`'s UTF-8 bytes (its partition is this modulo the count). */
+export function partitionHash(key: string): number {
+  return murmur2(encoder.encode(key)) & 0x7fffffff;
+}
+
 /** The partition of `key` among `partitions`, as Kafka's default partitioner computes it. */
 export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(encoder.encode(key)) & 0x7fffffff) % partitions;
+  return partitionHash(key) % partitions;
 }
 
 /** Memoises {@linkcode partitionOf} per key: symbols are few, ticks are many. */

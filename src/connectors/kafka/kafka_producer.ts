@@ -15,6 +15,7 @@ import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { counter, histogram, LATENCY_BUCKETS, type Registry } from "../../telemetry/metrics.ts";
 import { KafkaProduceError, KafkaProducerClosedError } from "./errors.ts";
+import { KeyCachingPartitioner } from "./key_partitioner.ts";
 
 /** Options of {@linkcode createKafkaProducer}. */
 export interface KafkaProducerOptions {
@@ -118,10 +119,10 @@ class BatchingProducer implements KafkaProducer {
     this.#clock = o.clock ?? systemClock;
     this.#metrics = o.registry && producerMetrics(o.registry);
     // The Java-compatible murmur2 partitioner: the same key → partition mapping as the memory bus
-    // (src/bus/partitioner.ts) and every other Kafka client.
+    // (src/bus/partitioner.ts) and every other Kafka client, with each key's hash remembered.
     this.#producer = o.kafka.producer({
       allowAutoTopicCreation: true,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: KeyCachingPartitioner,
     });
   }
 

@@ -1,0 +1,34 @@
+/**
+ * kafkajs' default partitioner with each string key's hash remembered. kafkajs hashes a key's
+ * bytes and filters the partition list for every message; keys here are symbols, a few hundred
+ * repeated millions of times, so the hash is computed once per key. Same mapping (Kafka's murmur2,
+ * made positive, modulo the partition count); explicit partitions, keys that are not strings and
+ * records without a key (round robin) go to kafkajs' own partitioner.
+ * @module
+ */
+import { type ICustomPartitioner, Partitioners } from "kafkajs";
+import { partitionHash } from "../../bus/partitioner.ts";
+
+/** Distinct keys remembered before the cache starts over (bounds memory on hostile keys). */
+const KEYS_REMEMBERED = 65_536;
+
+/** A `createPartitioner` for kafkajs producers. */
+export const KeyCachingPartitioner: ICustomPartitioner = () => {
+  const fallback = Partitioners.DefaultPartitioner();
+  const hashes = new Map<string, number>();
+  return (args) => {
+    const { message, partitionMetadata } = args;
+    const key = message.key;
+    if (
+      typeof key !== "string" || (message.partition !== undefined && message.partition !== null)
+    ) {
+      return fallback(args);
+    }
+    let hash = hashes.get(key);
+    if (hash === undefined) {
+      if (hashes.size >= KEYS_REMEMBERED) hashes.clear();
+      hashes.set(key, hash = partitionHash(key));
+    }
+    return hash % partitionMetadata.length;
+  };
+};
