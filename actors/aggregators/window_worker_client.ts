@@ -3,6 +3,10 @@
  * their buffers transferred, and resolves each reply in order. One worker serves every partition
  * of a process; a failed worker fails every pending and later request (the actors asking then
  * fail and their supervisor decides).
+ *
+ * Requests made during one task of the event loop (typically one Kafka fetch handed to every
+ * partition's aggregator) travel as one message, and their replies as one: a message between
+ * threads costs tens of microseconds on each side, about as much as decoding a hundred records.
  * @module
  */
 import { transferables } from "../../src/connectors/kafka/packed_records.ts";
@@ -17,10 +21,17 @@ import type {
 type RequestBody = WindowRequest extends infer R ? R extends unknown ? Omit<R, "id"> : never
   : never;
 
+// Captured at load, as the actor scheduler does: fake timers in a test must not hold requests.
+const setImmediateNative: (fn: () => void) => unknown =
+  (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate?.bind(globalThis) ??
+    ((fn) => setTimeout(fn, 0));
+
 /** A running window worker. */
 export class WindowWorkerClient {
   readonly #worker: Worker;
   readonly #pending = new Map<number, PromiseWithResolvers<WindowStep>>();
+  #outbox: WindowRequest[] = [];
+  #transfer: ArrayBuffer[] = [];
   #nextId = 0;
   #failure: Error | null = null;
 
@@ -28,7 +39,9 @@ export class WindowWorkerClient {
     this.#worker = new Worker(new URL("./window_worker_main.ts", import.meta.url).href, {
       type: "module",
     });
-    this.#worker.onmessage = (e: MessageEvent<WindowReply>) => this.#reply(e.data);
+    this.#worker.onmessage = (e: MessageEvent<WindowReply[]>) => {
+      for (const reply of e.data) this.#reply(reply);
+    };
     this.#worker.onerror = (e) => {
       e.preventDefault();
       this.#fail(new Error(`window worker failed: ${e.message}`));
@@ -36,17 +49,20 @@ export class WindowWorkerClient {
     this.#worker.postMessage(settings);
   }
 
-  /** Sends a request; its `records` buffers are transferred (unusable here afterwards). */
+  /**
+   * Queues a request, sent with the others of this event-loop task; its `records` buffers are
+   * transferred (unusable here afterwards).
+   */
   request(body: RequestBody): Promise<WindowStep> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const id = this.#nextId++;
     const pending = Promise.withResolvers<WindowStep>();
     this.#pending.set(id, pending);
     const request = { ...body, id } as WindowRequest;
-    this.#worker.postMessage(
-      request,
-      request.op === "records" ? transferables(request.records) : [],
-    );
+    if (this.#outbox.push(request) === 1) setImmediateNative(this.#send);
+    if (request.op === "records") {
+      for (const buffer of transferables(request.records)) this.#transfer.push(buffer);
+    }
     return pending.promise;
   }
 
@@ -55,6 +71,14 @@ export class WindowWorkerClient {
     this.#worker.terminate();
     this.#fail(new Error("window worker terminated"));
   }
+
+  #send = (): void => {
+    const requests = this.#outbox;
+    const transfer = this.#transfer;
+    this.#outbox = [];
+    this.#transfer = [];
+    if (this.#failure === null) this.#worker.postMessage(requests, transfer);
+  };
 
   #reply(reply: WindowReply): void {
     const pending = this.#pending.get(reply.id);

@@ -1,6 +1,6 @@
 /**
  * Entry point of the window worker thread: the first message carries the settings, every later
- * one is a {@linkcode WindowRequest} answered in order.
+ * one a list of {@linkcode WindowRequest}s, answered in order with one list of replies.
  * @module
  */
 /// <reference lib="deno.worker" />
@@ -9,10 +9,11 @@ import type { WindowRequest, WindowWorkerSettings } from "./window_worker_protoc
 
 let host: WindowWorkerHost | null = null;
 
-self.onmessage = (e: MessageEvent<WindowWorkerSettings | WindowRequest>) => {
+self.onmessage = (e: MessageEvent<WindowWorkerSettings | WindowRequest[]>) => {
   if (host === null) {
     host = new WindowWorkerHost(e.data as WindowWorkerSettings);
     return;
   }
-  self.postMessage(host.handle(e.data as WindowRequest));
+  const h = host;
+  self.postMessage((e.data as WindowRequest[]).map((r) => h.handle(r)));
 };
