@@ -169,6 +169,30 @@ Deno.test("window worker: a real worker thread answers in order; terminate fails
   }
 });
 
+Deno.test("window worker: requests made together (one message) each get their own reply", async () => {
+  const client = new WindowWorkerClient(settings);
+  try {
+    const partitions = [0, 1, 2];
+    // Not awaited one by one: all of them leave in one message, after this task.
+    const opened = partitions.map((partition) =>
+      client.request({ op: "open", partition, now: NOW })
+    );
+    const steps = partitions.map((partition) => {
+      const { values, sources } = records(ticks(100 * (partition + 1)));
+      return client.request({
+        op: "records",
+        partition,
+        now: NOW,
+        records: packRecords(values, sources),
+      });
+    });
+    await Promise.all(opened);
+    assert.deepEqual((await Promise.all(steps)).map((s) => s.count), [100, 200, 300]);
+  } finally {
+    client.terminate();
+  }
+});
+
 Deno.test("window worker: loads under the permissions the launcher gives the process role", async () => {
   const r = loadConfig({
     args: ["--role=process", "--kafka-brokers=127.0.0.1:1", "--sqlite=", "--http=off"],
