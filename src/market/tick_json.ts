@@ -17,20 +17,25 @@ import type { RawTickFields } from "./tick_parser.ts";
  * fast subset; null otherwise (including invalid JSON: the caller's `JSON.parse` decides). Other
  * keys are skipped: nothing reads them. A repeated key keeps its last value, as with `JSON.parse`.
  * The range lets a caller parse records inside one large decoded string without slicing it.
+ * `into`, when given, receives the fields (and is returned): a caller that reads them at once can
+ * reuse one object for millions of records instead of making one per record.
  */
-export function parseFlatTick(text: string, start = 0, end = text.length): RawTickFields | null {
-  const canonical = parseCanonicalTick(text, start, end);
-  if (canonical !== null) return canonical;
+export function parseFlatTick(
+  text: string,
+  start = 0,
+  end = text.length,
+  into?: RawTickFields,
+): RawTickFields | null {
+  const f = into ?? {} as RawTickFields;
+  f.source = undefined;
+  f.symbol = undefined;
+  f.price = undefined;
+  f.size = undefined;
+  f.ts = undefined;
+  f.id = undefined;
+  f.side = undefined;
+  if (parseCanonicalTick(text, start, end, f)) return f;
   const n = end;
-  const f: RawTickFields = {
-    source: undefined,
-    symbol: undefined,
-    price: undefined,
-    size: undefined,
-    ts: undefined,
-    id: undefined,
-    side: undefined,
-  };
   // Reads past `end` (a record followed by others in one string) only happen on input that is
   // then refused: positions only grow, and acceptance needs the object to end exactly at `end`.
   let i = skipWs(text, start);
@@ -86,49 +91,56 @@ export function parseFlatTick(text: string, start = 0, end = text.length): RawTi
  * Same values as the generic reader: the pieces between the values are fixed text, and the values
  * are read by the same functions.
  */
-function parseCanonicalTick(text: string, start: number, end: number): RawTickFields | null {
-  if (!text.startsWith('{"source":"', start)) return null;
+function parseCanonicalTick(text: string, start: number, end: number, f: RawTickFields): boolean {
+  if (!text.startsWith('{"source":"', start)) return false;
   let i = start + 11;
   let close = stringEnd(text, i, end);
-  if (close < 0) return null;
+  if (close < 0) return false;
   const source = intern(text, i, close);
-  if (!text.startsWith('","symbol":"', close)) return null;
+  if (!text.startsWith('","symbol":"', close)) return false;
   i = close + 12;
   close = stringEnd(text, i, end);
-  if (close < 0) return null;
+  if (close < 0) return false;
   const symbol = intern(text, i, close);
-  if (!text.startsWith('","price":', close)) return null;
+  if (!text.startsWith('","price":', close)) return false;
   i = readNumber(text, close + 10);
-  if (i < 0) return null;
+  if (i < 0) return false;
   const price = numberValue;
-  if (!text.startsWith(',"size":', i)) return null;
+  if (!text.startsWith(',"size":', i)) return false;
   i += 8;
   let size: number | null = null;
   if (text.startsWith("null", i)) i += 4;
   else {
     i = readNumber(text, i);
-    if (i < 0) return null;
+    if (i < 0) return false;
     size = numberValue;
   }
-  if (!text.startsWith(',"ts":', i)) return null;
+  if (!text.startsWith(',"ts":', i)) return false;
   i = readNumber(text, i + 6);
-  if (i < 0) return null;
+  if (i < 0) return false;
   const ts = numberValue;
-  if (!text.startsWith(',"id":"', i)) return null;
+  if (!text.startsWith(',"id":"', i)) return false;
   i += 7;
   close = stringEnd(text, i, end);
-  if (close < 0) return null;
+  if (close < 0) return false;
   const id = detach(text.slice(i, close));
   let side: string | undefined;
   if (text.startsWith('","side":"', close)) {
     i = close + 10;
     close = stringEnd(text, i, end);
-    if (close < 0) return null;
+    if (close < 0) return false;
     side = detach(text.slice(i, close));
   }
   // The object ends exactly at `end` (reads past it, on a range, end up here and are refused).
-  if (close + 2 !== end || text.charCodeAt(close + 1) !== 125 /* } */) return null;
-  return { source, symbol, price, size, ts, id, side };
+  if (close + 2 !== end || text.charCodeAt(close + 1) !== 125 /* } */) return false;
+  f.source = source;
+  f.symbol = symbol;
+  f.price = price;
+  f.size = size;
+  f.ts = ts;
+  f.id = id;
+  f.side = side;
+  return true;
 }
 
 // Compares the key in place: no key string is made for the fields it knows.

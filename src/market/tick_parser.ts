@@ -90,6 +90,8 @@ export class TickParser {
   readonly #now: (() => number) | null;
   readonly #symbols = new Map<string, string | null>();
   readonly #decoder = new TextDecoder("utf-8", { fatal: true });
+  /** Scratch for the fast path: read at once into a tick, so one object serves every record. */
+  readonly #fields: RawTickFields = {};
 
   constructor(options: TickParserOptions = {}) {
     this.#maxBytes = options.maxBytes ?? 4096;
@@ -153,7 +155,7 @@ export class TickParser {
    */
   parseTickAt(text: string, start: number, end: number, source?: string): Tick | Rejection {
     if (end - start <= this.#maxBytes) {
-      const flat = parseFlatTick(text, start, end);
+      const flat = parseFlatTick(text, start, end, this.#fields);
       if (flat !== null) return this.#check(flat, source);
     }
     return this.parseTick(text.slice(start, end), source);
