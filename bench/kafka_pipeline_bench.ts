@@ -6,7 +6,7 @@
  * - `kafka_process_role`: the `process` role consuming N ticks into candles, indicators and alerts
  *   with no store (a null sink), vs a raw kafkajs `eachBatch` that only counts. Both are timed from
  *   the first record to the last (the ~3 s group join is left out; the role's clock starts when
- *   its first tick reaches the latest view, so at most one batch late). Median of 5 paired rounds
+ *   its first tick reaches the latest view, so at most one batch late). Median of 7 paired rounds
  *   after a warm-up round.
  * - `kafka_ingest_role`: the `ingest` role replaying N ticks from NDJSON into Kafka, vs reading and
  *   parsing the same file and sending raw kafkajs batches of 1000.
@@ -28,7 +28,7 @@ import { report, round } from "./measure.ts";
 
 const PARTITIONS = 64;
 const N = 320_000;
-const ROUNDS = 5;
+const ROUNDS = 7;
 const SYMBOLS = Array.from({ length: 100 }, (_, i) => `C${i}-USD`);
 const tickAt = (i: number): Tick => ({
   source: "bench",
@@ -52,13 +52,16 @@ const mock = await startKafkaMock({
 const kafka = new KafkaClient({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
 try {
   await fill(kafka);
-  // Short runs on a shared 2-core machine are noisy: each process-role run is paired with a raw
-  // run just before it, on the same records, and the median of the paired ratios is reported.
-  // Round 0 warms both up (JIT) and is not counted.
+  // Short runs on a shared 2-core machine are noisy (the same raw run varies by half from one
+  // round to the next): each process-role run is paired with a raw run beside it, on the same
+  // records, in alternating order (so neither side always runs second), and the median of the
+  // paired ratios is reported. Round 0 warms both up (JIT) and is not counted.
   const rounds: { raw: number; processed: number }[] = [];
   for (let r = 0; r <= ROUNDS; r++) {
-    const raw = await rawConsume(kafka, `raw-count-${r}`);
+    let raw = 0;
+    if (r % 2 === 0) raw = await rawConsume(kafka, `raw-count-${r}`);
     const processed = await processRole(mock.bootstrap, `bench-process-${r}`);
+    if (r % 2 === 1) raw = await rawConsume(kafka, `raw-count-${r}`);
     if (r > 0) rounds.push({ raw, processed });
   }
   const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
