@@ -131,8 +131,10 @@ class RecordAggregator implements Actor<RecordAggregatorMessage> {
           m.done?.();
           break;
         case "sync":
-          await down.sync();
-          m.done();
+          // The barrier is now queued downstream behind everything this partition handed on:
+          // the next batches need not wait for the stores' next write (up to their batching
+          // delay, once per commit interval).
+          down.sync().then(m.done, (error) => m.fail?.(error));
           break;
         case "idle":
           if (step!.advanced) this.#lastActivity = ctx.clock.monotonic();

@@ -30,8 +30,11 @@ export type AggregatorControl =
   | { readonly kind: "idle" }
   /** End of finite input: emit every open window. `done` runs once all of it is durable. */
   | { readonly kind: "flush"; readonly done?: () => void }
-  /** Barrier without flushing windows: `done` runs once everything handed on so far is durable. */
-  | { readonly kind: "sync"; readonly done: () => void }
+  /**
+   * Barrier without flushing windows: `done` runs once everything handed on so far is durable;
+   * `fail` (when given) if that can no longer happen.
+   */
+  | { readonly kind: "sync"; readonly done: () => void; readonly fail?: (error: unknown) => void }
   /** A new owner's start: the watermark the previous owner had reached at the restart point. */
   | { readonly kind: "restore"; readonly watermark: number };
 

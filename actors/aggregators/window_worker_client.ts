@@ -55,14 +55,17 @@ export class WindowWorkerClient {
    */
   request(body: RequestBody): Promise<WindowStep> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
+    const buffers = body.op === "records" ? transferables(body.records) : [];
+    // A batch sent once is gone from this thread (a supervisor retrying it lands here): fail
+    // this request alone, not the message that carries every partition's requests.
+    if (buffers.some((b) => b.detached)) {
+      return Promise.reject(new Error("window worker: these records were already sent"));
+    }
     const id = this.#nextId++;
     const pending = Promise.withResolvers<WindowStep>();
     this.#pending.set(id, pending);
-    const request = { ...body, id } as WindowRequest;
-    if (this.#outbox.push(request) === 1) setImmediateNative(this.#send);
-    if (request.op === "records") {
-      for (const buffer of transferables(request.records)) this.#transfer.push(buffer);
-    }
+    if (this.#outbox.push({ ...body, id } as WindowRequest) === 1) setImmediateNative(this.#send);
+    for (const buffer of buffers) this.#transfer.push(buffer);
     return pending.promise;
   }
 
@@ -77,7 +80,17 @@ export class WindowWorkerClient {
     const transfer = this.#transfer;
     this.#outbox = [];
     this.#transfer = [];
-    if (this.#failure === null) this.#worker.postMessage(requests, transfer);
+    if (this.#failure !== null) return;
+    try {
+      this.#worker.postMessage(requests, transfer);
+    } catch (error) {
+      // Outside any actor's turn: fail the requests (their actors' supervisors decide), never
+      // the process, and leave none of them waiting.
+      for (const r of requests) {
+        this.#pending.get(r.id)?.reject(error);
+        this.#pending.delete(r.id);
+      }
+    }
   };
 
   #reply(reply: WindowReply): void {

@@ -151,7 +151,13 @@ class StoreSink implements Actor<SinkMessage> {
     // Everything buffered is written below, so every waiting `sync` is covered.
     const synced = this.#synced;
     this.#synced = [];
-    await this.#write(ctx);
+    try {
+      await this.#write(ctx);
+    } catch (error) {
+      // Still waiting: the restarted sink's final write (stopping) or a later one releases them.
+      this.#synced = synced.concat(this.#synced);
+      throw error;
+    }
     for (const done of synced) done();
   }
 

@@ -27,7 +27,7 @@ export function fanOut<T>(refs: readonly ActorRef<SinkMessage>[], kind: RecordKi
 export function barrier<M>(ref: ActorRef<M>, kind: "flush" | "sync" = "flush"): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     try {
-      const pending = ref.tell({ kind, done: resolve } as M);
+      const pending = ref.tell({ kind, done: resolve, fail: reject } as M);
       if (pending) pending.catch(reject);
     } catch (e) {
       reject(e);

@@ -193,6 +193,26 @@ Deno.test("window worker: requests made together (one message) each get their ow
   }
 });
 
+Deno.test("window worker: records sent twice (a supervisor's retry) fail alone; the others go on", async () => {
+  const client = new WindowWorkerClient(settings);
+  try {
+    await client.request({ op: "open", partition: 0, now: NOW });
+    const { values, sources } = records(ticks(50));
+    const packed = packRecords(values, sources);
+    assert.equal(
+      (await client.request({ op: "records", partition: 0, now: NOW, records: packed }))
+        .count,
+      50,
+    );
+    const again = client.request({ op: "records", partition: 0, now: NOW, records: packed });
+    const other = client.request({ op: "flush", partition: 0, now: NOW });
+    await assert.rejects(again, /already sent/);
+    assert.ok((await other).output.candles.length > 0);
+  } finally {
+    client.terminate();
+  }
+});
+
 Deno.test("window worker: loads under the permissions the launcher gives the process role", async () => {
   const r = loadConfig({
     args: ["--role=process", "--kafka-brokers=127.0.0.1:1", "--sqlite=", "--http=off"],

@@ -4,13 +4,7 @@
  * the caller without a promise per record.
  * @module
  */
-import {
-  type CompressionTypes,
-  type Kafka,
-  type Message,
-  Partitioners,
-  type Producer,
-} from "kafkajs";
+import type { CompressionTypes, Kafka, Message, Producer } from "kafkajs";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { counter, histogram, LATENCY_BUCKETS, type Registry } from "../../telemetry/metrics.ts";
