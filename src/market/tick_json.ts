@@ -27,6 +27,8 @@ export function parseFlatTick(
   into?: RawTickFields,
 ): RawTickFields | null {
   const f = into ?? {} as RawTickFields;
+  if (parseCanonicalTick(text, start, end, f)) return f;
+  // The generic reader sets only the keys present: clear what an attempt (or a reuse) left.
   f.source = undefined;
   f.symbol = undefined;
   f.price = undefined;
@@ -34,7 +36,6 @@ export function parseFlatTick(
   f.ts = undefined;
   f.id = undefined;
   f.side = undefined;
-  if (parseCanonicalTick(text, start, end, f)) return f;
   const n = end;
   // Reads past `end` (a record followed by others in one string) only happen on input that is
   // then refused: positions only grow, and acceptance needs the object to end exactly at `end`.
@@ -87,60 +88,53 @@ export function parseFlatTick(
 /**
  * The layout this pipeline's own producer writes (`encodeTick`: a tick's fields in `Tick` order,
  * no whitespace), matched piece by piece: about three times faster than reading keys generically,
- * and what nearly every Kafka record holds. Any other layout returns null for the generic reader.
- * Same values as the generic reader: the pieces between the values are fixed text, and the values
- * are read by the same functions.
+ * and what nearly every Kafka record holds. Any other layout returns false for the generic reader
+ * (which clears what was written to `f` meanwhile). Same values as the generic reader: the pieces
+ * between the values are fixed text, and the values are read by the same functions.
  */
 function parseCanonicalTick(text: string, start: number, end: number, f: RawTickFields): boolean {
   if (!text.startsWith('{"source":"', start)) return false;
   let i = start + 11;
   let close = stringEnd(text, i, end);
   if (close < 0) return false;
-  const source = intern(text, i, close);
+  f.source = intern(text, i, close);
   if (!text.startsWith('","symbol":"', close)) return false;
   i = close + 12;
   close = stringEnd(text, i, end);
   if (close < 0) return false;
-  const symbol = intern(text, i, close);
+  f.symbol = intern(text, i, close);
   if (!text.startsWith('","price":', close)) return false;
   i = readNumber(text, close + 10);
   if (i < 0) return false;
-  const price = numberValue;
+  f.price = numberValue;
   if (!text.startsWith(',"size":', i)) return false;
   i += 8;
-  let size: number | null = null;
-  if (text.startsWith("null", i)) i += 4;
-  else {
+  if (text.startsWith("null", i)) {
+    f.size = null;
+    i += 4;
+  } else {
     i = readNumber(text, i);
     if (i < 0) return false;
-    size = numberValue;
+    f.size = numberValue;
   }
   if (!text.startsWith(',"ts":', i)) return false;
   i = readNumber(text, i + 6);
   if (i < 0) return false;
-  const ts = numberValue;
+  f.ts = numberValue;
   if (!text.startsWith(',"id":"', i)) return false;
   i += 7;
   close = stringEnd(text, i, end);
   if (close < 0) return false;
-  const id = detach(text.slice(i, close));
-  let side: string | undefined;
+  f.id = detach(text.slice(i, close));
+  f.side = undefined;
   if (text.startsWith('","side":"', close)) {
     i = close + 10;
     close = stringEnd(text, i, end);
     if (close < 0) return false;
-    side = detach(text.slice(i, close));
+    f.side = detach(text.slice(i, close));
   }
   // The object ends exactly at `end` (reads past it, on a range, end up here and are refused).
-  if (close + 2 !== end || text.charCodeAt(close + 1) !== 125 /* } */) return false;
-  f.source = source;
-  f.symbol = symbol;
-  f.price = price;
-  f.size = size;
-  f.ts = ts;
-  f.id = id;
-  f.side = side;
-  return true;
+  return close + 2 === end && text.charCodeAt(close + 1) === 125 /* } */;
 }
 
 // Compares the key in place: no key string is made for the fields it knows.

@@ -90,7 +90,7 @@ export class TickParser {
   readonly #now: (() => number) | null;
   readonly #symbols = new Map<string, string | null>();
   readonly #decoder = new TextDecoder("utf-8", { fatal: true });
-  /** Scratch for the fast path: read at once into a tick, so one object serves every record. */
+  /** Scratch for the fast paths: read at once into a tick, so one object serves every input. */
   readonly #fields: RawTickFields = {};
 
   constructor(options: TickParserOptions = {}) {
@@ -134,7 +134,7 @@ export class TickParser {
       }
     }
     // Most feed messages are flat objects the fast path reads exactly as JSON.parse would.
-    const flat = parseFlatTick(text);
+    const flat = parseFlatTick(text, 0, text.length, this.#fields);
     if (flat !== null) return this.#check(flat, source);
     let value: unknown;
     try {

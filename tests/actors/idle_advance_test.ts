@@ -44,6 +44,18 @@ async function quietFor(clock: FakeClock, ms: number): Promise<void> {
   }
 }
 
+/**
+ * After the ticks: nothing closes before the idle timeout; then, quiet for longer than the 20 s
+ * between the last tick's event time and the window's end, the window closes with all three ticks.
+ */
+async function closesOnlyWhenIdle(clock: FakeClock, candles: Candle[]): Promise<void> {
+  await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
+  assert.equal(candles.length, 0, "not idle long enough yet");
+  await quietFor(clock, 25_000);
+  await until(() => candles.length === 1, "the window to close");
+  assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
+}
+
 const ticks: Tick[] = [0, 5_000, 10_000].map((dt, i) => ({
   source: "live",
   symbol: "BTC-USD",
@@ -84,12 +96,7 @@ Deno.test("window aggregator: a quiet partition closes its open window after the
   }));
   try {
     for (const t of ticks) await ref.tell(t);
-    await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
-    assert.equal(candles.length, 0, "not idle long enough yet");
-    // The window ends 20 s after the last tick's event time: quiet for that long, it closes.
-    await quietFor(clock, 25_000);
-    await until(() => candles.length === 1, "the window to close");
-    assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
+    await closesOnlyWhenIdle(clock, candles);
   } finally {
     await system.shutdown();
   }
@@ -122,11 +129,7 @@ Deno.test("record aggregator: a quiet Kafka partition closes its open window aft
       processed: () => void (handedOn = true),
     });
     await until(() => handedOn, "the batch to be handed on");
-    await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
-    assert.equal(candles.length, 0, "not idle long enough yet");
-    await quietFor(clock, 25_000);
-    await until(() => candles.length === 1, "the window to close");
-    assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
+    await closesOnlyWhenIdle(clock, candles);
   } finally {
     await system.shutdown();
     worker.terminate();
