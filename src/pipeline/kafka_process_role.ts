@@ -137,12 +137,13 @@ export function startProcessRole(
     };
     clock.setTimeout(check, 20);
   };
+  /** False when nothing was committed (the group was re-forming, or the partition moved). */
   const commit = async (partition: number, point: { offset: number; maxTsBefore: number }) => {
     const meta = JSON.stringify({
       v: 1,
       maxTs: Number.isFinite(point.maxTsBefore) ? point.maxTsBefore : null,
     });
-    await consumerRef?.commit(topics.ticks, partition, point.offset, meta);
+    return await consumerRef?.commit(topics.ticks, partition, point.offset, meta) ?? false;
   };
   // Not async: when nothing has to wait (the common case) it returns nothing, and the consumer
   // moves on without a promise, a heartbeat timer or a microtask per batch.
@@ -253,12 +254,18 @@ export function startProcessRole(
     if (point === null || point.offset === p.committedOffset) return;
     p.lastCommit = clock.monotonic();
     p.committedOffset = point.offset;
+    // Not committed (refused, failed): the same point is tried again after the commit interval,
+    // even if no more records come (a quiet partition would otherwise keep its old commit).
+    const again = () => {
+      p.committedOffset = -1;
+      p.dirty = true;
+    };
     void inBackground(p, partition, async () => {
       try {
         await barrier<RecordAggregatorMessage>(p.stage.aggregator, "sync");
-        await commit(partition, point);
+        if (!await commit(partition, point)) again();
       } catch (error) {
-        p.committedOffset = -1; // the same point is tried again with the next progress
+        again();
         throw error;
       }
     }).then(() => {
