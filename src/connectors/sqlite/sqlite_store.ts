@@ -1,6 +1,11 @@
 /**
  * The embedded default store: one SQLite file (`node:sqlite`, built into Deno), the same logical
  * tables as the server stores. One connection, WAL journal; every batch is one transaction.
+ *
+ * `node:sqlite` is synchronous: a write waiting for another process's lock holds the whole event
+ * loop (HTTP, Kafka heartbeats, timers). So a write waits at most {@linkcode WRITE_BUSY_TIMEOUT_MS}
+ * for a lock and then fails with a retriable error; the sink retries it with backoff, off the
+ * event loop. Opening and migrating, before anything else runs, wait longer.
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
@@ -13,6 +18,7 @@ import { SinkMetrics } from "../sink_metrics.ts";
 import type { Store } from "../store.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
+import { toSqliteError } from "./sqlite_errors.ts";
 
 /** Options of {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -24,6 +30,15 @@ export interface SqliteStoreOptions {
 
 /** Largest raw payload kept in `dead_letters`; longer ones are cut (the reason says why anyway). */
 export const MAX_DEAD_LETTER_RAW = 65_536;
+
+/**
+ * How long opening and migrating wait for another connection's lock (two instances starting on
+ * one file take turns instead of one failing with "database is locked").
+ */
+export const OPEN_BUSY_TIMEOUT_MS = 10_000;
+
+/** How long one batch write may hold the event loop waiting for a lock before it is retried. */
+export const WRITE_BUSY_TIMEOUT_MS = 200;
 
 /** The embedded SQLite store. */
 export class SqliteStore implements Store {
@@ -39,9 +54,9 @@ export class SqliteStore implements Store {
     }
     this.#db = new DatabaseSync(options.path);
     this.#metrics = new SinkMetrics(options.registry, "sqlite");
-    this.#db.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;",
-    );
+    // The busy timeout first: switching to WAL takes a lock another starting instance may hold.
+    this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+    this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   }
 
   /** The underlying connection, for the read API and tests. */
@@ -50,6 +65,15 @@ export class SqliteStore implements Store {
   }
 
   migrate(): Promise<void> {
+    try {
+      this.#migrate();
+    } catch (e) {
+      return Promise.reject(toSqliteError("migrate", e));
+    }
+    return Promise.resolve();
+  }
+
+  #migrate(): void {
     const db = this.#db;
     db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
@@ -65,7 +89,7 @@ export class SqliteStore implements Store {
       });
     }
     this.#statements = prepareWrites(db);
-    return Promise.resolve();
+    db.exec(`PRAGMA busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
   }
 
   writeTicks(ticks: readonly Tick[]): Promise<void> {
@@ -161,26 +185,36 @@ export class SqliteStore implements Store {
     return this.#statements;
   }
 
-  /** One batch: a transaction, counted in the sink metrics. */
+  /** One batch: a transaction, counted in the sink metrics; failures as a StoreError. */
   #batch(table: string, rows: number, fn: () => void): Promise<void> {
     const t0 = performance.now();
     try {
       this.#transaction(fn);
     } catch (e) {
-      this.#metrics.failed("fatal");
-      return Promise.reject(e);
+      const error = toSqliteError(`write ${table}`, e);
+      this.#metrics.failed(error.kind);
+      return Promise.reject(error);
     }
     this.#metrics.written(table, rows, (performance.now() - t0) / 1000);
     return Promise.resolve();
   }
 
   #transaction(fn: () => void): void {
-    this.#db.exec("BEGIN IMMEDIATE");
+    const db = this.#db;
+    db.exec("BEGIN IMMEDIATE");
     try {
       fn();
-      this.#db.exec("COMMIT");
+      db.exec("COMMIT");
     } catch (e) {
-      this.#db.exec("ROLLBACK");
+      // SQLite rolls back by itself after some errors (a full disk, an I/O error, a failed
+      // COMMIT): a ROLLBACK then fails with "no transaction is active" and would hide the cause.
+      if (db.isTransaction) {
+        try {
+          db.exec("ROLLBACK");
+        } catch {
+          // The original error is the one to report.
+        }
+      }
       throw e;
     }
   }
