@@ -2,12 +2,18 @@
  * The store sink: one actor per store, batching records by size and time, writing each kind in
  * one call, retrying transient failures with backoff for as long as it takes. While it retries it
  * takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
- * is down slows the pipeline, it does not lose data. Non-retriable failures go to the supervisor
- * (and, after K attempts, to dead letters).
+ * is down slows the pipeline, it does not lose data.
+ *
+ * A non-retriable failure is about rows, not the store: the batch is split in halves and written
+ * again until the rows the store can never accept are isolated; only those are refused (the
+ * pipeline turns them into dead letters), every other row is written. The one time a sink stops
+ * retrying is a stop that runs out of time (`giveUp` aborted): what it still holds is then refused
+ * with the store's real error, so the healthy stores can flush and the run reports the loss.
  * @module
  */
 import type { Store } from "../../src/connectors/store.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
+import { retriableOf } from "../../src/runtime/errors.ts";
 import { backoffDelay } from "../../src/runtime/supervision.ts";
 import { histogram, type Registry } from "../../src/telemetry/metrics.ts";
 import type { RecordKind, SinkMessage } from "./sink_message.ts";
@@ -24,13 +30,31 @@ export interface StoreSinkConfig {
   readonly retry?: { readonly minMs: number; readonly maxMs: number };
 }
 
+/**
+ * Writes one refused batch may take to isolate the rows a store refuses: a batch with one bad row
+ * needs about 2·log2(rows); a store refusing everything (a dropped table) is not worth 2·rows.
+ */
+export const MAX_ISOLATION_WRITES = 64;
+
+/** What a sink is built with besides its store and config. */
+export interface StoreSinkDeps {
+  readonly registry: Registry;
+  readonly onWritten?: WrittenListener;
+  readonly onRefused?: RefusedListener;
+  /**
+   * Aborted when a stop runs out of time: from then on a transient failure is not retried, its
+   * rows are refused (with the store's error) instead of holding up the stop.
+   */
+  readonly giveUp?: AbortSignal;
+}
+
 /** Called after rows were durably written (the offset tracker listens here). */
 export type WrittenListener = (kind: RecordKind, rows: readonly unknown[]) => void;
 
 /**
- * Called with rows the store refused for good (a non-retriable error: the same batch would fail
- * again). The pipeline turns them into dead letters, so nothing is silently lost and no barrier
- * waits forever behind them.
+ * Called with rows the store refused for good (a non-retriable error: the same rows would fail
+ * again), or given up on when a stop ran out of time. The pipeline turns them into dead letters and
+ * counts them, so nothing is silently lost and no barrier waits forever behind them.
  */
 export type RefusedListener = (kind: RecordKind, rows: readonly unknown[], error: unknown) => void;
 
@@ -53,7 +77,7 @@ export function storeSinkProps(
   name: string,
   store: Store,
   config: StoreSinkConfig,
-  deps: { registry: Registry; onWritten?: WrittenListener; onRefused?: RefusedListener },
+  deps: StoreSinkDeps,
 ): Props<SinkMessage> {
   return {
     name,
@@ -69,6 +93,7 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #retry: { minMs: number; maxMs: number };
   readonly #onWritten?: WrittenListener;
   readonly #onRefused?: RefusedListener;
+  readonly #giveUp?: AbortSignal;
   readonly #latency: { observe(v: number): void };
   readonly #buffers = new Map<RecordKind, unknown[]>();
   /** `sync` barriers waiting for the next write. */
@@ -79,10 +104,11 @@ class StoreSink implements Actor<SinkMessage> {
   constructor(
     store: Store,
     config: StoreSinkConfig,
-    deps: { registry: Registry; onWritten?: WrittenListener; onRefused?: RefusedListener },
+    deps: StoreSinkDeps,
   ) {
     this.#store = store;
     this.#onRefused = deps.onRefused;
+    this.#giveUp = deps.giveUp;
     this.#batchRows = config.batchRows ?? 5000;
     this.#maxDelayMs = config.maxDelayMs ?? 200;
     this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
@@ -168,21 +194,57 @@ class StoreSink implements Actor<SinkMessage> {
       if (!rows || rows.length === 0) continue;
       this.#buffers.set(kind, []);
       this.#buffered -= rows.length;
-      try {
-        await this.#writeWithRetry(kind, rows, ctx);
-      } catch (error) {
-        ctx.log.error("store refused a batch for good; its rows become dead letters", {
+      const refused = await this.#writeIsolating(kind, rows, ctx);
+      const written = refused.length === 0 ? rows : withoutRefused(rows, refused);
+      for (const { rows: bad, error } of refused) {
+        ctx.log.error("store refused rows for good; they become dead letters", {
           store: this.#store.name,
           kind,
-          rows: rows.length,
+          rows: bad.length,
           error,
         });
-        this.#onRefused?.(kind, rows, error);
+        this.#onRefused?.(kind, bad, error);
+      }
+      if (written.length === 0) continue;
+      this.#observeLatency(kind, written, ctx.clock.now());
+      this.#onWritten?.(kind, written);
+    }
+  }
+
+  /**
+   * Writes `rows`; on a non-retriable failure splits them and writes the halves, down to the rows
+   * the store refuses (at most {@linkcode MAX_ISOLATION_WRITES} writes, then the rest is refused
+   * together). Returns the refused rows with their errors, in order.
+   */
+  async #writeIsolating(
+    kind: RecordKind,
+    rows: unknown[],
+    ctx: ActorContext<SinkMessage>,
+  ): Promise<Refusal[]> {
+    const refused: Refusal[] = [];
+    const pending: unknown[][] = [rows];
+    let writes = 0;
+    let last: unknown = null;
+    while (pending.length > 0) {
+      const part = pending.shift()!;
+      if (writes >= MAX_ISOLATION_WRITES) {
+        refused.push({ rows: part, error: last });
         continue;
       }
-      this.#observeLatency(kind, rows, ctx.clock.now());
-      this.#onWritten?.(kind, rows);
+      try {
+        writes++;
+        await this.#writeWithRetry(kind, part, ctx);
+      } catch (error) {
+        last = error instanceof GaveUp ? error.cause : error;
+        if (part.length === 1 || error instanceof GaveUp) {
+          refused.push({ rows: part, error: last });
+          continue;
+        }
+        const half = part.length >> 1;
+        pending.unshift(part.slice(0, half), part.slice(half));
+      }
     }
+    return refused;
   }
 
   async #writeWithRetry(kind: RecordKind, rows: unknown[], ctx: ActorContext<SinkMessage>) {
@@ -191,7 +253,8 @@ class StoreSink implements Actor<SinkMessage> {
       try {
         return await write.call(this.#store, rows);
       } catch (error) {
-        if ((error as { retriable?: boolean }).retriable !== true) throw error;
+        if (retriableOf(error) !== true) throw error;
+        if (this.#giveUp?.aborted) throw new GaveUp(error);
         const delay = backoffDelay(
           attempt,
           { ...this.#retry, factor: 2, jitter: 0.2 },
@@ -205,7 +268,11 @@ class StoreSink implements Actor<SinkMessage> {
           retryInMs: Math.round(delay),
           error,
         });
-        await ctx.clock.sleep(delay);
+        try {
+          await ctx.clock.sleep(delay, this.#giveUp);
+        } catch {
+          throw new GaveUp(error);
+        }
       }
     }
   }
@@ -217,5 +284,23 @@ class StoreSink implements Actor<SinkMessage> {
       if (t !== undefined && t > newest) newest = t;
     }
     if (newest > -Infinity) this.#latency.observe(Math.max(0, (now - newest) / 1000));
+  }
+}
+
+/** Rows refused together, and why. */
+interface Refusal {
+  readonly rows: unknown[];
+  readonly error: unknown;
+}
+
+function withoutRefused(rows: readonly unknown[], refused: readonly Refusal[]): unknown[] {
+  const bad = new Set(refused.flatMap((r) => r.rows));
+  return rows.filter((row) => !bad.has(row));
+}
+
+/** A transient failure not retried because the stop ran out of time; `cause` is the failure. */
+class GaveUp extends Error {
+  constructor(cause: unknown) {
+    super("gave up retrying: the stop ran out of time", { cause });
   }
 }

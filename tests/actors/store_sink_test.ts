@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { storeSinkProps } from "../../actors/sinks/store_sink.ts";
+import { MAX_ISOLATION_WRITES, storeSinkProps } from "../../actors/sinks/store_sink.ts";
 import type { SinkMessage } from "../../actors/sinks/sink_message.ts";
 import type { Store } from "../../src/connectors/store.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -154,4 +154,95 @@ Deno.test("store sink: a sync barrier waiting at shutdown is released by the fin
   await s.system.shutdown();
   assert.equal(s.synced(), 1);
   assert.deepEqual(s.writes, [["1"]]);
+});
+
+Deno.test("store sink: a refused batch is split until only the rows the store can never accept are refused", async () => {
+  const written: string[] = [];
+  const refused: string[] = [];
+  const store: Store = {
+    name: "picky",
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      if (rows.some((t) => t.id.startsWith("bad"))) {
+        return Promise.reject(
+          Object.assign(new Error("CHECK constraint failed"), { retriable: false }),
+        );
+      }
+      written.push(...rows.map((t) => t.id));
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry });
+  const ref = system.spawn(storeSinkProps("sink-picky", store, {}, {
+    registry,
+    onRefused: (_kind, rows) => refused.push(...(rows as Tick[]).map((t) => t.id)),
+  }));
+  const ids = Array.from({ length: 100 }, (_, i) => i === 17 || i === 80 ? `bad${i}` : String(i));
+  ref.tell({ kind: "ticks", rows: ids.map(tick) });
+  await barrier(ref);
+  assert.deepEqual(refused, ["bad17", "bad80"]);
+  assert.deepEqual(written.sort(), ids.filter((id) => !id.startsWith("bad")).sort());
+  await system.shutdown();
+});
+
+Deno.test("store sink: a store refusing everything is not written row by row (bounded isolation)", async () => {
+  let writes = 0;
+  const refused: number[] = [];
+  const store: Store = {
+    name: "broken",
+    migrate: () => Promise.resolve(),
+    writeTicks() {
+      writes++;
+      return Promise.reject(Object.assign(new Error("no such table: ticks"), { retriable: false }));
+    },
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry });
+  const ref = system.spawn(storeSinkProps("sink-broken", store, {}, {
+    registry,
+    onRefused: (_kind, rows) => refused.push(rows.length),
+  }));
+  ref.tell({ kind: "ticks", rows: Array.from({ length: 4000 }, (_, i) => tick(String(i))) });
+  await barrier(ref);
+  assert.equal(writes, MAX_ISOLATION_WRITES);
+  assert.equal(refused.reduce((a, b) => a + b, 0), 4000, "every row refused, none lost");
+  await system.shutdown();
+});
+
+Deno.test("store sink: once the stop runs out of time a failing store's rows are refused, not retried", async () => {
+  const clock = new FakeClock();
+  const giveUp = new AbortController();
+  const refused: unknown[] = [];
+  let attempts = 0;
+  const down = Object.assign(new Error("connection refused"), { retriable: true });
+  const store: Store = {
+    name: "down",
+    migrate: () => Promise.resolve(),
+    writeTicks() {
+      attempts++;
+      return Promise.reject(down);
+    },
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-down", store, {}, {
+    registry,
+    giveUp: giveUp.signal,
+    onRefused: (kind, rows, error) => refused.push(kind, rows.length, error),
+  }));
+  ref.tell({ kind: "ticks", rows: [tick("1"), tick("2")] });
+  const flushed = barrier(ref);
+  await until(() => attempts === 1 && clock.pending === 1, "a retry waiting");
+  giveUp.abort();
+  await flushed;
+  assert.deepEqual(refused, ["ticks", 2, down], "refused with the store's own error");
+  ref.tell({ kind: "ticks", rows: [tick("3")] });
+  await barrier(ref);
+  assert.equal(attempts, 2, "after giving up, a failing write is tried once");
+  assert.deepEqual(refused.slice(3), ["ticks", 1, down]);
+  await system.shutdown();
 });
