@@ -21,6 +21,8 @@ export interface CellHost {
   readonly system: ActorSystem;
   readonly clock: Clock;
   readonly random: () => number;
+  /** True once the system's shutdown began: nothing restarts from then on. */
+  readonly shuttingDown: boolean;
   spawnChild<C>(props: Props<C>, parent: ActorCell<unknown>): ActorRef<C>;
   deadLetter(actor: string, message: unknown, error: unknown, attempts: number): void;
   escalateToRoot(error: EscalationError): void;
@@ -183,6 +185,11 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
     return discarded;
   }
 
+  /** Whether a stop of this actor or of the whole system has begun. */
+  #ending(): boolean {
+    return this.#stopRequested || this.#host.shuttingDown;
+  }
+
   #signal(message: SystemMessage): void {
     if (this.#phase === "stopped") return;
     this.#system.push(message);
@@ -334,7 +341,12 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
     }
     this.#retry = outcome.retry;
     for (const m of outcome.deadLetters ?? []) this.#deadLetter(m, error, outcome.attempts);
-    const { directive, attempts } = outcome;
+    const { attempts } = outcome;
+    // A stop is under way (this actor's or the system's): a restart would start what the stop is
+    // ending (a consumer rejoining its group, a feed reconnecting), so the actor stops instead.
+    const directive = outcome.directive === "restart" && this.#ending()
+      ? "stop"
+      : outcome.directive;
     this.#log.warn("actor failed", { error, directive, attempts });
     switch (directive) {
       case "resume":
@@ -363,6 +375,7 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
       return; // killed during the backoff
     }
     if (this.#phase !== "running") return;
+    if (this.#ending()) return this.#finish("stopped");
     this.#supervisor.recordRestart(clock.monotonic());
     this.#stats.restarts++;
     this.#log.info("restarting", { delayMs: Math.round(plan.delayMs), restarts: plan.restarts });

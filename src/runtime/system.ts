@@ -141,6 +141,10 @@ class LocalActorSystem implements ActorSystem, CellHost {
     return this.#byName.get(name) as ActorRef<M> | undefined;
   }
 
+  get shuttingDown(): boolean {
+    return this.#shutdown !== undefined;
+  }
+
   stop(ref: ActorRef<unknown>, options: { graceful?: boolean } = {}): Promise<void> {
     const cell = this.#byName.get(ref.name);
     if (cell === undefined || cell !== ref) return Promise.resolve();

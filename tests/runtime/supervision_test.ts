@@ -449,3 +449,38 @@ Deno.test("a stopping() that hangs on a stop directive is abandoned after the ti
   await until(() => system.lookup("hang") === undefined, "the actor to stop");
   await system.shutdown();
 });
+
+Deno.test("nothing restarts once the system's shutdown began: a backoff in progress ends in a stop", async () => {
+  const clock = new FakeClock();
+  const system = createActorSystem({ clock, random: () => 0.5 });
+  const probe = newProbe();
+  const ref = system.spawn<number>({
+    name: "reader",
+    mailbox: { capacity: 10 },
+    supervision: { backoff: { minMs: 1000, maxMs: 1000 } },
+    factory: flaky(probe, () => transient()),
+  });
+  ref.tell(1);
+  await until(() => clock.pending === 1, "the restart backoff");
+  const stopped = system.shutdown({ timeoutMs: 60_000 });
+  clock.tick(1000);
+  await stopped;
+  assert.equal(probe.instances, 1, "the failed actor was not replaced during the shutdown");
+  assert.ok((await system.terminated).ok);
+});
+
+Deno.test("a failure while an actor drains for a graceful stop stops it instead of restarting it", async () => {
+  const letters: DeadLetterEnvelope[] = [];
+  const system = createActorSystem({ deadLetters: (l) => letters.push(l) });
+  const probe = newProbe();
+  const ref = system.spawn<number>({
+    name: "drainer",
+    mailbox: { capacity: 10 },
+    factory: flaky(probe, (n) => n === 2 && transient()),
+  });
+  ref.tellBatch([1, 2, 3]);
+  await system.stop(ref);
+  assert.equal(probe.instances, 1, "no new instance during the stop");
+  assert.deepEqual(probe.seen, [1]);
+  assert.deepEqual(letters.map((l) => l.message), [2, 3], "the rest went to dead letters");
+});
