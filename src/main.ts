@@ -1,8 +1,10 @@
 /**
  * The program: `deno task start [options]`. Loads the configuration (exit 2 on any error, all of
  * them listed), starts the pipeline, shows a live view or a progress bar on a terminal, and stops
- * gracefully on SIGINT/SIGTERM (exit 0) — or with a non-zero exit when a failure escalated to the
- * root of the actor system, so a crash-looping pipeline never looks healthy.
+ * gracefully on SIGINT/SIGTERM. Exit 0 only when the stop was clean and nothing was given up;
+ * exit 1 when a failure escalated to the root of the actor system (a crash-looping pipeline never
+ * looks healthy), when the stop ran past `--shutdown-timeout`, or when any result was given up
+ * (a store refused it, or could not take it before the stop ran out of time).
  * @module
  */
 import { configFromProcess } from "./config/config_from_process.ts";
@@ -50,18 +52,33 @@ async function main(): Promise<number> {
   progress?.done();
   if (outcome.kind === "terminated") {
     log.error("pipeline failed", { error: outcome.t.error });
-    await pipeline.stop();
     return 1;
   }
   log.info("stopping", { reason: outcome.why });
+  // A backstop beyond the stop's own deadline: a step that never yields (a stuck native call)
+  // must not keep the process alive looking like it is stopping.
+  const backstop = setTimeout(() => {
+    log.error("the stop did not end; exiting", { afterMs: config.shutdownTimeoutMs + BACKSTOP_MS });
+    Deno.exit(1);
+  }, config.shutdownTimeoutMs + BACKSTOP_MS);
   await pipeline.stop();
   const t = await pipeline.terminated;
+  clearTimeout(backstop);
   if (!t.ok) {
     log.error("shutdown was not clean", { error: t.error });
+    return 1;
+  }
+  if (pipeline.givenUp.total > 0) {
+    log.error("stopped, but results were given up (see the dead letters)", {
+      given_up: pipeline.givenUp.entries(),
+    });
     return 1;
   }
   log.info("stopped");
   return 0;
 }
+
+/** Grace beyond `--shutdown-timeout` before the process exits regardless. */
+const BACKSTOP_MS = 5000;
 
 Deno.exit(await main());

@@ -26,13 +26,15 @@ import type { DeadLetter } from "./market/dead_letter.ts";
 import { parseIntervals } from "./market/interval.ts";
 import { TickParser } from "./market/tick_parser.ts";
 import { connectKafka, type KafkaConnection, startKafkaRoles } from "./pipeline/kafka_roles.ts";
+import { GiveUpLedger } from "./pipeline/give_up_ledger.ts";
 import { barrier, deadLetterOf } from "./pipeline/messaging.ts";
+import { runWithin } from "./pipeline/run_within.ts";
 import { spawnPartitionStage, type StageContext } from "./pipeline/partition_stage.ts";
-import { spawnSinks } from "./pipeline/sink_routes.ts";
+import { type SinkRoutes, spawnSinks } from "./pipeline/sink_routes.ts";
 import { createSources } from "./pipeline/sources.ts";
 import { openStores } from "./pipeline/stores.ts";
 import type { ActorRef } from "./runtime/actor_ref.ts";
-import { createActorSystem, type Termination } from "./runtime/system.ts";
+import { createActorSystem, type DeadLetterEnvelope, type Termination } from "./runtime/system.ts";
 import { createRegistry, gauge, type Registry } from "./telemetry/metrics.ts";
 
 /** Program version, reported in `pipeline_build_info`. */
@@ -58,14 +60,28 @@ export interface Pipeline {
   /** The embedded store's reader, when SQLite is enabled. */
   readonly read: ReadApi | null;
   /**
+   * What the run gave up so far (rows a store refused or could not take before a stop ran out of
+   * time, messages the runtime discarded). Non-zero: results are missing from a store.
+   */
+  readonly givenUp: GiveUpLedger;
+  /**
    * Resolves once every finite source ended and all its results are durable (memory bus), or,
    * in Kafka mode, once this instance produced its whole input and processed every end-of-input
    * marker of the partitions it owns. Never for live feeds.
    */
   readonly drained: Promise<void>;
-  /** Resolves when the actor system stops; `ok: false` after a root escalation. */
+  /**
+   * Resolves once the pipeline has stopped (after {@linkcode Pipeline.stop}, which a root
+   * escalation also starts): `ok: false` after an escalation or a stop that ran past
+   * `--shutdown-timeout` and was forced.
+   */
   readonly terminated: Promise<Termination>;
-  /** Graceful stop: sources first, drain every stage, flush the stores, close everything. */
+  /**
+   * Graceful stop: sources first, drain every stage, flush the stores, close everything, within
+   * `--shutdown-timeout`. Halfway through, a store still failing is given up (its rows become
+   * dead letters elsewhere and are counted in {@linkcode Pipeline.givenUp}); at the deadline what
+   * is still running is stopped hard and `terminated` reports it.
+   */
   stop(): Promise<void>;
 }
 
@@ -80,8 +96,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     labelNames: ["version", "role"],
   }).set({ version: VERSION, role: config.role }, 1);
 
+  const ledger = new GiveUpLedger(registry);
+  const giveUp = new AbortController();
   let deadLetterSink: (letter: DeadLetter) => void = () => {};
-  let failedMessage: (letter: DeadLetter) => void = () => {};
+  let failedMessage: (letter: DeadLetterEnvelope) => void = () => {};
   const kafka: KafkaConnection | null = config.kafkaBrokers
     ? await connectKafka(config, { log, registry })
     : null;
@@ -99,28 +117,36 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     throw e;
   });
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
-  const latest = new LatestView();
+  const latest = new LatestView({ maxSymbols: config.windows.maxSymbols });
   const system = createActorSystem({
     name: "pipeline",
     registry,
     logger: log.child("actors"),
     clock,
     deadLetters: (letter) => {
-      log.error("message failed repeatedly, moved to dead letters", {
+      log.error("message given up, moved to dead letters", {
         actor: letter.actor,
         attempts: letter.attempts,
         error: letter.error,
       });
-      if (letter.actor.startsWith("sink-")) return; // the stores are what failed
-      failedMessage(deadLetterOf(letter.actor, letter.message, letter.error, clock));
+      failedMessage(letter);
     },
   });
 
   // Sinks first: everything upstream sends to them.
-  const routes = spawnSinks(system, stores, { registry, storeTicks: config.storage.storeTicks });
+  const routes = spawnSinks(system, stores, {
+    registry,
+    storeTicks: config.storage.storeTicks,
+    ledger,
+    log,
+    giveUp: giveUp.signal,
+  });
   // Only the webhook client hands dead letters to openStores' callback, and it counts them itself.
-  deadLetterSink = (d) => void routes.keepDeadLetters([d]);
-  failedMessage = (d) => void routes.deadLetters([d]);
+  deadLetterSink = (d) => {
+    if (d.reason === "delivery_failed") ledger.record(`sink-${d.source}`, "alerts", 1, d.detail);
+    void routes.keepDeadLetters([d]);
+  };
+  failedMessage = (letter) => givenUpMessage(letter, { routes, ledger, clock });
   const stage: StageContext = {
     system,
     config,
@@ -173,7 +199,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     onSourcesEnded = async () => {
       log.info("all finite sources ended: flushing open windows");
       await Promise.all(aggregators.map((a) => barrier<AggregatorMessage>(a)));
-      log.info("all results are stored");
+      if (ledger.total === 0) log.info("all results are stored");
+      else log.error("input ended, but results were given up", { given_up: ledger.entries() });
       resolveDrained();
     };
   }
@@ -215,33 +242,147 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   if (http) log.info("http listening", { url: `http://${http.hostname}:${http.port}` });
 
   let stopped: Promise<void> | null = null;
+  let resolveTerminated!: (t: Termination) => void;
+  const terminated = new Promise<Termination>((resolve) => (resolveTerminated = resolve));
   const stop = () =>
     stopped ??= (async () => {
       stopping = true;
-      await beforeShutdown();
-      await system.shutdown({ timeoutMs: config.shutdownTimeoutMs });
-      await afterShutdown();
-      await http?.close();
-      // Closing the webhook dead-letters the alerts it could not deliver; the sink actors are
-      // gone by now, so those letters go straight to the stores that keep dead letters, which
-      // are closed last.
-      const late: DeadLetter[] = [];
-      deadLetterSink = (d) => void late.push(d);
-      const keepers = stores.filter((s) => typeof s.writeDeadLetters === "function");
-      for (const store of stores) {
-        if (!keepers.includes(store)) await store.close().catch(() => {});
-      }
-      for (const store of keepers) {
-        if (late.length) {
-          await store.writeDeadLetters!(late).catch((error) =>
-            log.error("dead letters lost at shutdown", { store: store.name, n: late.length, error })
-          );
-        }
-        await store.close().catch(() => {});
-      }
+      const deadline = clock.monotonic() + config.shutdownTimeoutMs;
+      // Halfway: a store still failing is given up, so the healthy ones get their rows in time.
+      const halfway = clock.setTimeout(
+        () => giveUp.abort(new Error("the stop ran out of time")),
+        config.shutdownTimeoutMs / 2,
+      );
+      const late: string[] = [];
+      const within = async (what: string, work: () => Promise<unknown>) => {
+        if (!await runWithin(work, deadline - clock.monotonic(), clock)) late.push(what);
+      };
+      await within("leaving the consumer groups", beforeShutdown);
+      await system.shutdown({ timeoutMs: Math.max(0, deadline - clock.monotonic()) });
+      await within("closing the Kafka producer", afterShutdown);
+      await within("closing the HTTP server", () => http?.close() ?? Promise.resolve());
+      clock.clearTimeout(halfway);
+      late.push(...await closeStores(stores, { routes, ledger, log, clock, deadline }));
+      const t = await system.terminated;
+      if (late.length > 0) log.error("the stop ran out of time", { unfinished: late });
+      resolveTerminated(
+        late.length === 0 ? t : {
+          ok: false,
+          error: t.error ?? new Error(`shutdown did not finish: ${late.join(", ")}`),
+        },
+      );
     })();
   system.terminated.then((t) => {
     if (!t.ok && !stopping) void stop();
   });
-  return { config, registry, latest, http, read, drained, terminated: system.terminated, stop };
+  return {
+    config,
+    registry,
+    latest,
+    http,
+    read,
+    givenUp: ledger,
+    drained,
+    terminated,
+    stop,
+  };
+}
+
+/**
+ * Closes the stores once every sink has stopped, within what is left of the stop's deadline.
+ * Dead letters that arrived after their sinks had stopped (the webhook's undelivered alerts, rows
+ * of a store given up late) are written to the stores that keep them first; what cannot be written
+ * in time is counted as given up. Each store is bounded on its own: a dead server must not keep
+ * the healthy stores from closing (and flushing).
+ */
+async function closeStores(
+  stores: readonly Store[],
+  deps: { routes: SinkRoutes; ledger: GiveUpLedger; log: Logger; clock: Clock; deadline: number },
+): Promise<string[]> {
+  const { routes, ledger, log, clock, deadline } = deps;
+  const left = () => deadline - clock.monotonic();
+  const unfinished: string[] = [];
+  // A store whose sink already gave up (down through the stop) is not waited for: its loss is in
+  // the ledger, and its client may need until the deadline to notice it cannot close cleanly.
+  const failed = new Set(ledger.entries().map((e) => e.where));
+  const close = async (store: Store) => {
+    const closed = runWithin(() => store.close(), left(), clock);
+    if (failed.has(`sink-${store.name}`)) return;
+    if (!await closed) unfinished.push(`closing ${store.name}`);
+  };
+  // Closing the webhook dead-letters the alerts it could not deliver: with the sinks gone, the
+  // routes hold them for the writes below.
+  const keepers = stores.filter((s) => typeof s.writeDeadLetters === "function");
+  await Promise.all(stores.filter((s) => !keepers.includes(s)).map(close));
+  const late = routes.takeLate();
+  await Promise.all(keepers.map(async (store) => {
+    const letters = late.get(store) ?? [];
+    let lost: unknown = failed.has(`sink-${store.name}`) && letters.length > 0
+      ? new Error(`${store.name} gave up earlier in this stop`)
+      : null;
+    const write = () =>
+      lost !== null || letters.length === 0
+        ? Promise.resolve()
+        : store.writeDeadLetters!(letters).catch((error) => {
+          lost = error;
+        });
+    if (!await runWithin(write, left(), clock)) lost = new Error("the stop ran out of time");
+    if (lost !== null) {
+      log.error("dead letters lost at shutdown", {
+        store: store.name,
+        n: letters.length,
+        error: lost,
+      });
+      ledger.record(`sink-${store.name}`, "dead_letters", letters.length, lost);
+    }
+    await close(store);
+  }));
+  return unfinished;
+}
+
+/**
+ * A message the runtime gave up on (failed K times, or left in a mailbox of an actor stopped
+ * hard). A barrier waiting on it fails instead of hanging. Data is counted in the ledger and kept
+ * as dead letters: a sink's rows as dead letters of their own (the other stores keep them), ticks
+ * as one dead letter each. Control messages (a crash report, a timer) carry no data: logged only.
+ * Kafka record batches are not counted either: unprocessed, they stay uncommitted, and the
+ * partition's next owner processes them.
+ */
+function givenUpMessage(
+  letter: DeadLetterEnvelope,
+  deps: { routes: SinkRoutes; ledger: GiveUpLedger; clock: Clock },
+): void {
+  const m = letter.message as
+    | { kind?: unknown; rows?: unknown; fail?: unknown; symbol?: unknown; price?: unknown }
+    | null;
+  if (typeof m?.fail === "function") (m.fail as (e: unknown) => void)(letter.error);
+  const detail = `${letter.actor}: ${(letter.error as Error)?.message ?? letter.error}`;
+  const rows = Array.isArray(m?.rows) && m.kind !== "warmup" ? m.rows as unknown[] : null;
+  if (letter.actor.startsWith("sink-")) {
+    if (rows === null || typeof m?.kind !== "string") return; // a barrier: failed above
+    deps.ledger.record(letter.actor, m.kind, rows.length, letter.error);
+    void deps.routes.keepDeadLetters(
+      m.kind === "dead_letters" ? rows as DeadLetter[] : rows.map((row) => ({
+        reason: "delivery_failed",
+        detail,
+        raw: JSON.stringify(row),
+        source: letter.actor,
+        ts: deps.clock.now(),
+      })),
+    );
+    return;
+  }
+  const isTick = typeof m?.symbol === "string" && typeof m?.price === "number";
+  if (rows === null && !isTick) return;
+  // Actor names end in a partition number: the family keeps the metric's labels bounded.
+  const family = letter.actor.replace(/-\d+$/, "");
+  deps.ledger.record(
+    family,
+    rows === null ? "ticks" : String(m?.kind),
+    rows?.length ?? 1,
+    letter.error,
+  );
+  void deps.routes.deadLetters([
+    deadLetterOf(letter.actor, letter.message, letter.error, deps.clock),
+  ]);
 }

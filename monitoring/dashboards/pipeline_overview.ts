@@ -205,6 +205,9 @@ export function pipelineOverview(): Dashboard {
           prom(`sum by (actor) (rate(pipeline_actor_dead_letters_total{${I}}[${RATE}]))`, {
             legend: "actor {{actor}}",
           }),
+          prom(`sum by (where, kind) (rate(pipeline_given_up_total{${I}}[${RATE}]))`, {
+            legend: "given up: {{where}} {{kind}}",
+          }),
         ],
       },
       {

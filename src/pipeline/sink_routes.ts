@@ -1,6 +1,9 @@
 /**
  * One sink actor per store, and the routes every stage uses to reach them: each record kind goes
- * to the stores that keep it; `flush` is a barrier through all of them.
+ * to the stores that keep it; `flush` is a barrier through all of them. Rows a store refuses (or
+ * gives up on at a stop that ran out of time) are counted in the give-up ledger and become dead
+ * letters in the stores that keep them; dead letters that arrive once those sinks have stopped are
+ * held for {@linkcode SinkRoutes.takeLate}, so the pipeline writes them to the stores directly.
  * @module
  */
 import type { RecordKind, SinkMessage } from "../../actors/sinks/sink_message.ts";
@@ -13,6 +16,8 @@ import type { IndicatorRow } from "../market/indicator_row.ts";
 import type { Tick } from "../market/tick.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { counter, publishCounts, type Registry } from "../telemetry/metrics.ts";
+import type { Logger } from "../logger.ts";
+import type { GiveUpLedger } from "./give_up_ledger.ts";
 import { barrier, fanOut } from "./messaging.ts";
 import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
 
@@ -37,36 +42,76 @@ export interface SinkRoutes {
    * short (each store's next regular write covers it): for periodic barriers.
    */
   sync(): Promise<void>;
+  /**
+   * Dead letters that could not reach their stores' sinks because those had stopped, since the
+   * last call, by store (see the module doc).
+   */
+  takeLate(): Map<Store, DeadLetter[]>;
+}
+
+/** What {@linkcode spawnSinks} needs besides the system and the stores. */
+export interface SinkRouteOptions {
+  readonly registry: Registry;
+  readonly storeTicks: boolean;
+  readonly ledger: GiveUpLedger;
+  readonly log: Logger;
+  /** Aborted when a stop runs out of time: sinks stop retrying (see store_sink.ts). */
+  readonly giveUp?: AbortSignal;
 }
 
 /** Spawns the sink actors (first, so everything upstream can reach them) and their routes. */
 export function spawnSinks(
   system: ActorSystem,
   stores: readonly Store[],
-  options: { registry: Registry; storeTicks: boolean },
+  options: SinkRouteOptions,
 ): SinkRoutes {
-  let refused: (store: Store, rows: readonly unknown[], error: unknown) => void = () => {};
+  let refused: (store: Store, kind: RecordKind, rows: readonly unknown[], error: unknown) => void =
+    () => {};
   const sinks = stores.map((store) =>
     system.spawn(storeSinkProps(`sink-${store.name}`, store, {}, {
       registry: options.registry,
-      onRefused: (kind, rows, error) => {
-        // A store that refuses dead letters themselves has nowhere better to send them: logged.
-        if (kind !== "dead_letters") refused(store, rows, error);
-      },
+      giveUp: options.giveUp,
+      onRefused: (kind, rows, error) => refused(store, kind, rows, error),
     }))
   );
   const route = (kind: RecordKind) =>
     fanOut(sinks.filter((_, i) => storeAccepts(stores[i], kind)), kind);
-  const toDeadLetters = route("dead_letters");
+  const keepers = stores.flatMap((store, i) =>
+    storeAccepts(store, "dead_letters") ? [{ store, ref: sinks[i] }] : []
+  );
+  let late = new Map<Store, DeadLetter[]>();
+  const hold = (store: Store, rows: readonly DeadLetter[]) => {
+    const held = late.get(store);
+    if (held) held.push(...rows);
+    else late.set(store, [...rows]);
+  };
+  const toDeadLetters = (rows: DeadLetter[]): void | Promise<void> => {
+    if (rows.length === 0) return;
+    let waits: Promise<void>[] | null = null;
+    for (const { store, ref } of keepers) {
+      try {
+        const pending = ref.tell({ kind: "dead_letters", rows });
+        if (pending) (waits ??= []).push(pending.catch(() => hold(store, rows)));
+      } catch {
+        // That sink has stopped: the pipeline writes these to its store once every sink is done.
+        hold(store, rows);
+      }
+    }
+    if (waits) return Promise.all(waits).then(() => {});
+  };
   const rejected = countDeadLetters(options.registry);
   const deadLetters = (rows: DeadLetter[]) => {
     for (const d of rows) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
     return toDeadLetters(rows);
   };
-  refused = (store, rows, error) => {
+  refused = (store, kind, rows, error) => {
+    options.ledger.record(`sink-${store.name}`, kind, rows.length, error);
+    // A store that refuses dead letters themselves has nowhere better to send them: counted above.
+    if (kind === "dead_letters") return;
+    const detail = `${store.name}: ${(error as Error)?.message ?? String(error)}`;
     void deadLetters(rows.map((row) => ({
       reason: "delivery_failed",
-      detail: `${store.name}: ${(error as Error)?.message ?? String(error)}`,
+      detail,
       raw: JSON.stringify(row),
       source: `sink-${store.name}`,
       ts: Date.now(),
@@ -85,6 +130,11 @@ export function spawnSinks(
     keepDeadLetters: toDeadLetters,
     flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
     sync: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s, "sync"))).then(() => {}),
+    takeLate: () => {
+      const out = late;
+      late = new Map();
+      return out;
+    },
   };
 }
 
