@@ -37,6 +37,8 @@ export type RecordAggregatorMessage = RecordBatch | AggregatorControl;
 /** Configuration of one record aggregator. */
 export interface RecordAggregatorConfig {
   readonly partition: number;
+  /** Symbols this partition holds window state for at once (see window_core.ts). */
+  readonly maxSymbols?: number;
   /** 0 disables idle advancing. */
   readonly idleTimeoutMs: number;
   readonly checkStale: boolean;
@@ -92,6 +94,7 @@ class RecordAggregator implements Actor<RecordAggregatorMessage> {
     await this.#deps.worker.request({
       op: "open",
       partition: this.#config.partition,
+      maxSymbols: this.#config.maxSymbols,
       now: ctx.clock.now(),
     });
     this.#lastActivity = ctx.clock.monotonic();

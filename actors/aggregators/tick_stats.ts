@@ -3,13 +3,14 @@
  * `pipeline_ticks_total` and `pipeline_last_price` only when Prometheus scrapes.
  * @module
  */
+import { OTHER_LABEL, tickLabelBudget } from "../../src/telemetry/label_budget.ts";
 import { counter, gauge, onCollect, type Registry } from "../../src/telemetry/metrics.ts";
 import { TickCounts } from "./tick_counts.ts";
 
 /** Tick statistics of one actor. */
 export class TickStats extends TickCounts {
   constructor(registry: Registry) {
-    super();
+    super(tickLabelBudget(registry));
     const ticks = counter(registry, {
       name: "pipeline_ticks_total",
       help: "Valid ticks accepted, by source and symbol",
@@ -24,7 +25,8 @@ export class TickStats extends TickCounts {
     this.unregister = onCollect(registry, () => {
       this.drain((source, symbol, count, last) => {
         if (count > 0) ticks.inc({ source, symbol }, count);
-        price.set({ symbol, source }, last);
+        // `other` mixes symbols: no price means anything there.
+        if (symbol !== OTHER_LABEL) price.set({ symbol, source }, last);
       });
     });
   }

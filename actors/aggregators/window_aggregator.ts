@@ -62,6 +62,8 @@ export interface WindowAggregatorConfig {
   readonly intervals: readonly Interval[];
   readonly allowedLatenessMs: number;
   readonly lateUpdateWindowMs: number;
+  /** Symbols this partition holds window state for at once (see window_core.ts). */
+  readonly maxSymbols?: number;
   /** 0 disables idle advancing (finite replays: their end flushes instead). */
   readonly idleTimeoutMs: number;
   /** Run the processing-time `feed_stale` check (live feeds only: replays are deterministic). */
@@ -150,8 +152,7 @@ class WindowAggregator implements Actor<AggregatorMessage> {
         }
         continue;
       }
-      core.add(m);
-      ticks.push(m);
+      if (core.add(m)) ticks.push(m);
     }
     await handOn(this.#down, ticks, core.take(), this.#candleCounts);
     // After handing on: time spent waiting for the stores is not quiet time. Only ticks count as
@@ -207,7 +208,7 @@ export async function handOn(
     down.latest?.(ticks, count);
     await down.ticks(ticks);
   }
-  if (out.late.length) await down.deadLetters(out.late);
+  if (out.rejected.length) await down.deadLetters(out.rejected);
   if (out.candles.length) {
     for (const c of out.candles) {
       const key = `${c.interval}|${c.version === 1 ? "final" : "revision"}`;

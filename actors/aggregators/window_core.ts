@@ -29,12 +29,15 @@ export interface WindowSettings {
   readonly intervals: readonly Interval[];
   readonly allowedLatenessMs: number;
   readonly lateUpdateWindowMs: number;
+  /** Symbols this partition holds state for at once; a tick of one more is refused. */
+  readonly maxSymbols?: number;
 }
 
 /** What a step produced, in the order it must be handed on. */
 export interface WindowOutput {
   readonly candles: Candle[];
-  readonly late: DeadLetter[];
+  /** Ticks too late for a window (`late`) or refused for a new symbol (`symbol_limit`). */
+  readonly rejected: DeadLetter[];
   readonly alerts: Alert[];
 }
 
@@ -43,21 +46,14 @@ export class WindowCore {
   readonly #agg: CandleAggregator;
   readonly #counter: TickCounter;
   readonly #rules: TickRules | null;
+  readonly #maxSymbols: number;
   #candles: Candle[] = [];
-  #late: DeadLetter[] = [];
+  #rejected: DeadLetter[] = [];
   #alerts: Alert[] = [];
   #now = 0;
   readonly #out = {
     candle: (c: Candle) => void this.#candles.push(c),
-    late: (tick: Tick, detail: string) => {
-      this.#late.push({
-        reason: "late",
-        detail,
-        raw: JSON.stringify(tick),
-        source: tick.source,
-        ts: this.#now,
-      });
-    },
+    late: (tick: Tick, detail: string) => this.#reject(tick, "late", detail),
     duplicate: (_tick: Tick) => {},
   };
 
@@ -66,7 +62,9 @@ export class WindowCore {
       intervals: settings.intervals,
       allowedLatenessMs: settings.allowedLatenessMs,
       lateUpdateWindowMs: settings.lateUpdateWindowMs,
+      maxSymbols: settings.maxSymbols,
     });
+    this.#maxSymbols = settings.maxSymbols ?? Infinity;
     this.#counter = counter;
     this.#rules = rules;
   }
@@ -76,8 +74,16 @@ export class WindowCore {
     this.#now = ms;
   }
 
-  /** One tick, in partition order. */
-  add(t: Tick): void {
+  /**
+   * One tick, in partition order. False when it was refused because the partition already holds
+   * state for `maxSymbols` other symbols (a `symbol_limit` dead letter): it is then not counted,
+   * not aggregated and not archived.
+   */
+  add(t: Tick): boolean {
+    if (!this.#agg.admits(t.symbol)) {
+      this.#reject(t, "symbol_limit", `${this.#maxSymbols} symbols already hold state here`);
+      return false;
+    }
     this.#counter.record(t);
     this.#agg.add(t, this.#out);
     const rules = this.#rules;
@@ -85,6 +91,7 @@ export class WindowCore {
       const alerts = rules.onTick(t, this.#now);
       for (let i = 0; i < alerts.length; i++) this.#alerts.push(alerts[i]);
     }
+    return true;
   }
 
   /** A new owner's start: the watermark the previous owner had reached. */
@@ -114,11 +121,26 @@ export class WindowCore {
 
   /** What the steps since the last call produced. */
   take(): WindowOutput {
-    const out = { candles: this.#candles, late: this.#late, alerts: this.#alerts };
+    const out = { candles: this.#candles, rejected: this.#rejected, alerts: this.#alerts };
     this.#candles = [];
-    this.#late = [];
+    this.#rejected = [];
     this.#alerts = [];
     return out;
+  }
+
+  /** Symbols holding window state now. */
+  get symbols(): number {
+    return this.#agg.symbols;
+  }
+
+  #reject(tick: Tick, reason: "late" | "symbol_limit", detail: string): void {
+    this.#rejected.push({
+      reason,
+      detail,
+      raw: JSON.stringify(tick),
+      source: tick.source,
+      ts: this.#now,
+    });
   }
 
   get watermark(): number {

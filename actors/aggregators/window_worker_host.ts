@@ -9,6 +9,7 @@ import { decodePacked, recordValue } from "../../src/connectors/kafka/packed_rec
 import { TickParser } from "../../src/market/tick_parser.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createTickRules } from "./analytics_logic.ts";
+import { TickLabelBudget } from "../../src/telemetry/label_budget.ts";
 import { TickCounts } from "./tick_counts.ts";
 import { WindowCore } from "./window_core.ts";
 import type {
@@ -38,6 +39,8 @@ interface Partition {
 export class WindowWorkerHost {
   readonly #settings: WindowWorkerSettings;
   readonly #partitions = new Map<number, Partition>();
+  /** One label budget for every partition this thread counts (see tick_counts.ts). */
+  readonly #labels = new TickLabelBudget();
   readonly #parser: TickParser;
   #now = 0;
 
@@ -65,9 +68,12 @@ export class WindowWorkerHost {
     this.#now = r.now;
     if (r.op === "open") {
       const s = this.#settings;
-      const tally = new TickCounts();
-      const rules = createTickRules({ anomalies: { staleAfterMs: s.staleAfterMs } });
-      this.#partitions.set(r.partition, { core: new WindowCore(s, tally, rules), tally });
+      const tally = new TickCounts(this.#labels);
+      const rules = createTickRules({
+        anomalies: { staleAfterMs: s.staleAfterMs, maxSymbols: r.maxSymbols },
+      });
+      const core = new WindowCore({ ...s, maxSymbols: r.maxSymbols }, tally, rules);
+      this.#partitions.set(r.partition, { core, tally });
     }
     const p = this.#partitions.get(r.partition);
     if (p === undefined) throw new Error(`partition ${r.partition} is not open`);
@@ -81,7 +87,7 @@ export class WindowWorkerHost {
     switch (r.op) {
       case "records":
         decodePacked(r.records, this.#parser, (t) => {
-          core.add(t);
+          if (!core.add(t)) return;
           count++;
           if (t.ts > maxTs) maxTs = t.ts;
           const newest = latest.get(t.symbol);

@@ -26,7 +26,8 @@ export interface WindowWorkerSettings {
 export type WindowRequest =
   & { readonly id: number; readonly partition: number; readonly now: number }
   & (
-    | { readonly op: "open" }
+    /** `maxSymbols`: this partition's share of `--max-symbols` (see window_core.ts). */
+    | { readonly op: "open"; readonly maxSymbols?: number }
     | { readonly op: "records"; readonly records: PackedRecords }
     | { readonly op: "restore"; readonly watermark: number }
     | { readonly op: "flush" }

@@ -48,6 +48,9 @@ export function partitionOf(key: string, partitions: number): number {
   return partitionHash(key) % partitions;
 }
 
+/** Keys remembered before the cache starts over (bounds memory on hostile keys). */
+const KEYS_REMEMBERED = 65_536;
+
 /** Memoises {@linkcode partitionOf} per key: symbols are few, ticks are many. */
 export function createPartitioner(partitions: number): (key: string) => number {
   const cache = new Map<string, number>();
@@ -55,6 +58,7 @@ export function createPartitioner(partitions: number): (key: string) => number {
     let p = cache.get(key);
     if (p === undefined) {
       p = partitionOf(key, partitions);
+      if (cache.size >= KEYS_REMEMBERED) cache.clear();
       cache.set(key, p);
     }
     return p;

@@ -141,6 +141,13 @@ export const OPTIONS = {
     help: "a partition with no ticks for this long (processing time) advances its watermark",
     parse: parseDuration,
   }),
+  "max-symbols": opt({
+    env: "MAX_SYMBOLS",
+    default: "10000",
+    help:
+      "symbols with window state at once, across the partitions; ticks of more are dead letters",
+    parse: (raw) => parseInteger(raw, 1, 10_000_000),
+  }),
   "partitions": opt({
     env: "PARTITIONS",
     default: "6",

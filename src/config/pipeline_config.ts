@@ -29,6 +29,11 @@ export interface PipelineConfig {
     readonly allowedLatenessMs: number;
     readonly lateUpdateWindowMs: number;
     readonly idleTimeoutMs: number;
+    /**
+     * Symbols holding window state at once, across all partitions: each partition holds at most
+     * its share, `ceil(maxSymbols / partitions)`.
+     */
+    readonly maxSymbols: number;
   };
   readonly bus: { readonly partitions: number; readonly capacity: number };
   readonly storage: {
@@ -117,6 +122,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       allowedLatenessMs: v["allowed-lateness"] ?? 2000,
       lateUpdateWindowMs: v["late-update-window"] ?? 60_000,
       idleTimeoutMs: v["idle-timeout"] ?? 10_000,
+      maxSymbols: v["max-symbols"] ?? 10_000,
     },
     bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 4096 },
     storage: {

@@ -1,9 +1,11 @@
 /**
  * The in-memory "latest" view: per symbol the last price, the latest closed candle per interval
  * and the latest indicators, and alert counts. Fed by the pipeline once per batch; read by
- * `/api/latest` and the terminal live view. Bounded by the number of symbols.
+ * `/api/latest` and the terminal live view. Bounded: beyond `maxSymbols` the symbol with the
+ * oldest last tick is dropped.
  * @module
  */
+import { evictOldest } from "../market/evict_oldest.ts";
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
@@ -25,7 +27,12 @@ export interface SymbolSnapshot {
 /** Latest values per symbol. */
 export class LatestView {
   readonly #symbols = new Map<string, SymbolSnapshot>();
+  readonly #maxSymbols: number;
   #ticks = 0;
+
+  constructor(options: { maxSymbols?: number } = {}) {
+    this.#maxSymbols = options.maxSymbols ?? Infinity;
+  }
 
   /**
    * Records a batch of ticks: counts them, keeps the newest (by event time) per symbol. `count`
@@ -72,6 +79,9 @@ export class LatestView {
   #get(symbol: string): SymbolSnapshot {
     let s = this.#symbols.get(symbol);
     if (!s) {
+      if (this.#symbols.size >= this.#maxSymbols) {
+        evictOldest(this.#symbols, this.#maxSymbols - 1, (v) => v.ts);
+      }
       s = { symbol, price: NaN, ts: -Infinity, source: "", candles: {}, indicators: {}, alerts: 0 };
       this.#symbols.set(symbol, s);
     }

@@ -28,6 +28,11 @@ export interface AggregatorOptions {
   allowedLatenessMs?: number;
   /** How long after its end (by watermark) an emitted window still accepts late ticks. Default 60 000 ms. */
   lateUpdateWindowMs?: number;
+  /**
+   * Symbols that may hold state at once (see {@linkcode CandleAggregator.admits}). Default: no
+   * limit.
+   */
+  maxSymbols?: number;
 }
 
 /** Where the aggregator delivers, synchronously, in a deterministic order. */
@@ -75,6 +80,7 @@ export class CandleAggregator {
   readonly #bucketMs: number;
   readonly #bucketLife: number;
   readonly #cellMs: number;
+  readonly #maxSymbols: number;
   readonly #symbols = new Map<string, SymbolState>();
   #watermark = -Infinity;
   #nextClose = Infinity;
@@ -91,6 +97,7 @@ export class CandleAggregator {
     this.#intervals = [...options.intervals].sort((a, b) => a.ms - b.ms);
     this.#lateness = Math.max(0, options.allowedLatenessMs ?? 2000);
     this.#lateUpdate = Math.max(0, options.lateUpdateWindowMs ?? 60_000);
+    this.#maxSymbols = options.maxSymbols ?? Infinity;
     const longest = this.#intervals[this.#intervals.length - 1].ms;
     this.#bucketMs = longest;
     this.#cellMs = this.#intervals.reduce((g, i) => gcd(g, i.ms), longest);
@@ -113,6 +120,22 @@ export class CandleAggregator {
   /** Late ticks rejected for at least one interval. */
   get lateRejected(): number {
     return this.#lateRejected;
+  }
+
+  /** Symbols holding state now: open or revisable windows, or ids still remembered. */
+  get symbols(): number {
+    return this.#symbols.size;
+  }
+
+  /**
+   * Whether a tick of `symbol` may be added: the symbol holds state already, or fewer than
+   * `maxSymbols` do. A symbol's state is dropped once it holds nothing (every window final and
+   * past its late-update limit, every bucket of seen ids expired), which changes no result: a
+   * fresh state behaves exactly like an emptied one. So the answer depends only on the ticks and
+   * the watermark, never on batching or timing.
+   */
+  admits(symbol: string): boolean {
+    return this.#symbols.size < this.#maxSymbols || this.#symbols.has(symbol);
   }
 
   /** Current watermark (event-time ms); -Infinity before the first tick, Infinity after flush. */
@@ -304,8 +327,11 @@ export class CandleAggregator {
     this.#nextClose = nextClose;
     // Emit before dropping buckets: a closing window may still need their cells.
     this.#emitClosing(out);
-    for (const st of this.#symbols.values()) {
+    for (const [symbol, st] of this.#symbols) {
       nextExpire = Math.min(nextExpire, this.#expireBuckets(st, wm));
+      if (st.buckets.size === 0 && st.slots.every((slot) => slot.windows.length === 0)) {
+        this.#symbols.delete(symbol);
+      }
     }
     this.#nextExpire = nextExpire;
   }

@@ -12,6 +12,7 @@ export type RejectReason =
   | "bad_timestamp"
   | "too_large"
   | "unknown_symbol"
+  | "symbol_limit"
   | "late"
   | "unknown_message"
   | "delivery_failed";

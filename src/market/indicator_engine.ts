@@ -9,6 +9,7 @@ import { emaStart, type EmaState, emaStep } from "./indicators/ema.ts";
 import { rsiStart, type RsiState, rsiStep } from "./indicators/rsi.ts";
 import { smaAt } from "./indicators/sma.ts";
 import { volatilityAt } from "./indicators/volatility.ts";
+import { evictOldest } from "./evict_oldest.ts";
 
 /** Indicator periods; the defaults are the issue's. */
 export interface IndicatorSettings {
@@ -30,6 +31,11 @@ export interface IndicatorSettings {
    * late-update window allows for any interval ≥ 1 s.
    */
   revisable?: number;
+  /**
+   * Series (symbol, interval) kept at once; beyond it the series whose latest candle is oldest
+   * is forgotten (it starts cold if it comes back). Default: no limit.
+   */
+  maxSeries?: number;
 }
 
 interface Entry {
@@ -67,7 +73,8 @@ interface Series {
  * ```
  */
 export class IndicatorEngine {
-  readonly #p: Required<IndicatorSettings>;
+  readonly #p: Required<Omit<IndicatorSettings, "maxSeries">>;
+  readonly #maxSeries: number;
   readonly #keep: number;
   readonly #series = new Map<string, Series>();
 
@@ -82,6 +89,7 @@ export class IndicatorEngine {
       volatility: settings.volatility ?? 20,
       revisable: settings.revisable ?? 64,
     };
+    this.#maxSeries = settings.maxSeries ?? Infinity;
     // Enough closes behind the oldest revisable entry for every windowed indicator.
     const p = this.#p;
     this.#keep = Math.max(p.sma, p.bollingerPeriod, p.volatility + 1) + p.revisable;
@@ -124,6 +132,9 @@ export class IndicatorEngine {
     const key = `${c.symbol}\u0000${c.interval}`;
     let s = this.#series.get(key);
     if (s === undefined) {
+      if (this.#series.size >= this.#maxSeries) {
+        evictOldest(this.#series, this.#maxSeries - 1, newestWindow);
+      }
       s = { symbol: c.symbol, interval: c.interval, entries: [], dropped: 0 };
       this.#series.set(key, s);
     }
@@ -182,4 +193,8 @@ export class IndicatorEngine {
       s.dropped += extra;
     }
   }
+}
+
+function newestWindow(s: Series): number {
+  return s.entries.length === 0 ? -Infinity : s.entries[s.entries.length - 1].window_start;
 }

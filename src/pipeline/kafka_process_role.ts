@@ -70,7 +70,7 @@ export function startProcessRole(
     for (const { partition } of parts) {
       await stopping.get(partition);
       const maxTsBefore = committed.get(partition);
-      const stage = spawnRecordStage(ctx.stage, partition, worker);
+      const stage = spawnRecordStage(ctx.stage, { id: partition, of: partitionCount }, worker);
       const rows = history?.get(partition);
       if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
       if (maxTsBefore !== undefined) {

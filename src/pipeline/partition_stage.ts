@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  type AnalyticsSettings,
   createCandleAnalytics,
   createTickRules,
 } from "../../actors/aggregators/analytics_logic.ts";
@@ -58,13 +59,14 @@ export interface PartitionStage<M = AggregatorMessage> {
 /** Spawns the analytics actor, then the aggregator that feeds it with ticks. */
 export function spawnPartitionStage(ctx: StageContext, partition: number): PartitionStage {
   const { config } = ctx;
-  const analytics = spawnAnalytics(ctx, partition);
+  const analytics = spawnAnalytics(ctx, partition, config.bus.partitions);
   const aggregator = ctx.system.spawn(windowAggregatorProps(
     {
       partition,
       intervals: ctx.intervals,
       allowedLatenessMs: config.windows.allowedLatenessMs,
       lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
+      maxSymbols: symbolsPerPartition(config, config.bus.partitions),
       idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
       checkStale: ctx.live,
       capacity: config.bus.capacity,
@@ -72,7 +74,7 @@ export function spawnPartitionStage(ctx: StageContext, partition: number): Parti
     {
       registry: ctx.registry,
       now: () => ctx.clock.now(),
-      tickRules: () => createTickRules({ anomalies: { staleAfterMs: feedStaleAfterMs(config) } }),
+      tickRules: () => createTickRules(analyticsSettings(ctx, config.bus.partitions)),
       downstream: aggregatorDownstream(ctx, analytics),
     },
   ));
@@ -82,17 +84,19 @@ export function spawnPartitionStage(ctx: StageContext, partition: number): Parti
 /**
  * Spawns the analytics actor, then a record aggregator that feeds it from raw Kafka record
  * batches decoded and aggregated on `worker` (see actors/aggregators/record_aggregator.ts).
+ * `partition.of` is the topic's partition count (each partition holds its share of symbols).
  */
 export function spawnRecordStage(
   ctx: StageContext,
-  partition: number,
+  partition: { readonly id: number; readonly of: number },
   worker: WindowWorkerClient,
 ): PartitionStage<RecordAggregatorMessage> {
   const { config } = ctx;
-  const analytics = spawnAnalytics(ctx, partition);
+  const analytics = spawnAnalytics(ctx, partition.id, partition.of);
   const aggregator = ctx.system.spawn(recordAggregatorProps(
     {
-      partition,
+      partition: partition.id,
+      maxSymbols: symbolsPerPartition(config, partition.of),
       idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
       checkStale: ctx.live,
       capacity: RECORD_BATCHES_QUEUED,
@@ -125,13 +129,17 @@ export function windowWorkerSettings(ctx: StageContext): WindowWorkerSettings {
   };
 }
 
-function spawnAnalytics(ctx: StageContext, partition: number): ActorRef<AnalyticsMessage> {
+function spawnAnalytics(
+  ctx: StageContext,
+  partition: number,
+  partitions: number,
+): ActorRef<AnalyticsMessage> {
   const { routes, latest } = ctx;
   return ctx.system.spawn(candleAnalyticsProps(
     { partition, capacity: 256 },
     {
       registry: ctx.registry,
-      analytics: () => createCandleAnalytics(),
+      analytics: () => createCandleAnalytics(analyticsSettings(ctx, partitions)),
       downstream: {
         candles: (rows) => {
           for (const c of rows) latest.candle(c);
@@ -169,6 +177,28 @@ function aggregatorDownstream(
     flush: () => barrier<AnalyticsMessage>(analytics),
     sync: () => barrier<AnalyticsMessage>(analytics, "sync"),
   };
+}
+
+/**
+ * The analytics of one partition, bounded like its window state: per-symbol rule and indicator
+ * state for at most its share of `--max-symbols` (the least recently active goes first).
+ */
+export function analyticsSettings(ctx: StageContext, partitions: number): AnalyticsSettings {
+  const symbols = symbolsPerPartition(ctx.config, partitions);
+  const series = symbols * ctx.intervals.length;
+  return {
+    indicators: { maxSeries: series },
+    anomalies: {
+      staleAfterMs: feedStaleAfterMs(ctx.config),
+      maxSymbols: symbols,
+      maxSeries: series,
+    },
+  };
+}
+
+/** Each partition's share of `--max-symbols` when the input has `partitions` partitions. */
+export function symbolsPerPartition(config: PipelineConfig, partitions: number): number {
+  return Math.ceil(config.windows.maxSymbols / Math.max(1, partitions));
 }
 
 /**

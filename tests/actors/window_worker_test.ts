@@ -119,8 +119,8 @@ Deno.test("window worker host: batches of records give the in-thread window stat
   const candles: Candle[] = steps.flatMap((s) => s.output.candles);
   assert.ok(candles.length > 50 && candles.some((c) => c.version > 1), "revisions happen");
   assert.deepEqual(candles, expected.candles);
-  assert.deepEqual(steps.flatMap((s) => s.output.late), expected.late);
-  assert.ok(expected.late.length > 0, "late ticks happen");
+  assert.deepEqual(steps.flatMap((s) => s.output.rejected), expected.rejected);
+  assert.ok(expected.rejected.length > 0, "late ticks happen");
   assert.equal(steps.reduce((n, s) => n + s.count, 0), list.length);
   // Per (source, symbol) counts add up; the newest tick of each symbol is reported per step.
   const tally = new Map<string, number>();

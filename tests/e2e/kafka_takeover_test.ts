@@ -82,11 +82,12 @@ Deno.test({
       await reference.drained;
       await reference.stop();
 
-      // The schema exists before two processes open the file at once.
-      const init = await start(
-        ["--source=replay", `--replay-file=${firstHalf}`, `--sqlite=${shared}`, "--source=replay"]
-          .slice(0, 3),
-      );
+      // The schema exists before two processes open the file at once. An empty replay: a real
+      // one could get some ticks in before the stop on a slow machine, and its candles (of every
+      // default interval) would then be in the shared database.
+      const empty = `${dir}/empty.ndjson`;
+      await Deno.writeTextFile(empty, "");
+      const init = await start(["--source=replay", `--replay-file=${empty}`, `--sqlite=${shared}`]);
       await init.stop();
 
       const survivor = await start(["--role=process", ...procArgs]);

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import type { Candle } from "../../src/market/candle.ts";
 import type { IndicatorRow } from "../../src/market/indicator_row.ts";
-import { AnomalyDetector } from "../../src/market/anomaly/anomaly_detector.ts";
+import {
+  AnomalyDetector,
+  MAX_SOURCES_PER_SYMBOL,
+} from "../../src/market/anomaly/anomaly_detector.ts";
 import { alertId } from "../../src/market/anomaly/alert_id.ts";
 import { bandBreakout } from "../../src/market/anomaly/band_breakout.ts";
 import { Cooldown } from "../../src/market/anomaly/cooldown.ts";
@@ -180,4 +183,15 @@ Deno.test("AnomalyDetector.checkStale() uses the processing time it is given", (
   ]);
   assert.deepEqual(d.checkStale(T0 + 120_000), [], "cooldown");
   assert.equal(d.checkStale(T0 + 60_500 + 300_000)[0].severity, "critical");
+});
+
+Deno.test("AnomalyDetector tracks at most MAX_SOURCES_PER_SYMBOL sources of a symbol", () => {
+  const detector = new AnomalyDetector({ rules: new Set(["source_divergence"]) });
+  const t = { symbol: "BTC-USD", price: 100, size: 1, ts: 1_700_000_000_000, id: "1" };
+  for (let i = 0; i < 1000; i++) detector.onTick({ ...t, source: `s${i}` });
+  // A source beyond the limit is not compared: its far-off price raises nothing.
+  assert.deepEqual(detector.onTick({ ...t, source: "late-comer", price: 200 }), []);
+  // One within the limit still is.
+  assert.equal(detector.onTick({ ...t, source: "s0", price: 200 })[0]?.rule, "source_divergence");
+  assert.equal(MAX_SOURCES_PER_SYMBOL, 16);
 });

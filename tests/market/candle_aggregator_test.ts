@@ -379,3 +379,50 @@ Deno.test("CandleAggregator turns a tick delayed past an idle advance into a rev
   r.agg.add(tick(T0 + 30_000, 5, "2"), out);
   assert.deepEqual(candles.map((c) => [c.version, c.trades, c.high]), [[1, 1, 1], [2, 2, 5]]);
 });
+
+Deno.test("CandleAggregator.admits() refuses a symbol beyond maxSymbols until another's state empties", () => {
+  const agg = new CandleAggregator({ intervals: parseIntervals("1m"), maxSymbols: 2 });
+  const out = { candle: () => {}, late: () => {}, duplicate: () => {} };
+  agg.add(tick(T0, 1, "1", { symbol: "A-USD" }), out);
+  agg.add(tick(T0 + 1, 1, "1", { symbol: "B-USD" }), out);
+  assert.equal(agg.admits("A-USD"), true, "a symbol with state always passes");
+  assert.equal(agg.admits("C-USD"), false, "a third symbol is refused");
+  // A goes quiet; once its window is final and past the late-update window, it holds nothing.
+  agg.add(tick(T0 + 10 * M, 1, "2", { symbol: "B-USD" }), out);
+  assert.equal(agg.symbols, 1, "A's emptied state was dropped");
+  assert.equal(agg.admits("C-USD"), true);
+});
+
+Deno.test("CandleAggregator: dropping emptied symbol state changes no candle (random input)", () => {
+  const rand = mulberry32(77);
+  const intervals = parseIntervals("1m,5m");
+  const symbols = Array.from({ length: 12 }, (_, i) => `S${i}-USD`);
+  const ticks: Tick[] = [];
+  let ts = T0;
+  for (let i = 0; i < 6000; i++) {
+    // Bursts of a few symbols at a time, with silences long enough for state to empty.
+    ts += Math.floor(rand() * 3000);
+    const group = Math.floor(ts / (20 * M)) % 4;
+    const symbol = symbols[group * 3 + Math.floor(rand() * 3)];
+    const late = rand() < 0.05 ? Math.floor(rand() * 90_000) : 0;
+    ticks.push(tick(ts - late, 100 + rand(), String(i), { symbol }));
+  }
+  const limited = new CandleAggregator({ intervals, maxSymbols: 4 });
+  const admitted: Tick[] = [];
+  const got: Candle[] = [];
+  const out = { candle: (c: Candle) => got.push(c), late: () => {}, duplicate: () => {} };
+  let refused = 0;
+  for (const t of ticks) {
+    if (!limited.admits(t.symbol)) {
+      refused++;
+      continue;
+    }
+    admitted.push(t);
+    limited.add(t, out);
+  }
+  limited.flush(out);
+  const reference = run(admitted, { intervals });
+  assert.ok(refused > 0, "the limit was reached");
+  assert.ok(admitted.length > ticks.length / 2, "most ticks were admitted");
+  assert.deepEqual(got, reference.candles);
+});

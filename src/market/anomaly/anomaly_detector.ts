@@ -14,6 +14,7 @@ import { feedStale } from "./feed_stale.ts";
 import { type Finding, priceSpike } from "./price_spike.ts";
 import { sourceDivergence } from "./source_divergence.ts";
 import { volumeSpike } from "./volume_spike.ts";
+import { evictOldest } from "../evict_oldest.ts";
 
 /** Rule settings; defaults are the issue's. */
 export interface AnomalyOptions {
@@ -32,7 +33,24 @@ export interface AnomalyOptions {
   divergenceWindowMs?: number;
   /** Minimum event time between two alerts of one (symbol, rule). Default 300 000 ms. */
   cooldownMs?: number;
+  /**
+   * Symbols the tick rules keep state for at once; beyond it the symbol heard from least
+   * recently, in event time, is forgotten. Default: no limit.
+   */
+  maxSymbols?: number;
+  /**
+   * (symbol, interval) series the candle rules keep at once; beyond it the series whose latest
+   * candle is oldest is forgotten (its rules start cold if it comes back). Default: no limit.
+   */
+  maxSeries?: number;
 }
+
+/**
+ * Sources tracked per symbol by the tick rules: real feeds number a handful, and the divergence
+ * check looks at each of them on every tick, so a symbol with thousands of `source` values (a
+ * hostile replay) must not make every tick cost thousands of steps. Later sources are not tracked.
+ */
+export const MAX_SOURCES_PER_SYMBOL = 16;
 
 interface Point {
   window_start: number;
@@ -101,8 +119,11 @@ export class AnomalyDetector {
       divergencePercent: options.divergencePercent ?? 1,
       divergenceWindowMs: options.divergenceWindowMs ?? 10_000,
       cooldownMs: options.cooldownMs ?? 300_000,
+      maxSymbols: options.maxSymbols ?? Infinity,
+      maxSeries: options.maxSeries ?? Infinity,
     };
-    this.#cooldown = new Cooldown(this.#o.cooldownMs);
+    const keys = Math.max(this.#o.maxSymbols, this.#o.maxSeries) * ALL_RULES.size;
+    this.#cooldown = new Cooldown(this.#o.cooldownMs, keys);
     this.#keep = Math.max(this.#o.priceSpikeLookback + 2, this.#o.volumeSpikeLookback + 1) +
       REVISABLE;
   }
@@ -156,9 +177,14 @@ export class AnomalyDetector {
    */
   onTick(tick: Tick, receivedAtMs: number = tick.ts): readonly Alert[] {
     let sources = this.#latest.get(tick.symbol);
-    if (sources === undefined) this.#latest.set(tick.symbol, sources = new Map());
+    if (sources === undefined) {
+      const limit = this.#o.maxSymbols;
+      if (this.#latest.size >= limit) evictOldest(this.#latest, limit - 1, newestTick);
+      this.#latest.set(tick.symbol, sources = new Map());
+    }
     const prev = sources.get(tick.source);
     if (prev === undefined) {
+      if (sources.size >= MAX_SOURCES_PER_SYMBOL) return NO_ALERTS;
       sources.set(tick.source, { price: tick.price, ts: tick.ts, seenAt: receivedAtMs });
     } else {
       if (tick.ts >= prev.ts) {
@@ -234,7 +260,11 @@ export class AnomalyDetector {
   #upTo(c: Candle): Point[] | null {
     const key = `${c.symbol}\u0000${c.interval}`;
     let points = this.#series.get(key);
-    if (points === undefined) this.#series.set(key, points = []);
+    if (points === undefined) {
+      const limit = this.#o.maxSeries;
+      if (this.#series.size >= limit) evictOldest(this.#series, limit - 1, newestPoint);
+      this.#series.set(key, points = []);
+    }
     let i = points.length;
     while (i > 0 && points[i - 1].window_start > c.window_start) i--;
     const p = { window_start: c.window_start, close: c.close, volume: c.volume };
@@ -247,6 +277,16 @@ export class AnomalyDetector {
     }
     return points.slice(0, i + 1);
   }
+}
+
+function newestTick(sources: Map<string, Latest>): number {
+  let newest = -Infinity;
+  for (const l of sources.values()) if (l.ts > newest) newest = l.ts;
+  return newest;
+}
+
+function newestPoint(points: Point[]): number {
+  return points.length === 0 ? -Infinity : points[points.length - 1].window_start;
 }
 
 interface AlertFields {

@@ -2,6 +2,7 @@
  * Alert de-duplication in event time.
  * @module
  */
+import { evictOldest } from "../evict_oldest.ts";
 
 /**
  * Remembers the last alert time per (symbol, rule) and lets another through only when it is at
@@ -17,10 +18,13 @@
  */
 export class Cooldown {
   readonly #ms: number;
+  readonly #limit: number;
   readonly #last = new Map<string, number>();
 
-  constructor(ms: number) {
+  /** `limit`: (symbol, rule) pairs remembered; beyond it the oldest alert is forgotten. */
+  constructor(ms: number, limit = Infinity) {
     this.#ms = ms;
+    this.#limit = limit;
   }
 
   /** Whether an alert at `eventTimeMs` may be raised; if so it becomes the last one. */
@@ -29,6 +33,9 @@ export class Cooldown {
     const last = this.#last.get(key);
     // |Δt|, not Δt: a revision of an older window must not re-alert inside the cooldown either.
     if (last !== undefined && Math.abs(eventTimeMs - last) < this.#ms) return false;
+    if (last === undefined && this.#last.size >= this.#limit) {
+      evictOldest(this.#last, this.#limit - 1, (t) => t);
+    }
     this.#last.set(key, last === undefined ? eventTimeMs : Math.max(last, eventTimeMs));
     return true;
   }
