@@ -2,12 +2,15 @@
  * The program: `deno task start [options]`. Loads the configuration (exit 2 on any error, all of
  * them listed), starts the pipeline, shows a live view or a progress bar on a terminal, and stops
  * gracefully on SIGINT/SIGTERM (exit 0) — or with a non-zero exit when a failure escalated to the
- * root of the actor system, so a crash-looping pipeline never looks healthy.
+ * root of the actor system, so a crash-looping pipeline never looks healthy. Started by the
+ * launcher (src/launch.ts), it also stops when the launcher disappears: see
+ * {@linkcode ORPHANED_EXIT_CODE}.
  * @module
  */
 import { configFromProcess } from "./config/config_from_process.ts";
 import { createLogger } from "./logger.ts";
 import { startPipeline } from "./pipeline.ts";
+import { ORPHANED_EXIT_CODE, watchLauncher } from "./process/launcher_watch.ts";
 import { startLiveView } from "./ui/live_view.ts";
 import { createProgressBar } from "./ui/progress_bar.ts";
 
@@ -24,6 +27,8 @@ async function main(): Promise<number> {
     level: showLive && !replaying && config.logLevel === "info" ? "warn" : config.logLevel,
   });
   const log = logger.child("main");
+  const launcher = resolved.launcherPid === null ? null : watchLauncher(resolved.launcherPid);
+  const orphaned = launcher?.gone.then(() => "launcher gone") ?? new Promise<string>(() => {});
 
   let pipeline;
   try {
@@ -44,8 +49,10 @@ async function main(): Promise<number> {
   const outcome = await Promise.race([
     stopSignal.then((sig) => ({ kind: "stop" as const, why: sig })),
     drained.then((why) => ({ kind: "stop" as const, why })),
+    orphaned.then((why) => ({ kind: "orphaned" as const, why })),
     pipeline.terminated.then((t) => ({ kind: "terminated" as const, t })),
   ]);
+  launcher?.stop();
   view?.stop();
   progress?.done();
   if (outcome.kind === "terminated") {
@@ -53,7 +60,8 @@ async function main(): Promise<number> {
     await pipeline.stop();
     return 1;
   }
-  log.info("stopping", { reason: outcome.why });
+  if (outcome.kind === "orphaned") log.warn("launcher gone, stopping");
+  else log.info("stopping", { reason: outcome.why });
   await pipeline.stop();
   const t = await pipeline.terminated;
   if (!t.ok) {
@@ -61,7 +69,7 @@ async function main(): Promise<number> {
     return 1;
   }
   log.info("stopped");
-  return 0;
+  return outcome.kind === "orphaned" ? ORPHANED_EXIT_CODE : 0;
 }
 
 Deno.exit(await main());
