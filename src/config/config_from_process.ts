@@ -7,6 +7,7 @@
 import { LAUNCHER_PID_ENV } from "../process/launcher_watch.ts";
 import { loadConfig } from "./load_config.ts";
 import type { PipelineConfig } from "./pipeline_config.ts";
+import { probeFileSystem } from "./replay_file_checks.ts";
 
 /** The resolved config, or the exit code the process must end with. */
 export type ProcessConfig =
@@ -22,7 +23,12 @@ export type ProcessConfig =
 export async function configFromProcess(): Promise<ProcessConfig> {
   const encoder = new TextEncoder();
   const dotenv = await Deno.readTextFile(".env").catch(() => undefined);
-  const loaded = loadConfig({ args: Deno.args, env: (name) => Deno.env.get(name), dotenv });
+  const loaded = loadConfig({
+    args: Deno.args,
+    env: (name) => Deno.env.get(name),
+    dotenv,
+    probeFile: probeFileSystem,
+  });
   if (loaded.kind === "help") {
     await Deno.stdout.write(encoder.encode(loaded.text));
     return { exitCode: 0 };
