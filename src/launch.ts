@@ -15,7 +15,7 @@
  * @module
  */
 import { configFromProcess } from "./config/config_from_process.ts";
-import { permissionFlags } from "./config/permissions.ts";
+import { permissionFlags, PermissionGrantError } from "./config/permissions.ts";
 import { v8FlagsArg } from "./config/v8_flags.ts";
 import { createLogger } from "./logger.ts";
 import { exitReport } from "./process/exit_status.ts";
@@ -24,6 +24,15 @@ import { LAUNCHER_PID_ENV } from "./process/launcher_watch.ts";
 const resolved = await configFromProcess();
 if ("exitCode" in resolved) Deno.exit(resolved.exitCode);
 const { config } = resolved;
+let permissions: string[];
+try {
+  permissions = permissionFlags(config, { dotenv: resolved.dotenvFound ? ".env" : undefined });
+} catch (e) {
+  if (!(e instanceof PermissionGrantError)) throw e;
+  const text = ["configuration errors:", ...e.problems.map((p) => `  - ${p}`), ""].join("\n");
+  await Deno.stderr.write(new TextEncoder().encode(text));
+  Deno.exit(2);
+}
 const main = new URL("./main.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
   args: [
@@ -32,7 +41,7 @@ const child = new Deno.Command(Deno.execPath(), {
     // probing parent directories for optional modules would otherwise prompt on a terminal).
     "--no-prompt",
     v8FlagsArg(config.heapLimitMb),
-    ...permissionFlags(config, { dotenv: resolved.dotenvFound ? ".env" : undefined }),
+    ...permissions,
     main,
     ...Deno.args,
   ],

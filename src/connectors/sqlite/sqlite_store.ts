@@ -25,6 +25,21 @@ export interface SqliteStoreOptions {
 /** Largest raw payload kept in `dead_letters`; longer ones are cut (the reason says why anyway). */
 export const MAX_DEAD_LETTER_RAW = 65_536;
 
+/**
+ * Creates the database's directory when it is missing. Under `deno task start` the pipeline may
+ * write only its database files, and their directory only when it did not exist at launch
+ * (src/config/permissions.ts): for an existing directory Deno refuses the mkdir (NotCapable)
+ * before looking, and there is nothing to create. A directory that is missing and not granted
+ * shows as SQLite's "unable to open database file" next.
+ */
+function createDirectory(dir: string): void {
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable)) throw e;
+  }
+}
+
 /** The embedded SQLite store. */
 export class SqliteStore implements Store {
   readonly name = "sqlite";
@@ -35,7 +50,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ":memory:") {
       const dir = options.path.replace(/[/\\][^/\\]*$/, "");
-      if (dir && dir !== options.path) Deno.mkdirSync(dir, { recursive: true });
+      if (dir && dir !== options.path) createDirectory(dir);
     }
     this.#db = new DatabaseSync(options.path);
     this.#metrics = new SinkMetrics(options.registry, "sqlite");
