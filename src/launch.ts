@@ -1,16 +1,38 @@
 /**
  * `deno task start`: resolves the configuration (reporting every error at once, exit code 2;
  * `--help`), then runs the pipeline (src/main.ts) in a child Deno process granted only what that
- * configuration needs — see src/config/permissions.ts — and mirrors its exit code. Signals go to
- * the child, which stops gracefully.
+ * configuration needs — see src/config/permissions.ts — and mirrors how it ended: its exit code,
+ * or 128 + the signal that killed it, out of memory named (src/process/exit_status.ts). Signals
+ * go to the child, which stops gracefully; if this launcher dies (even by SIGKILL) the child
+ * notices within a second and stops itself (src/process/launcher_watch.ts).
+ *
+ * The child's stdio stays inherited. Piping its stderr through here would let the launcher read
+ * V8's "out of memory" report word for word, but: a launcher killed with SIGKILL — the case the
+ * child must survive to stop cleanly — would take the child's stderr with it (its shutdown logs
+ * lost, every later write failing with EPIPE); a stalled launcher would block the pipeline's
+ * synchronous log writes once the pipe's 64 KiB buffer filled; and the child would no longer see
+ * a terminal (live view, readable logs). The exit signal names out-of-memory well enough.
  * @module
  */
 import { configFromProcess } from "./config/config_from_process.ts";
-import { permissionFlags } from "./config/permissions.ts";
+import { permissionFlags, PermissionGrantError } from "./config/permissions.ts";
 import { v8FlagsArg } from "./config/v8_flags.ts";
+import { createLogger } from "./logger.ts";
+import { exitReport } from "./process/exit_status.ts";
+import { LAUNCHER_PID_ENV } from "./process/launcher_watch.ts";
 
 const resolved = await configFromProcess();
 if ("exitCode" in resolved) Deno.exit(resolved.exitCode);
+const { config } = resolved;
+let permissions: string[];
+try {
+  permissions = permissionFlags(config, { dotenv: resolved.dotenvFound ? ".env" : undefined });
+} catch (e) {
+  if (!(e instanceof PermissionGrantError)) throw e;
+  const text = ["configuration errors:", ...e.problems.map((p) => `  - ${p}`), ""].join("\n");
+  await Deno.stderr.write(new TextEncoder().encode(text));
+  Deno.exit(2);
+}
 const main = new URL("./main.ts", import.meta.url).pathname;
 const child = new Deno.Command(Deno.execPath(), {
   args: [
@@ -18,11 +40,12 @@ const child = new Deno.Command(Deno.execPath(), {
     // No prompts: what the config does not grant is an error, never a question (npm packages
     // probing parent directories for optional modules would otherwise prompt on a terminal).
     "--no-prompt",
-    v8FlagsArg(resolved.config.heapLimitMb),
-    ...permissionFlags(resolved.config, { dotenv: resolved.dotenvFound ? ".env" : undefined }),
+    v8FlagsArg(config.heapLimitMb),
+    ...permissions,
     main,
     ...Deno.args,
   ],
+  env: { [LAUNCHER_PID_ENV]: String(Deno.pid) },
   stdin: "inherit",
   stdout: "inherit",
   stderr: "inherit",
@@ -37,5 +60,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
   });
 }
-const status = await child.status;
-Deno.exit(status.signal ? 128 + (status.signal === "SIGINT" ? 2 : 15) : status.code);
+const report = exitReport(await child.status, config.heapLimitMb);
+if (report.message !== null) {
+  createLogger({ level: config.logLevel, name: "launcher" }).error(report.message, {
+    exitCode: report.code,
+    outOfMemory: report.outOfMemory,
+  });
+}
+Deno.exit(report.code);

@@ -4,12 +4,15 @@
  * gracefully on SIGINT/SIGTERM. Exit 0 only when the stop was clean and nothing was given up;
  * exit 1 when a failure escalated to the root of the actor system (a crash-looping pipeline never
  * looks healthy), when the stop ran past `--shutdown-timeout`, or when any result was given up
- * (a store refused it, or could not take it before the stop ran out of time).
+ * (a store refused it, or could not take it before the stop ran out of time). Started by the
+ * launcher (src/launch.ts), it also stops when the launcher disappears: see
+ * {@linkcode ORPHANED_EXIT_CODE}.
  * @module
  */
 import { configFromProcess } from "./config/config_from_process.ts";
 import { createLogger } from "./logger.ts";
 import { startPipeline } from "./pipeline.ts";
+import { ORPHANED_EXIT_CODE, watchLauncher } from "./process/launcher_watch.ts";
 import { startLiveView } from "./ui/live_view.ts";
 import { createProgressBar } from "./ui/progress_bar.ts";
 
@@ -26,6 +29,8 @@ async function main(): Promise<number> {
     level: showLive && !replaying && config.logLevel === "info" ? "warn" : config.logLevel,
   });
   const log = logger.child("main");
+  const launcher = resolved.launcherPid === null ? null : watchLauncher(resolved.launcherPid);
+  const orphaned = launcher?.gone.then(() => "launcher gone") ?? new Promise<string>(() => {});
 
   let pipeline;
   try {
@@ -46,15 +51,18 @@ async function main(): Promise<number> {
   const outcome = await Promise.race([
     stopSignal.then((sig) => ({ kind: "stop" as const, why: sig })),
     drained.then((why) => ({ kind: "stop" as const, why })),
+    orphaned.then((why) => ({ kind: "orphaned" as const, why })),
     pipeline.terminated.then((t) => ({ kind: "terminated" as const, t })),
   ]);
+  launcher?.stop();
   view?.stop();
   progress?.done();
   if (outcome.kind === "terminated") {
     log.error("pipeline failed", { error: outcome.t.error });
     return 1;
   }
-  log.info("stopping", { reason: outcome.why });
+  if (outcome.kind === "orphaned") log.warn("launcher gone, stopping");
+  else log.info("stopping", { reason: outcome.why });
   // A backstop beyond the stop's own deadline: a step that never yields (a stuck native call)
   // must not keep the process alive looking like it is stopping.
   const backstop = setTimeout(() => {
@@ -75,7 +83,7 @@ async function main(): Promise<number> {
     return 1;
   }
   log.info("stopped");
-  return 0;
+  return outcome.kind === "orphaned" ? ORPHANED_EXIT_CODE : 0;
 }
 
 /** Grace beyond `--shutdown-timeout` before the process exits regardless. */

@@ -1,11 +1,19 @@
 /**
  * The one configuration loader: flags over environment over `.env` over defaults. It validates
- * everything and reports every error at once; nothing else in the program reads the environment.
+ * everything in one pass — each option, the rules that span options, the selected feeds' and
+ * connectors' own checks, the replay file — and reports every error at once; nothing else in the
+ * program reads the environment.
  * @module
  */
+import { parseArgs } from "./args.ts";
+import { connectorErrors } from "./connector_checks.ts";
 import { parseDotenv } from "./dotenv.ts";
-import { type OptionName, OPTIONS, type OptionSpec, type OptionValues } from "./options.ts";
-import { buildConfig, type PipelineConfig } from "./pipeline_config.ts";
+import { resolveFeedConfigs } from "./feed_configs.ts";
+import { optionRuleErrors } from "./option_rules.ts";
+import { OPTIONS, type OptionSpec } from "./options.ts";
+import { parseOptions } from "./parsed_options.ts";
+import { assemblePipelineConfig, type PipelineConfig } from "./pipeline_config.ts";
+import { type FileProbe, replayFileErrors } from "./replay_file_checks.ts";
 
 /** Where configuration comes from; injected so tests need no real environment. */
 export interface ConfigInputs {
@@ -13,6 +21,11 @@ export interface ConfigInputs {
   readonly env: (name: string) => string | undefined;
   /** Contents of `.env`, when one exists. */
   readonly dotenv?: string;
+  /**
+   * Looks at the replay file (`probeFileSystem` in src/config/replay_file_checks.ts). The
+   * program always passes it; without it (in-process tests) the file is not looked at.
+   */
+  readonly probeFile?: FileProbe;
 }
 
 /** The loader's outcome. */
@@ -39,73 +52,15 @@ export function loadConfig(inputs: ConfigInputs): LoadResult {
     errors.push(...parsed.errors);
     return parsed.values;
   })();
-  const values: Record<string, unknown> = {};
-  for (const [name, spec] of Object.entries(OPTIONS) as [OptionName, OptionSpec<unknown>][]) {
-    const fromFlag = flags.get(name);
-    const fromEnv = inputs.env(spec.env);
-    const fromDotenv = dotenv.get(spec.env);
-    const [raw, origin] = fromFlag !== undefined
-      ? [fromFlag, `--${name}`]
-      : fromEnv !== undefined
-      ? [fromEnv, spec.env]
-      : fromDotenv !== undefined
-      ? [fromDotenv, `${spec.env} in .env`]
-      : [spec.default, "default"];
-    if (raw === undefined) continue;
-    try {
-      values[name] = spec.parse(raw);
-    } catch (e) {
-      errors.push(`invalid ${origin}: ${spec.secret ? "malformed value" : (e as Error).message}`);
-    }
-  }
+  const parsed = parseOptions({ flags, env: inputs.env, dotenv }, errors);
+  const feeds = resolveFeedConfigs(parsed);
+  errors.push(...feeds.errors);
+  errors.push(...optionRuleErrors(parsed));
+  const config = assemblePipelineConfig(parsed.values, feeds.configs);
+  errors.push(...connectorErrors(config));
+  errors.push(...replayFileErrors(parsed, inputs.probeFile));
   if (errors.length) return { kind: "error", errors };
-  const built = buildConfig(values as OptionValues);
-  if (!built.config) return { kind: "error", errors: built.errors };
-  return { kind: "ok", config: built.config };
-}
-
-/** Parses `--name value`, `--name=value`, `--flag`, `--no-flag`; unknown flags are errors. */
-function parseArgs(args: readonly string[], errors: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    if (arg === "-h" || arg === "--help") {
-      out.set("help", "");
-      continue;
-    }
-    const m = /^--([a-z0-9-]+)(?:=(.*))?$/s.exec(arg);
-    if (!m) {
-      errors.push(`unexpected argument "${arg}" (options start with --; see --help)`);
-      continue;
-    }
-    let name = m[1];
-    let value: string | undefined = m[2];
-    let spec = (OPTIONS as Record<string, OptionSpec<unknown>>)[name];
-    if (!spec && name.startsWith("no-")) {
-      const positive = (OPTIONS as Record<string, OptionSpec<unknown>>)[name.slice(3)];
-      if (positive?.boolean && value === undefined) {
-        name = name.slice(3);
-        spec = positive;
-        value = "false";
-      }
-    }
-    if (!spec) {
-      errors.push(`unknown option --${name} (see --help)`);
-      continue;
-    }
-    if (value === undefined) {
-      const next = args[i + 1];
-      const takesNext = next !== undefined && !next.startsWith("--") &&
-        (!spec.boolean || /^(true|false|1|0|yes|no|on|off)$/i.test(next));
-      value = takesNext ? (i++, next) : spec.boolean ? "true" : undefined;
-      if (value === undefined) {
-        errors.push(`option --${name} needs a value`);
-        continue;
-      }
-    }
-    out.set(name, value);
-  }
-  return out;
+  return { kind: "ok", config };
 }
 
 /** The `--help` text: every option with its environment variable and default. */
@@ -126,7 +81,8 @@ export function helpText(): string {
     "usage: deno task start [options]",
     "",
     "Precedence: flags > environment > .env > defaults. Every invalid setting is reported at once",
-    "and the process exits with code 2.",
+    "and the process exits with code 2. Give URLs with passwords and API keys through the",
+    "environment or .env: deno task echoes its command line, and command lines show in ps.",
     "",
     `  ${"flag".padEnd(w0)}  ${"environment".padEnd(w1)}  ${"default".padEnd(w2)}  meaning`,
     ...lines,

@@ -1,10 +1,24 @@
 /**
  * The Deno permissions one pipeline instance needs, derived from its config: network access to
- * exactly the hosts it is configured to reach and its HTTP address, read/write of its data
- * directory, read of its replay file (and, in Kafka's process role, of its own code, which the
+ * exactly the hosts it is configured to reach and its HTTP address; read/write of exactly its
+ * SQLite database file and the `-wal`, `-shm` and `-journal` files SQLite keeps beside it; read of
+ * exactly its replay file and `.env` (and, in Kafka's process role, of its own code, which the
  * window worker thread loads). The launcher (src/launch.ts) starts the pipeline with these.
+ *
+ * Paths are made absolute against the working directory, and never joined into a permission list
+ * unless they can be granted exactly: Deno splits `--allow-read=a,b` on commas with no escape, so
+ * a path with a comma (refused by the loader for the configured paths; here for the working
+ * directory or project path they are resolved against) would grant something else.
+ *
+ * No existing directory is granted: a database `x.db` in the project root must not give the
+ * pipeline write access to the project root (its code). The one exception is the database's
+ * directory when it does not exist yet, so the pipeline can create it (`data/` on a fresh
+ * clone): a directory that does not exist holds no code. Measured with Deno 2.9.6: `node:sqlite`
+ * checks permissions on the database path only; SQLite creates its `-wal`/`-shm` files itself,
+ * but they are granted anyway, exactly, in case a later Deno checks them too.
  * @module
  */
+import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BINANCE_DEFAULTS } from "../feeds/binance.ts";
 import { COINBASE_DEFAULTS } from "../feeds/coinbase.ts";
@@ -41,14 +55,65 @@ export function workerCodeDirs(): string[] {
   return ["actors", "src"].map((dir) => fileURLToPath(new URL(dir, root)));
 }
 
+/** A path or host the pipeline needs cannot be granted exactly (a comma in the working directory…). */
+export class PermissionGrantError extends Error {
+  override readonly name = "PermissionGrantError";
+  readonly retriable = false;
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Cannot grant the pipeline its permissions exactly: ${problems.join("; ")}`);
+    this.problems = problems;
+  }
+}
+
+/** Options of {@linkcode permissionFlags}. */
+export interface PermissionOptions {
+  /** The `.env` file the launcher read: the child reads it too (src/main.ts). */
+  readonly dotenv?: string;
+  /** What relative paths are relative to. Default `Deno.cwd()`. */
+  readonly cwd?: string;
+  /** Whether `path` exists. Default: asks the file system. */
+  readonly exists?: (path: string) => boolean;
+}
+
+/** The SQLite database file and the files SQLite keeps beside it. */
+export function sqliteFiles(database: string): string[] {
+  return [database, `${database}-wal`, `${database}-shm`, `${database}-journal`];
+}
+
 /**
- * The `deno run` permission flags for `config`. `options.dotenv` is the `.env` file the launcher
- * read: the child reads it too (src/main.ts), so it must be readable or its settings would be lost.
+ * The `deno run` permission flags for `config`.
+ *
+ * @throws {PermissionGrantError} when a path or host cannot be granted exactly.
  */
-export function permissionFlags(
-  config: PipelineConfig,
-  options: { readonly dotenv?: string } = {},
-): string[] {
+export function permissionFlags(config: PipelineConfig, options: PermissionOptions = {}): string[] {
+  // Configured paths were checked by the loader; what they are resolved against, and host names
+  // (a postgres:// or redis:// URL may have a comma in its host), were not.
+  const problems = new Set<string>();
+  const exact = (entry: string) => {
+    if (/[,\r\n\0]/.test(entry)) {
+      problems.add(
+        `${JSON.stringify(entry)} cannot be granted exactly (Deno's permission lists are ` +
+          `comma-separated): no comma or line break in paths and host names, working ` +
+          `directory included`,
+      );
+    }
+    return entry;
+  };
+  const net = [...hostsOf(config)].map(exact);
+  const { read, write } = fileGrants(config, options, exact);
+  if (problems.size) throw new PermissionGrantError([...problems]);
+  const flags = ["--allow-env"];
+  if (net.length) flags.push(`--allow-net=${net.sort().join(",")}`);
+  if (read.size) flags.push(`--allow-read=${[...read].sort().join(",")}`);
+  if (write.size) flags.push(`--allow-write=${[...write].sort().join(",")}`);
+  // kafkajs and postgres.js ask for the host name and OS release to describe their clients.
+  flags.push("--allow-sys=hostname,osRelease");
+  return flags;
+}
+
+/** `host:port` of every server the config reaches, and of its own HTTP address. */
+function hostsOf(config: PipelineConfig): Set<string> {
   const net = new Set<string>();
   if (config.http) {
     const h = config.http.hostname.includes(":")
@@ -73,24 +138,42 @@ export function permissionFlags(
     if (url) net.add(hostPortOf(url));
   }
   for (const broker of config.kafkaBrokers ?? []) net.add(broker);
+  return net;
+}
 
+/** The absolute paths to read and write; `exact` vets each before it is granted. */
+function fileGrants(
+  config: PipelineConfig,
+  options: PermissionOptions,
+  exact: (path: string) => string,
+): { read: Set<string>; write: Set<string> } {
+  const absolute = (path: string) => exact(resolve(options.cwd ?? Deno.cwd(), path));
   const read = new Set<string>();
   const write = new Set<string>();
-  if (s.sqlitePath) {
-    const dir = s.sqlitePath.includes("/") ? s.sqlitePath.replace(/\/[^/]*$/, "") || "/" : ".";
-    read.add(dir);
-    write.add(dir);
+  const sqlite = config.storage.sqlitePath;
+  if (sqlite && sqlite !== ":memory:") {
+    const database = absolute(sqlite);
+    for (const file of sqliteFiles(database)) {
+      read.add(file);
+      write.add(file);
+    }
+    const dir = dirname(database);
+    if (!(options.exists ?? pathExists)(dir)) write.add(dir);
   }
-  if (config.replay.file) read.add(config.replay.file);
-  if (options.dotenv) read.add(options.dotenv);
+  if (config.replay.file) read.add(absolute(config.replay.file));
+  if (options.dotenv) read.add(absolute(options.dotenv));
   if (config.kafkaBrokers && (config.role === "all" || config.role === "process")) {
-    for (const dir of workerCodeDirs()) read.add(dir);
+    for (const dir of workerCodeDirs()) read.add(exact(dir));
   }
-  const flags = ["--allow-env"];
-  if (net.size) flags.push(`--allow-net=${[...net].sort().join(",")}`);
-  if (read.size) flags.push(`--allow-read=${[...read].sort().join(",")}`);
-  if (write.size) flags.push(`--allow-write=${[...write].sort().join(",")}`);
-  // kafkajs and postgres.js ask for the host name and OS release to describe their clients.
-  flags.push("--allow-sys=hostname,osRelease");
-  return flags;
+  return { read, write };
+}
+
+function pathExists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
 }

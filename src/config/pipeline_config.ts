@@ -1,16 +1,10 @@
 /**
- * The validated, frozen configuration of one pipeline instance, built from the option values.
+ * The validated, frozen configuration of one pipeline instance, assembled from the option values.
  * @module
  */
 import type { LogLevel } from "../logger.ts";
-import { resolveBinanceConfig } from "../feeds/binance.ts";
-import { resolveCoinbaseConfig } from "../feeds/coinbase.ts";
-import { resolveCoinCapRestConfig } from "../feeds/coincap_rest.ts";
-import { resolveCoinCapWsConfig } from "../feeds/coincap_ws.ts";
-import { FeedConfigError } from "../feeds/feed_config.ts";
-import { feedConfigsFromEnv, type LiveFeedConfigs } from "../feeds/feed_env.ts";
-import { resolveKrakenConfig } from "../feeds/kraken.ts";
-import { FEED_OPTIONS, OPTIONS, type OptionValues, type Role, type SourceName } from "./options.ts";
+import type { LiveFeedConfigs } from "../feeds/feed_env.ts";
+import type { OptionValues, Role, SourceName } from "./options.ts";
 
 /** Everything an instance needs to know, resolved once at start-up. */
 export interface PipelineConfig {
@@ -52,7 +46,7 @@ export interface PipelineConfig {
     readonly redisKeyPrefix: string;
   };
   readonly alertWebhookUrl: string | null;
-  /** Live feed settings (URLs, symbols, CoinCap key and polling). */
+  /** Live feed settings (URLs, symbols, CoinCap key and polling); resolved for the selected feeds. */
   readonly feeds: LiveFeedConfigs;
   readonly kafkaBrokers: readonly string[] | null;
   readonly kafka: {
@@ -73,43 +67,13 @@ export interface PipelineConfig {
 }
 
 /**
- * Assembles the config from parsed option values and checks the rules that span options.
- * Returns the config, or every violated rule.
+ * Assembles the config from parsed option values (unset or invalid ones take their defaults) and
+ * the feeds' configs. Validation is the loader's (src/config/load_config.ts); this only builds.
  */
-export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors: string[] } {
-  const errors: string[] = [];
-  const sources = v["source"] ?? ["simulator"];
-  if (sources.includes("replay") && !v["replay-file"]) {
-    errors.push("--source replay needs --replay-file (REPLAY_FILE)");
-  }
-  if (v["replay-file"] && !sources.includes("replay")) {
-    errors.push("--replay-file is set but --source does not include replay");
-  }
-  if (v["exit-at-end"] && sources.some((s) => s !== "replay")) {
-    errors.push("--exit-at-end needs finite sources: use it with --source replay only");
-  }
-  const brokers = v["kafka-brokers"];
-  if (brokers !== undefined && brokers.length === 0) {
-    errors.push("--kafka-brokers is set but empty");
-  }
-  const role = v["role"] ?? "all";
-  if (role !== "all" && !brokers) {
-    errors.push(`--role ${role} needs --kafka-brokers: roles split work across a Kafka bus`);
-  }
-  const feedEnv: Record<string, string | undefined> = {};
-  for (const name of FEED_OPTIONS) feedEnv[OPTIONS[name].env] = v[name];
-  const feeds = feedConfigsFromEnv(feedEnv);
-  errors.push(...feeds.errors);
-  if (feeds.errors.length === 0) errors.push(...liveFeedErrors(sources, feeds.configs));
-  if (sources.includes("coincap") && !v["coincap-api-key"]) {
-    errors.push(
-      "--source coincap needs --coincap-api-key (COINCAP_API_KEY): CoinCap v3 requires a key",
-    );
-  }
-  if (errors.length) return { errors };
-  const config: PipelineConfig = {
-    role,
-    sources,
+export function assemblePipelineConfig(v: OptionValues, feeds: LiveFeedConfigs): PipelineConfig {
+  return deepFreeze({
+    role: v["role"] ?? "all",
+    sources: v["source"] ?? ["simulator"],
     replay: {
       file: v["replay-file"] ?? null,
       speed: v["replay-speed"] ?? "max",
@@ -140,8 +104,8 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
       redisKeyPrefix: v["redis-key-prefix"] ?? "crypto:",
     },
     alertWebhookUrl: v["alert-webhook-url"] ?? null,
-    feeds: feeds.configs,
-    kafkaBrokers: brokers ?? null,
+    feeds,
+    kafkaBrokers: v["kafka-brokers"]?.length ? v["kafka-brokers"] : null,
     kafka: {
       group: v["kafka-group"] ?? "crypto-process",
       archiveGroup: v["kafka-archive-group"] ?? "crypto-archive",
@@ -155,8 +119,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
     liveView: v["ui"] ?? "auto",
     shutdownTimeoutMs: v["shutdown-timeout"] ?? 15_000,
     heapLimitMb: v["heap-limit"] ?? 384,
-  };
-  return { config: deepFreeze(config), errors };
+  });
 }
 
 function deepFreeze<T>(value: T): T {
@@ -165,36 +128,4 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-/**
- * What the live feeds' own validation (run again when the sources are built) finds in the
- * selected feeds' settings: bad URLs, symbols, intervals… reported with every other config error
- * instead of failing the start (or the launcher's permission computation) later.
- */
-function liveFeedErrors(sources: readonly SourceName[], f: LiveFeedConfigs): string[] {
-  const checks: [string, () => unknown][] = [];
-  if (sources.includes("coinbase")) {
-    checks.push(["coinbase", () => resolveCoinbaseConfig(f.coinbase)]);
-  }
-  if (sources.includes("binance")) checks.push(["binance", () => resolveBinanceConfig(f.binance)]);
-  if (sources.includes("kraken")) checks.push(["kraken", () => resolveKrakenConfig(f.kraken)]);
-  if (sources.includes("coincap")) {
-    // A missing key has its own message (buildConfig); check everything else.
-    const key = { apiKey: f.coincapRest.apiKey ?? "unset" };
-    checks.push(["coincap", () => resolveCoinCapRestConfig({ ...f.coincapRest, ...key })]);
-    if (f.coincapTransport === "ws") {
-      checks.push(["coincap", () => resolveCoinCapWsConfig({ ...f.coincapWs, ...key })]);
-    }
-  }
-  const errors: string[] = [];
-  for (const [name, check] of checks) {
-    try {
-      check();
-    } catch (e) {
-      if (!(e instanceof FeedConfigError)) throw e;
-      errors.push(...e.errors.map((m) => `--source ${name}: ${m}`));
-    }
-  }
-  return [...new Set(errors)];
 }

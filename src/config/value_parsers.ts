@@ -36,6 +36,37 @@ export function parsePositiveNumber(raw: string): number {
   return n;
 }
 
+/** A finite number within [min, max]. */
+export function parseNumberInRange(raw: string, min: number, max: number): number {
+  const n = Number(raw.trim());
+  if (!Number.isFinite(n) || raw.trim() === "") {
+    throw new Error(`expected a number, received "${raw}"`);
+  }
+  if (n < min || n > max) throw new Error(`expected ${min}..${max}, received ${raw.trim()}`);
+  return n;
+}
+
+/**
+ * A file path the launcher can grant to the pipeline exactly. Deno's `--allow-read=a,b` splits its
+ * list on commas and has no escape for one (tested with Deno 2.9.6: `a\,b` and `a,,b` do not
+ * work; the latter makes Deno exit with a Rust backtrace), so a comma in a path would grant
+ * something else than the file (`a,/etc/shadow`). Line breaks and NUL have no business in a path
+ * given on a command line either. Leading and trailing blanks are trimmed.
+ */
+export function parsePath(raw: string): string {
+  const path = raw.trim();
+  if (path === "") throw new Error("expected a file path, received an empty value");
+  if (/[,\r\n\0]/.test(path)) {
+    throw new Error(
+      `a path with a comma, line break or NUL cannot be granted to the pipeline exactly ` +
+        `(Deno's permission lists are comma-separated): rename it, received ${
+          JSON.stringify(path)
+        }`,
+    );
+  }
+  return path;
+}
+
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A duration: `250ms`, `2s`, `5m`, `1h`, or plain milliseconds; returns milliseconds (≥ 0). */

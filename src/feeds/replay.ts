@@ -13,9 +13,9 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
+import { csvSymbolFromFileName } from "./csv_symbol.ts";
 import type { Tick } from "../market/tick.ts";
 import { isRejection, type Rejection, type TickParser } from "../market/tick_parser.ts";
-import { normaliseSymbol } from "../market/symbol.ts";
 import { readLines } from "./line_reader.ts";
 import type { Source, TickOutput } from "./source.ts";
 
@@ -103,7 +103,7 @@ function csvLineParser(
   fileName: string,
   parser: TickParser,
 ): (line: string) => Tick | Rejection | null {
-  const symbol = config.symbol ?? normaliseSymbol(fileName.split(/[-_.]/)[0] ?? "");
+  const symbol = config.symbol ?? csvSymbolFromFileName(fileName);
   if (!symbol) {
     throw new ReplayConfigError(
       `Cannot replay ${fileName}: no symbol in the file name (like BTCUSDT-trades-2024-01-01.csv)`,

@@ -46,11 +46,16 @@ export class IntervalError extends Error {
  */
 export function parseInterval(spec: string): Interval {
   const interval = tryParse(spec);
-  if (interval === null) throw new IntervalError(spec, EXPECTED);
+  if (interval === null) throw new IntervalError(spec, problemOf(spec));
   return interval;
 }
 
 const EXPECTED = "expected a positive integer followed by s, m, h or d";
+
+/** Why `spec` is no interval: not of the form, or a count outside 1..999999. */
+function problemOf(spec: string): string {
+  return /^\d+[smhd]$/.test(spec.trim()) ? "out of range: 1 to 999999 of a unit" : EXPECTED;
+}
 
 function tryParse(spec: string): Interval | null {
   const m = SPEC.exec(spec.trim());
@@ -75,7 +80,7 @@ export function parseIntervals(list: string): Interval[] {
     if (part.trim() === "") continue;
     const interval = tryParse(part);
     const same = interval && out.find((i) => i.ms === interval.ms);
-    if (interval === null) errors.push(`"${part.trim()}": ${EXPECTED}`);
+    if (interval === null) errors.push(`"${part.trim()}": ${problemOf(part)}`);
     else if (same) errors.push(`"${interval.name}" repeats "${same.name}"`);
     else out.push(interval);
   }

@@ -7,6 +7,7 @@
  * @module
  */
 import type { Kafka } from "kafkajs";
+import { kafkaOptions } from "../config/connector_options.ts";
 import type { PipelineConfig } from "../config/pipeline_config.ts";
 import { createKafkaClient } from "../connectors/kafka/kafka_client.ts";
 import { type KafkaConfig, parseKafkaConfig } from "../connectors/kafka/kafka_config.ts";
@@ -40,10 +41,7 @@ export async function connectKafka(
   config: PipelineConfig,
   deps: { log: Logger; registry: Registry },
 ): Promise<KafkaConnection> {
-  const kconfig = parseKafkaConfig({
-    brokers: config.kafkaBrokers ?? [],
-    partitions: config.kafka.partitions,
-  });
+  const kconfig = parseKafkaConfig(kafkaOptions(config));
   const kafka = createKafkaClient(kconfig, { logger: deps.log });
   await ensureTopics(kafka, pipelineTopics(kconfig), {
     logger: deps.log.child("kafka"),

@@ -4,6 +4,12 @@
  * @module
  */
 import { storeAccepts } from "../../actors/sinks/store_sink.ts";
+import {
+  clickhouseOptions,
+  postgresOptions,
+  redisOptions,
+  webhookOptions,
+} from "../config/connector_options.ts";
 import type { PipelineConfig } from "../config/pipeline_config.ts";
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import { PostgresStore } from "../connectors/postgres/postgres_store.ts";
@@ -30,25 +36,13 @@ export async function openStores(
     if (s.sqlitePath) stores.push(new SqliteStore({ path: s.sqlitePath, registry }));
     if (s.databaseUrl) {
       stores.push(
-        new PostgresStore({
-          url: s.databaseUrl,
-          schema: s.postgresSchema,
-          poolSize: s.postgresPoolSize,
-          statementTimeoutMs: s.postgresStatementTimeoutMs,
-          ...(s.postgresSsl === undefined
-            ? {}
-            : { ssl: s.postgresSsl === "disable" ? false : s.postgresSsl }),
-          registry,
-          logger: log.child("postgres"),
-        }),
+        new PostgresStore({ ...postgresOptions(config), registry, logger: log.child("postgres") }),
       );
     }
     if (s.clickhouseUrl) {
       stores.push(
         new ClickHouseStore({
-          url: s.clickhouseUrl,
-          database: s.clickhouseDatabase,
-          ticks: s.clickhouseTicks && s.storeTicks,
+          ...clickhouseOptions(config),
           registry,
           logger: log.child("clickhouse"),
         }),
@@ -56,17 +50,12 @@ export async function openStores(
     }
     if (s.redisUrl) {
       stores.push(
-        new RedisStore({
-          url: s.redisUrl,
-          keyPrefix: s.redisKeyPrefix,
-          registry,
-          logger: log.child("redis"),
-        }),
+        new RedisStore({ ...redisOptions(config), registry, logger: log.child("redis") }),
       );
     }
     if (config.alertWebhookUrl) {
       const hook = new WebhookClient({
-        url: config.alertWebhookUrl,
+        ...webhookOptions(config),
         registry,
         logger: log.child("webhook"),
         clock: deps.clock,

@@ -113,7 +113,8 @@ Deno.test("main: invalid configuration exits 2 listing every error; --help exits
   assert.equal(bad.code, 2);
   assert.match(bad.err, /--partitions/);
   assert.match(bad.err, /--intervals/);
-  assert.equal(bad.err.split("\n").filter((l) => l.startsWith("  - ")).length, 2, bad.err);
+  assert.match(bad.err, /--source replay needs --replay-file/, "in the same report");
+  assert.equal(bad.err.split("\n").filter((l) => l.startsWith("  - ")).length, 3, bad.err);
   const help = await run(["--help"]);
   assert.equal(help.code, 0);
   assert.match(help.out, /REPLAY_FILE/);

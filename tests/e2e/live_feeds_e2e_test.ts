@@ -395,7 +395,7 @@ Deno.test("docs/feeds.md: the example .env is a valid live configuration, and th
   // reach exactly the four venues.
   const flags = permissionFlags(c, { dotenv: ".env" });
   const read = flags.find((f) => f.startsWith("--allow-read="))!.slice(13).split(",");
-  assert.ok(read.includes(".env"), flags.join(" "));
+  assert.ok(read.includes(`${Deno.cwd()}/.env`), flags.join(" "));
   const net = flags.find((f) => f.startsWith("--allow-net="))!.slice(12).split(",");
   assert.deepEqual(net, [
     "127.0.0.1:9464",

@@ -6,6 +6,7 @@
 import type { Logger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { OptionsError } from "../options_error.ts";
+import { shownUrl } from "../redact_url.ts";
 
 /** Options of {@linkcode ClickHouseStore}. */
 export interface ClickHouseStoreOptions {
@@ -62,7 +63,7 @@ export function resolveClickHouseConfig(options: ClickHouseStoreOptions): ClickH
     if (!KNOWN.has(key)) problems.push(`unknown option "${key}"`);
   }
   if (typeof options.url !== "string" || !/^https?:\/\//.test(options.url)) {
-    problems.push(`url must be an http(s):// URL, received ${JSON.stringify(options.url)}`);
+    problems.push(`url must be an http(s):// URL, received ${shownUrl(options.url)}`);
   }
   const database = options.database ?? "crypto";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {

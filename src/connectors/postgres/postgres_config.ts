@@ -7,6 +7,7 @@
 import type { Logger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { OptionsError } from "../options_error.ts";
+import { shownUrl } from "../redact_url.ts";
 
 /** TLS: `false` (off), `"prefer"`, `"require"`, `"verify-full"`, or Node `tls.connect` options. */
 export type PostgresSsl =
@@ -82,7 +83,7 @@ export function resolvePostgresConfig(options: PostgresStoreOptions): PostgresSt
     if (!KNOWN.has(key)) problems.push(`unknown option "${key}"`);
   }
   if (typeof options.url !== "string" || !/^postgres(ql)?:\/\//.test(options.url)) {
-    problems.push(`url must be a postgres:// URL, received ${JSON.stringify(options.url)}`);
+    problems.push(`url must be a postgres:// URL, received ${shownUrl(options.url)}`);
   }
   const schema = options.schema ?? "public";
   if (!IDENTIFIER.test(schema)) {

@@ -6,6 +6,7 @@
 import type { Logger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { OptionsError } from "../options_error.ts";
+import { shownUrl } from "../redact_url.ts";
 
 /** Options of {@linkcode RedisStore}. */
 export interface RedisStoreOptions {
@@ -66,7 +67,7 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
   }
   if (typeof options.url !== "string" || !/^rediss?:\/\//.test(options.url)) {
     problems.push(
-      `url must be a redis:// or rediss:// URL, received ${JSON.stringify(options.url)}`,
+      `url must be a redis:// or rediss:// URL, received ${shownUrl(options.url)}`,
     );
   }
   const ints = {} as Record<keyof typeof DEFAULTS, number>;

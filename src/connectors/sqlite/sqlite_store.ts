@@ -40,6 +40,21 @@ export const OPEN_BUSY_TIMEOUT_MS = 10_000;
 /** How long one batch write may hold the event loop waiting for a lock before it is retried. */
 export const WRITE_BUSY_TIMEOUT_MS = 200;
 
+/**
+ * Creates the database's directory when it is missing. Under `deno task start` the pipeline may
+ * write only its database files, and their directory only when it did not exist at launch
+ * (src/config/permissions.ts): for an existing directory Deno refuses the mkdir (NotCapable)
+ * before looking, and there is nothing to create. A directory that is missing and not granted
+ * shows as SQLite's "unable to open database file" next.
+ */
+function createDirectory(dir: string): void {
+  try {
+    Deno.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable)) throw e;
+  }
+}
+
 /** The embedded SQLite store. */
 export class SqliteStore implements Store {
   readonly name = "sqlite";
@@ -50,7 +65,7 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ":memory:") {
       const dir = options.path.replace(/[/\\][^/\\]*$/, "");
-      if (dir && dir !== options.path) Deno.mkdirSync(dir, { recursive: true });
+      if (dir && dir !== options.path) createDirectory(dir);
     }
     this.#db = new DatabaseSync(options.path);
     this.#metrics = new SinkMetrics(options.registry, "sqlite");

@@ -10,6 +10,7 @@ import { type Logger, silentLogger } from "../../logger.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
 import { counter, type Registry } from "../../telemetry/metrics.ts";
+import { redactIn } from "../redact_url.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
 import type { StoreErrorKind } from "../store_error.ts";
 import { parseRetryAfter } from "./retry_after.ts";
@@ -196,7 +197,11 @@ export class WebhookClient {
     } catch (err) {
       const timedOut = timeout.signal.aborted && !this.#abort.signal.aborted;
       throw new WebhookDeliveryError(
-        timedOut ? `no response within ${this.config.timeoutMs} ms` : String(err),
+        // Fetch errors can quote the URL (Deno 2.9.6 in the cause only, other versions in the
+        // message): the webhook's secret path must reach neither the logs nor the dead letters.
+        timedOut
+          ? `no response within ${this.config.timeoutMs} ms`
+          : redactIn(String(err), this.config.url, { path: false }),
         timedOut ? "timeout" : "transient",
         undefined,
         { cause: err },

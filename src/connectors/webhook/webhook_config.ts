@@ -8,6 +8,7 @@ import type { Logger } from "../../logger.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { OptionsError } from "../options_error.ts";
+import { shownUrl } from "../redact_url.ts";
 
 /** Options of {@linkcode WebhookClient}. */
 export interface WebhookClientOptions {
@@ -68,7 +69,9 @@ export function resolveWebhookConfig(options: WebhookClientOptions): WebhookClie
     if (!known.has(key)) problems.push(`unknown option "${key}"`);
   }
   if (typeof options.url !== "string" || !/^https?:\/\//.test(options.url)) {
-    problems.push(`url must be an http(s):// URL, received ${JSON.stringify(options.url)}`);
+    problems.push(
+      `url must be an http(s):// URL, received ${shownUrl(options.url, { path: false })}`,
+    );
   }
   const ints = {} as Record<keyof typeof DEFAULTS, number>;
   for (const [name, def] of Object.entries(DEFAULTS) as [keyof typeof DEFAULTS, number][]) {
