@@ -139,8 +139,8 @@ Deno.test("pipeline out of memory: the launcher names it and exits 133 (SIGTRAP)
   const dir = await Deno.makeTempDir();
   try {
     // Every distinct symbol gets its own windows, indicators and latest price: 200k of them
-    // exhaust a 64 MB heap within seconds. Should per-symbol state ever be bounded, this test
-    // needs another way to fill the heap.
+    // exhaust a 64 MB heap within seconds, once --max-symbols is raised past them (its default
+    // exists to prevent exactly this).
     const t0 = Date.UTC(2026, 0, 1);
     const lines = Array.from(
       { length: 200_000 },
@@ -157,6 +157,7 @@ Deno.test("pipeline out of memory: the launcher names it and exits 133 (SIGTRAP)
       "--ui=off",
       "--exit-at-end",
       "--heap-limit=64",
+      "--max-symbols=10000000",
     ]);
     const status = await launched.process.status;
     const stderr = await launched.stderr;
