@@ -140,6 +140,9 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     ledger,
     log,
     giveUp: giveUp.signal,
+    // Halfway through the stop failing stores are given up; a write still in flight gets an
+    // eighth of the timeout, leaving the last quarter for the rest of the stop.
+    giveUpWriteMs: config.shutdownTimeoutMs / 8,
   });
   // Only the webhook client hands dead letters to openStores' callback, and it counts them itself.
   deadLetterSink = (d) => {

@@ -46,6 +46,8 @@ export interface StoreSinkDeps {
    * rows are refused (with the store's error) instead of holding up the stop.
    */
   readonly giveUp?: AbortSignal;
+  /** How long a write may take once `giveUp` is aborted before it is abandoned. Default 1000. */
+  readonly giveUpWriteMs?: number;
 }
 
 /** Called after rows were durably written (the offset tracker listens here). */
@@ -94,6 +96,9 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #onWritten?: WrittenListener;
   readonly #onRefused?: RefusedListener;
   readonly #giveUp?: AbortSignal;
+  readonly #giveUpWriteMs: number;
+  /** A write was abandoned after `giveUp`: the store is not waited for again. */
+  #abandoned = false;
   readonly #latency: { observe(v: number): void };
   readonly #buffers = new Map<RecordKind, unknown[]>();
   /** `sync` barriers waiting for the next write. */
@@ -109,6 +114,7 @@ class StoreSink implements Actor<SinkMessage> {
     this.#store = store;
     this.#onRefused = deps.onRefused;
     this.#giveUp = deps.giveUp;
+    this.#giveUpWriteMs = deps.giveUpWriteMs ?? 1000;
     this.#batchRows = config.batchRows ?? 5000;
     this.#maxDelayMs = config.maxDelayMs ?? 200;
     this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
@@ -251,8 +257,9 @@ class StoreSink implements Actor<SinkMessage> {
     const write = this.#store[WRITERS[kind]] as (rows: readonly unknown[]) => Promise<void>;
     for (let attempt = 0;; attempt++) {
       try {
-        return await write.call(this.#store, rows);
+        return await this.#untilGivenUp(() => write.call(this.#store, rows), ctx);
       } catch (error) {
+        if (error instanceof GaveUp) throw error;
         if (retriableOf(error) !== true) throw error;
         if (this.#giveUp?.aborted) throw new GaveUp(error);
         const delay = backoffDelay(
@@ -275,6 +282,39 @@ class StoreSink implements Actor<SinkMessage> {
         }
       }
     }
+  }
+
+  /**
+   * Runs `write`, bounded once the stop runs out of time: a store that black-holes a write (the
+   * connection stays open, no answer comes) would otherwise hold its rows past the deadline, where
+   * the actor is stopped hard and they would be lost without a trace. After `giveUp`, a write gets
+   * `giveUpWriteMs`; one that does not finish by then is abandoned, its rows refused (dead letters),
+   * and the store is not waited for again. An abandoned write may still land later, which is
+   * harmless: writes are idempotent.
+   */
+  #untilGivenUp(write: () => Promise<void>, ctx: ActorContext<SinkMessage>): Promise<void> {
+    const signal = this.#giveUp;
+    if (signal === undefined) return write();
+    if (this.#abandoned) {
+      return Promise.reject(new GaveUp(new Error("an earlier write never finished")));
+    }
+    const pending = write();
+    return new Promise((resolve, reject) => {
+      const timer = new AbortController();
+      const bound = () => {
+        ctx.clock.sleep(this.#giveUpWriteMs, timer.signal).then(() => {
+          pending.catch(() => {});
+          this.#abandoned = true;
+          reject(new GaveUp(new Error(`no answer within ${this.#giveUpWriteMs} ms`)));
+        }, () => {});
+      };
+      if (signal.aborted) bound();
+      else signal.addEventListener("abort", bound, { once: true });
+      pending.then(resolve, reject).finally(() => {
+        timer.abort();
+        signal.removeEventListener("abort", bound);
+      });
+    });
   }
 
   #observeLatency(kind: RecordKind, rows: unknown[], now: number): void {

@@ -57,6 +57,8 @@ export interface SinkRouteOptions {
   readonly log: Logger;
   /** Aborted when a stop runs out of time: sinks stop retrying (see store_sink.ts). */
   readonly giveUp?: AbortSignal;
+  /** How long a write may take after `giveUp` before its rows are given up. */
+  readonly giveUpWriteMs?: number;
 }
 
 /** Spawns the sink actors (first, so everything upstream can reach them) and their routes. */
@@ -71,6 +73,7 @@ export function spawnSinks(
     system.spawn(storeSinkProps(`sink-${store.name}`, store, {}, {
       registry: options.registry,
       giveUp: options.giveUp,
+      giveUpWriteMs: options.giveUpWriteMs,
       onRefused: (kind, rows, error) => refused(store, kind, rows, error),
     }))
   );

@@ -246,3 +246,40 @@ Deno.test("store sink: once the stop runs out of time a failing store's rows are
   assert.deepEqual(refused.slice(3), ["ticks", 1, down]);
   await system.shutdown();
 });
+
+Deno.test("store sink: once the stop runs out of time a write that never answers is abandoned, its rows refused", async () => {
+  const clock = new FakeClock();
+  const giveUp = new AbortController();
+  const refused: unknown[] = [];
+  let calls = 0;
+  const store: Store = {
+    name: "black-hole",
+    migrate: () => Promise.resolve(),
+    writeTicks() {
+      calls++;
+      return new Promise(() => {}); // the connection stays open, nothing comes back
+    },
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-black-hole", store, {}, {
+    registry,
+    giveUp: giveUp.signal,
+    giveUpWriteMs: 500,
+    onRefused: (kind, rows) => refused.push(kind, rows.length),
+  }));
+  ref.tell({ kind: "ticks", rows: [tick("1"), tick("2")] });
+  const flushed = barrier(ref);
+  await until(() => calls === 1, "the write in flight");
+  giveUp.abort();
+  await until(() => clock.pending === 1, "the write's bound");
+  clock.tick(500);
+  await flushed;
+  assert.deepEqual(refused, ["ticks", 2]);
+  ref.tell({ kind: "ticks", rows: [tick("3")] });
+  await barrier(ref);
+  assert.equal(calls, 1, "the store is not waited for again");
+  assert.deepEqual(refused.slice(2), ["ticks", 1]);
+  await system.shutdown();
+});

@@ -87,14 +87,17 @@ function config(args: string[]): PipelineConfig {
 }
 
 /** Flags pointing every store at this run's places (`via` swaps in proxy addresses). */
-function storeArgs(s: Stores, via: { pgUrl?: string; chUrl?: string } = {}): string[] {
+function storeArgs(
+  s: Stores,
+  via: { pgUrl?: string; chUrl?: string; redisUrl?: string } = {},
+): string[] {
   return [
     `--database-url=${via.pgUrl ?? TEST_DATABASE_URL}`,
     `--postgres-schema=${s.pg.schema}`,
     `--clickhouse-url=${via.chUrl ?? clickhouse!.url}`,
     `--clickhouse-database=${s.chDatabase}`,
     "--clickhouse-ticks",
-    `--redis-url=${TEST_REDIS_URL}`,
+    `--redis-url=${via.redisUrl ?? TEST_REDIS_URL}`,
     `--redis-key-prefix=${s.prefix}`,
     "--http=off",
   ];
@@ -420,8 +423,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "storage e2e: PostgreSQL cut and ClickHouse stalled mid-replay hold the replay back, " +
-    "bound every mailbox, and everything arrives exactly once after they return",
+  name: "storage e2e: PostgreSQL and Redis cut and ClickHouse stalled mid-replay hold the " +
+    "replay back, bound every mailbox, and everything arrives exactly once after they return",
   ignore,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -437,6 +440,11 @@ Deno.test({
     const pgTarget = new URL(TEST_DATABASE_URL);
     const pgProxy = TcpProxy.start({ hostname: pgTarget.hostname, port: Number(pgTarget.port) });
     const chProxy = TcpProxy.start({ hostname: "127.0.0.1", port: clickhouse!.httpPort });
+    const redisTarget = new URL(TEST_REDIS_URL);
+    const redisProxy = TcpProxy.start({
+      hostname: redisTarget.hostname,
+      port: Number(redisTarget.port || 6379),
+    });
     let pipeline: Pipeline | undefined;
     try {
       const file = await writeReplay(s.dir, "ticks.ndjson", fixture.lines);
@@ -449,7 +457,11 @@ Deno.test({
         "--sqlite=",
         "--partitions=2",
         "--bus-capacity=16",
-        ...storeArgs(s, { pgUrl: viaPg.href, chUrl: `http://127.0.0.1:${chProxy.port}` }),
+        ...storeArgs(s, {
+          pgUrl: viaPg.href,
+          chUrl: `http://127.0.0.1:${chProxy.port}`,
+          redisUrl: `redis://127.0.0.1:${redisProxy.port}`,
+        }),
       ]);
       let progress = 0;
       pipeline = await startPipeline(cfg, {
@@ -459,6 +471,7 @@ Deno.test({
       const p = pipeline;
       pgProxy.cut();
       chProxy.stall();
+      redisProxy.cut();
       let drained = false;
       let terminated = false;
       p.drained.then(() => (drained = true));
@@ -487,6 +500,7 @@ Deno.test({
 
       pgProxy.restore();
       chProxy.restore();
+      redisProxy.restore();
       await Promise.race([
         p.drained,
         new Promise((_, reject) =>
@@ -516,13 +530,24 @@ Deno.test({
          FROM ${s.chDatabase}.candles`,
       );
       assert.equal(Number(dup.rows), Number(dup.keys), "no candle revision inserted twice");
+      // Redis, cut too: each symbol's latest price is its newest tick by event time.
+      const keys = redisKeys(s.prefix);
+      for (const symbol of ["BTC-USD", "ETH-USD", "SOL-USD"]) {
+        const maxTs = Math.max(
+          ...[...distinct.values()].filter((t) => t.symbol === symbol).map((t) => t.ts),
+        );
+        const h = await s.redis.hgetall(keys.price(symbol));
+        assert.equal(Number(h.ts), maxTs, `Redis latest ${symbol} after the outage`);
+      }
       assert.equal(terminated, false);
     } finally {
       pgProxy.restore();
       chProxy.restore();
+      redisProxy.restore();
       await pipeline?.stop();
       await pgProxy.close();
       await chProxy.close();
+      await redisProxy.close();
       await s.cleanup();
     }
   },
