@@ -9,14 +9,17 @@
  *   (`BTCUSDT-trades-2024-01-01.csv` → `BTC-USDT`); `is_buyer_maker` true means the taker sold.
  *
  * Every line goes through the one tick parser; rejected lines become dead letters whose source
- * names the file and line, so the same file replayed twice gives the same dead letters.
+ * names the file and line, so the same file replayed twice gives the same dead letters. Lines
+ * longer than `maxLineBytes` (`too_large`) and lines that are not valid UTF-8 (`malformed_json`)
+ * are refused by the line reader before parsing, with their first bytes as the raw payload.
  * @module
  */
 import type { Clock } from "../clock.ts";
+import type { DeadLetter } from "../market/dead_letter.ts";
 import type { Tick } from "../market/tick.ts";
 import { isRejection, type Rejection, type TickParser } from "../market/tick_parser.ts";
 import { normaliseSymbol } from "../market/symbol.ts";
-import { readLines } from "./line_reader.ts";
+import { DEFAULT_MAX_LINE_BYTES, type LineFault, LineReader } from "./line_reader.ts";
 import type { Source, TickOutput } from "./source.ts";
 
 /** Configuration of the replay source. */
@@ -28,6 +31,8 @@ export interface ReplayConfig {
   readonly symbol?: string;
   /** Source name for CSV dumps, default `binance`. */
   readonly csvSource?: string;
+  /** Longest line in bytes; longer ones are `too_large` dead letters. Default 1 MiB. */
+  readonly maxLineBytes?: number;
 }
 
 /** Progress callback, for the TTY progress bar. */
@@ -66,7 +71,18 @@ async function runReplay(
     : (line: string) => deps.parser.parseTick(line, "replay");
   const pacer = config.speed === "max" ? null : createPacer(config.speed, deps.clock);
   let lines = 0;
-  for await (const chunk of readLines(config.file)) {
+  const maxLineBytes = config.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const reader = new LineReader(config.file, { maxLineBytes, signal });
+  for await (const chunk of reader) {
+    if (signal.aborted) return;
+    if (chunk.kind !== "lines") {
+      const letter = faultLetter(chunk, maxLineBytes, fileName, deps.clock.now());
+      const pending = output.deadLetter(letter);
+      if (pending) await pending;
+      lines = chunk.line;
+      deps.onProgress?.(chunk.bytesRead, total, lines);
+      continue;
+    }
     for (let i = 0; i < chunk.lines.length; i++) {
       if (signal.aborted) return;
       let line = chunk.lines[i];
@@ -95,6 +111,20 @@ async function runReplay(
     lines = chunk.firstLine + chunk.lines.length - 1;
     deps.onProgress?.(chunk.bytesRead, total, lines);
   }
+}
+
+/** The dead letter of a line the reader refused. */
+function faultLetter(fault: LineFault, max: number, fileName: string, now: number): DeadLetter {
+  const tooLong = fault.kind === "too_long";
+  return {
+    reason: tooLong ? "too_large" : "malformed_json",
+    detail: tooLong
+      ? `line of ${fault.byteLength} bytes exceeds the ${max}-byte line limit`
+      : `not valid UTF-8 (first invalid byte at offset ${fault.badOffset})`,
+    raw: fault.raw,
+    source: `replay:${fileName}:${fault.line}`,
+    ts: now,
+  };
 }
 
 /** Parses Binance dump lines; returns null for a header line. */
