@@ -19,6 +19,8 @@ export interface PipelineConfig {
   readonly replay: {
     readonly file: string | null;
     readonly speed: number | "max";
+    /** Longest line in bytes; longer ones are `too_large` dead letters. */
+    readonly maxLineBytes: number;
     readonly exitAtEnd: boolean;
   };
   readonly simulator: { readonly seed: number; readonly ticksPerSecond: number };
@@ -108,6 +110,7 @@ export function buildConfig(v: OptionValues): { config?: PipelineConfig; errors:
     replay: {
       file: v["replay-file"] ?? null,
       speed: v["replay-speed"] ?? "max",
+      maxLineBytes: v["max-line-bytes"] ?? 1_048_576,
       exitAtEnd: v["exit-at-end"] ?? false,
     },
     simulator: { seed: v["seed"] ?? 42, ticksPerSecond: v["sim-rate"] ?? 3 },
