@@ -127,7 +127,13 @@ function faultLetter(fault: LineFault, max: number, fileName: string, now: numbe
   };
 }
 
-/** Parses Binance dump lines; returns null for a header line. */
+/**
+ * Parses Binance dump lines; returns null for a header line (a first line of bare column names).
+ * Stricter than `Number()`: the time must be decimal digits (ms or µs), since `Number()` reads
+ * `0x6596A680`, `1e12`, `1.5` or an empty field (as 0) without complaint; price and quantity go
+ * through the parser's decimal-string rule. A line over the parser's message limit is `too_large`,
+ * as an NDJSON line would be.
+ */
 function csvLineParser(
   config: ReplayConfig,
   fileName: string,
@@ -145,21 +151,34 @@ function csvLineParser(
     const f = line.split(",");
     if (first) {
       first = false;
-      if (!/^\s*\d/.test(f[0] ?? "")) return null;
+      if (f.every((c) => COLUMN_NAME.test(c))) return null;
     }
+    const large = parser.sizeRejection(line);
+    if (large !== null) return large;
     const buyerIsMaker = f[5]?.trim().toLowerCase();
+    const time = f[4]?.trim() || undefined; // empty: missing
+    const digits = time === undefined || DIGITS.test(time);
     const r = parser.validate({
       source,
       symbol,
       id: f[0]?.trim(),
       price: f[1]?.trim(),
       size: f[2]?.trim(),
-      ts: f[4] === undefined ? undefined : Number(f[4]),
+      // NaN fails the time check in its turn, so the reason stays that of the first bad field.
+      ts: digits ? time : NaN,
       side: buyerIsMaker === "true" ? "sell" : buyerIsMaker === "false" ? "buy" : undefined,
     });
-    return r.ok ? r.tick : r;
+    if (r.ok) return r.tick;
+    if (!digits && r.reason === "bad_timestamp") {
+      const detail = `time is not a decimal integer: ${JSON.stringify(time!.slice(0, 40))}`;
+      return { ok: false, reason: "bad_timestamp", detail };
+    }
+    return r;
   };
 }
+
+const COLUMN_NAME = /^\s*[A-Za-z_]\w*\s*$/;
+const DIGITS = /^\d+$/;
 
 /** Waits so that event time advances `speed` times faster than processing time. */
 function createPacer(

@@ -112,13 +112,7 @@ export class TickParser {
   parseTick(input: string | Uint8Array, source?: string): Tick | Rejection {
     let text: string;
     if (typeof input === "string") {
-      // UTF-16 length ≤ UTF-8 length ≤ 3 × UTF-16 length: only count bytes when in doubt.
-      if (
-        input.length > this.#maxBytes || (input.length * 3 > this.#maxBytes &&
-          utf8Length(input) > this.#maxBytes)
-      ) {
-        return reject("too_large", `message exceeds ${this.#maxBytes} bytes`);
-      }
+      if (exceeds(input, this.#maxBytes)) return this.#tooLarge();
       text = input;
     } else {
       if (input.byteLength > this.#maxBytes) {
@@ -159,6 +153,19 @@ export class TickParser {
       if (flat !== null) return this.#check(flat, source);
     }
     return this.parseTick(text.slice(start, end), source);
+  }
+
+  /**
+   * The `too_large` rejection when `text` is over the message limit (in UTF-8 bytes), else null:
+   * for feeds that split a message into fields themselves (a CSV line) before
+   * {@linkcode TickParser.validate}.
+   */
+  sizeRejection(text: string): Rejection | null {
+    return exceeds(text, this.#maxBytes) ? this.#tooLarge() : null;
+  }
+
+  #tooLarge(): Rejection {
+    return reject("too_large", `message exceeds ${this.#maxBytes} bytes`);
   }
 
   /** Fields a feed already decoded → tick or rejection. */
@@ -253,6 +260,11 @@ function missing(field: string, value: unknown): Rejection {
 function show(value: unknown): string {
   const s = typeof value === "string" ? JSON.stringify(value) : String(value);
   return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}
+
+// UTF-16 length ≤ UTF-8 length ≤ 3 × UTF-16 length: only count bytes when in doubt.
+function exceeds(text: string, maxBytes: number): boolean {
+  return text.length > maxBytes || (text.length * 3 > maxBytes && utf8Length(text) > maxBytes);
 }
 
 function utf8Length(s: string): number {

@@ -153,3 +153,49 @@ Deno.test("replay: /dev/zero is read with bounded memory until the source is sto
   assert.equal(bytes, 64 << 20, "64 MiB read as one endless line");
   assert.deepEqual(dead, [], "the line never ends, so it is never passed on");
 });
+
+Deno.test("replay: Binance CSV times are decimal digits only; other fields as strict as NDJSON", async () => {
+  const row = (id: number, time: string, price = "42000.1", qty = "0.5") =>
+    `${id},${price},${qty},1,${time},false,true`;
+  const csv = [
+    row(1, "0x6596A680"),
+    row(2, "1e12"),
+    row(3, "-1"),
+    row(4, "1.5"),
+    row(5, ""),
+    row(6, "1704067200000"),
+    row(7, " 1704067200001000 "),
+    row(8, "1704067200002", "0x10"),
+    row(9, "1704067200003", "1", "0x10"),
+    "10,1,1,1",
+    row(11, "1704067200004").padEnd(5000, " "),
+    row(12, "2024-01-01T00:00:00Z"),
+  ].join("\n");
+  const { ticks, dead } = await replay("BTCUSDT-trades-2024-01-01.csv", csv);
+  assert.deepEqual(ticks.map((t) => [t.id, t.ts]), [["6", 1704067200000], ["7", 1704067200001]]);
+  assert.deepEqual(dead.map((d) => [d.source.split(":").at(-1), d.reason]), [
+    ["1", "bad_timestamp"],
+    ["2", "bad_timestamp"],
+    ["3", "bad_timestamp"],
+    ["4", "bad_timestamp"],
+    ["5", "missing_field"],
+    ["8", "bad_price"],
+    ["9", "bad_size"],
+    ["10", "missing_field"],
+    ["11", "too_large"],
+    ["12", "bad_timestamp"],
+  ]);
+  assert.equal(dead[0].detail, 'time is not a decimal integer: "0x6596A680"');
+  assert.equal(dead[4].detail, "ts is missing");
+});
+
+Deno.test("replay: a CSV's first line is a header only when it holds column names", async () => {
+  const { ticks, dead } = await replay(
+    "BTCUSDT-trades-2024-01-01.csv",
+    '{"id":1}\n1,42000.1,0.5,1,1704067200000,false\n',
+  );
+  assert.equal(ticks.length, 1);
+  assert.deepEqual(dead.map((d) => [d.source, d.reason]), [
+    ["replay:BTCUSDT-trades-2024-01-01.csv:1", "missing_field"],
+  ]);
+});
