@@ -106,6 +106,7 @@ Deno.test("TickParser.parse() rejects each kind of bad input with its reason", (
     [json({ ts: "2023-11-14T22:13:19" }), "bad_timestamp"],
     [json({ ts: "yesterday" }), "bad_timestamp"],
     [json({ ts: -5 }), "bad_timestamp"],
+    [json({ ts: "2024-02-30T00:00:00Z" }), "bad_timestamp"],
     ["x".repeat(4097), "too_large"],
     [json({ id: "é".repeat(2100) }), "too_large"],
     [new Uint8Array(5000), "too_large"],
