@@ -18,8 +18,7 @@ const NANOS_BELOW = 1e20;
 // the same input would give different event times on different machines. The fields are checked
 // by hand too: Date.parse rolls `2024-02-30` over to March 1st and reads `T24:00` as the next day.
 const DIGITS = /^[1-9]\d*$/;
-const ISO =
-  /^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(?:Z|[+-](\d\d):?(\d\d))$/i;
+const ISO = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d+)?)?(?:Z|[+-]\d\d:?\d\d)$/i;
 
 /**
  * Converts a timestamp to integer epoch milliseconds, or NaN when it is not one.
@@ -41,8 +40,7 @@ const ISO =
  */
 export function toEpochMs(value: unknown): number {
   if (typeof value === "string" && value.length > 10 && value.charCodeAt(4) === 45 /* - */) {
-    const m = ISO.exec(value);
-    return m !== null && realInstant(m) ? Math.floor(Date.parse(value)) : NaN;
+    return ISO.test(value) && realInstant(value) ? Math.floor(Date.parse(value)) : NaN;
   }
   if (typeof value === "string" && value.length >= 15 && value.length <= 20 && DIGITS.test(value)) {
     // µs and ns exceed 2^53: cut the digits as text so no rounding creeps into the ms.
@@ -58,15 +56,27 @@ export function toEpochMs(value: unknown): number {
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-/** Whether the ISO fields matched by `ISO` exist: no rolling over into the next day or month. */
-function realInstant(m: RegExpExecArray): boolean {
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
+/**
+ * Whether the fields of `s` (which matches `ISO`, so its digits sit at fixed places) exist: no
+ * rolling over into the next day or month. Read by character codes, not a regex with captures:
+ * this is on the path of every ISO tick (Kraken's), and captures doubled its cost.
+ */
+function realInstant(s: string): boolean {
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
   if (month < 1 || month > 12 || day < 1) return false;
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
   const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0);
-  return day <= days && Number(m[4]) < 24 && Number(m[5]) < 60 &&
-    (m[6] === undefined || Number(m[6]) < 60) &&
-    (m[7] === undefined || (Number(m[7]) < 24 && Number(m[8]) < 60));
+  if (day > DAYS_IN_MONTH[month - 1] + (leap ? 1 : 0)) return false;
+  if (twoDigits(s, 11) > 23 || twoDigits(s, 14) > 59) return false;
+  if (s.charCodeAt(16) === 58 /* : */ && twoDigits(s, 17) > 59) return false;
+  const n = s.length;
+  if ((s.charCodeAt(n - 1) | 0x20) === 122 /* z */) return true;
+  // The offset: ±hh:mm or ±hhmm at the end.
+  const hh = s.charCodeAt(n - 3) === 58 ? n - 5 : n - 4;
+  return twoDigits(s, hh) < 24 && twoDigits(s, n - 2) < 60;
+}
+
+function twoDigits(s: string, i: number): number {
+  return (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
 }
