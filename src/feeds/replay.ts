@@ -156,8 +156,7 @@ function csvLineParser(
     const large = parser.sizeRejection(line);
     if (large !== null) return large;
     const buyerIsMaker = f[5]?.trim().toLowerCase();
-    const time = f[4]?.trim() || undefined; // empty: missing
-    const digits = time === undefined || DIGITS.test(time);
+    const ts = csvTime(f[4]);
     const r = parser.validate({
       source,
       symbol,
@@ -165,12 +164,12 @@ function csvLineParser(
       price: f[1]?.trim(),
       size: f[2]?.trim(),
       // NaN fails the time check in its turn, so the reason stays that of the first bad field.
-      ts: digits ? time : NaN,
+      ts,
       side: buyerIsMaker === "true" ? "sell" : buyerIsMaker === "false" ? "buy" : undefined,
     });
     if (r.ok) return r.tick;
-    if (!digits && r.reason === "bad_timestamp") {
-      const detail = `time is not a decimal integer: ${JSON.stringify(time!.slice(0, 40))}`;
+    if (Number.isNaN(ts) && r.reason === "bad_timestamp") {
+      const detail = `time is not a decimal integer: ${JSON.stringify(f[4].trim().slice(0, 40))}`;
       return { ok: false, reason: "bad_timestamp", detail };
     }
     return r;
@@ -178,7 +177,30 @@ function csvLineParser(
 }
 
 const COLUMN_NAME = /^\s*[A-Za-z_]\w*\s*$/;
-const DIGITS = /^\d+$/;
+
+/**
+ * The CSV time for the parser: up to 15 digits a number (exact, and cheaper to read), longer a
+ * digit string (which the parser cuts exactly to ms); undefined when empty or absent; NaN when
+ * not decimal digits.
+ */
+function csvTime(field: string | undefined): number | string | undefined {
+  if (field === undefined) return undefined;
+  if (field.length === 0 || !isDigits(field)) {
+    field = field.trim();
+    if (field === "") return undefined;
+    if (!isDigits(field)) return NaN;
+  }
+  return field.length <= 15 ? Number(field) : field;
+}
+
+// By hand: on every CSV line, and a fraction of the cost of the regex test.
+function isDigits(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
 
 /** Waits so that event time advances `speed` times faster than processing time. */
 function createPacer(
