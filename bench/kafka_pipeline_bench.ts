@@ -179,6 +179,7 @@ async function rawProduce(kafka: Kafka, file: string): Promise<number> {
   const t0 = performance.now();
   let batch: Message[] = [];
   for await (const chunk of readLines(file)) {
+    if (chunk.kind !== "lines") continue; // a line too long or not UTF-8
     for (const line of chunk.lines) {
       if (!line) continue;
       batch.push(encodeTick(JSON.parse(line)));

@@ -8,6 +8,7 @@ import { readLines } from "../src/feeds/line_reader.ts";
 let parsed = 0;
 let checksum = 0;
 for await (const chunk of readLines(Deno.args[0])) {
+  if (chunk.kind !== "lines") continue; // a line too long or not UTF-8
   for (const line of chunk.lines) {
     if (line.length === 0) continue;
     try {

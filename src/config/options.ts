@@ -91,6 +91,12 @@ export const OPTIONS = {
     parse: (raw): number | "max" =>
       raw.trim() === "max" ? "max" : parseNumberInRange(raw, MIN_REPLAY_SPEED, MAX_REPLAY_SPEED),
   }),
+  "max-line-bytes": opt({
+    env: "MAX_LINE_BYTES",
+    default: "1048576",
+    help: "longest replay line in bytes (1 MiB); a longer one is a too_large dead letter",
+    parse: (raw) => parseInteger(raw, 1024, 268_435_456),
+  }),
   "exit-at-end": opt({
     env: "EXIT_AT_END",
     default: "false",

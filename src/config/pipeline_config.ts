@@ -13,6 +13,8 @@ export interface PipelineConfig {
   readonly replay: {
     readonly file: string | null;
     readonly speed: number | "max";
+    /** Longest line in bytes; longer ones are `too_large` dead letters. */
+    readonly maxLineBytes: number;
     readonly exitAtEnd: boolean;
   };
   readonly simulator: { readonly seed: number; readonly ticksPerSecond: number };
@@ -77,6 +79,7 @@ export function assemblePipelineConfig(v: OptionValues, feeds: LiveFeedConfigs):
     replay: {
       file: v["replay-file"] ?? null,
       speed: v["replay-speed"] ?? "max",
+      maxLineBytes: v["max-line-bytes"] ?? 1_048_576,
       exitAtEnd: v["exit-at-end"] ?? false,
     },
     simulator: { seed: v["seed"] ?? 42, ticksPerSecond: v["sim-rate"] ?? 3 },

@@ -64,16 +64,49 @@ export interface TickParserOptions {
 /** 2100-01-01T00:00:00Z: the ceiling for event times when no clock is given. */
 export const MAX_EVENT_TIME_MS = 4_102_444_800_000;
 
+/**
+ * Largest accepted price: above any real quote (bitcoin in Iranian rial, about the weakest
+ * currency it is quoted in, is ~1e11). With {@linkcode MAX_SIZE} it bounds a tick's price × size
+ * at 1e27, so a candle's Σ price·size over even 2^32 ticks stays below 5e36, far from the largest
+ * double (1.8e308): volume and VWAP are always finite. (A price of 1e308 made Σ price·size
+ * infinite and the stored VWAP NULL.)
+ */
+export const MAX_PRICE = 1e12;
+
+/**
+ * Smallest accepted price: below any real quote (the cheapest tokens trade around 1e-10 of a
+ * dollar or bitcoin). With {@linkcode MIN_SIZE} it keeps every non-zero price × size ≥ 1e-36, a
+ * normal double: each term of Σ price·size keeps full precision, so VWAP is the weighted mean
+ * of the prices up to one rounding. A subnormal product would lose digits, or underflow to 0 and
+ * pull the VWAP towards 0, below the candle's low.
+ */
+export const MIN_PRICE = 1e-18;
+
+/**
+ * Largest accepted size: above any single trade (the largest token supplies traded in raw units
+ * are ~6e14; venues list bigger ones per 1000 or per million).
+ */
+export const MAX_SIZE = 1e15;
+
+/** Smallest accepted non-zero size: 1e-18, the finest unit of 18-decimal tokens (wei). */
+export const MIN_SIZE = 1e-18;
+
 // Feeds repeat a handful of symbols millions of times; normalising each once keeps the regexes
 // off the hot path. Bounded so hostile input cannot grow it without limit.
 const SYMBOL_CACHE_LIMIT = 4096;
 
 /**
- * Parses and validates ticks. Reasons: `too_large`, `malformed_json` (not JSON, or not an
- * object), `missing_field` (source, symbol, price, ts or id absent; symbol not a recognisable
- * pair), `bad_price` (not a number or decimal string, not finite, ≤ 0), `bad_size` (present but
- * not a finite number ≥ 0), `bad_timestamp` (unreadable, before 2009 or too far in the future),
- * `unknown_symbol` (outside the allow-list, when one is set). An unknown `side` is dropped.
+ * Parses and validates ticks. Reasons: `too_large`, `malformed_json` (not UTF-8, not JSON, or not
+ * an object), `missing_field` (source, symbol, price, ts or id absent; symbol not a recognisable
+ * pair), `bad_price` (not a number or decimal string, or outside
+ * [{@linkcode MIN_PRICE}, {@linkcode MAX_PRICE}] = [1e-18, 1e12]), `bad_size` (present but not a
+ * number or decimal string, or neither 0 nor within [{@linkcode MIN_SIZE}, {@linkcode MAX_SIZE}]
+ * = [1e-18, 1e15]), `bad_timestamp` (unreadable — including impossible ISO dates such as
+ * `2024-02-30`, `T24:00` or a leap second `:60` —, before 2009 or too far in the future),
+ * `unknown_symbol` (outside the allow-list, when one is set). An unknown `side` is dropped. The
+ * bounds keep every candle sum finite and every price × size a normal double (see
+ * {@linkcode MAX_PRICE}, {@linkcode MIN_PRICE}).
+ * Decimal strings are strict: `"0x10"`, `" 1"`, `"Infinity"` are refused, not coerced.
  *
  * @example
  * ```ts
@@ -112,13 +145,7 @@ export class TickParser {
   parseTick(input: string | Uint8Array, source?: string): Tick | Rejection {
     let text: string;
     if (typeof input === "string") {
-      // UTF-16 length ≤ UTF-8 length ≤ 3 × UTF-16 length: only count bytes when in doubt.
-      if (
-        input.length > this.#maxBytes || (input.length * 3 > this.#maxBytes &&
-          utf8Length(input) > this.#maxBytes)
-      ) {
-        return reject("too_large", `message exceeds ${this.#maxBytes} bytes`);
-      }
+      if (exceeds(input, this.#maxBytes)) return this.#tooLarge();
       text = input;
     } else {
       if (input.byteLength > this.#maxBytes) {
@@ -161,6 +188,19 @@ export class TickParser {
     return this.parseTick(text.slice(start, end), source);
   }
 
+  /**
+   * The `too_large` rejection when `text` is over the message limit (in UTF-8 bytes), else null:
+   * for feeds that split a message into fields themselves (a CSV line) before
+   * {@linkcode TickParser.validate}.
+   */
+  sizeRejection(text: string): Rejection | null {
+    return exceeds(text, this.#maxBytes) ? this.#tooLarge() : null;
+  }
+
+  #tooLarge(): Rejection {
+    return reject("too_large", `message exceeds ${this.#maxBytes} bytes`);
+  }
+
   /** Fields a feed already decoded → tick or rejection. */
   validate(fields: RawTickFields): ParseResult {
     if (typeof fields !== "object" || fields === null) {
@@ -180,12 +220,16 @@ export class TickParser {
     }
     if (f.price === undefined || f.price === null) return missing("price", f.price);
     const price = toNumber(f.price);
-    if (!(price > 0 && price < Infinity)) return reject("bad_price", `price ${show(f.price)}`);
+    if (!(price >= MIN_PRICE && price <= MAX_PRICE)) {
+      return reject("bad_price", `price ${show(f.price)}`);
+    }
     let size: number | null = null;
     if (f.size !== undefined && f.size !== null) {
       size = toNumber(f.size);
-      if (!(size >= 0 && size < Infinity)) return reject("bad_size", `size ${show(f.size)}`);
-      size += 0; // -0 → 0, so "-0" and "0" give the same record
+      if (!(size >= MIN_SIZE && size <= MAX_SIZE)) {
+        if (size !== 0) return reject("bad_size", `size ${show(f.size)}`);
+        size = 0; // -0 → 0, so "-0" and "0" give the same record
+      }
     }
     if (f.ts === undefined || f.ts === null) return missing("ts", f.ts);
     const ts = toEpochMs(f.ts);
@@ -253,6 +297,11 @@ function missing(field: string, value: unknown): Rejection {
 function show(value: unknown): string {
   const s = typeof value === "string" ? JSON.stringify(value) : String(value);
   return s.length > 64 ? `${s.slice(0, 61)}...` : s;
+}
+
+// UTF-16 length ≤ UTF-8 length ≤ 3 × UTF-16 length: only count bytes when in doubt.
+function exceeds(text: string, maxBytes: number): boolean {
+  return text.length > maxBytes || (text.length * 3 > maxBytes && utf8Length(text) > maxBytes);
 }
 
 function utf8Length(s: string): number {

@@ -37,7 +37,11 @@ export function createSources(
       }
       case "replay":
         return createReplay(
-          { file: config.replay.file!, speed: config.replay.speed },
+          {
+            file: config.replay.file!,
+            speed: config.replay.speed,
+            maxLineBytes: config.replay.maxLineBytes,
+          },
           { clock: ctx.clock, parser: ctx.parser, onProgress: ctx.onReplayProgress },
         );
       default:

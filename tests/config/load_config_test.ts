@@ -112,3 +112,17 @@ Deno.test("--help lists every option with its environment variable and default",
     assert.ok(text.includes(spec.env), spec.env);
   }
 });
+
+Deno.test("loadConfig() reads --max-line-bytes / MAX_LINE_BYTES for the replay, 1 MiB by default", () => {
+  const replay = ["--source=replay", "--replay-file=x.ndjson"];
+  const def = loadConfig({ args: replay, env: noEnv });
+  assert.equal(def.kind === "ok" && def.config.replay.maxLineBytes, 1_048_576);
+  const env = loadConfig({
+    args: replay,
+    env: (k) => k === "MAX_LINE_BYTES" ? "65536" : undefined,
+  });
+  assert.equal(env.kind === "ok" && env.config.replay.maxLineBytes, 65_536);
+  const bad = loadConfig({ args: [...replay, "--max-line-bytes=10"], env: noEnv });
+  assert.equal(bad.kind, "error");
+  assert.match(JSON.stringify(bad), /max-line-bytes/);
+});

@@ -1,22 +1,28 @@
 import assert from "node:assert/strict";
 import { systemClock } from "../../src/clock.ts";
-import { createReplay } from "../../src/feeds/replay.ts";
+import { createReplay, type ReplayConfig } from "../../src/feeds/replay.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const parser = new TickParser({ now: () => NOW });
+const encoder = new TextEncoder();
 
-async function replay(name: string, content: string, symbol?: string) {
+async function replay(
+  name: string,
+  content: string | Uint8Array,
+  symbol?: string,
+  extra: Partial<ReplayConfig> = {},
+) {
   const dir = await Deno.makeTempDir();
   const file = `${dir}/${name}`;
-  await Deno.writeTextFile(file, content);
+  await Deno.writeFile(file, typeof content === "string" ? encoder.encode(content) : content);
   const ticks: Tick[] = [];
   const dead: DeadLetter[] = [];
   const progress: number[] = [];
   try {
-    await createReplay({ file, speed: "max", symbol }, {
+    await createReplay({ file, speed: "max", symbol, ...extra }, {
       clock: systemClock,
       parser,
       onProgress: (read, total) => progress.push(read / total),
@@ -92,4 +98,104 @@ Deno.test("replay: a CSV whose name has no symbol is refused clearly", async () 
   );
   const { ticks } = await replay("trades.csv", "1,1,1,1,1704067200000,true\n", "ETH-USD");
   assert.equal(ticks[0].symbol, "ETH-USD");
+});
+
+Deno.test("replay: ids that differ only in invalid UTF-8 bytes are three dead letters, not one id", async () => {
+  const head = `{"source":"s","symbol":"BTC-USD","price":1,"size":1,"ts":1700000000000,"id":"x`;
+  const line = (bad: number) => [...encoder.encode(head), bad, ...encoder.encode(`"}\n`)];
+  const ok = encoder.encode(
+    `{"source":"s","symbol":"BTC-USD","price":1,"size":1,"ts":1700000000000,"id":"y"}\n`,
+  );
+  const content = new Uint8Array([...line(0xff), ...ok, ...line(0xfe), ...line(0xc3)]);
+  const { ticks, dead } = await replay("ids.ndjson", content);
+  assert.deepEqual(ticks.map((t) => t.id), ["y"], "the valid neighbour parses");
+  assert.deepEqual(dead.map((d) => [d.reason, d.source]), [
+    ["malformed_json", "replay:ids.ndjson:1"],
+    ["malformed_json", "replay:ids.ndjson:3"],
+    ["malformed_json", "replay:ids.ndjson:4"],
+  ]);
+  assert.deepEqual(dead.map((d) => d.raw.slice(-8)), [`"x\\xff"}`, `"x\\xfe"}`, `"x\\xc3"}`]);
+  assert.equal(dead[0].detail, `not valid UTF-8 (first invalid byte at offset ${head.length})`);
+});
+
+Deno.test("replay: a line over maxLineBytes is one bounded too_large dead letter; the next line parses", async () => {
+  const good = (id: string) =>
+    `{"source":"s","symbol":"BTC-USD","price":1,"size":1,"ts":1700000000000,"id":"${id}"}`;
+  const huge = `{"source":"s","symbol":"BTC-USD","price":1,"id":"${"9".repeat(200_000)}"}`;
+  const { ticks, dead } = await replay(
+    "long.ndjson",
+    [good("1"), huge, good("2")].join("\n"),
+    undefined,
+    { maxLineBytes: 65_536 },
+  );
+  assert.deepEqual(ticks.map((t) => t.id), ["1", "2"]);
+  assert.equal(dead.length, 1);
+  assert.equal(dead[0].reason, "too_large");
+  assert.equal(dead[0].source, "replay:long.ndjson:2");
+  assert.equal(dead[0].detail, `line of ${huge.length} bytes exceeds the 65536-byte line limit`);
+  assert.equal(dead[0].raw, huge.slice(0, 4096), "raw is the line's first 4 KiB");
+});
+
+Deno.test("replay: /dev/zero is read with bounded memory until the source is stopped", async () => {
+  const abort = new AbortController();
+  const dead: DeadLetter[] = [];
+  let progress = 0;
+  let bytes = 0;
+  await createReplay({ file: "/dev/zero", speed: "max", maxLineBytes: 65_536 }, {
+    clock: systemClock,
+    parser,
+    onProgress: (read) => {
+      bytes = read;
+      if (++progress === 64) abort.abort();
+    },
+  }).run({ tick: () => {}, deadLetter: (d) => void dead.push(d) }, abort.signal);
+  assert.equal(progress, 64, "stops at the first chunk after the abort");
+  assert.equal(bytes, 64 << 20, "64 MiB read as one endless line");
+  assert.deepEqual(dead, [], "the line never ends, so it is never passed on");
+});
+
+Deno.test("replay: Binance CSV times are decimal digits only; other fields as strict as NDJSON", async () => {
+  const row = (id: number, time: string, price = "42000.1", qty = "0.5") =>
+    `${id},${price},${qty},1,${time},false,true`;
+  const csv = [
+    row(1, "0x6596A680"),
+    row(2, "1e12"),
+    row(3, "-1"),
+    row(4, "1.5"),
+    row(5, ""),
+    row(6, "1704067200000"),
+    row(7, " 1704067200001000 "),
+    row(8, "1704067200002", "0x10"),
+    row(9, "1704067200003", "1", "0x10"),
+    "10,1,1,1",
+    row(11, "1704067200004").padEnd(5000, " "),
+    row(12, "2024-01-01T00:00:00Z"),
+  ].join("\n");
+  const { ticks, dead } = await replay("BTCUSDT-trades-2024-01-01.csv", csv);
+  assert.deepEqual(ticks.map((t) => [t.id, t.ts]), [["6", 1704067200000], ["7", 1704067200001]]);
+  assert.deepEqual(dead.map((d) => [d.source.split(":").at(-1), d.reason]), [
+    ["1", "bad_timestamp"],
+    ["2", "bad_timestamp"],
+    ["3", "bad_timestamp"],
+    ["4", "bad_timestamp"],
+    ["5", "missing_field"],
+    ["8", "bad_price"],
+    ["9", "bad_size"],
+    ["10", "missing_field"],
+    ["11", "too_large"],
+    ["12", "bad_timestamp"],
+  ]);
+  assert.equal(dead[0].detail, 'time is not a decimal integer: "0x6596A680"');
+  assert.equal(dead[4].detail, "ts is missing");
+});
+
+Deno.test("replay: a CSV's first line is a header only when it holds column names", async () => {
+  const { ticks, dead } = await replay(
+    "BTCUSDT-trades-2024-01-01.csv",
+    '{"id":1}\n1,42000.1,0.5,1,1704067200000,false\n',
+  );
+  assert.equal(ticks.length, 1);
+  assert.deepEqual(dead.map((d) => [d.source, d.reason]), [
+    ["replay:BTCUSDT-trades-2024-01-01.csv:1", "missing_field"],
+  ]);
 });

@@ -4,6 +4,8 @@ import { CandleAggregator } from "../../src/market/candle_aggregator.ts";
 import type { AggregatorOptions } from "../../src/market/candle_aggregator.ts";
 import { parseIntervals } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
+import { MAX_PRICE, MAX_SIZE, MIN_PRICE, MIN_SIZE } from "../../src/market/tick_parser.ts";
+import { TradeStats } from "../../src/market/trade_stats.ts";
 import { mulberry32 } from "./prng.ts";
 
 const T0 = 1_700_000_040_000; // a multiple of 1m, 5m … not of 1h
@@ -425,4 +427,30 @@ Deno.test("CandleAggregator: dropping emptied symbol state changes no candle (ra
   assert.ok(refused > 0, "the limit was reached");
   assert.ok(admitted.length > ticks.length / 2, "most ticks were admitted");
   assert.deepEqual(got, reference.candles);
+});
+
+Deno.test("CandleAggregator: ticks at the price and size ceilings give a finite volume and VWAP", () => {
+  const top = [1, 2, 3].map((i) => tick(T0 + i, MAX_PRICE, String(i), { size: MAX_SIZE }));
+  const [c] = run(top).candles;
+  // Exact but for the rounding of each price × size (1e27 is not a double): within 2 ulps.
+  const near = (x: number | null, want: number) =>
+    assert.ok(x !== null && Math.abs(x - want) <= want * 2 ** -51, `${x} ≈ ${want}`);
+  assert.equal(c.volume, 3 * MAX_SIZE);
+  near(c.vwap, MAX_PRICE);
+  // 2^32 such ticks, by doubling merged statistics: the sums stay far below the largest double.
+  let stats = new TradeStats();
+  stats.add(top[0], 1);
+  for (let i = 0; i < 32; i++) {
+    const twice = new TradeStats();
+    twice.merge(stats);
+    twice.merge(stats);
+    stats = twice;
+  }
+  const big = stats.toCandle("BTC-USD", "1m", T0, 1);
+  assert.equal(big.trades, 2 ** 32);
+  assert.equal(big.volume, 2 ** 32 * MAX_SIZE);
+  near(big.vwap, MAX_PRICE);
+  // At the floors, each price × size is a normal double: the VWAP stays the price, not 0.
+  const [low] = run([tick(T0 + 1, MIN_PRICE, "1", { size: MIN_SIZE })]).candles;
+  near(low.vwap, MIN_PRICE);
 });

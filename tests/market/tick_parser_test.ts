@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { TickParser } from "../../src/market/tick_parser.ts";
+import {
+  MAX_PRICE,
+  MAX_SIZE,
+  MIN_PRICE,
+  MIN_SIZE,
+  TickParser,
+} from "../../src/market/tick_parser.ts";
 import type { ParseResult } from "../../src/market/tick_parser.ts";
 import { mulberry32 } from "./prng.ts";
 
@@ -106,6 +112,7 @@ Deno.test("TickParser.parse() rejects each kind of bad input with its reason", (
     [json({ ts: "2023-11-14T22:13:19" }), "bad_timestamp"],
     [json({ ts: "yesterday" }), "bad_timestamp"],
     [json({ ts: -5 }), "bad_timestamp"],
+    [json({ ts: "2024-02-30T00:00:00Z" }), "bad_timestamp"],
     ["x".repeat(4097), "too_large"],
     [json({ id: "é".repeat(2100) }), "too_large"],
     [new Uint8Array(5000), "too_large"],
@@ -113,6 +120,32 @@ Deno.test("TickParser.parse() rejects each kind of bad input with its reason", (
   for (const [input, want] of cases) {
     assert.equal(reason(parser.parse(input)), want, String(input).slice(0, 80));
   }
+});
+
+Deno.test("TickParser bounds prices and sizes so that candle sums stay finite and exact", () => {
+  const base = { source: "s", symbol: "BTC-USD", price: 1, size: 1, ts: NOW, id: "1" };
+  const cases: [Record<string, unknown>, string][] = [
+    [{ price: 1e308 }, "bad_price"],
+    [{ price: "1e308" }, "bad_price"],
+    [{ price: MAX_PRICE * (1 + 2 ** -52) }, "bad_price"],
+    [{ price: 1e-19 }, "bad_price"],
+    [{ price: 5e-324 }, "bad_price"],
+    [{ price: MAX_PRICE }, "ok"],
+    [{ price: "1e12" }, "ok"],
+    [{ price: MIN_PRICE }, "ok"],
+    [{ size: 1e308 }, "bad_size"],
+    [{ size: "1e16" }, "bad_size"],
+    [{ size: 1e-19 }, "bad_size"],
+    [{ size: 5e-324 }, "bad_size"],
+    [{ size: MAX_SIZE }, "ok"],
+    [{ size: MIN_SIZE }, "ok"],
+    [{ size: 0 }, "ok"],
+  ];
+  for (const [patch, want] of cases) {
+    assert.equal(reason(parser.validate({ ...base, ...patch })), want, JSON.stringify(patch));
+  }
+  const zero = ok(parser.validate({ ...base, size: "-0" }));
+  assert.ok(Object.is(zero.size, 0), "-0 becomes 0");
 });
 
 Deno.test("TickParser.parse() allows exactly maxFutureSkewMs of future skew", () => {
