@@ -19,8 +19,10 @@ export function parseBool(raw: string): boolean {
 
 /** An integer within [min, max]. */
 export function parseInteger(raw: string, min: number, max: number): number {
-  const n = Number(raw.trim());
-  if (!Number.isInteger(n) || raw.trim() === "") {
+  // Decimal digits only: Number() would also take 0x10, 1e3 and 0b11.
+  const text = raw.trim();
+  const n = /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n)) {
     throw new Error(`expected an integer, received "${raw}"`);
   }
   if (n < min || n > max) throw new Error(`expected ${min}..${max}, received ${n}`);

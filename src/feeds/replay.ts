@@ -203,6 +203,9 @@ function isDigits(s: string): boolean {
 }
 
 /** Waits so that event time advances `speed` times faster than processing time. */
+/** The largest delay a timer honours. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function createPacer(
   speed: number,
   clock: Clock,
@@ -211,7 +214,11 @@ function createPacer(
   return async (ts, signal) => {
     if (!origin) origin = { event: ts, wall: clock.monotonic() };
     const due = origin.wall + (ts - origin.event) / speed;
-    const wait = due - clock.monotonic();
-    if (wait > 1) await clock.sleep(wait, signal).catch(() => {});
+    // In steps: a long gap at a low speed can exceed the largest timer delay (2^31 − 1 ms), which
+    // a timer would treat as 1 ms.
+    for (let wait = due - clock.monotonic(); wait > 1 && !signal.aborted;) {
+      await clock.sleep(Math.min(wait, MAX_TIMER_MS), signal).catch(() => {});
+      wait = due - clock.monotonic();
+    }
   };
 }

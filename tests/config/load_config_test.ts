@@ -126,3 +126,12 @@ Deno.test("loadConfig() reads --max-line-bytes / MAX_LINE_BYTES for the replay, 
   assert.equal(bad.kind, "error");
   assert.match(JSON.stringify(bad), /max-line-bytes/);
 });
+
+Deno.test("loadConfig() reads integers as decimal digits only (no 0x10, 1e3, 0b11)", () => {
+  for (const raw of ["0x10", "1e3", "0b11", "12.0", "+4", " "]) {
+    const r = loadConfig({ args: [`--partitions=${raw}`], env: () => undefined });
+    assert.equal(r.kind, "error", `--partitions=${raw}`);
+  }
+  const ok = loadConfig({ args: ["--partitions= 12 "], env: () => undefined });
+  assert.ok(ok.kind === "ok" && ok.config.bus.partitions === 12);
+});

@@ -4,6 +4,7 @@ import { createReplay, type ReplayConfig } from "../../src/feeds/replay.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
+import { FakeClock, until } from "../runtime/_helpers.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const parser = new TickParser({ now: () => NOW });
@@ -198,4 +199,35 @@ Deno.test("replay: a CSV's first line is a header only when it holds column name
   assert.deepEqual(dead.map((d) => [d.source, d.reason]), [
     ["replay:BTCUSDT-trades-2024-01-01.csv:1", "missing_field"],
   ]);
+});
+
+Deno.test("replay: a long event-time gap at a low speed waits in timer-sized steps", async () => {
+  const dir = await Deno.makeTempDir();
+  const file = `${dir}/gap.ndjson`;
+  const t0 = Date.UTC(2025, 0, 1);
+  const tick = (ts: number, id: string) =>
+    JSON.stringify({ source: "s", symbol: "BTC-USD", price: 1, size: 1, ts, id });
+  // A day of event time at speed 0.001 is 86 400 000 s of waiting: far beyond one timer.
+  await Deno.writeTextFile(file, [tick(t0, "1"), tick(t0 + 86_400_000, "2")].join("\n"));
+  const clock = new FakeClock();
+  const ticks: Tick[] = [];
+  const abort = new AbortController();
+  try {
+    const run = createReplay({ file, speed: 0.001 }, { clock, parser }).run(
+      { tick: (t) => void ticks.push(t), deadLetter: () => {} },
+      abort.signal,
+    );
+    await until(() => ticks.length === 1 && clock.pending === 1, "the first wait");
+    for (let step = 0; step < 3; step++) {
+      assert.ok(clock.delays.at(-1)! <= 2 ** 31 - 1, `wait ${clock.delays.at(-1)} fits a timer`);
+      clock.tick(2 ** 31 - 1);
+      await until(() => clock.pending === 1, "the next wait");
+    }
+    assert.equal(ticks.length, 1, "the second tick still waits its turn");
+    abort.abort();
+    clock.tick(2 ** 31 - 1);
+    await run;
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
