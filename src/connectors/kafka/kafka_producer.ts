@@ -4,12 +4,12 @@
  * the caller without a promise per record.
  * @module
  */
-import type { CompressionTypes, Kafka, Message, Producer } from "kafkajs";
+import type { CompressionTypes, Kafka, Message, Producer, RecordMetadata } from "kafkajs";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { counter, histogram, LATENCY_BUCKETS, type Registry } from "../../telemetry/metrics.ts";
 import { KafkaProduceError, KafkaProducerClosedError } from "./errors.ts";
-import { KeyCachingPartitioner } from "./key_partitioner.ts";
+import { createKeyCachingPartitioner } from "./key_partitioner.ts";
 
 /** Options of {@linkcode createKafkaProducer}. */
 export interface KafkaProducerOptions {
@@ -100,6 +100,8 @@ class BatchingProducer implements KafkaProducer {
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
   #abort = new AbortController();
+  /** The partition kafkajs assigned to each message in flight (see `#unacknowledged`). */
+  readonly #assigned = new WeakMap<object, number>();
 
   constructor(o: KafkaProducerOptions) {
     this.#batchSize = positive("batchSize", o.batchSize ?? 1000);
@@ -116,7 +118,7 @@ class BatchingProducer implements KafkaProducer {
     // (src/bus/partitioner.ts) and every other Kafka client, with each key's hash remembered.
     this.#producer = o.kafka.producer({
       allowAutoTopicCreation: true,
-      createPartitioner: KeyCachingPartitioner,
+      createPartitioner: createKeyCachingPartitioner((m, p) => this.#assigned.set(m, p)),
     });
   }
 
@@ -255,29 +257,70 @@ class BatchingProducer implements KafkaProducer {
   }
 
   async #deliver(batch: Map<string, Message[]>): Promise<void> {
-    const topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+    let topicMessages = [...batch].map(([topic, messages]) => ({ topic, messages }));
+    let resends = 0;
     for (let attempt = 1;; attempt++) {
       const t0 = this.#clock.monotonic();
+      let acked: RecordMetadata[];
       try {
-        await this.#producer.sendBatch({
+        acked = await this.#producer.sendBatch({
           topicMessages,
           acks: this.#acks,
           ...(this.#compression !== undefined ? { compression: this.#compression } : {}),
         });
-        const seconds = (this.#clock.monotonic() - t0) / 1000;
-        for (const { topic, messages } of topicMessages) {
-          this.#metrics?.produced.inc({ topic }, messages.length);
-          this.#metrics?.seconds.observe({ topic }, seconds);
-        }
-        return;
       } catch (error) {
         this.#metrics?.errors.inc({ client: "producer", kind: "send" });
         if (attempt >= this.#attempts || this.#abort.signal.aborted) throw error;
         const delay = Math.min(5000, 250 * 2 ** (attempt - 1));
         this.#log.warn("send failed, retrying", { attempt, delayMs: delay, error });
         await this.#clock.sleep(delay, this.#abort.signal);
+        continue;
       }
+      const seconds = (this.#clock.monotonic() - t0) / 1000;
+      const missing = this.#acks === 0 ? [] : this.#unacknowledged(topicMessages, acked);
+      for (const { topic, messages } of topicMessages) {
+        const skipped = missing.find((m) => m.topic === topic)?.messages.length ?? 0;
+        this.#metrics?.produced.inc({ topic }, messages.length - skipped);
+        this.#metrics?.seconds.observe({ topic }, seconds);
+      }
+      if (missing.length === 0) return;
+      if (++resends > MAX_RESENDS) {
+        throw new Error(`partitions unacknowledged after ${MAX_RESENDS} resends`);
+      }
+      this.#metrics?.errors.inc({ client: "producer", kind: "unacknowledged" });
+      this.#log.warn("a send resolved without acknowledging every partition; sending those again", {
+        partitions: missing.map((m) => `${m.topic}/${m.partitions.join(",")}`),
+      });
+      topicMessages = missing.map(({ topic, messages }) => ({ topic, messages }));
     }
+  }
+
+  /**
+   * The messages whose partition no acknowledgement covers. kafkajs 2.2.4 keeps the responses of a
+   * retried `sendBatch` per broker: when a partition's leader moves to a broker that already
+   * answered for other partitions, that partition's messages are never sent, yet the call
+   * resolves (kafkajs issue #1303, PR #1798). Checking the acknowledgements against the partitions
+   * kafkajs assigned catches it, and those messages are sent again — no duplicate, since they
+   * were never written.
+   */
+  #unacknowledged(
+    sent: readonly { topic: string; messages: Message[] }[],
+    acked: readonly RecordMetadata[],
+  ): { topic: string; partitions: number[]; messages: Message[] }[] {
+    const ok = new Set(acked.map((r) => `${r.topicName}\u0000${r.partition}`));
+    const out: { topic: string; partitions: number[]; messages: Message[] }[] = [];
+    for (const { topic, messages } of sent) {
+      const lost: Message[] = [];
+      const partitions = new Set<number>();
+      for (const m of messages) {
+        const p = this.#assigned.get(m);
+        if (p === undefined || ok.has(`${topic}\u0000${p}`)) continue;
+        lost.push(m);
+        partitions.add(p);
+      }
+      if (lost.length) out.push({ topic, partitions: [...partitions].sort(), messages: lost });
+    }
+    return out;
   }
 
   #fail(batch: Map<string, Message[]>, cause: unknown): void {
@@ -297,6 +340,9 @@ class BatchingProducer implements KafkaProducer {
     this.#idle = undefined;
   }
 }
+
+/** Re-sends of skipped partitions per batch before the batch counts as failed. */
+const MAX_RESENDS = 5;
 
 function producerMetrics(registry: Registry) {
   return {

@@ -12,23 +12,37 @@ import { partitionHash } from "../../bus/partitioner.ts";
 /** Distinct keys remembered before the cache starts over (bounds memory on hostile keys). */
 const KEYS_REMEMBERED = 65_536;
 
-/** A `createPartitioner` for kafkajs producers. */
-export const KeyCachingPartitioner: ICustomPartitioner = () => {
-  const fallback = Partitioners.DefaultPartitioner();
-  const hashes = new Map<string, number>();
-  return (args) => {
-    const { message, partitionMetadata } = args;
-    const key = message.key;
-    if (
-      typeof key !== "string" || (message.partition !== undefined && message.partition !== null)
-    ) {
-      return fallback(args);
-    }
-    let hash = hashes.get(key);
-    if (hash === undefined) {
-      if (hashes.size >= KEYS_REMEMBERED) hashes.clear();
-      hashes.set(key, hash = partitionHash(key));
-    }
-    return hash % partitionMetadata.length;
+/**
+ * A `createPartitioner` for kafkajs producers. `onAssign`, when given, hears every message's
+ * partition as kafkajs assigns it (the producer checks its acknowledgements against them).
+ */
+export function createKeyCachingPartitioner(
+  onAssign?: (message: object, partition: number) => void,
+): ICustomPartitioner {
+  return () => {
+    const fallback = Partitioners.DefaultPartitioner();
+    const hashes = new Map<string, number>();
+    return (args) => {
+      const { message, partitionMetadata } = args;
+      const key = message.key;
+      let partition: number;
+      if (
+        typeof key !== "string" || (message.partition !== undefined && message.partition !== null)
+      ) {
+        partition = fallback(args);
+      } else {
+        let hash = hashes.get(key);
+        if (hash === undefined) {
+          if (hashes.size >= KEYS_REMEMBERED) hashes.clear();
+          hashes.set(key, hash = partitionHash(key));
+        }
+        partition = hash % partitionMetadata.length;
+      }
+      onAssign?.(message, partition);
+      return partition;
+    };
   };
-};
+}
+
+/** The partitioner without an observer. */
+export const KeyCachingPartitioner: ICustomPartitioner = createKeyCachingPartitioner();

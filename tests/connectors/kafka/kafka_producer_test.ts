@@ -109,3 +109,43 @@ Deno.test({
     await producer.stop();
   },
 });
+
+Deno.test({
+  name: "KafkaProducer: a partition whose leader moved during a send is sent again, not lost " +
+    "(kafkajs' per-broker response cache skips it)",
+  ignore,
+  async fn() {
+    await using mock = await startKafkaMock({ brokers: 2, topics: [{ name: "m", partitions: 4 }] });
+    for (const p of [0, 1, 2, 3]) await mock.setPartitionLeader("m", p, 1 + (p % 2));
+    const producer = createKafkaProducer({ kafka: kafkaFor(mock), lingerMs: 1000 });
+    await producer.start();
+    const kafka = kafkaFor(mock, "reader");
+    try {
+      // Every partition gets records, and the producer learns the leaders (1, 2, 1, 2).
+      const keys = ["BTC-USD", "ETH-USD", "SOL-USD", "ADA-USD", "XRP-USD", "DOT-USD", "LTC-USD"];
+      const first = keys.map((key, i) => ({ key, value: `first-${i}` }));
+      for (const r of first) producer.send("m", r);
+      await producer.flush();
+      // Broker 2's partitions move to broker 1 behind the producer's back: its next request to
+      // broker 2 is refused (NOT_LEADER), and on the retry those partitions map to broker 1,
+      // which has already answered for its own.
+      for (const p of [1, 3]) await mock.setPartitionLeader("m", p, 1);
+      const second = keys.map((key, i) => ({ key, value: `second-${i}` }));
+      for (const r of second) producer.send("m", r);
+      await producer.flush();
+
+      const admin = kafka.admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets("m");
+      await admin.disconnect();
+      const total = offsets.reduce((n, p) => n + Number(p.high), 0);
+      assert.equal(
+        total,
+        first.length + second.length,
+        `records in the topic: ${JSON.stringify(offsets)}`,
+      );
+    } finally {
+      await producer.stop();
+    }
+  },
+});
