@@ -51,10 +51,12 @@ export class WindowCore {
   #rejected: DeadLetter[] = [];
   #alerts: Alert[] = [];
   #now = 0;
+  /** The tick being added was a duplicate (set by the aggregator's output). */
+  #duplicate = false;
   readonly #out = {
     candle: (c: Candle) => void this.#candles.push(c),
     late: (tick: Tick, detail: string) => this.#reject(tick, "late", detail),
-    duplicate: (_tick: Tick) => {},
+    duplicate: (_tick: Tick) => void (this.#duplicate = true),
   };
 
   constructor(settings: WindowSettings, counter: TickCounter, rules: TickRules | null) {
@@ -75,9 +77,10 @@ export class WindowCore {
   }
 
   /**
-   * One tick, in partition order. False when it was refused because the partition already holds
-   * state for `maxSymbols` other symbols (a `symbol_limit` dead letter): it is then not counted,
-   * not aggregated and not archived.
+   * One tick, in partition order. True when it is a new tick (raw-tick stores keep it). False for
+   * a duplicate of a tick already counted (see docs/analytics.md: the archive must hold what the
+   * candles count), and for a tick refused because the partition already holds state for
+   * `maxSymbols` other symbols (a `symbol_limit` dead letter, not counted, not aggregated).
    */
   add(t: Tick): boolean {
     if (!this.#agg.admits(t.symbol)) {
@@ -85,13 +88,14 @@ export class WindowCore {
       return false;
     }
     this.#counter.record(t);
+    this.#duplicate = false;
     this.#agg.add(t, this.#out);
     const rules = this.#rules;
     if (rules !== null) {
       const alerts = rules.onTick(t, this.#now);
       for (let i = 0; i < alerts.length; i++) this.#alerts.push(alerts[i]);
     }
-    return true;
+    return !this.#duplicate;
   }
 
   /** A new owner's start: the watermark the previous owner had reached. */

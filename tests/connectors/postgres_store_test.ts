@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PostgresStore } from "../../src/connectors/postgres/postgres_store.ts";
 import { PostgresConfigError } from "../../src/connectors/postgres/postgres_config.ts";
-import { MIGRATIONS } from "../../src/connectors/postgres/migrations.ts";
+import { applyMigrations, MIGRATIONS } from "../../src/connectors/postgres/migrations.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -287,6 +287,41 @@ Deno.test({
       }, { url: viaProxy.href, writeTimeoutMs: 1000 });
     } finally {
       await proxy.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "PostgresStore.migrate() upgrades a schema from the first release: ticks keep their rows " +
+    "and become (source, symbol, id, ts)",
+  ignore: !available,
+  fn: async () => {
+    const db = createTestSchema("pgup");
+    const store = new PostgresStore({ url: db.url, schema: db.schema });
+    try {
+      // The schema as the first release left it (migrations 1 and 2), with a tick in it.
+      await applyMigrations(store.sql, db.schema, MIGRATIONS.slice(0, 2));
+      await db.sql.unsafe(
+        `INSERT INTO "${db.schema}".ticks (source, symbol, id, price, size, ts)
+         VALUES ('s', 'BTC-USD', '7', 100, 1, to_timestamp(1700000000))`,
+      );
+      await store.migrate();
+      const again = {
+        source: "s",
+        symbol: "BTC-USD",
+        id: "7",
+        price: 101,
+        size: 2,
+        ts: 1_700_003_660_000,
+      };
+      await store.writeTicks([again, { ...again }]);
+      const rows = await db.sql.unsafe(
+        `SELECT id, price FROM "${db.schema}".ticks ORDER BY ts`,
+      );
+      assert.deepEqual(rows.map((r) => [r.id, r.price]), [["7", 100], ["7", 101]]);
+    } finally {
+      await store.close(1);
+      await db.drop();
     }
   },
 });

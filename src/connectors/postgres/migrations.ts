@@ -70,6 +70,16 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ${s}.dead_letters
         ADD CONSTRAINT dead_letters_source_reason_raw_md5_key UNIQUE (source, reason, raw_md5);`,
   },
+  {
+    // One rule for duplicates with the candles and ClickHouse (docs/analytics.md): a tick is
+    // (source, symbol, id, ts), so an id a feed reuses at another time is another tick. Rebuilds
+    // the primary key's index once: on a large table, plan the upgrade.
+    version: 3,
+    name: "ticks keyed by (source, symbol, id, ts)",
+    sql: (s) => `
+      ALTER TABLE ${s}.ticks DROP CONSTRAINT IF EXISTS ticks_pkey;
+      ALTER TABLE ${s}.ticks ADD CONSTRAINT ticks_pkey PRIMARY KEY (source, symbol, id, ts);`,
+  },
 ];
 
 /** A stable 32-bit lock key per schema, so different schemas migrate independently. */

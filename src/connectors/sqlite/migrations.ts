@@ -49,4 +49,22 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // One rule for duplicates with the candles (docs/analytics.md): a tick is (source, symbol,
+    // id, ts), so an id a feed reuses at another time is another tick, kept and counted.
+    version: 2,
+    name: "ticks keyed by (source, symbol, id, ts)",
+    sql: `
+      CREATE TABLE ticks_v2 (
+        source TEXT NOT NULL, symbol TEXT NOT NULL, id TEXT NOT NULL,
+        price REAL NOT NULL, size REAL, ts INTEGER NOT NULL, side TEXT,
+        PRIMARY KEY (source, symbol, id, ts)
+      ) WITHOUT ROWID;
+      INSERT INTO ticks_v2 (source, symbol, id, price, size, ts, side)
+        SELECT source, symbol, id, price, size, ts, side FROM ticks;
+      DROP TABLE ticks;
+      ALTER TABLE ticks_v2 RENAME TO ticks;
+      CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts);
+    `,
+  },
 ];

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { SqliteReader } from "../../../src/connectors/sqlite/sqlite_reader.ts";
+import { SQLITE_MIGRATIONS } from "../../../src/connectors/sqlite/migrations.ts";
 import { SqliteStore } from "../../../src/connectors/sqlite/sqlite_store.ts";
 import type { Alert } from "../../../src/market/alert.ts";
 import type { Candle } from "../../../src/market/candle.ts";
@@ -51,7 +52,7 @@ Deno.test("SqliteStore.migrate() creates the tables once and is safe to repeat",
       assert.ok(tables.includes(t), `table ${t} exists: ${tables}`);
     }
     const versions = store.db.prepare("SELECT count(*) AS n FROM schema_migrations").get();
-    assert.equal(versions?.n, 1);
+    assert.equal(versions?.n, SQLITE_MIGRATIONS.length, "each migration applied once");
   });
 });
 
@@ -123,4 +124,50 @@ Deno.test("SqliteStore counts rows written in pipeline_sink_rows_written_total",
   await store.close();
   await Deno.remove(dir, { recursive: true });
   assert.match(text, /pipeline_sink_rows_written_total\{sink="sqlite",table="candles"\} 2/);
+});
+
+Deno.test("SqliteStore.migrate() upgrades a version-1 database: ticks keep their rows and become (source, symbol, id, ts)", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/old.db`;
+  try {
+    // A database as the first release left it: migration 1 only, with a tick in it.
+    const { DatabaseSync } = await import("node:sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    old.exec(SQLITE_MIGRATIONS[0].sql);
+    old.prepare("INSERT INTO schema_migrations VALUES (1, 'initial tables', 0)").run();
+    old.prepare("INSERT INTO ticks VALUES ('s', 'BTC-USD', '7', 100, 1, 1700000000000, 'buy')")
+      .run();
+    old.close();
+
+    const store = new SqliteStore({ path });
+    try {
+      await store.migrate();
+      const t = {
+        source: "s",
+        symbol: "BTC-USD",
+        id: "7",
+        price: 101,
+        size: 2,
+        ts: 1_700_003_660_000,
+      };
+      await store.writeTicks([t, { ...t }]);
+      const rows = store.db.prepare("SELECT id, price, ts FROM ticks ORDER BY ts").all().map((
+        r,
+      ) => ({ ...r }));
+      assert.deepEqual(rows, [
+        { id: "7", price: 100, ts: 1_700_000_000_000 },
+        { id: "7", price: 101, ts: 1_700_003_660_000 },
+      ], "the old row kept; the same id at another time is another tick, stored once");
+      const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .all()
+        .map((r) => r.version);
+      assert.deepEqual(versions, [1, 2]);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
