@@ -22,7 +22,7 @@ import { encodeTick } from "../src/connectors/kafka/tick_codec.ts";
 import { readLines } from "../src/feeds/line_reader.ts";
 import { silentLogger } from "../src/logger.ts";
 import type { Tick } from "../src/market/tick.ts";
-import { startPipeline } from "../src/pipeline.ts";
+import { startPipeline } from "../src/pipeline/pipeline.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
 import { report, round } from "./measure.ts";
 

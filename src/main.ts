@@ -11,7 +11,7 @@
  */
 import { configFromProcess } from "./config/config_from_process.ts";
 import { createLogger } from "./logger.ts";
-import { startPipeline } from "./pipeline.ts";
+import { startPipeline } from "./pipeline/pipeline.ts";
 import { ORPHANED_EXIT_CODE, watchLauncher } from "./process/launcher_watch.ts";
 import { startLiveView } from "./ui/live_view.ts";
 import { createProgressBar } from "./ui/progress_bar.ts";

@@ -38,14 +38,7 @@ class KafkaReader implements Actor<ReaderMessage> {
   }
 
   async started(ctx: ActorContext<ReaderMessage>): Promise<void> {
-    this.#consumer = this.#create((error) => {
-      try {
-        const pending = ctx.self.tell({ kind: "crashed", error });
-        if (pending) pending.catch(() => {});
-      } catch {
-        // Stopping anyway.
-      }
-    });
+    this.#consumer = this.#create((error) => ctx.tellSelf({ kind: "crashed", error }));
     await this.#consumer.start();
   }
 

@@ -16,6 +16,7 @@ import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
 import { retriableOf } from "../../src/runtime/errors.ts";
 import { backoffDelay } from "../../src/runtime/supervision.ts";
 import { histogram, type Registry } from "../../src/telemetry/metrics.ts";
+import { type Barrier, isBarrier } from "../barrier.ts";
 import type { RecordKind, SinkMessage } from "./sink_message.ts";
 
 /** Configuration of a store sink. */
@@ -102,9 +103,10 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #latency: { observe(v: number): void };
   readonly #buffers = new Map<RecordKind, unknown[]>();
   /** `sync` barriers waiting for the next write. */
-  #synced: (() => void)[] = [];
+  #synced: Barrier[] = [];
   #buffered = 0;
-  #timer: unknown = null;
+  /** Cancels the pending batching timer; null when none is set. */
+  #cancelTimer: (() => void) | null = null;
 
   constructor(
     store: Store,
@@ -135,65 +137,70 @@ class StoreSink implements Actor<SinkMessage> {
     messages: readonly SinkMessage[],
     ctx: ActorContext<SinkMessage>,
   ): Promise<void> | void {
-    let flushNow = false;
-    const barriers: (() => void)[] = [];
+    let writeNow = false;
+    const barriers: Barrier[] = [];
     for (const m of messages) {
-      if (m.kind === "flush") {
-        if (m.done) barriers.push(m.done);
-        else this.#timer = null;
-        flushNow = true;
-        continue;
-      }
-      if (m.kind === "sync") {
-        // Rows may still be buffered from earlier turns: the barrier waits for their write.
-        if (this.#buffered > 0) this.#synced.push(m.done);
-        else barriers.push(m.done);
-        continue;
-      }
-      if (m.rows.length === 0 || !storeAccepts(this.#store, m.kind)) continue;
-      let buffer = this.#buffers.get(m.kind);
-      if (!buffer) this.#buffers.set(m.kind, buffer = []);
-      for (const row of m.rows) buffer.push(row);
-      this.#buffered += m.rows.length;
-    }
-    if (flushNow || this.#buffered >= this.#batchRows) {
-      return this.#flush(ctx).then(() => barriers.forEach((done) => done()));
-    }
-    barriers.forEach((done) => done());
-    if (this.#buffered > 0 && this.#timer === null) {
-      this.#timer = ctx.clock.setTimeout(() => {
-        try {
-          const pending = ctx.self.tell({ kind: "flush" });
-          if (pending) pending.catch(() => {});
-        } catch {
-          // Stopped meanwhile: stopping() flushes.
+      if (m.kind === "write") {
+        this.#cancelTimer = null; // it fired
+        writeNow = true;
+      } else if (isBarrier(m)) {
+        if (m.kind === "flush") {
+          barriers.push(m);
+          writeNow = true;
+        } else if (this.#buffered > 0) {
+          // Rows are buffered from earlier messages: the barrier waits for their write.
+          this.#synced.push(m);
+        } else {
+          barriers.push(m);
         }
-      }, this.#maxDelayMs);
+      } else if (m.rows.length > 0 && storeAccepts(this.#store, m.kind)) {
+        let buffer = this.#buffers.get(m.kind);
+        if (!buffer) this.#buffers.set(m.kind, buffer = []);
+        for (const row of m.rows) buffer.push(row);
+        this.#buffered += m.rows.length;
+      }
+    }
+    if (writeNow || this.#buffered >= this.#batchRows) {
+      return this.#flush(ctx).then((gaveUp) => settle(barriers, gaveUp));
+    }
+    settle(barriers, null);
+    if (this.#buffered > 0 && this.#cancelTimer === null) {
+      this.#cancelTimer = ctx.scheduleSelf({ kind: "write" }, this.#maxDelayMs);
     }
     return undefined;
   }
 
   stopping(ctx: ActorContext<SinkMessage>): Promise<void> {
-    if (this.#timer !== null) ctx.clock.clearTimeout(this.#timer);
-    this.#timer = null;
-    return this.#flush(ctx);
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
+    return this.#flush(ctx).then(() => {});
   }
 
-  async #flush(ctx: ActorContext<SinkMessage>): Promise<void> {
-    // Everything buffered is written below, so every waiting `sync` is covered.
+  /**
+   * Writes everything buffered; every waiting `sync` barrier is covered by it. Returns the error
+   * of a give-up (rows not written because the stop ran out of time): the barriers covering them
+   * fail, so nothing downstream of them (an offset commit) counts them as durable.
+   */
+  async #flush(ctx: ActorContext<SinkMessage>): Promise<unknown> {
+    this.#cancelTimer?.();
+    this.#cancelTimer = null;
     const synced = this.#synced;
     this.#synced = [];
+    let gaveUp: unknown;
     try {
-      await this.#write(ctx);
+      gaveUp = await this.#write(ctx);
     } catch (error) {
       // Still waiting: the restarted sink's final write (stopping) or a later one releases them.
       this.#synced = synced.concat(this.#synced);
       throw error;
     }
-    for (const done of synced) done();
+    settle(synced, gaveUp);
+    return gaveUp;
   }
 
-  async #write(ctx: ActorContext<SinkMessage>): Promise<void> {
+  /** Writes every buffered kind; returns the cause when rows were given up, else null. */
+  async #write(ctx: ActorContext<SinkMessage>): Promise<unknown> {
+    let gaveUp: unknown = null;
     // Dead letters first: they explain what is missing from the other tables.
     for (const kind of KINDS) {
       const rows = this.#buffers.get(kind);
@@ -202,19 +209,21 @@ class StoreSink implements Actor<SinkMessage> {
       this.#buffered -= rows.length;
       const refused = await this.#writeIsolating(kind, rows, ctx);
       const written = refused.length === 0 ? rows : withoutRefused(rows, refused);
-      for (const { rows: bad, error } of refused) {
-        ctx.log.error("store refused rows for good; they become dead letters", {
-          store: this.#store.name,
-          kind,
-          rows: bad.length,
-          error,
-        });
+      for (const { rows: bad, error, givenUp } of refused) {
+        if (givenUp) gaveUp ??= error;
+        ctx.log.error(
+          givenUp
+            ? "store write given up at the stop; rows become dead letters"
+            : "store refused rows for good; they become dead letters",
+          { store: this.#store.name, kind, rows: bad.length, error },
+        );
         this.#onRefused?.(kind, bad, error);
       }
       if (written.length === 0) continue;
       this.#observeLatency(kind, written, ctx.clock.now());
       this.#onWritten?.(kind, written);
     }
+    return gaveUp;
   }
 
   /**
@@ -234,7 +243,7 @@ class StoreSink implements Actor<SinkMessage> {
     while (pending.length > 0) {
       const part = pending.shift()!;
       if (writes >= MAX_ISOLATION_WRITES) {
-        refused.push({ rows: part, error: last });
+        refused.push({ rows: part, error: last, givenUp: false });
         continue;
       }
       try {
@@ -243,7 +252,7 @@ class StoreSink implements Actor<SinkMessage> {
       } catch (error) {
         last = error instanceof GaveUp ? error.cause : error;
         if (part.length === 1 || error instanceof GaveUp) {
-          refused.push({ rows: part, error: last });
+          refused.push({ rows: part, error: last, givenUp: error instanceof GaveUp });
           continue;
         }
         const half = part.length >> 1;
@@ -331,6 +340,16 @@ class StoreSink implements Actor<SinkMessage> {
 interface Refusal {
   readonly rows: unknown[];
   readonly error: unknown;
+  /** Not written because the stop ran out of time (a retry could have succeeded). */
+  readonly givenUp: boolean;
+}
+
+/** Completes `barriers`, or fails them when rows they cover were given up. */
+function settle(barriers: readonly Barrier[], gaveUp: unknown): void {
+  for (const b of barriers) {
+    if (gaveUp === null || gaveUp === undefined) b.done();
+    else b.fail(gaveUp);
+  }
 }
 
 function withoutRefused(rows: readonly unknown[], refused: readonly Refusal[]): unknown[] {

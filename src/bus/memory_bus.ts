@@ -6,7 +6,7 @@
  * @module
  */
 import type { Tick } from "../market/tick.ts";
-import { createPartitioner } from "./partitioner.ts";
+import { KeyHashes } from "../connectors/kafka/murmur2.ts";
 
 /** What a partition delivers to: `tell` returns a promise only when the consumer is full. */
 export interface PartitionConsumer<T> {
@@ -30,7 +30,7 @@ export class UnattachedPartitionError extends Error {
 /** A keyed, partitioned, in-order, backpressured in-process bus. */
 export class MemoryBus {
   readonly partitions: number;
-  readonly #partitionOf: (key: string) => number;
+  readonly #hashes = new KeyHashes();
   readonly #consumers: (PartitionConsumer<Tick> | undefined)[];
   readonly #published: number[];
 
@@ -41,14 +41,13 @@ export class MemoryBus {
       );
     }
     this.partitions = options.partitions;
-    this.#partitionOf = createPartitioner(options.partitions);
     this.#consumers = new Array(options.partitions).fill(undefined);
     this.#published = new Array(options.partitions).fill(0);
   }
 
   /** The partition a symbol maps to. */
   partitionOf(symbol: string): number {
-    return this.#partitionOf(symbol);
+    return this.#hashes.partitionOf(symbol, this.partitions);
   }
 
   /** Attaches the consumer of `partition`; each partition has exactly one. */
@@ -58,7 +57,7 @@ export class MemoryBus {
 
   /** Publishes a tick keyed by its symbol. Await the result when it is a promise. */
   publish(tick: Tick): void | Promise<void> {
-    const p = this.#partitionOf(tick.symbol);
+    const p = this.#hashes.partitionOf(tick.symbol, this.partitions);
     const consumer = this.#consumers[p];
     if (!consumer) throw new UnattachedPartitionError(p);
     this.#published[p]++;

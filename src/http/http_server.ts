@@ -6,7 +6,7 @@
  */
 import type { Registry } from "../telemetry/metrics.ts";
 import type { LatestView } from "./latest_view.ts";
-import type { ReadApi } from "./read_api.ts";
+import type { ReadApi } from "../connectors/read_api.ts";
 
 /** Dependencies of {@linkcode startHttpServer}. */
 export interface HttpServerOptions {

@@ -4,11 +4,11 @@
  * SQLite file.
  * @module
  */
-import { partitionOf } from "../bus/partitioner.ts";
+import { partitionOf } from "../connectors/kafka/murmur2.ts";
 import type { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import { queryRows, readLatestCandles } from "../connectors/clickhouse/queries.ts";
 import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
-import type { ReadApi } from "../http/read_api.ts";
+import type { ReadApi } from "../connectors/read_api.ts";
 import type { Candle } from "../market/candle.ts";
 
 /** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */

@@ -1,8 +1,9 @@
 /**
- * Small helpers for sending between stages: fan-out to several sinks, and flush barriers.
+ * Small helpers for sending between stages: fan-out to several sinks, and the dead letter of a
+ * message the runtime gave up on.
  * @module
  */
-import type { RecordKind, SinkMessage } from "../../actors/sinks/sink_message.ts";
+import type { RecordBatch, RecordKind, SinkMessage } from "../../actors/sinks/sink_message.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
 import type { ActorRef } from "../runtime/actor_ref.ts";
 import type { Clock } from "../clock.ts";
@@ -13,26 +14,11 @@ export function fanOut<T>(refs: readonly ActorRef<SinkMessage>[], kind: RecordKi
     if (rows.length === 0 || refs.length === 0) return;
     let waits: Promise<void>[] | null = null;
     for (const ref of refs) {
-      const pending = ref.tell({ kind, rows } as SinkMessage);
+      const pending = ref.tell({ kind, rows } as RecordBatch);
       if (pending) (waits ??= []).push(pending);
     }
     if (waits) return Promise.all(waits).then(() => {});
   };
-}
-
-/**
- * Sends a barrier and resolves once the actor has passed it: `flush` also emits what the stage
- * holds open (end of input), `sync` only waits for what was handed on before it to be durable.
- */
-export function barrier<M>(ref: ActorRef<M>, kind: "flush" | "sync" = "flush"): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    try {
-      const pending = ref.tell({ kind, done: resolve, fail: reject } as M);
-      if (pending) pending.catch(reject);
-    } catch (e) {
-      reject(e);
-    }
-  });
 }
 
 /** The dead letter for a message the runtime gave up on. */

@@ -1,29 +1,30 @@
 /**
- * The per-partition processing stage: a window aggregator feeding an analytics actor, both bound
- * to the sink routes and the latest view. The memory bus spawns one per partition at start; the
- * Kafka process role spawns one per assigned partition and stops it on revocation.
+ * The per-partition processing stage: a window stage feeding an analytics stage, both bound to
+ * the sink routes and the latest view. The memory bus spawns one per partition at start, with the
+ * window work in this thread; the Kafka process role spawns one per assigned partition, with the
+ * window work on the shared window worker, and stops it on revocation.
  * @module
  */
 import {
   type AnalyticsSettings,
   createCandleAnalytics,
   createTickRules,
-} from "../../actors/aggregators/analytics_logic.ts";
+} from "../../actors/analytics/analytics_logic.ts";
 import {
   type AnalyticsMessage,
   candleAnalyticsProps,
-} from "../../actors/aggregators/candle_analytics.ts";
+} from "../../actors/analytics/analytics_stage.ts";
+import { barrier } from "../../actors/barrier.ts";
+import { LocalWindowRunner, type WindowRunner } from "../../actors/windows/window_runner.ts";
 import {
-  type RecordAggregatorMessage,
-  recordAggregatorProps,
-} from "../../actors/aggregators/record_aggregator.ts";
-import {
-  type AggregatorDownstream,
-  type AggregatorMessage,
-  windowAggregatorProps,
-} from "../../actors/aggregators/window_aggregator.ts";
-import type { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
-import type { WindowWorkerSettings } from "../../actors/aggregators/window_worker_protocol.ts";
+  type WindowDownstream,
+  type WindowMessage,
+  windowStageProps,
+} from "../../actors/windows/window_stage.ts";
+import type { TickStats } from "../../actors/windows/tick_stats.ts";
+import type { WindowWorkerClient } from "../../actors/windows/window_worker_client.ts";
+import type { WindowWorkerSettings } from "../../actors/windows/window_worker_protocol.ts";
+import { WorkerWindowRunner } from "../../actors/windows/worker_window_runner.ts";
 import type { Clock } from "../clock.ts";
 import type { PipelineConfig } from "../config/pipeline_config.ts";
 import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
@@ -32,7 +33,6 @@ import type { Interval } from "../market/interval.ts";
 import type { ActorRef } from "../runtime/actor_ref.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import type { Registry } from "../telemetry/metrics.ts";
-import { barrier } from "./messaging.ts";
 import type { SinkRoutes } from "./sink_routes.ts";
 
 /** What every partition stage shares. */
@@ -50,72 +50,76 @@ export interface StageContext {
   readonly archiveTicks: boolean;
 }
 
-/** One partition's running stage; `M` is what its aggregator takes (ticks or record batches). */
-export interface PartitionStage<M = AggregatorMessage> {
-  readonly aggregator: ActorRef<M>;
+/** One partition's running stage. */
+export interface PartitionStage {
+  readonly windows: ActorRef<WindowMessage>;
   readonly analytics: ActorRef<AnalyticsMessage>;
 }
 
-/** Spawns the analytics actor, then the aggregator that feeds it with ticks. */
-export function spawnPartitionStage(ctx: StageContext, partition: number): PartitionStage {
-  const { config } = ctx;
-  const analytics = spawnAnalytics(ctx, partition, config.bus.partitions);
-  const aggregator = ctx.system.spawn(windowAggregatorProps(
-    {
-      partition,
-      intervals: ctx.intervals,
-      allowedLatenessMs: config.windows.allowedLatenessMs,
-      lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
-      maxSymbols: symbolsPerPartition(config, config.bus.partitions),
-      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
-      checkStale: ctx.live,
-      capacity: config.bus.capacity,
-    },
-    {
-      registry: ctx.registry,
-      now: () => ctx.clock.now(),
-      tickRules: () => createTickRules(analyticsSettings(ctx, config.bus.partitions)),
-      downstream: aggregatorDownstream(ctx, analytics),
-    },
-  ));
-  return { aggregator, analytics };
-}
+/** Where a partition's input comes from and so where its window work runs. */
+export type PartitionInput =
+  /** Ticks from the memory bus: window work in this thread. */
+  | { readonly kind: "memory"; readonly partition: number }
+  /** A Kafka partition (`of` the topic's partitions): window work on the shared worker. */
+  | {
+    readonly kind: "kafka";
+    readonly partition: number;
+    readonly of: number;
+    readonly worker: WindowWorkerClient;
+  };
 
 /**
- * Spawns the analytics actor, then a record aggregator that feeds it from raw Kafka record
- * batches decoded and aggregated on `worker` (see actors/aggregators/record_aggregator.ts).
- * `partition.of` is the topic's partition count (each partition holds its share of symbols).
- */
-export function spawnRecordStage(
-  ctx: StageContext,
-  partition: { readonly id: number; readonly of: number },
-  worker: WindowWorkerClient,
-): PartitionStage<RecordAggregatorMessage> {
-  const { config } = ctx;
-  const analytics = spawnAnalytics(ctx, partition.id, partition.of);
-  const aggregator = ctx.system.spawn(recordAggregatorProps(
-    {
-      partition: partition.id,
-      maxSymbols: symbolsPerPartition(config, partition.of),
-      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
-      checkStale: ctx.live,
-      capacity: RECORD_BATCHES_QUEUED,
-    },
-    {
-      registry: ctx.registry,
-      now: () => ctx.clock.now(),
-      worker,
-      downstream: aggregatorDownstream(ctx, analytics),
-    },
-  ));
-  return { aggregator, analytics };
-}
-
-/**
- * Record batches a partition may queue before its consumer waits: a Kafka batch is up to
+ * Records a partition may queue before its consumer waits: a Kafka batch is up to
  * `maxBytesPerPartition` (1 MiB, several thousand records), so a few of them bound memory.
  */
 const RECORD_BATCHES_QUEUED = 8;
+
+/** Spawns the analytics stage, then the window stage that feeds it. */
+export function spawnPartitionStage(ctx: StageContext, input: PartitionInput): PartitionStage {
+  const { config } = ctx;
+  const partitions = input.kind === "memory" ? config.bus.partitions : input.of;
+  const analytics = spawnAnalytics(ctx, input.partition, partitions);
+  const maxSymbols = symbolsPerPartition(config, partitions);
+  const settings = analyticsSettings(ctx, partitions);
+  const runner = input.kind === "memory"
+    ? (stats: TickStats) => createLocal(ctx, stats, maxSymbols, settings)
+    : () => new WorkerWindowRunner(input.worker, input.partition, maxSymbols);
+  const windows = ctx.system.spawn(windowStageProps(
+    {
+      partition: input.partition,
+      idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
+      checkStale: ctx.live,
+      capacity: input.kind === "memory" ? config.bus.capacity : RECORD_BATCHES_QUEUED,
+      batchSize: input.kind === "memory" ? 1024 : 8,
+    },
+    {
+      registry: ctx.registry,
+      now: () => ctx.clock.now(),
+      runner,
+      downstream: windowDownstream(ctx, analytics),
+    },
+  ));
+  return { windows, analytics };
+}
+
+function createLocal(
+  ctx: StageContext,
+  stats: TickStats,
+  maxSymbols: number,
+  settings: AnalyticsSettings,
+): WindowRunner {
+  const { config } = ctx;
+  return new LocalWindowRunner(
+    {
+      intervals: ctx.intervals,
+      allowedLatenessMs: config.windows.allowedLatenessMs,
+      lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
+      maxSymbols,
+    },
+    stats,
+    createTickRules(settings),
+  );
+}
 
 /** The settings a window worker needs to serve this pipeline's partitions. */
 export function windowWorkerSettings(ctx: StageContext): WindowWorkerSettings {
@@ -153,17 +157,16 @@ function spawnAnalytics(
           for (const a of rows) latest.alert(a);
           return routes.alerts(rows);
         },
-        flush: routes.flush,
-        sync: routes.sync,
+        barrier: routes.barrier,
       },
     },
   ));
 }
 
-function aggregatorDownstream(
+function windowDownstream(
   ctx: StageContext,
   analytics: ActorRef<AnalyticsMessage>,
-): AggregatorDownstream {
+): WindowDownstream {
   const { routes, latest } = ctx;
   return {
     candles: (rows) => analytics.tell({ kind: "candles", rows }),
@@ -174,8 +177,7 @@ function aggregatorDownstream(
       return routes.alerts(rows);
     },
     latest: (ticks, count) => latest.ticks(ticks, count),
-    flush: () => barrier<AnalyticsMessage>(analytics),
-    sync: () => barrier<AnalyticsMessage>(analytics, "sync"),
+    barrier: (kind) => barrier(analytics, kind),
   };
 }
 

@@ -1,12 +1,13 @@
 /**
  * One sink actor per store, and the routes every stage uses to reach them: each record kind goes
- * to the stores that keep it; `flush` is a barrier through all of them. Rows a store refuses (or
+ * to the stores that keep it; a barrier goes through all of them. Rows a store refuses (or
  * gives up on at a stop that ran out of time) are counted in the give-up ledger and become dead
  * letters in the stores that keep them; dead letters that arrive once those sinks have stopped are
  * held for {@linkcode SinkRoutes.takeLate}, so the pipeline writes them to the stores directly.
  * @module
  */
-import type { RecordKind, SinkMessage } from "../../actors/sinks/sink_message.ts";
+import { barrier, type BarrierKind } from "../../actors/barrier.ts";
+import type { RecordKind } from "../../actors/sinks/sink_message.ts";
 import { storeAccepts, storeSinkProps } from "../../actors/sinks/store_sink.ts";
 import type { Store } from "../connectors/store.ts";
 import type { Alert } from "../market/alert.ts";
@@ -18,7 +19,7 @@ import type { ActorSystem } from "../runtime/system.ts";
 import { counter, publishCounts, type Registry } from "../telemetry/metrics.ts";
 import type { Logger } from "../logger.ts";
 import type { GiveUpLedger } from "./give_up_ledger.ts";
-import { barrier, fanOut } from "./messaging.ts";
+import { fanOut } from "./messaging.ts";
 import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
 
 /** Where each record kind goes; a returned promise means "wait". */
@@ -35,13 +36,11 @@ export interface SinkRoutes {
   deadLetters(rows: DeadLetter[]): void | Promise<void>;
   /** Dead letters their producer already counted (the webhook client counts its own). */
   keepDeadLetters(rows: DeadLetter[]): void | Promise<void>;
-  /** Writes what every store buffers now; resolves once everything routed so far is durable. */
-  flush(): Promise<void>;
   /**
-   * Resolves once everything routed so far is durable, without cutting the stores' batches
-   * short (each store's next regular write covers it): for periodic barriers.
+   * A barrier through every store (actors/barrier.ts): resolves once everything routed so far is
+   * durable. `flush` writes what the stores buffer now; `sync` waits for their next regular write.
    */
-  sync(): Promise<void>;
+  barrier(kind: BarrierKind): Promise<void>;
   /**
    * Dead letters that could not reach their stores' sinks because those had stopped, since the
    * last call, by store (see the module doc).
@@ -131,8 +130,7 @@ export function spawnSinks(
     alerts: route("alerts"),
     deadLetters,
     keepDeadLetters: toDeadLetters,
-    flush: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s))).then(() => {}),
-    sync: () => Promise.all(sinks.map((s) => barrier<SinkMessage>(s, "sync"))).then(() => {}),
+    barrier: (kind) => Promise.all(sinks.map((s) => barrier(s, kind))).then(() => {}),
     takeLate: () => {
       const out = late;
       late = new Map();

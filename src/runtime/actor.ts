@@ -21,6 +21,18 @@ export interface ActorContext<M> {
   readonly clock: Clock;
   /** Spawns a child, supervised by this actor: escalations come here; it stops before its parent. */
   spawn<C>(props: Props<C>): ActorRef<C>;
+  /**
+   * Sends `message` to this actor from outside its turn (a callback, a timer). A self-message is
+   * never data: once the actor stops accepting, it is dropped, and a full mailbox is waited for
+   * without anyone awaiting.
+   */
+  tellSelf(message: M): void;
+  /**
+   * Sends `message` to this actor after `ms` of the system's clock. The timer belongs to the
+   * runtime: a stop or a restart cancels it, so no timer outlives the instance that set it.
+   * Returns a function that cancels it.
+   */
+  scheduleSelf(message: M, ms: number): () => void;
 }
 
 /**

@@ -68,6 +68,8 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
   #phase: Phase = "running";
   #system: SystemMessage[] = [{ kind: "start" }];
   #retry: M[] | undefined;
+  /** Timers set through `scheduleSelf`, cancelled when the instance that set them goes. */
+  readonly #timers = new Set<unknown>();
 
   constructor(
     name: string,
@@ -97,6 +99,8 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
       log: options.log,
       clock,
       spawn: <C>(p: Props<C>) => options.host.spawnChild(p, this as ActorCell<unknown>),
+      tellSelf: (message: M) => this.#tellSelf(message),
+      scheduleSelf: (message: M, ms: number) => this.#scheduleSelf(message, ms),
     };
     this.#stopped = new Promise((resolve) => (this.#resolveStopped = resolve));
     this.#actor = props.factory();
@@ -179,6 +183,7 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
     for (const child of [...this.children].reverse()) discarded += child.kill();
     this.#phase = "stopped";
     this.#abort.abort();
+    this.#cancelTimers();
     discarded += this.#discardRest(new ActorStoppedError(this.name));
     this.#host.unregister(this as ActorCell<unknown>);
     this.#resolveStopped();
@@ -188,6 +193,34 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
   /** Whether a stop of this actor or of the whole system has begun. */
   #ending(): boolean {
     return this.#stopRequested || this.#host.shuttingDown;
+  }
+
+  #tellSelf(message: M): void {
+    if (this.#phase !== "running" || this.#draining) return;
+    try {
+      const pending = this.tell(message);
+      if (pending) pending.catch(() => {});
+    } catch {
+      // Stopped meanwhile: a self-message has nothing to deliver.
+    }
+  }
+
+  #scheduleSelf(message: M, ms: number): () => void {
+    const clock = this.#host.clock;
+    const handle = clock.setTimeout(() => {
+      this.#timers.delete(handle);
+      this.#tellSelf(message);
+    }, ms);
+    this.#timers.add(handle);
+    return () => {
+      clock.clearTimeout(handle);
+      this.#timers.delete(handle);
+    };
+  }
+
+  #cancelTimers(): void {
+    for (const handle of this.#timers) this.#host.clock.clearTimeout(handle);
+    this.#timers.clear();
   }
 
   #signal(message: SystemMessage): void {
@@ -367,7 +400,8 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
     // Children belong to the failed instance; the new one spawns its own in started/restarted.
     for (const child of [...this.children].reverse()) child.kill();
     // As Akka's preRestart: let the failed instance release what it holds (connections, loops,
-    // buffered rows) before a fresh one takes over.
+    // buffered rows) before a fresh one takes over; its timers go with it.
+    this.#cancelTimers();
     await this.#runStopping();
     try {
       await clock.sleep(plan.delayMs, this.#abort.signal);
@@ -402,6 +436,7 @@ export class ActorCell<M> implements ActorRef<M>, Runnable {
   async #finish(mode: "graceful" | "stopped"): Promise<void> {
     if (this.#phase !== "running") return;
     this.#phase = "finishing";
+    this.#cancelTimers();
     this.#mailbox.close();
     for (const child of [...this.children].reverse()) {
       if (mode === "graceful") await child.stop();

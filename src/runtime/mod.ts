@@ -9,4 +9,3 @@ export * from "./mailbox.ts";
 export * from "./props.ts";
 export * from "./supervision.ts";
 export * from "./system.ts";
-export * from "./signals.ts";

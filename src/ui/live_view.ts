@@ -4,7 +4,7 @@
  * @module
  */
 import type { SymbolSnapshot } from "../http/latest_view.ts";
-import type { Pipeline } from "../pipeline.ts";
+import type { Pipeline } from "../pipeline/pipeline.ts";
 
 const encoder = new TextEncoder();
 

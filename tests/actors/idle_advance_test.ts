@@ -1,17 +1,15 @@
 /**
- * On a quiet live partition the aggregators move event time on at processing-time speed once the
- * partition has been idle for the idle timeout, so the last windows still close: both the
- * in-thread window aggregator and the Kafka record aggregator (whose windows live on the worker).
+ * On a quiet live partition the window stage moves event time on at processing-time speed once
+ * the partition has been idle for the idle timeout, so the last windows still close: with its
+ * window work in its own thread (memory bus) and on the window worker (Kafka records).
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import {
-  type AggregatorDownstream,
-  windowAggregatorProps,
-} from "../../actors/aggregators/window_aggregator.ts";
-import { recordAggregatorProps } from "../../actors/aggregators/record_aggregator.ts";
-import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
-import { createTickRules } from "../../actors/aggregators/analytics_logic.ts";
+import { type WindowDownstream, windowStageProps } from "../../actors/windows/window_stage.ts";
+import { LocalWindowRunner } from "../../actors/windows/window_runner.ts";
+import { WindowWorkerClient } from "../../actors/windows/window_worker_client.ts";
+import { WorkerWindowRunner } from "../../actors/windows/worker_window_runner.ts";
+import { createTickRules } from "../../actors/analytics/analytics_logic.ts";
 import { packRecords } from "../../src/connectors/kafka/packed_records.ts";
 import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -65,33 +63,32 @@ const ticks: Tick[] = [0, 5_000, 10_000].map((dt, i) => ({
   id: String(i),
 }));
 
-function downstream(candles: Candle[]): AggregatorDownstream {
+function downstream(candles: Candle[]): WindowDownstream {
   return {
     candles: (rows) => void candles.push(...rows),
     ticks: () => {},
     deadLetters: () => {},
     alerts: () => {},
-    flush: () => Promise.resolve(),
-    sync: () => Promise.resolve(),
+    latest: () => {},
+    barrier: () => Promise.resolve(),
   };
 }
 
-Deno.test("window aggregator: a quiet partition closes its open window after the idle timeout", async () => {
+Deno.test("window stage, in-thread: a quiet partition closes its open window after the idle timeout", async () => {
   const clock = clockAfterTicks();
   const system = createActorSystem({ registry: createRegistry(), clock });
   const candles: Candle[] = [];
-  const ref = system.spawn(windowAggregatorProps({
+  const settings = { intervals: parseIntervals("1m"), allowedLatenessMs: 0, lateUpdateWindowMs: 0 };
+  const ref = system.spawn(windowStageProps({
     partition: 0,
-    intervals: parseIntervals("1m"),
-    allowedLatenessMs: 0,
-    lateUpdateWindowMs: 0,
     idleTimeoutMs: IDLE_MS,
     checkStale: true,
     capacity: 16,
+    batchSize: 1024,
   }, {
     registry: createRegistry(),
     now: () => clock.now(),
-    tickRules: () => createTickRules(),
+    runner: (stats) => new LocalWindowRunner(settings, stats, createTickRules()),
     downstream: downstream(candles),
   }));
   try {
@@ -102,7 +99,7 @@ Deno.test("window aggregator: a quiet partition closes its open window after the
   }
 });
 
-Deno.test("record aggregator: a quiet Kafka partition closes its open window after the idle timeout", async () => {
+Deno.test("window stage, on the worker: a quiet Kafka partition closes its open window after the idle timeout", async () => {
   const clock = clockAfterTicks();
   const system = createActorSystem({ registry: createRegistry(), clock });
   const worker = new WindowWorkerClient({
@@ -112,9 +109,14 @@ Deno.test("record aggregator: a quiet Kafka partition closes its open window aft
     staleAfterMs: 60_000,
   });
   const candles: Candle[] = [];
-  const ref = system.spawn(recordAggregatorProps(
-    { partition: 0, idleTimeoutMs: IDLE_MS, checkStale: true, capacity: 4 },
-    { registry: createRegistry(), now: () => clock.now(), worker, downstream: downstream(candles) },
+  const ref = system.spawn(windowStageProps(
+    { partition: 0, idleTimeoutMs: IDLE_MS, checkStale: true, capacity: 4, batchSize: 8 },
+    {
+      registry: createRegistry(),
+      now: () => clock.now(),
+      runner: () => new WorkerWindowRunner(worker, 0),
+      downstream: downstream(candles),
+    },
   ));
   try {
     const records = ticks.map(encodeTick);

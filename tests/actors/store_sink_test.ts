@@ -19,7 +19,9 @@ const tick = (id: string): Tick => ({
 const candle = { symbol: "BTC-USD", interval: "1m", window_start: 0 } as Candle;
 
 function barrier(ref: { tell(m: SinkMessage): void | Promise<void> }) {
-  return new Promise<void>((resolve) => void ref.tell({ kind: "flush", done: resolve }));
+  return new Promise<void>((resolve, reject) =>
+    void ref.tell({ kind: "flush", done: resolve, fail: reject })
+  );
 }
 
 Deno.test("store sink: retries transient failures until the write succeeds, then acknowledges", async () => {
@@ -110,7 +112,7 @@ function recordingSink(config: { batchRows?: number; maxDelayMs?: number }) {
   const system = createActorSystem({ registry, clock });
   const ref = system.spawn(storeSinkProps("sink-recording", store, config, { registry }));
   let synced = 0;
-  const sync = () => ref.tell({ kind: "sync", done: () => synced++ });
+  const sync = () => ref.tell({ kind: "sync", done: () => synced++, fail: () => {} });
   return { writes, clock, system, ref, sync, synced: () => synced };
 }
 
@@ -238,10 +240,10 @@ Deno.test("store sink: once the stop runs out of time a failing store's rows are
   const flushed = barrier(ref);
   await until(() => attempts === 1 && clock.pending === 1, "a retry waiting");
   giveUp.abort();
-  await flushed;
+  await assert.rejects(flushed, /connection refused/, "the barrier over given-up rows fails");
   assert.deepEqual(refused, ["ticks", 2, down], "refused with the store's own error");
   ref.tell({ kind: "ticks", rows: [tick("3")] });
-  await barrier(ref);
+  await assert.rejects(barrier(ref), /connection refused/);
   assert.equal(attempts, 2, "after giving up, a failing write is tried once");
   assert.deepEqual(refused.slice(3), ["ticks", 1, down]);
   await system.shutdown();
@@ -275,10 +277,10 @@ Deno.test("store sink: once the stop runs out of time a write that never answers
   giveUp.abort();
   await until(() => clock.pending === 1, "the write's bound");
   clock.tick(500);
-  await flushed;
+  await assert.rejects(flushed, /no answer within 500 ms/, "the barrier over given-up rows fails");
   assert.deepEqual(refused, ["ticks", 2]);
   ref.tell({ kind: "ticks", rows: [tick("3")] });
-  await barrier(ref);
+  await assert.rejects(barrier(ref), /an earlier write never finished/);
   assert.equal(calls, 1, "the store is not waited for again");
   assert.deepEqual(refused.slice(2), ["ticks", 1]);
   await system.shutdown();

@@ -4,14 +4,14 @@
  * under the least-privilege permissions the launcher grants the `process` role.
  */
 import assert from "node:assert/strict";
-import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
-import { WindowWorkerHost } from "../../actors/aggregators/window_worker_host.ts";
+import { WindowWorkerClient } from "../../actors/windows/window_worker_client.ts";
+import { WindowWorkerHost } from "../../actors/windows/window_worker_host.ts";
 import type {
   WindowStep,
   WindowWorkerSettings,
-} from "../../actors/aggregators/window_worker_protocol.ts";
-import { WindowCore } from "../../actors/aggregators/window_core.ts";
-import { createTickRules } from "../../actors/aggregators/analytics_logic.ts";
+} from "../../actors/windows/window_worker_protocol.ts";
+import { WindowCore } from "../../actors/windows/window_core.ts";
+import { createTickRules } from "../../actors/analytics/analytics_logic.ts";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { permissionFlags } from "../../src/config/permissions.ts";
 import { decodePacked, packRecords } from "../../src/connectors/kafka/packed_records.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Partitioners } from "kafkajs";
 import { MemoryBus } from "../../src/bus/memory_bus.ts";
-import { partitionOf } from "../../src/bus/partitioner.ts";
+import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import type { Tick } from "../../src/market/tick.ts";
 
 Deno.test("partitionOf() maps keys as kafkajs's default partitioner does", () => {

@@ -4,7 +4,7 @@ import type { Store } from "../../src/connectors/store.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { Tick } from "../../src/market/tick.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { expectedCandles, generateReplay } from "../helpers/replay_fixture.ts";
 
 /** A store whose writes hang until the test opens the gate: a store that stopped answering. */

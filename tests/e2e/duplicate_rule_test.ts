@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 
 Deno.test("duplicate rule: candles count exactly the ticks the raw-tick table keeps", async () => {
   const dir = await Deno.makeTempDir();

@@ -4,7 +4,7 @@ import { loadConfig } from "../../src/config/load_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { compareCandles, expectedCandles, generateReplay } from "../helpers/replay_fixture.ts";
 
 const fixture = generateReplay({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 
 Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad parameters", async () => {

@@ -3,9 +3,9 @@ import { DatabaseSync } from "node:sqlite";
 import { Kafka, logLevel } from "kafkajs";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
-import { partitionOf } from "../../src/bus/partitioner.ts";
+import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline.ts";
+import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
 import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 

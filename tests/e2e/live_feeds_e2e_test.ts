@@ -18,7 +18,7 @@ import { OPTIONS } from "../../src/config/options.ts";
 import { permissionFlags } from "../../src/config/permissions.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { feedStaleAfterMs } from "../../src/pipeline/partition_stage.ts";
 import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbase.ts";
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";

@@ -22,7 +22,7 @@ import { sqlValue } from "../../src/connectors/clickhouse/sql_escape.ts";
 import { redisKeys } from "../../src/connectors/redis/redis_keys.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline.ts";
+import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { createTestSchema, postgresAvailable, TEST_DATABASE_URL } from "../helpers/postgres_db.ts";
 import { createTestPrefix, redisAvailable, TEST_REDIS_URL } from "../helpers/redis_prefix.ts";

@@ -19,7 +19,7 @@ import { Prng } from "../../src/feeds/prng.ts";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import {
   compareCandles,
   expectedCandles,

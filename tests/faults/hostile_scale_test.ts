@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { MAX_SOURCE_LABELS } from "../../src/telemetry/label_budget.ts";
 
 const LINES = 100_000;

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline.ts";
+import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
 import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";

@@ -10,7 +10,7 @@ import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { SqliteStore } from "../../src/connectors/sqlite/sqlite_store.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";

@@ -13,7 +13,7 @@ import { Redis } from "ioredis";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { redisKeys } from "../../src/connectors/redis/redis_keys.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline.ts";
+import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { createTestSchema, postgresAvailable, TEST_DATABASE_URL } from "../helpers/postgres_db.ts";
 import { createTestPrefix, redisAvailable, TEST_REDIS_URL } from "../helpers/redis_prefix.ts";

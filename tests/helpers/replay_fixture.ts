@@ -5,7 +5,7 @@
  * documented semantics (per-partition watermark, per-interval late rules, exact sums).
  * @module
  */
-import { partitionOf } from "../../src/bus/partitioner.ts";
+import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import { Prng } from "../../src/feeds/prng.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
+import { WindowWorkerClient } from "../../actors/windows/window_worker_client.ts";
 import { packRecords } from "../../src/connectors/kafka/packed_records.ts";
 import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import { parseIntervals } from "../../src/market/interval.ts";

@@ -6,7 +6,7 @@
  */
 import { loadConfig } from "../../src/config/load_config.ts";
 import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline.ts";
+import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
 import { runId } from "../helpers/services.ts";
 import { monitoringReplay } from "./monitoring_replay.ts";
 

@@ -280,3 +280,50 @@ Deno.test("ActorSystem.restart() replaces the instance ahead of queued messages"
   assert.deepEqual(seen, ["1:hold", "2:a", "2:b"]);
   await system.shutdown();
 });
+
+Deno.test("ctx.scheduleSelf() delivers after the delay and its timer goes with the actor", async () => {
+  const clock = new FakeClock();
+  const system = createActorSystem({ clock });
+  const seen: string[] = [];
+  const ref = system.spawn<string>({
+    name: "timed",
+    mailbox: { capacity: 8 },
+    factory: () => ({
+      started: (ctx) => void ctx.scheduleSelf("tick", 1000),
+      receive: (m, ctx) => {
+        seen.push(m);
+        if (m === "again") ctx.scheduleSelf("tick", 1000);
+      },
+    }),
+  });
+  await until(() => clock.pending === 1, "the timer set in started()");
+  clock.tick(1000);
+  await until(() => seen.length === 1, "the scheduled message");
+  assert.deepEqual(seen, ["tick"]);
+  ref.tell("again");
+  await until(() => clock.pending === 1, "the timer set in receive()");
+  await system.stop(ref);
+  assert.equal(clock.pending, 0, "the stop cancelled the pending timer");
+  await system.shutdown();
+});
+
+Deno.test("ctx.tellSelf() from a callback is dropped, not thrown, once the actor stops", async () => {
+  const system = createActorSystem();
+  let later: ((m: string) => void) | null = null;
+  const seen: string[] = [];
+  const ref = system.spawn<string>({
+    name: "callback",
+    mailbox: { capacity: 8 },
+    factory: () => ({
+      started: (ctx) => void (later = ctx.tellSelf),
+      receive: (m) => void seen.push(m),
+    }),
+  });
+  await until(() => later !== null, "started()");
+  later!("while running");
+  await until(() => seen.length === 1, "the message");
+  await system.stop(ref);
+  later!("after the stop"); // must not throw
+  assert.deepEqual(seen, ["while running"]);
+  await system.shutdown();
+});

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import type { Actor } from "../../src/runtime/actor.ts";
 import type { ActorRef } from "../../src/runtime/actor_ref.ts";
 import { ActorStoppedError, ShutdownTimeoutError } from "../../src/runtime/errors.ts";
-import { shutdownOnSignals } from "../../src/runtime/signals.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { FakeClock, gate, settle, until } from "./_helpers.ts";
 
@@ -135,21 +134,4 @@ Deno.test("ActorSystem.shutdown() stops what does not finish in time hard and re
   assert.equal(fastStopped, false, "fast comes after slow in reverse spawn order");
   assert.equal(system.lookup("slow"), undefined);
   stuck.open();
-});
-
-Deno.test("shutdownOnSignals() shuts down on a signal and then removes its listeners", async () => {
-  const system = createActorSystem();
-  const listeners = new Map<string, () => void>();
-  shutdownOnSignals(system, {
-    timeoutMs: 1000,
-    source: {
-      add: (signal, handler) => void listeners.set(signal, handler),
-      remove: (signal) => void listeners.delete(signal),
-    },
-  });
-  assert.deepEqual([...listeners.keys()], ["SIGINT", "SIGTERM"]);
-  listeners.get("SIGTERM")!();
-  assert.deepEqual(await system.terminated, { ok: true });
-  await settle();
-  assert.equal(listeners.size, 0);
 });

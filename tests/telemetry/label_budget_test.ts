@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { TickCounts } from "../../actors/aggregators/tick_counts.ts";
+import { TickCounts } from "../../actors/windows/tick_counts.ts";
 import { LabelBudget, TickLabelBudget } from "../../src/telemetry/label_budget.ts";
 
 Deno.test("LabelBudget admits the first keys up to its limit and remembers no more", () => {

@@ -7,10 +7,7 @@
  * @module
  */
 import { type ICustomPartitioner, Partitioners } from "kafkajs";
-import { partitionHash } from "../../bus/partitioner.ts";
-
-/** Distinct keys remembered before the cache starts over (bounds memory on hostile keys). */
-const KEYS_REMEMBERED = 65_536;
+import { KeyHashes } from "./murmur2.ts";
 
 /**
  * A `createPartitioner` for kafkajs producers. `onAssign`, when given, hears every message's
@@ -21,7 +18,7 @@ export function createKeyCachingPartitioner(
 ): ICustomPartitioner {
   return () => {
     const fallback = Partitioners.DefaultPartitioner();
-    const hashes = new Map<string, number>();
+    const hashes = new KeyHashes();
     return (args) => {
       const { message, partitionMetadata } = args;
       const key = message.key;
@@ -31,12 +28,7 @@ export function createKeyCachingPartitioner(
       ) {
         partition = fallback(args);
       } else {
-        let hash = hashes.get(key);
-        if (hash === undefined) {
-          if (hashes.size >= KEYS_REMEMBERED) hashes.clear();
-          hashes.set(key, hash = partitionHash(key));
-        }
-        partition = hash % partitionMetadata.length;
+        partition = hashes.partitionOf(key, partitionMetadata.length);
       }
       onAssign?.(message, partition);
       return partition;

@@ -3,7 +3,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { ReadApi } from "../../http/read_api.ts";
+import type { ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 

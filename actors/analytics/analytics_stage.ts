@@ -1,7 +1,8 @@
 /**
- * The analytics stage: one actor per partition, after the window aggregator. For every closed or
+ * The analytics stage: one actor per partition, after the window stage. For every closed or
  * revised candle it updates the indicators of its (symbol, interval), runs the candle-level
  * anomaly rules, and hands candles, indicator rows and alerts to the stores, waiting for them.
+ * Barriers pass through (actors/barrier.ts).
  * @module
  */
 import type { Alert } from "../../src/market/alert.ts";
@@ -9,16 +10,14 @@ import type { Candle } from "../../src/market/candle.ts";
 import type { IndicatorRow } from "../../src/market/indicator_row.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
 import { counter, publishCounts, type Registry } from "../../src/telemetry/metrics.ts";
+import { type Barrier, isBarrier, passOn } from "../barrier.ts";
 
 /** What the stage accepts. */
 export type AnalyticsMessage =
   | { readonly kind: "candles"; readonly rows: readonly Candle[] }
   /** A new owner's start: the stored candle history, replayed into the state, emitting nothing. */
   | { readonly kind: "warmup"; readonly rows: readonly Candle[] }
-  /** Barrier: hand everything on, flush downstream, then call `done`. */
-  | { readonly kind: "flush"; readonly done: () => void }
-  /** Barrier: hand everything on, then call `done` once downstream made it durable. */
-  | { readonly kind: "sync"; readonly done: () => void };
+  | Barrier;
 
 /** The pure logic this stage runs (indicator engine + candle anomaly rules). */
 export interface CandleAnalytics {
@@ -31,10 +30,8 @@ export interface AnalyticsDownstream {
   candles(rows: Candle[]): void | Promise<void>;
   indicators(rows: IndicatorRow[]): void | Promise<void>;
   alerts(rows: Alert[]): void | Promise<void>;
-  /** Writes what the stores buffer; resolves once everything handed on so far is durable. */
-  flush(): Promise<void>;
-  /** Resolves once everything handed on so far is durable, at the stores' own pace. */
-  sync(): Promise<void>;
+  /** A barrier of `kind` through the stores (actors/barrier.ts). */
+  barrier(kind: Barrier["kind"]): Promise<void>;
 }
 
 /** Props of the analytics stage of one partition. */
@@ -71,12 +68,10 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
     const candles: Candle[] = [];
     const rows: IndicatorRow[] = [];
     const alerts: Alert[] = [];
-    const barriers: (() => void)[] = [];
-    let flush = false;
+    const barriers: Barrier[] = [];
     for (const m of messages) {
-      if (m.kind === "flush" || m.kind === "sync") {
-        barriers.push(m.done);
-        flush ||= m.kind === "flush";
+      if (isBarrier(m)) {
+        barriers.push(m);
         continue;
       }
       if (m.kind === "warmup") {
@@ -100,9 +95,11 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
     if (candles.length) await down.candles(candles);
     if (rows.length) await down.indicators(rows);
     if (alerts.length) await down.alerts(alerts);
+    // Everything before the barriers is handed on; one barrier downstream covers them all.
     if (barriers.length) {
-      await (flush ? down.flush() : down.sync());
-      for (const done of barriers) done();
+      const kind = barriers.some((b) => b.kind === "flush") ? "flush" : "sync";
+      const downstream = down.barrier(kind);
+      for (const b of barriers) passOn(b, downstream);
     }
   }
 

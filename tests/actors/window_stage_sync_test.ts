@@ -1,13 +1,13 @@
 /**
- * An offset commit's `sync` barrier through a Kafka partition's record aggregator: it completes
- * once the stores have everything handed on before it, fails if they cannot, and never holds the
+ * An offset commit's `sync` barrier through a Kafka partition's window stage: it completes once
+ * the stores have everything handed on before it, fails if they cannot, and never holds the
  * partition's next batches meanwhile.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import type { AggregatorDownstream } from "../../actors/aggregators/window_aggregator.ts";
-import { recordAggregatorProps } from "../../actors/aggregators/record_aggregator.ts";
-import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
+import { type WindowDownstream, windowStageProps } from "../../actors/windows/window_stage.ts";
+import { WindowWorkerClient } from "../../actors/windows/window_worker_client.ts";
+import { WorkerWindowRunner } from "../../actors/windows/worker_window_runner.ts";
 import { packRecords } from "../../src/connectors/kafka/packed_records.ts";
 import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import { parseIntervals } from "../../src/market/interval.ts";
@@ -39,7 +39,7 @@ function batch(first: number, handedOn: number[]) {
   };
 }
 
-Deno.test("record aggregator: a sync barrier waits for the stores without holding later batches", async () => {
+Deno.test("window stage: a sync barrier waits for the stores without holding later batches", async () => {
   const system = createActorSystem({ registry: createRegistry() });
   const worker = new WindowWorkerClient({
     intervals: parseIntervals("1m"),
@@ -49,23 +49,28 @@ Deno.test("record aggregator: a sync barrier waits for the stores without holdin
   });
   // The stores' next write: released by the test.
   let write = Promise.withResolvers<void>();
-  const down: AggregatorDownstream = {
+  const down: WindowDownstream = {
     candles: () => {},
     ticks: () => {},
     deadLetters: () => {},
-    flush: () => Promise.resolve(),
-    sync: () => write.promise,
+    alerts: () => {},
+    latest: () => {},
+    barrier: (kind) => kind === "sync" ? write.promise : Promise.resolve(),
   };
-  const ref = system.spawn(recordAggregatorProps(
-    { partition: 0, idleTimeoutMs: 0, checkStale: false, capacity: 8 },
-    { registry: createRegistry(), worker, downstream: down },
+  const ref = system.spawn(windowStageProps(
+    { partition: 0, idleTimeoutMs: 0, checkStale: false, capacity: 8, batchSize: 8 },
+    {
+      registry: createRegistry(),
+      runner: () => new WorkerWindowRunner(worker, 0),
+      downstream: down,
+    },
   ));
   try {
     const handedOn: number[] = [];
     let synced = 0;
     const failures: unknown[] = [];
     ref.tell(batch(0, handedOn));
-    ref.tell({ kind: "sync", done: () => synced++, fail: (e) => failures.push(e) });
+    ref.tell({ kind: "sync", done: () => synced++, fail: (e: unknown) => failures.push(e) });
     ref.tell(batch(3, handedOn));
     await until(() => handedOn.length === 2, "both batches to be handed on");
     assert.equal(synced, 0, "the barrier waits for the stores' write");
@@ -73,7 +78,7 @@ Deno.test("record aggregator: a sync barrier waits for the stores without holdin
     await until(() => synced === 1, "the barrier to pass");
 
     write = Promise.withResolvers<void>();
-    ref.tell({ kind: "sync", done: () => synced++, fail: (e) => failures.push(e) });
+    ref.tell({ kind: "sync", done: () => synced++, fail: (e: unknown) => failures.push(e) });
     write.reject(new Error("sink stopped"));
     await until(() => failures.length === 1, "the failure to reach the barrier's sender");
     assert.equal(synced, 1);

@@ -1,5 +1,7 @@
 /**
- * Kafka mode: the roles of one instance over a Kafka bus.
+ * Kafka mode: the roles of one instance over a Kafka bus, as the pipeline's topology
+ * (topology.ts): sources deliver to the producer; end of input marks every partition; the
+ * consumer groups are left first at a stop and the producer closed last.
  * - ingest: feeds → `crypto.ticks` (key = symbol) and rejected input → `crypto.ticks.dlq`; a
  *   finite replay ends with an end-of-input marker on every partition.
  * - process: a consumer-group member, one stage per assigned partition (kafka_process_role.ts).
@@ -7,25 +9,30 @@
  * @module
  */
 import type { Kafka } from "kafkajs";
-import { kafkaOptions } from "../config/connector_options.ts";
-import type { PipelineConfig } from "../config/pipeline_config.ts";
-import { createKafkaClient } from "../connectors/kafka/kafka_client.ts";
-import { type KafkaConfig, parseKafkaConfig } from "../connectors/kafka/kafka_config.ts";
-import { createKafkaProducer, type KafkaProducer } from "../connectors/kafka/kafka_producer.ts";
-import { kafkaTopicStore } from "../connectors/kafka/kafka_topic_store.ts";
-import { encodeDeadLetter, encodeTick, endOfInputRecord } from "../connectors/kafka/tick_codec.ts";
-import { ensureTopics, pipelineTopics } from "../connectors/kafka/topics.ts";
-import type { Store } from "../connectors/store.ts";
-import type { TickOutput } from "../feeds/source.ts";
-import type { Logger } from "../logger.ts";
-import type { DeadLetter } from "../market/dead_letter.ts";
-import type { TickParser } from "../market/tick_parser.ts";
-import type { Registry } from "../telemetry/metrics.ts";
-import type { CandleHistory } from "./candle_history.ts";
+import { kafkaOptions } from "../../config/connector_options.ts";
+import type { PipelineConfig } from "../../config/pipeline_config.ts";
+import { createKafkaClient } from "../../connectors/kafka/kafka_client.ts";
+import { type KafkaConfig, parseKafkaConfig } from "../../connectors/kafka/kafka_config.ts";
+import { createKafkaProducer, type KafkaProducer } from "../../connectors/kafka/kafka_producer.ts";
+import { kafkaTopicStore } from "../../connectors/kafka/kafka_topic_store.ts";
+import {
+  encodeDeadLetter,
+  encodeTick,
+  endOfInputRecord,
+} from "../../connectors/kafka/tick_codec.ts";
+import { ensureTopics, pipelineTopics } from "../../connectors/kafka/topics.ts";
+import type { Store } from "../../connectors/store.ts";
+import type { TickOutput } from "../../feeds/source.ts";
+import type { Topology } from "../topology.ts";
+import type { Logger } from "../../logger.ts";
+import type { DeadLetter } from "../../market/dead_letter.ts";
+import type { TickParser } from "../../market/tick_parser.ts";
+import type { Registry } from "../../telemetry/metrics.ts";
+import type { CandleHistory } from "../candle_history.ts";
 import { topicPartitions } from "./kafka_admin.ts";
-import { startArchiveRole } from "./kafka_archive_role.ts";
-import { startProcessRole } from "./kafka_process_role.ts";
-import type { StageContext } from "./partition_stage.ts";
+import { startArchiveRole } from "./archive_role.ts";
+import { startProcessRole } from "./process_role.ts";
+import type { StageContext } from "../partition_stage.ts";
 
 /** The Kafka client, topics and producer of one instance, made before the stores. */
 export interface KafkaConnection {
@@ -62,18 +69,6 @@ export async function connectKafka(
   };
 }
 
-/** What the composition root uses of the Kafka roles. */
-export interface KafkaRoles {
-  /** Where sources deliver (ingest). */
-  readonly output: TickOutput;
-  /** A finite input ended: flush the producer and mark the end of every partition. */
-  endOfInput(): Promise<void>;
-  /** Leave the consumer groups (first, before the stages drain). */
-  stopConsumers(): Promise<void>;
-  /** Flush and close the producer (last). */
-  close(): Promise<void>;
-}
-
 /** What each role is started with. */
 export interface RoleContext {
   readonly connection: KafkaConnection;
@@ -94,7 +89,7 @@ export function startKafkaRoles(
     /** Stored candles a new owner warms indicators and rules from; none: they start cold. */
     history: CandleHistory | null;
   },
-): KafkaRoles {
+): Topology {
   const { config, routes } = o.stage;
   const { kafka, producer } = connection;
   const topics = connection.config.topics;
@@ -160,7 +155,7 @@ export function startKafkaRoles(
       pending.ingest = false;
       checkDrained();
     },
-    async stopConsumers() {
+    async stopInputs() {
       for (const r of readers) await r.stop();
     },
     close: () => producer.stop(),

@@ -1,7 +1,9 @@
 /**
  * Key → partition, the way Kafka's default partitioner does it (murmur2 of the key bytes, made
- * positive, modulo the partition count), so a symbol lands on the same partition number on the
- * memory bus and on a Kafka topic with the same partition count.
+ * positive, modulo the partition count). The Kafka producer uses it (key_partitioner.ts), and so
+ * does the memory bus (src/bus/memory_bus.ts), so a symbol lands on the same partition number on
+ * both. {@linkcode KeyHashes} is the one cache of it: keys are symbols, a few hundred repeated
+ * millions of times.
  * @module
  */
 
@@ -51,16 +53,32 @@ export function partitionOf(key: string, partitions: number): number {
 /** Keys remembered before the cache starts over (bounds memory on hostile keys). */
 const KEYS_REMEMBERED = 65_536;
 
-/** Memoises {@linkcode partitionOf} per key: symbols are few, ticks are many. */
-export function createPartitioner(partitions: number): (key: string) => number {
-  const cache = new Map<string, number>();
-  return (key) => {
-    let p = cache.get(key);
-    if (p === undefined) {
-      p = partitionOf(key, partitions);
-      if (cache.size >= KEYS_REMEMBERED) cache.clear();
-      cache.set(key, p);
+/**
+ * {@linkcode partitionHash} per key, remembered (up to 65 536 keys, then it starts over).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { KeyHashes, partitionOf } from "./murmur2.ts";
+ * const hashes = new KeyHashes();
+ * assert.equal(hashes.partitionOf("BTC-USD", 12), partitionOf("BTC-USD", 12));
+ * ```
+ */
+export class KeyHashes {
+  readonly #hashes = new Map<string, number>();
+
+  /** Kafka's positive murmur2 hash of `key`. */
+  hashOf(key: string): number {
+    let hash = this.#hashes.get(key);
+    if (hash === undefined) {
+      if (this.#hashes.size >= KEYS_REMEMBERED) this.#hashes.clear();
+      this.#hashes.set(key, hash = partitionHash(key));
     }
-    return p;
-  };
+    return hash;
+  }
+
+  /** The partition of `key` among `partitions`. */
+  partitionOf(key: string, partitions: number): number {
+    return this.hashOf(key) % partitions;
+  }
 }

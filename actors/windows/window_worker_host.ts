@@ -8,7 +8,7 @@
 import { decodePacked, recordValue } from "../../src/connectors/kafka/packed_records.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
 import type { Tick } from "../../src/market/tick.ts";
-import { createTickRules } from "./analytics_logic.ts";
+import { createTickRules } from "../analytics/analytics_logic.ts";
 import { TickLabelBudget } from "../../src/telemetry/label_budget.ts";
 import { TickCounts } from "./tick_counts.ts";
 import { WindowCore } from "./window_core.ts";

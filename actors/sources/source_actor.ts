@@ -57,20 +57,12 @@ class SourceActor implements Actor<SourceMessage> {
 
   started(ctx: ActorContext<SourceMessage>): void {
     ctx.log.info("feed starting", { source: this.#source.name });
-    const tellSelf = (m: SourceMessage) => {
-      try {
-        const pending = ctx.self.tell(m);
-        if (pending) pending.catch(() => {});
-      } catch {
-        // Stopped meanwhile: nothing left to report to.
-      }
-    };
     this.#running = this.#source.run(this.#deps.output, this.#abort.signal).then(
       () => {
-        if (!this.#abort.signal.aborted) tellSelf({ kind: "ended" });
+        if (!this.#abort.signal.aborted) ctx.tellSelf({ kind: "ended" });
       },
       (error) => {
-        if (!this.#abort.signal.aborted) tellSelf({ kind: "failed", error });
+        if (!this.#abort.signal.aborted) ctx.tellSelf({ kind: "failed", error });
       },
     );
   }

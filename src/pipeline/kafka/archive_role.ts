@@ -4,10 +4,10 @@
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
-import { kafkaReaderProps } from "../../actors/readers/kafka_reader.ts";
-import { createKafkaConsumer } from "../connectors/kafka/kafka_consumer.ts";
-import { decodeTick, isEndOfInput } from "../connectors/kafka/tick_codec.ts";
-import type { Tick } from "../market/tick.ts";
+import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
+import { createKafkaConsumer } from "../../connectors/kafka/kafka_consumer.ts";
+import { decodeTick, isEndOfInput } from "../../connectors/kafka/tick_codec.ts";
+import type { Tick } from "../../market/tick.ts";
 import type { RoleContext } from "./kafka_roles.ts";
 
 /** Starts the archive role; `onEnded` runs once every owned partition passed its end marker. */
@@ -34,7 +34,7 @@ export function startArchiveRole(ctx: RoleContext, onEnded: () => void): { stop(
     if (ticks.length) {
       const w = routes.ticks(ticks);
       if (w) await w;
-      await routes.flush();
+      await routes.barrier("flush");
     }
     await consumerRef?.commit(topic, partition, Number(messages[messages.length - 1].offset) + 1);
     if (sawEnd) {

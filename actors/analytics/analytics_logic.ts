@@ -9,8 +9,8 @@ import type { RuleName } from "../../src/market/alert.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import { IndicatorEngine, type IndicatorSettings } from "../../src/market/indicator_engine.ts";
 import type { Tick } from "../../src/market/tick.ts";
-import type { CandleAnalytics } from "./candle_analytics.ts";
-import type { TickRules } from "./window_aggregator.ts";
+import type { CandleAnalytics } from "./analytics_stage.ts";
+import type { TickRules } from "../windows/window_core.ts";
 
 const CANDLE_RULES: ReadonlySet<RuleName> = new Set([
   "price_spike",

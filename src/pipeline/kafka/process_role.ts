@@ -1,43 +1,37 @@
 /**
  * The `process` role over Kafka: a consumer-group member whose every assigned partition gets its
- * own stage (window aggregator → analytics → stores). Commits follow src/bus/commit_tracker.ts:
- * only what every store acknowledged and no open or revisable window still needs, with the
- * watermark reached so far as commit metadata. A new owner restores that watermark, warms its
+ * own stage (window stage → analytics → stores). What a partition commits follows
+ * commit_tracker.ts — only what every store acknowledged and no open or revisable window still
+ * needs, with the watermark reached so far as commit metadata — and when, partition_committer.ts. A new owner restores that watermark, warms its
  * indicators and rules from the stored candles, then replays from the commit, so it rebuilds the
  * same windows before it emits anything new.
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
-import type { RecordAggregatorMessage } from "../../actors/aggregators/record_aggregator.ts";
-import { WindowWorkerClient } from "../../actors/aggregators/window_worker_client.ts";
-import { kafkaReaderProps } from "../../actors/readers/kafka_reader.ts";
-import { CommitTracker } from "../bus/commit_tracker.ts";
-import { createKafkaConsumer, type TopicPartition } from "../connectors/kafka/kafka_consumer.ts";
-import { packRecords } from "../connectors/kafka/packed_records.ts";
-import { headerValue, isEndOfInput, unsupportedVersion } from "../connectors/kafka/tick_codec.ts";
-import type { DeadLetter } from "../market/dead_letter.ts";
+import { WindowWorkerClient } from "../../../actors/windows/window_worker_client.ts";
+import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
+import { CommitTracker } from "./commit_tracker.ts";
+import { PartitionCommitter } from "./partition_committer.ts";
+import { createKafkaConsumer, type TopicPartition } from "../../connectors/kafka/kafka_consumer.ts";
+import { packRecords } from "../../connectors/kafka/packed_records.ts";
+import {
+  headerValue,
+  isEndOfInput,
+  unsupportedVersion,
+} from "../../connectors/kafka/tick_codec.ts";
+import type { DeadLetter } from "../../market/dead_letter.ts";
 import { committedMetadata, topicPartitions } from "./kafka_admin.ts";
 import type { RoleContext } from "./kafka_roles.ts";
-import { barrier } from "./messaging.ts";
-import { type PartitionStage, spawnRecordStage, windowWorkerSettings } from "./partition_stage.ts";
+import { barrier } from "../../../actors/barrier.ts";
+import {
+  type PartitionStage,
+  spawnPartitionStage,
+  windowWorkerSettings,
+} from "../partition_stage.ts";
 
 interface OwnedPartition {
-  readonly stage: PartitionStage<RecordAggregatorMessage>;
-  readonly tracker: CommitTracker;
-  lastCommit: number;
-  /**
-   * The partition's commit in progress (barrier, then commit), run beside the consumer so the
-   * fetch loop never waits for sinks or the broker; commits of a partition run one at a time.
-   */
-  committing: Promise<void> | null;
-  /** Set while an end-of-input commit runs: the partition's next batch waits for it. */
-  ending: Promise<void> | null;
-  /** Progress was made while a commit ran: commit again after it. */
-  dirty: boolean;
-  /** The last offset committed (or being committed). */
-  committedOffset: number;
-  /** A commit deferred to the end of the commit interval. */
-  timer: unknown;
+  readonly stage: PartitionStage;
+  readonly commits: PartitionCommitter;
 }
 
 /** Starts the process role; `onEnded` runs once every owned partition passed its end marker. */
@@ -70,31 +64,36 @@ export function startProcessRole(
     for (const { partition } of parts) {
       await stopping.get(partition);
       const maxTsBefore = committed.get(partition);
-      const stage = spawnRecordStage(ctx.stage, { id: partition, of: partitionCount }, worker);
+      const stage = spawnPartitionStage(ctx.stage, {
+        kind: "kafka",
+        partition,
+        of: partitionCount,
+        worker,
+      });
       const rows = history?.get(partition);
       if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
       if (maxTsBefore !== undefined) {
-        const w = stage.aggregator.tell({
+        const w = stage.windows.tell({
           kind: "restore",
           watermark: maxTsBefore - config.windows.allowedLatenessMs,
         });
         if (w) await w;
       }
-      owned.set(partition, {
-        stage,
-        tracker: new CommitTracker({
-          allowedLatenessMs: config.windows.allowedLatenessMs,
-          lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
-          longestIntervalMs: longest,
-          maxTsBefore,
-        }),
-        lastCommit: clock.monotonic(),
-        committing: null,
-        ending: null,
-        dirty: false,
-        committedOffset: -1,
-        timer: null,
+      const tracker = new CommitTracker({
+        allowedLatenessMs: config.windows.allowedLatenessMs,
+        lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
+        longestIntervalMs: longest,
+        maxTsBefore,
       });
+      const commits = new PartitionCommitter({
+        tracker,
+        intervalMs: config.kafka.commitIntervalMs,
+        clock,
+        log: log.child(`partition-${partition}`),
+        barrier: (kind) => barrier(stage.windows, kind),
+        commit: (point) => commit(partition, point),
+      });
+      owned.set(partition, { stage, commits });
       log.info("partition assigned", { partition, restoredMaxTs: maxTsBefore ?? null });
     }
   };
@@ -103,11 +102,10 @@ export function startProcessRole(
       const p = owned.get(partition);
       if (!p) continue;
       owned.delete(partition);
-      if (p.timer !== null) clock.clearTimeout(p.timer);
       // A commit in progress lands first, while this member still owns the partition.
-      await p.committing;
+      await p.commits.revoke();
       // Drained, not flushed: open windows are rebuilt by the next owner from the commit.
-      const stop = system.stop(p.stage.aggregator).then(() => system.stop(p.stage.analytics));
+      const stop = system.stop(p.stage.windows).then(() => system.stop(p.stage.analytics));
       stopping.set(partition, stop);
       await stop;
       stopping.delete(partition);
@@ -121,9 +119,9 @@ export function startProcessRole(
   const pauseWhileFull = (
     topic: string,
     partition: number,
-    stage: PartitionStage<RecordAggregatorMessage>,
+    stage: PartitionStage,
   ) => {
-    const ref = stage.aggregator;
+    const ref = stage.windows;
     if (paused.has(partition) || ref.size < ref.capacity) return;
     paused.add(partition);
     consumerRef?.pause(topic, partition);
@@ -154,7 +152,8 @@ export function startProcessRole(
   ): void | Promise<void> => {
     const p = owned.get(partition);
     if (!p || messages.length === 0) return;
-    if (p.ending) return p.ending.then(() => onBatch(topic, partition, messages));
+    const ending = p.commits.ending;
+    if (ending) return ending.then(() => onBatch(topic, partition, messages));
     const waits: Promise<void>[] = [];
     const values: Uint8Array[] = [];
     const offsets: number[] = [];
@@ -186,7 +185,7 @@ export function startProcessRole(
     const next = Number(messages[messages.length - 1].offset) + 1;
     // Decoded on the window worker; the commit tracker learns the batch's event times once the
     // batch is handed on (so the commit point never runs ahead of what the stores have).
-    const sent = p.stage.aggregator.tell({
+    const sent = p.stage.windows.tell({
       kind: "records",
       // The records are packed, so kafkajs' message objects die young, as the baseline's do.
       records: packRecords(values, sources, offsets),
@@ -198,10 +197,7 @@ export function startProcessRole(
           source: `${topic}/${partition}@${r.offset}`,
           ts: clock.now(),
         }, r.original),
-      processed: (maxTs) => {
-        p.tracker.add(first, next, maxTs);
-        commitSoon(p, partition);
-      },
+      processed: (maxTs) => p.commits.processed(first, next, maxTs),
     });
     if (sent) waits.push(sent);
     const handedOn = () => {
@@ -216,12 +212,7 @@ export function startProcessRole(
    * The partition's next batch (rare after an end) waits, so nothing races the flush.
    */
   const endOfInput = (p: OwnedPartition, partition: number): void => {
-    p.ending = inBackground(p, partition, async () => {
-      await barrier<RecordAggregatorMessage>(p.stage.aggregator);
-      const point = p.tracker.finishAll();
-      if (point) await commit(partition, point);
-    }).then(() => {
-      p.ending = null;
+    void p.commits.end().then(() => {
       ended.add(partition);
       log.info("end of input", { partition });
       const assigned = consumerRef?.assignment() ?? [];
@@ -229,63 +220,6 @@ export function startProcessRole(
         onEnded();
       }
     });
-  };
-  /**
-   * Commits the partition's progress at most once per commit interval, one commit at a time, and
-   * always eventually: progress made while a commit runs, or before the interval is up, is
-   * committed after it (so a partition that goes quiet still commits its last batches).
-   */
-  const commitSoon = (p: OwnedPartition, partition: number): void => {
-    if (owned.get(partition) !== p || p.ending) return;
-    const wait = p.lastCommit + config.kafka.commitIntervalMs - clock.monotonic();
-    if (wait > 0) {
-      p.timer ??= clock.setTimeout(() => {
-        p.timer = null;
-        commitSoon(p, partition);
-      }, wait);
-      return;
-    }
-    if (p.committing) {
-      p.dirty = true;
-      return;
-    }
-    // The point covers batches already handed on; the barrier waits until the stores have them.
-    const point = p.tracker.commitPoint();
-    if (point === null || point.offset === p.committedOffset) return;
-    p.lastCommit = clock.monotonic();
-    p.committedOffset = point.offset;
-    // Not committed (refused, failed): the same point is tried again after the commit interval,
-    // even if no more records come (a quiet partition would otherwise keep its old commit).
-    const again = () => {
-      p.committedOffset = -1;
-      p.dirty = true;
-    };
-    void inBackground(p, partition, async () => {
-      try {
-        await barrier<RecordAggregatorMessage>(p.stage.aggregator, "sync");
-        if (!await commit(partition, point)) again();
-      } catch (error) {
-        again();
-        throw error;
-      }
-    }).then(() => {
-      if (!p.dirty) return;
-      p.dirty = false;
-      commitSoon(p, partition);
-    });
-  };
-  /**
-   * Runs `work` after the partition's previous commit; a failure is logged (the next interval or
-   * owner commits again, and replaying from an older commit is safe).
-   */
-  const inBackground = (p: OwnedPartition, partition: number, work: () => Promise<void>) => {
-    const run: Promise<void> = (p.committing ?? Promise.resolve()).then(work).catch((error) => {
-      log.error("offset commit failed", { partition, error });
-    }).finally(() => {
-      if (p.committing === run) p.committing = null;
-    });
-    p.committing = run;
-    return run;
   };
   const ref = system.spawn(kafkaReaderProps("reader-process", (onCrash) => {
     consumerRef = createKafkaConsumer({

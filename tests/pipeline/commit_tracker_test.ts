@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CommitTracker } from "../../src/bus/commit_tracker.ts";
+import { CommitTracker } from "../../src/pipeline/kafka/commit_tracker.ts";
 
 const MIN = 60_000;
 const opts = { allowedLatenessMs: 2000, lateUpdateWindowMs: MIN, longestIntervalMs: 60 * MIN };

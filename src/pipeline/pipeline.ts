@@ -1,0 +1,258 @@
+/**
+ * Builds and runs one pipeline instance from its config: stores → sink actors → per-partition
+ * stages (window stage → analytics) → bus → source actors, spawned downstream-first so a graceful
+ * shutdown stops the sources first and drains every stage into the stores. Without Kafka brokers
+ * the bus is the memory bus (memory_topology.ts); with them the roles split the work
+ * (kafka/kafka_roles.ts). `src/main.ts` adds the process concerns (signals, exit codes); tests
+ * start pipelines in-process. docs/architecture.md draws the whole flow.
+ * @module
+ */
+import { sourceActorProps } from "../../actors/sources/source_actor.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { PipelineConfig } from "../config/pipeline_config.ts";
+import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
+import type { ReadApi } from "../connectors/read_api.ts";
+import { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
+import { SqliteStore } from "../connectors/sqlite/sqlite_store.ts";
+import type { Store } from "../connectors/store.ts";
+import type { ReplayProgress } from "../feeds/replay.ts";
+import { type HttpServer, startHttpServer } from "../http/http_server.ts";
+import { LatestView } from "../http/latest_view.ts";
+import type { Logger } from "../logger.ts";
+import { parseIntervals } from "../market/interval.ts";
+import { TickParser } from "../market/tick_parser.ts";
+import type { ActorSystem, Termination } from "../runtime/system.ts";
+import { createActorSystem } from "../runtime/system.ts";
+import { createRegistry, gauge, type Registry } from "../telemetry/metrics.ts";
+import { type CandleHistory, clickhouseHistory, sqliteHistory } from "./candle_history.ts";
+import { DeadLetterRelay } from "./dead_letter_relay.ts";
+import { GiveUpLedger } from "./give_up_ledger.ts";
+import { connectKafka, type KafkaConnection, startKafkaRoles } from "./kafka/kafka_roles.ts";
+import { startMemoryTopology } from "./memory_topology.ts";
+import type { StageContext } from "./partition_stage.ts";
+import { spawnSinks } from "./sink_routes.ts";
+import { createSources } from "./sources.ts";
+import { createStopSequence, type StopSequence } from "./stop_sequence.ts";
+import { openStores } from "./stores.ts";
+import type { Topology } from "./topology.ts";
+
+/** Program version, reported in `pipeline_build_info`. */
+export const VERSION = "0.1.0";
+
+/** What the composition root may inject. */
+export interface PipelineDeps {
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  readonly registry?: Registry;
+  /** Replay progress, for the TTY progress bar. */
+  readonly onReplayProgress?: ReplayProgress;
+  /** Extra stores (tests inject slow or failing ones). */
+  readonly extraStores?: readonly Store[];
+}
+
+/** A running instance. */
+export interface Pipeline {
+  readonly config: PipelineConfig;
+  readonly registry: Registry;
+  readonly latest: LatestView;
+  readonly http: HttpServer | null;
+  /** The embedded store's reader, when SQLite is enabled. */
+  readonly read: ReadApi | null;
+  /**
+   * What the run gave up so far (rows a store refused or could not take before a stop ran out of
+   * time, messages the runtime discarded). Non-zero: results are missing from a store.
+   */
+  readonly givenUp: GiveUpLedger;
+  /**
+   * Resolves once every finite source ended and all its results are durable (memory bus), or,
+   * in Kafka mode, once this instance produced its whole input and processed every end-of-input
+   * marker of the partitions it owns. Never for live feeds.
+   */
+  readonly drained: Promise<void>;
+  /**
+   * Resolves once the pipeline has stopped (after {@linkcode Pipeline.stop}, which a root
+   * escalation also starts): `ok: false` after an escalation or a stop that ran past
+   * `--shutdown-timeout` and was forced.
+   */
+  readonly terminated: Promise<Termination>;
+  /**
+   * Graceful stop: sources first, drain every stage, flush the stores, close everything, within
+   * `--shutdown-timeout`. Halfway through, a store still failing is given up (its rows become
+   * dead letters elsewhere and are counted in {@linkcode Pipeline.givenUp}); at the deadline what
+   * is still running is stopped hard and `terminated` reports it.
+   */
+  stop(): Promise<void>;
+}
+
+/** Starts a pipeline. Rejects (after closing what it opened) when a store cannot be prepared. */
+export async function startPipeline(config: PipelineConfig, deps: PipelineDeps): Promise<Pipeline> {
+  const clock = deps.clock ?? systemClock;
+  const log = deps.logger;
+  const registry = deps.registry ?? createRegistry();
+  gauge(registry, {
+    name: "pipeline_build_info",
+    help: "1, labelled with the version and role of this instance",
+    labelNames: ["version", "role"],
+  }).set({ version: VERSION, role: config.role }, 1);
+
+  const ledger = new GiveUpLedger(registry);
+  const relay = new DeadLetterRelay(ledger, clock);
+  const giveUp = new AbortController();
+  const kafka: KafkaConnection | null = config.kafkaBrokers
+    ? await connectKafka(config, { log, registry })
+    : null;
+  const stores = await openStores(
+    config,
+    {
+      ...deps,
+      extraStores: [...(kafka?.topicStore ? [kafka.topicStore] : []), ...(deps.extraStores ?? [])],
+    },
+    registry,
+    log,
+    relay.webhook,
+  ).catch(async (e) => {
+    await kafka?.producer.stop().catch(() => {});
+    throw e;
+  });
+  const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
+  const latest = new LatestView({ maxSymbols: config.windows.maxSymbols });
+  const system = createActorSystem({
+    name: "pipeline",
+    registry,
+    logger: log.child("actors"),
+    clock,
+    deadLetters: (letter) => {
+      log.error("message given up, moved to dead letters", {
+        actor: letter.actor,
+        attempts: letter.attempts,
+        error: letter.error,
+      });
+      relay.runtime(letter);
+    },
+  });
+
+  // Sinks first: everything upstream sends to them.
+  const routes = spawnSinks(system, stores, {
+    registry,
+    storeTicks: config.storage.storeTicks,
+    ledger,
+    log,
+    giveUp: giveUp.signal,
+    // Halfway through the stop failing stores are given up; a write still in flight gets an
+    // eighth of the timeout, leaving the last quarter for the rest of the stop.
+    giveUpWriteMs: config.shutdownTimeoutMs / 8,
+  });
+  relay.connect(routes);
+  const stage: StageContext = {
+    system,
+    config,
+    intervals: parseIntervals(config.intervals.join(",")),
+    registry,
+    clock,
+    latest,
+    routes,
+    live: !config.sources.every((s) => s === "replay"),
+    archiveTicks: !config.kafkaBrokers,
+  };
+  const parser = new TickParser({
+    allowList: config.symbols ? new Set(config.symbols) : undefined,
+    now: () => clock.now(),
+  });
+
+  const drained = Promise.withResolvers<void>();
+  const topology = kafka
+    ? startKafkaRoles(kafka, {
+      stage,
+      parser,
+      log,
+      onDrained: drained.resolve,
+      history: candleHistoryOf(stores, config),
+    })
+    : startMemoryTopology(stage, { log, ledger, onDrained: drained.resolve });
+  startSources(config, {
+    system,
+    topology,
+    clock,
+    parser,
+    log,
+    registry,
+    onReplayProgress: deps.onReplayProgress,
+  });
+
+  let terminatedAlready = false;
+  system.terminated.then(() => (terminatedAlready = true));
+  const read = sqlite ? new SqliteReader(sqlite.db) : null;
+  let sequence: StopSequence | null = null;
+  const http = config.http
+    ? await startHttpServer({
+      ...config.http,
+      registry,
+      latest,
+      read,
+      intervals: config.intervals,
+      health: () => ({ ok: !terminatedAlready, detail: { role: config.role } }),
+      ready: () => !sequence?.stopping && !terminatedAlready,
+    })
+    : null;
+  if (http) log.info("http listening", { url: `http://${http.hostname}:${http.port}` });
+  sequence = createStopSequence({
+    timeoutMs: config.shutdownTimeoutMs,
+    clock,
+    log,
+    system,
+    topology,
+    stores,
+    routes,
+    ledger,
+    giveUp,
+    closeHttp: () => http?.close() ?? Promise.resolve(),
+  });
+  return {
+    config,
+    registry,
+    latest,
+    http,
+    read,
+    givenUp: ledger,
+    drained: drained.promise,
+    terminated: sequence.terminated,
+    stop: sequence.stop,
+  };
+}
+
+/** Where a new Kafka owner warms its analytics from: ClickHouse when configured, else SQLite. */
+function candleHistoryOf(stores: readonly Store[], config: PipelineConfig): CandleHistory | null {
+  const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
+  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase);
+  const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
+  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db)) : null;
+}
+
+/**
+ * Spawns one actor per configured source (roles `all` and `ingest`); once every finite source has
+ * ended, the topology's end of input runs.
+ */
+function startSources(
+  config: PipelineConfig,
+  deps: {
+    system: ActorSystem;
+    topology: Topology;
+    clock: Clock;
+    parser: TickParser;
+    log: Logger;
+    registry: Registry;
+    onReplayProgress?: ReplayProgress;
+  },
+): void {
+  if (config.role !== "all" && config.role !== "ingest") return;
+  const sources = createSources(config, deps);
+  let ended = 0;
+  for (const source of sources) {
+    deps.system.spawn(sourceActorProps(source, { restartable: source.name !== "replay" }, {
+      output: deps.topology.output,
+      onEnd: () => {
+        if (++ended === sources.length) void deps.topology.endOfInput();
+      },
+    }));
+  }
+}
