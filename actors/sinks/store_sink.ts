@@ -13,7 +13,7 @@
  */
 import type { Store } from "../../src/connectors/store.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
-import { retriableOf } from "../../src/runtime/errors.ts";
+import { isRetriable } from "../../src/errors.ts";
 import { backoffDelay } from "../../src/runtime/supervision.ts";
 import { histogram, type Registry } from "../../src/telemetry/metrics.ts";
 import { type Barrier, isBarrier } from "../barrier.ts";
@@ -269,7 +269,7 @@ class StoreSink implements Actor<SinkMessage> {
         return await this.#untilGivenUp(() => write.call(this.#store, rows), ctx);
       } catch (error) {
         if (error instanceof GaveUp) throw error;
-        if (retriableOf(error) !== true) throw error;
+        if (!isRetriable(error)) throw error;
         if (this.#giveUp?.aborted) throw new GaveUp(error);
         const delay = backoffDelay(
           attempt,

@@ -5,6 +5,7 @@
  * mailbox of that partition's window aggregator, so a full partition makes `publish` wait.
  * @module
  */
+import { PipelineError } from "../errors.ts";
 import type { Tick } from "../market/tick.ts";
 import { KeyHashes } from "../connectors/kafka/murmur2.ts";
 
@@ -19,11 +20,9 @@ export interface MemoryBusOptions {
 }
 
 /** Error raised when publishing to a partition nobody consumes. */
-export class UnattachedPartitionError extends Error {
-  readonly retriable = false;
+export class UnattachedPartitionError extends PipelineError {
   constructor(readonly partition: number) {
     super(`Cannot publish: memory-bus partition ${partition} has no consumer attached`);
-    this.name = "UnattachedPartitionError";
   }
 }
 

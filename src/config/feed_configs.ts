@@ -31,7 +31,7 @@ export function resolveFeedConfigs(
       run();
     } catch (e) {
       if (!(e instanceof FeedConfigError)) throw e;
-      problems.push(...e.errors.map((m) => `--source ${feed}: ${m}`));
+      problems.push(...e.problems.map((m) => `--source ${feed}: ${m}`));
     }
   };
   if (sources.includes("coinbase")) {

@@ -18,6 +18,7 @@
  * but they are granted anyway, exactly, in case a later Deno checks them too.
  * @module
  */
+import { ConfigError } from "../errors.ts";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BINANCE_DEFAULTS } from "../feeds/binance.ts";
@@ -56,13 +57,9 @@ export function workerCodeDirs(): string[] {
 }
 
 /** A path or host the pipeline needs cannot be granted exactly (a comma in the working directory…). */
-export class PermissionGrantError extends Error {
-  override readonly name = "PermissionGrantError";
-  readonly retriable = false;
-  readonly problems: readonly string[];
+export class PermissionGrantError extends ConfigError {
   constructor(problems: readonly string[]) {
-    super(`Cannot grant the pipeline its permissions exactly: ${problems.join("; ")}`);
-    this.problems = problems;
+    super("permission", problems);
   }
 }
 

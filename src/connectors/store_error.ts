@@ -3,6 +3,7 @@
  * `retriable` alone, whatever the store.
  * @module
  */
+import { PipelineError } from "../errors.ts";
 
 /** How a write failed, as counted by `pipeline_sink_errors_total{kind}`. */
 export type StoreErrorKind = "transient" | "fatal" | "timeout";
@@ -20,19 +21,19 @@ export type StoreErrorKind = "transient" | "fatal" | "timeout";
  * assert.equal(err.retriable, true);
  * ```
  */
-export class StoreError extends Error {
-  override readonly name = "StoreError";
+export class StoreError extends PipelineError {
   /** The store, e.g. `postgres`. */
   readonly store: string;
   readonly kind: StoreErrorKind;
-  readonly retriable: boolean;
 
   constructor(store: string, operation: string, kind: StoreErrorKind, cause: unknown) {
     const detail = cause instanceof Error ? cause.message : String(cause);
-    super(`Cannot ${operation} in ${store} (${kind}): ${detail}`, { cause });
+    super(`Cannot ${operation} in ${store} (${kind}): ${detail}`, {
+      cause,
+      retriable: kind !== "fatal",
+    });
     this.store = store;
     this.kind = kind;
-    this.retriable = kind !== "fatal";
   }
 }
 

@@ -5,6 +5,7 @@
  * 429/5xx is retried up to three times honouring `Retry-After`, then that asset is skipped.
  * @module
  */
+import { Backoff } from "../connectors/backoff.ts";
 import type { Logger } from "../logger.ts";
 import type { TickEmitter } from "./feed_context.ts";
 import { httpGet, type HttpGetOptions } from "./http_request.ts";
@@ -33,6 +34,7 @@ export async function runCoinCapBackfill(
     const url = `${base}/assets/${
       encodeURIComponent(asset)
     }/history?interval=m1&start=${start}&end=${end}`;
+    const backoff = new Backoff({ initialMs: c.retryInitialMs, factor: 2, jitter: 0 });
     for (let attempt = 1; attempt <= ATTEMPTS && !signal.aborted; attempt++) {
       const out = await httpGet(url, http, signal);
       if (out.kind === "aborted") return;
@@ -50,8 +52,8 @@ export async function runCoinCapBackfill(
         http.logger.warn("CoinCap backfill skipped an asset", { asset, outcome: out.kind });
         break;
       }
-      const wait = ("retryAfterMs" in out ? out.retryAfterMs : undefined) ??
-        c.retryInitialMs * 2 ** (attempt - 1);
+      const delay = backoff.next();
+      const wait = ("retryAfterMs" in out ? out.retryAfterMs : undefined) ?? delay;
       try {
         await http.clock.sleep(wait, signal);
       } catch {

@@ -9,7 +9,8 @@
  * `Retry-After` when sent, otherwise back off exponentially with jitter.
  * @module
  */
-import { Backoff } from "./backoff.ts";
+import { PipelineError } from "../errors.ts";
+import { Backoff } from "../connectors/backoff.ts";
 import { checkPositive, checkSymbolMap, checkUrl, resolveConfig } from "./feed_config.ts";
 import { type FeedDeps, TickEmitter } from "./feed_context.ts";
 import { FeedMetrics } from "./feed_metrics.ts";
@@ -62,9 +63,7 @@ export const COINCAP_REST_DEFAULTS: CoinCapRestConfig = Object.freeze({
 });
 
 /** CoinCap refused the API key and `stopOnUnauthorized` is set. */
-export class CoinCapAuthError extends Error {
-  override readonly name = "CoinCapAuthError";
-  readonly retriable = false;
+export class CoinCapAuthError extends PipelineError {
   readonly status: number;
 
   constructor(status: number, body: string) {

@@ -3,16 +3,12 @@
  * defaults, every error reported at once in one {@linkcode FeedConfigError}.
  * @module
  */
+import { ConfigError } from "../errors.ts";
 
-/** A feed config was invalid; `errors` lists every problem found. */
-export class FeedConfigError extends Error {
-  override readonly name = "FeedConfigError";
-  readonly retriable = false;
-  readonly errors: readonly string[];
-
-  constructor(feed: string, errors: readonly string[]) {
-    super(`Cannot create ${feed} source: ${errors.join("; ")}`);
-    this.errors = errors;
+/** A feed config was invalid; `problems` lists every problem found. */
+export class FeedConfigError extends ConfigError {
+  constructor(feed: string, problems: readonly string[]) {
+    super(`${feed} source`, problems);
   }
 }
 

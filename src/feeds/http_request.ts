@@ -4,6 +4,7 @@
  * including the `Retry-After` delay.
  * @module
  */
+import { parseRetryAfter } from "../connectors/retry_after.ts";
 import type { Clock } from "../clock.ts";
 import type { FeedMetrics } from "./feed_metrics.ts";
 
@@ -88,30 +89,4 @@ export async function httpGet(
 
 function cut(body: string, max = 4096): string {
   return body.length > max ? body.slice(0, max) : body;
-}
-
-/**
- * `Retry-After` (delay-seconds or an HTTP date) as ms from `now`, capped at `maxMs`; undefined
- * when absent or unreadable.
- *
- * @example
- * ```ts
- * parseRetryAfter("30", 0, 60_000); // 30000
- * ```
- */
-export function parseRetryAfter(
-  value: string | null,
-  now: number,
-  maxMs: number,
-): number | undefined {
-  if (value === null) return undefined;
-  const v = value.trim();
-  let ms: number;
-  if (/^\d+$/.test(v)) ms = Number(v) * 1000;
-  else {
-    const at = Date.parse(v);
-    if (Number.isNaN(at)) return undefined;
-    ms = at - now;
-  }
-  return Math.min(maxMs, Math.max(0, ms));
 }

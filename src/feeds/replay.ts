@@ -14,6 +14,7 @@
  * are refused by the line reader before parsing, with their first bytes as the raw payload.
  * @module
  */
+import { PipelineError } from "../errors.ts";
 import type { Clock } from "../clock.ts";
 import { csvSymbolFromFileName } from "./csv_symbol.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
@@ -39,11 +40,9 @@ export interface ReplayConfig {
 export type ReplayProgress = (bytesRead: number, totalBytes: number, lines: number) => void;
 
 /** Raised when a CSV dump's symbol cannot be known. */
-export class ReplayConfigError extends Error {
-  readonly retriable = false;
+export class ReplayConfigError extends PipelineError {
   constructor(message: string) {
-    super(message);
-    this.name = "ReplayConfigError";
+    super(message, { retriable: false });
   }
 }
 

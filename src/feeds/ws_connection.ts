@@ -7,7 +7,7 @@
  */
 import type { Clock, TimerHandle } from "../clock.ts";
 import type { Logger } from "../logger.ts";
-import type { Backoff, ConnectBudget } from "./backoff.ts";
+import type { Backoff, ConnectBudget } from "../connectors/backoff.ts";
 import type { FeedMetrics } from "./feed_metrics.ts";
 
 /** The open connection, as a frame handler sees it. */

@@ -3,7 +3,7 @@
  * {@linkcode runWebSocketLoop} (metrics, emitter, backoff, budget).
  * @module
  */
-import { Backoff, ConnectBudget } from "./backoff.ts";
+import { Backoff, ConnectBudget } from "../connectors/backoff.ts";
 import { checkPositive } from "./feed_config.ts";
 import { type FeedDeps, TickEmitter } from "./feed_context.ts";
 import { FeedMetrics } from "./feed_metrics.ts";

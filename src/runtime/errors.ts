@@ -1,37 +1,13 @@
 /**
- * Named errors of the runtime. Every error carries `retriable` and `cause`, so supervisors (and
- * {@linkcode defaultDecider}) can decide from data instead of from message text.
+ * Named errors of the runtime, on the pipeline's one error base (src/errors.ts). Every error
+ * carries `retriable` and `cause`, so supervisors (and `defaultDecider`) decide from data
+ * instead of from message text.
  * @module
  */
 
-/** Options of {@linkcode PipelineError}. */
-export interface PipelineErrorOptions {
-  /** Whether trying the same operation again may succeed (a timeout, a lost connection). */
-  retriable?: boolean;
-  /** The underlying error. */
-  cause?: unknown;
-}
+import { PipelineError, type PipelineErrorOptions } from "../errors.ts";
 
-/**
- * Base class of every error the pipeline raises on purpose.
- *
- * @example
- * ```ts
- * import { PipelineError } from "./errors.ts";
- * const error = new PipelineError("Cannot write batch: connection reset", { retriable: true });
- * if (!error.retriable) throw error;
- * ```
- */
-export class PipelineError extends Error {
-  /** Whether trying again may succeed. */
-  readonly retriable: boolean;
-
-  constructor(message: string, options: PipelineErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.name = new.target.name;
-    this.retriable = options.retriable ?? false;
-  }
-}
+export { isRetriable, PipelineError, type PipelineErrorOptions, retriableOf } from "../errors.ts";
 
 /** Thrown by sends to a mailbox that no longer accepts messages. */
 export class MailboxClosedError extends PipelineError {
@@ -89,20 +65,4 @@ export class SpawnError extends PipelineError {}
 export function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
-}
-
-/**
- * Walks `error` and its `cause` chain (outermost first) and returns the first `retriable` flag found,
- * or undefined when no error in the chain says.
- */
-export function retriableOf(error: unknown): boolean | undefined {
-  const seen = new Set<unknown>();
-  let current = error;
-  while (current !== null && typeof current === "object" && !seen.has(current)) {
-    seen.add(current);
-    const flag = (current as { retriable?: unknown }).retriable;
-    if (typeof flag === "boolean") return flag;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

@@ -17,7 +17,8 @@ import { parseIntervals } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
-import { FakeClock, until } from "../runtime/_helpers.ts";
+import { FakeClock } from "../runtime/_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const T0 = 1_700_000_020_000; // 40 s into a minute: the window ends at T0 + 20 s
 const IDLE_MS = 2000;
@@ -38,7 +39,7 @@ function clockAfterTicks(): FakeClock {
 async function quietFor(clock: FakeClock, ms: number): Promise<void> {
   for (let passed = 0; passed < ms; passed += IDLE_TIMER_MS) {
     clock.tick(IDLE_TIMER_MS);
-    await until(() => clock.pending === 1, "the idle timer to be re-armed");
+    await pollUntil("the idle timer to be re-armed", () => clock.pending === 1, 5000, 1);
   }
 }
 
@@ -50,7 +51,7 @@ async function closesOnlyWhenIdle(clock: FakeClock, candles: Candle[]): Promise<
   await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
   assert.equal(candles.length, 0, "not idle long enough yet");
   await quietFor(clock, 25_000);
-  await until(() => candles.length === 1, "the window to close");
+  await pollUntil("the window to close", () => candles.length === 1, 5000, 1);
   assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
 }
 
@@ -130,7 +131,7 @@ Deno.test("window stage, on the worker: a quiet Kafka partition closes its open 
       rejected: () => {},
       processed: () => void (handedOn = true),
     });
-    await until(() => handedOn, "the batch to be handed on");
+    await pollUntil("the batch to be handed on", () => handedOn, 5000, 1);
     await closesOnlyWhenIdle(clock, candles);
   } finally {
     await system.shutdown();

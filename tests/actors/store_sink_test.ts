@@ -6,7 +6,8 @@ import type { Candle } from "../../src/market/candle.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
-import { FakeClock, until } from "../runtime/_helpers.ts";
+import { FakeClock } from "../runtime/_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const tick = (id: string): Tick => ({
   source: "s",
@@ -119,15 +120,15 @@ function recordingSink(config: { batchRows?: number; maxDelayMs?: number }) {
 Deno.test("store sink: a sync barrier waits for the next regular write instead of forcing one", async () => {
   const s = recordingSink({ maxDelayMs: 200 });
   await s.sync(); // nothing buffered: passes at once, writes nothing
-  await until(() => s.synced() === 1);
+  await pollUntil("condition", () => s.synced() === 1, 5000, 1);
   s.ref.tell({ kind: "ticks", rows: [tick("1")] });
   s.sync();
   s.ref.tell({ kind: "ticks", rows: [tick("2")] });
-  await until(() => s.ref.size === 0);
+  await pollUntil("condition", () => s.ref.size === 0, 5000, 1);
   assert.equal(s.synced(), 1, "the rows before the second sync are not written yet");
   assert.deepEqual(s.writes, []);
   s.clock.tick(200);
-  await until(() => s.synced() === 2);
+  await pollUntil("condition", () => s.synced() === 2, 5000, 1);
   assert.deepEqual(s.writes, [["1", "2"]], "one write, not cut short by the barrier");
   await s.system.shutdown();
 });
@@ -137,12 +138,12 @@ Deno.test("store sink: a full batch or a flush also releases waiting sync barrie
   s.ref.tell({ kind: "ticks", rows: [tick("1")] });
   s.sync();
   s.ref.tell({ kind: "ticks", rows: [tick("2")] }); // the batch is full: written now
-  await until(() => s.synced() === 1);
+  await pollUntil("condition", () => s.synced() === 1, 5000, 1);
   assert.deepEqual(s.writes, [["1", "2"]]);
   s.ref.tell({ kind: "ticks", rows: [tick("3")] });
   s.sync();
   await barrier(s.ref);
-  await until(() => s.synced() === 2);
+  await pollUntil("condition", () => s.synced() === 2, 5000, 1);
   assert.deepEqual(s.writes, [["1", "2"], ["3"]]);
   await s.system.shutdown();
 });
@@ -151,7 +152,7 @@ Deno.test("store sink: a sync barrier waiting at shutdown is released by the fin
   const s = recordingSink({ maxDelayMs: 10_000 });
   s.ref.tell({ kind: "ticks", rows: [tick("1")] });
   s.sync();
-  await until(() => s.ref.size === 0);
+  await pollUntil("condition", () => s.ref.size === 0, 5000, 1);
   assert.equal(s.synced(), 0);
   await s.system.shutdown();
   assert.equal(s.synced(), 1);
@@ -238,7 +239,7 @@ Deno.test("store sink: once the stop runs out of time a failing store's rows are
   }));
   ref.tell({ kind: "ticks", rows: [tick("1"), tick("2")] });
   const flushed = barrier(ref);
-  await until(() => attempts === 1 && clock.pending === 1, "a retry waiting");
+  await pollUntil("a retry waiting", () => attempts === 1 && clock.pending === 1, 5000, 1);
   giveUp.abort();
   await assert.rejects(flushed, /connection refused/, "the barrier over given-up rows fails");
   assert.deepEqual(refused, ["ticks", 2, down], "refused with the store's own error");
@@ -273,9 +274,9 @@ Deno.test("store sink: once the stop runs out of time a write that never answers
   }));
   ref.tell({ kind: "ticks", rows: [tick("1"), tick("2")] });
   const flushed = barrier(ref);
-  await until(() => calls === 1, "the write in flight");
+  await pollUntil("the write in flight", () => calls === 1, 5000, 1);
   giveUp.abort();
-  await until(() => clock.pending === 1, "the write's bound");
+  await pollUntil("the write's bound", () => clock.pending === 1, 5000, 1);
   clock.tick(500);
   await assert.rejects(flushed, /no answer within 500 ms/, "the barrier over given-up rows fails");
   assert.deepEqual(refused, ["ticks", 2]);

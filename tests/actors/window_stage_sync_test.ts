@@ -13,7 +13,7 @@ import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import { parseIntervals } from "../../src/market/interval.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
-import { until } from "../runtime/_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const T0 = 1_700_000_000_000;
 
@@ -72,15 +72,20 @@ Deno.test("window stage: a sync barrier waits for the stores without holding lat
     ref.tell(batch(0, handedOn));
     ref.tell({ kind: "sync", done: () => synced++, fail: (e: unknown) => failures.push(e) });
     ref.tell(batch(3, handedOn));
-    await until(() => handedOn.length === 2, "both batches to be handed on");
+    await pollUntil("both batches to be handed on", () => handedOn.length === 2, 5000, 1);
     assert.equal(synced, 0, "the barrier waits for the stores' write");
     write.resolve();
-    await until(() => synced === 1, "the barrier to pass");
+    await pollUntil("the barrier to pass", () => synced === 1, 5000, 1);
 
     write = Promise.withResolvers<void>();
     ref.tell({ kind: "sync", done: () => synced++, fail: (e: unknown) => failures.push(e) });
     write.reject(new Error("sink stopped"));
-    await until(() => failures.length === 1, "the failure to reach the barrier's sender");
+    await pollUntil(
+      "the failure to reach the barrier's sender",
+      () => failures.length === 1,
+      5000,
+      1,
+    );
     assert.equal(synced, 1);
     assert.match(String(failures[0]), /sink stopped/);
   } finally {

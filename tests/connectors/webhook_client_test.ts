@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import type { Clock } from "../../src/clock.ts";
 import { WebhookClient } from "../../src/connectors/webhook/webhook_client.ts";
 import { WebhookConfigError } from "../../src/connectors/webhook/webhook_config.ts";
-import { parseRetryAfter } from "../../src/connectors/webhook/retry_after.ts";
+import { parseRetryAfter } from "../../src/connectors/retry_after.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";

@@ -6,6 +6,7 @@ import type { Candle } from "../../src/market/candle.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { expectedCandles, generateReplay } from "../helpers/replay_fixture.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 /** A store whose writes hang until the test opens the gate: a store that stopped answering. */
 class GateStore implements Store {
@@ -36,14 +37,6 @@ class GateStore implements Store {
   }
   close() {
     return Promise.resolve();
-  }
-}
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -85,10 +78,15 @@ Deno.test("backpressure: a store that stops answering stalls the source, bounds 
     const mailboxes = () => gauge("pipeline_actor_mailbox_size");
     // The store hangs: the sink's mailbox fills, then the analytics and aggregator mailboxes,
     // then the replay waits on the bus.
-    await until("the aggregators to fill up", async () => {
-      const sizes = await mailboxes();
-      return sizes.get("aggregator-0") === 16 || sizes.get("aggregator-1") === 16;
-    });
+    await pollUntil(
+      "the aggregators to fill up",
+      async () => {
+        const sizes = await mailboxes();
+        return sizes.get("aggregator-0") === 16 || sizes.get("aggregator-1") === 16;
+      },
+      20000,
+      5,
+    );
     let drained = false;
     pipeline.drained.then(() => (drained = true));
     const sizes = await mailboxes();

@@ -8,6 +8,7 @@ import { silentLogger } from "../../src/logger.ts";
 import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
 import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const PARTITIONS = 6;
 const COMMON = ["--intervals=1m", "--kafka-session-timeout=6s", "--commit-interval=0"];
@@ -33,14 +34,6 @@ function rows(db: string, sql: string) {
     return conn.prepare(sql).all().map((r) => ({ ...r }));
   } finally {
     conn.close();
-  }
-}
-
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 60_000) {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -112,7 +105,7 @@ Deno.test({
         const m = /pipeline_kafka_assigned_partitions\{group="crypto-process"\} (\d+)/.exec(text);
         return m !== null && Number(m[1]) === PARTITIONS / 2;
       };
-      await until("both processors to share the partitions", assigned);
+      await pollUntil("both processors to share the partitions", assigned, 60000, 50);
 
       const ingest1 = await start([
         "--role=ingest",
@@ -129,10 +122,15 @@ Deno.test({
         return new Map(t.partitions.map((p) => [p.partition, Number(p.offset)]));
       };
       const withData = new Set(fixture.valid.map((t) => partitionOf(t.symbol, PARTITIONS)));
-      await until("every partition with data to commit progress", async () => {
-        const c = await committed("crypto-process");
-        return [...withData].every((p) => (c.get(p) ?? -1) > 0);
-      });
+      await pollUntil(
+        "every partition with data to commit progress",
+        async () => {
+          const c = await committed("crypto-process");
+          return [...withData].every((p) => (c.get(p) ?? -1) > 0);
+        },
+        60000,
+        50,
+      );
       victim.kill("SIGKILL");
       await victim.status;
       victim = null;
@@ -152,10 +150,15 @@ Deno.test({
         ) => [p.partition, Number(p.high)]),
       );
       for (const group of ["crypto-process", "crypto-archive"]) {
-        await until(`${group} to commit everything`, async () => {
-          const c = await committed(group);
-          return [...ends].every(([p, high]) => high === 0 || c.get(p) === high);
-        });
+        await pollUntil(
+          `${group} to commit everything`,
+          async () => {
+            const c = await committed(group);
+            return [...ends].every(([p, high]) => high === 0 || c.get(p) === high);
+          },
+          60000,
+          50,
+        );
       }
       for (const p of running.splice(0)) await p.stop();
 

@@ -24,6 +24,7 @@ import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbas
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";
 import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
 import { compareCandles, exactSum } from "../helpers/replay_fixture.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 /** An hour boundary a day ago: event times must not be ahead of the clock (parser: ≤ now + 60 s). */
 const T0 = Math.floor((Date.now() - 86_400_000) / 3_600_000) * 3_600_000;
@@ -47,20 +48,6 @@ interface Sent {
 
 const INTERVALS: Record<string, number> = { "1m": 60_000, "5m": 300_000 };
 const ALLOWED_LATENESS_MS = 2000;
-
-async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false,
-  timeoutMs = 8000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined && v !== false) return v;
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** The candles of every window closed by a watermark of `watermark`, computed from the trades. */
 function expectedCandles(trades: readonly Sent[], watermark: number): Candle[] {
@@ -147,12 +134,22 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
       Number((conn.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n);
 
     // Both clients connect to loopback and subscribe to both pairs.
-    await waitFor("coinbase subscribed", () => coinbase.connections[0]?.received.length === 1);
+    await pollUntil(
+      "coinbase subscribed",
+      () => coinbase.connections[0]?.received.length === 1,
+      8000,
+      10,
+    );
     assert.deepEqual(JSON.parse(coinbase.connections[0].received[0]).product_ids, [
       "BTC-USD",
       "ETH-USD",
     ]);
-    await waitFor("kraken subscribed", () => kraken.connections[0]?.received.length === 1);
+    await pollUntil(
+      "kraken subscribed",
+      () => kraken.connections[0]?.received.length === 1,
+      8000,
+      10,
+    );
     assert.deepEqual(JSON.parse(kraken.connections[0].received[0]).params.symbol, [
       "BTC/USD",
       "ETH/USD",
@@ -193,7 +190,8 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
       }
     };
     // A step ends once every tick sent so far is stored: the aggregator has taken them all.
-    const settled = (what: string) => waitFor(what, () => count("ticks") === sent.length);
+    const settled = (what: string) =>
+      pollUntil(what, () => count("ticks") === sent.length, 8000, 10);
 
     // Minute 0: the venues agree (BTC within 0.02 %, ETH within 0.05 %).
     send("coinbase", "BTC-USD", at(0, 8), 60000.5, 0.01);
@@ -246,7 +244,7 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
     const expected = expectedCandles(sent, watermark);
     assert.equal(expected.length, 12, "1m windows 0–4 and the 5m window 0–5, for two symbols");
     const candleSql = `SELECT * FROM candles ORDER BY symbol, "interval", window_start`;
-    await waitFor("closed candles stored", () => count("candles") >= expected.length);
+    await pollUntil("closed candles stored", () => count("candles") >= expected.length, 8000, 10);
     assert.deepEqual(rows(candleSql), expected);
     // Both venues feed the same candle: 5m BTC has all 12 BTC trades before minute 5.
     assert.equal(expected.find((c) => c.symbol === "BTC-USD" && c.interval === "5m")!.trades, 12);
@@ -269,10 +267,15 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
         side: t.side,
       })),
     );
-    const deadLetters = await waitFor("dead letters stored", () => {
-      const d = rows(`SELECT source, reason, raw FROM dead_letters ORDER BY source`);
-      return d.length >= 2 && d;
-    });
+    const deadLetters = await pollUntil(
+      "dead letters stored",
+      () => {
+        const d = rows(`SELECT source, reason, raw FROM dead_letters ORDER BY source`);
+        return d.length >= 2 && d;
+      },
+      8000,
+      10,
+    );
     assert.deepEqual(deadLetters, [
       { source: "coinbase", reason: "malformed_json", raw: '{"type":"match","trade_id":' },
       { source: "kraken", reason: "unknown_symbol", raw: JSON.stringify(doge) },
@@ -281,10 +284,15 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
     // Alerts: exactly one, the divergence of minute 4. A false alert while the venues agreed
     // (minutes 0–3) would show up here, and would also have suppressed this one (5 min cooldown).
     const divergence = (3150 - 3100) / ((3150 + 3100) / 2) * 100; // 1.6 %
-    const alerts = await waitFor("source_divergence alert", () => {
-      const a = rows(`SELECT * FROM alerts ORDER BY id`);
-      return a.length > 0 && a;
-    });
+    const alerts = await pollUntil(
+      "source_divergence alert",
+      () => {
+        const a = rows(`SELECT * FROM alerts ORDER BY id`);
+        return a.length > 0 && a;
+      },
+      8000,
+      10,
+    );
     assert.equal(alerts.length, 1, JSON.stringify(alerts));
     const { value, ...rest } = alerts[0] as { value: number };
     assert.ok(Math.abs(value - divergence) < 1e-9, `divergence ${value} ≈ ${divergence}`);

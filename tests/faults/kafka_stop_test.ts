@@ -53,14 +53,15 @@ for (const [label, settleMs] of [["before", 0], ["after", 1500]] as const) {
         await pollUntil(
           "the partitions to be assigned",
           () => p.log().includes("partition assigned"),
-          30_000,
+          { timeoutMs: 60_000, describe: () => p.log().slice(-1500) },
         );
         await mock.brokerDown(1);
         if (settleMs > 0) {
           await pollUntil(
             "the consumer to notice",
             () => p.log().includes("consumer crashed"),
-            30_000,
+            // A fetch in flight when the brokers went away may wait for its request timeout.
+            90_000,
           );
         }
         p.child.kill("SIGTERM");

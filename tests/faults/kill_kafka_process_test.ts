@@ -46,6 +46,17 @@ function table(db: string, sql: string) {
   }
 }
 
+/** A child's stderr as it comes, and whether it exited. */
+function collect(child: Deno.ChildProcess): { text(): string; exited: boolean } {
+  let text = "";
+  const out = { text: () => text.slice(-2000), exited: false };
+  child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (text += chunk) }),
+  ).catch(() => {});
+  child.status.then(() => (out.exited = true));
+  return out;
+}
+
 async function assigned(p: Pipeline): Promise<number> {
   const text = await p.registry.metrics();
   const m = /pipeline_kafka_assigned_partitions\{group="crypto-process"\} (\d+)/.exec(text);
@@ -117,15 +128,17 @@ Deno.test({
             "--log-level=error",
           ],
           stdout: "null",
-          stderr: "null",
+          stderr: "piped",
         }).spawn();
+        const errors = collect(victim);
         await pollUntil(
           `instance ${k} to share the partitions`,
           async () => await assigned(survivor) === PARTITIONS / 2,
-          60_000,
+          { timeoutMs: 60_000, describe: () => errors.text() },
         );
         // A seeded moment while the instance owns its partitions and ticks flow.
         await new Promise((r) => setTimeout(r, 200 + Math.floor(rng.next() * 1500)));
+        assert.equal(errors.exited, false, `instance ${k} died on its own: ${errors.text()}`);
         victim.kill("SIGKILL");
         await victim.status;
         victim = null;
@@ -162,7 +175,11 @@ Deno.test({
         assert.deepEqual(q(shared, t, order), q(`${dir}/ref.db`, t, order), t);
       }
     } finally {
-      victim?.kill("SIGKILL");
+      try {
+        victim?.kill("SIGKILL");
+      } catch {
+        // Exited already.
+      }
       await victim?.status;
       for (const p of running) await p.stop();
       await admin.disconnect();

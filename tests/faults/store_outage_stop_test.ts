@@ -177,6 +177,9 @@ for (const target of TARGETS) {
               "--partitions=2",
               "--bus-capacity=16",
               "--shutdown-timeout=4s",
+              // Paced (~50 minutes of event time in ~15 s): rows keep coming through the outage
+              // however slow the machine.
+              "--replay-speed=200",
             ],
             env: () => undefined,
           });

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { createBinanceSource, resolveBinanceConfig } from "../../src/feeds/binance.ts";
 import { FeedConfigError } from "../../src/feeds/feed_config.ts";
 import { binanceTrade, startFakeBinance } from "../helpers/fake_venues/binance.ts";
-import { collect, metric, runInBackground, T0, testDeps, waitFor } from "./helpers.ts";
+import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 Deno.test("createBinanceSource() subscribes to the combined stream and produces taker-side ticks", async () => {
   const server = startFakeBinance();
@@ -18,7 +19,7 @@ Deno.test("createBinanceSource() subscribes to the combined stream and produces 
   );
   const run = runInBackground(source.run, out.output);
   try {
-    await waitFor("connection", () => server.connections.length === 1);
+    await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
     assert.equal(
       server.connections[0].url.searchParams.get("streams"),
       "btcusdt@trade/ethusdt@trade",
@@ -29,7 +30,7 @@ Deno.test("createBinanceSource() subscribes to the combined stream and produces 
     server.broadcast(
       binanceTrade({ id: 2, time: T0 + 2, buyerIsMaker: false, symbol: "ETHUSDT", price: "2300" }),
     );
-    await waitFor("two ticks", () => out.ticks.length === 2);
+    await pollUntil("two ticks", () => out.ticks.length === 2, 5000, 5);
     assert.deepEqual(out.ticks[0], {
       source: "binance",
       symbol: "BTC-USDT",
@@ -61,7 +62,7 @@ Deno.test("createBinanceSource() dead-letters malformed JSON, unknown events and
     out.output,
   );
   try {
-    await waitFor("connection", () => server.connections.length === 1);
+    await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
     server.broadcast("{not json");
     server.broadcast(JSON.stringify({ stream: "btcusdt@kline_1m", data: { e: "kline" } }));
     server.broadcast(JSON.stringify({ hello: "world" }));
@@ -69,7 +70,7 @@ Deno.test("createBinanceSource() dead-letters malformed JSON, unknown events and
     server.broadcast(binanceTrade({ id: 4, time: T0, symbol: "DOGEUSDT" }));
     server.broadcast(JSON.stringify({ result: null, id: 1 }));
     server.broadcast(binanceTrade({ id: 5, time: T0 + 5 }));
-    await waitFor("the good tick", () => out.ticks.length === 1);
+    await pollUntil("the good tick", () => out.ticks.length === 1, 5000, 5);
     assert.deepEqual(out.deadLetters.map((d) => d.reason), [
       "malformed_json",
       "unknown_message",
@@ -113,21 +114,21 @@ Deno.test("createBinanceSource() reconnects with exponential backoff and drops r
     out.output,
   );
   try {
-    await waitFor("connection 1", () => server.connections.length === 1);
+    await pollUntil("connection 1", () => server.connections.length === 1, 5000, 5);
     server.broadcast(binanceTrade({ id: 10, time: T0 }));
-    await waitFor("tick", () => out.ticks.length === 1);
+    await pollUntil("tick", () => out.ticks.length === 1, 5000, 5);
     for (const [n, delay] of [[2, 1_000], [3, 2_000], [4, 3_000], [5, 3_000]] as const) {
       server.dropAll();
-      await waitFor(`backoff sleep ${n - 1}`, () => deps.clock.sleeps.length === n - 1);
+      await pollUntil(`backoff sleep ${n - 1}`, () => deps.clock.sleeps.length === n - 1, 5000, 5);
       assert.equal(deps.clock.sleeps[n - 2], delay);
       deps.clock.advance(delay - 1);
       assert.equal(server.connections.length, n - 1, "must not reconnect before the delay");
       deps.clock.advance(1);
-      await waitFor(`connection ${n}`, () => server.connections.length === n);
+      await pollUntil(`connection ${n}`, () => server.connections.length === n, 5000, 5);
     }
     server.broadcast(binanceTrade({ id: 10, time: T0 }));
     server.broadcast(binanceTrade({ id: 11, time: T0 + 1 }));
-    await waitFor("new tick", () => out.ticks.length === 2);
+    await pollUntil("new tick", () => out.ticks.length === 2, 5000, 5);
     assert.deepEqual(out.ticks.map((t) => t.id), ["10", "11"]);
   } finally {
     await run.stop();
@@ -159,17 +160,17 @@ Deno.test("createBinanceSource() reconnects after idleTimeoutMs of silence", asy
     out.output,
   );
   try {
-    await waitFor("connection 1", () => server.connections.length === 1);
+    await pollUntil("connection 1", () => server.connections.length === 1, 5000, 5);
     deps.clock.advance(6_000);
     server.broadcast(binanceTrade({ id: 1, time: T0 }));
-    await waitFor("tick", () => out.ticks.length === 1);
+    await pollUntil("tick", () => out.ticks.length === 1, 5000, 5);
     deps.clock.advance(9_999);
     assert.equal(server.connections[0].isOpen, true, "a frame restarts the idle timer");
     deps.clock.advance(1);
-    await waitFor("idle close", () => !server.connections[0].isOpen);
-    await waitFor("backoff sleep", () => deps.clock.sleeps.length === 1);
+    await pollUntil("idle close", () => !server.connections[0].isOpen, 5000, 5);
+    await pollUntil("backoff sleep", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(deps.clock.sleeps[0]);
-    await waitFor("connection 2", () => server.connections.length === 2);
+    await pollUntil("connection 2", () => server.connections.length === 2, 5000, 5);
   } finally {
     await run.stop();
     await server.close();
@@ -198,11 +199,11 @@ Deno.test("createBinanceSource() reconnects without backoff before Binance's 24 
     out.output,
   );
   try {
-    await waitFor("connection 1", () => server.connections.length === 1);
+    await pollUntil("connection 1", () => server.connections.length === 1, 5000, 5);
     deps.clock.advance(age - 1);
     assert.equal(server.connections[0].isOpen, true);
     deps.clock.advance(1);
-    await waitFor("planned reconnect", () => server.connections.length === 2);
+    await pollUntil("planned reconnect", () => server.connections.length === 2, 5000, 5);
     assert.equal(deps.clock.sleeps.length, 0, "a planned reconnect does not back off");
   } finally {
     await run.stop();
@@ -231,12 +232,12 @@ Deno.test("createBinanceSource() backs off when the server refuses the upgrade",
     out.output,
   );
   try {
-    await waitFor("first backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("first backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(deps.clock.sleeps[0]);
-    await waitFor("second backoff", () => deps.clock.sleeps.length === 2);
+    await pollUntil("second backoff", () => deps.clock.sleeps.length === 2, 5000, 5);
     assert.deepEqual(deps.clock.sleeps, [1_000, 2_000]);
     deps.clock.advance(2_000);
-    await waitFor("connected", () => server.connections.length === 1);
+    await pollUntil("connected", () => server.connections.length === 1, 5000, 5);
   } finally {
     await run.stop();
     await server.close();
@@ -258,13 +259,13 @@ Deno.test("resolveBinanceConfig() reports every problem at once", () => {
       ),
     (e: unknown) => {
       if (!(e instanceof FeedConfigError)) return false;
-      assert.deepEqual(e.errors, ['unknown option "bogus"']);
+      assert.deepEqual(e.problems, ['unknown option "bogus"']);
       return true;
     },
   );
   assert.throws(
     () => resolveBinanceConfig({ url: "http://x", symbols: ["btcusdt"], idleTimeoutMs: -1 }),
-    (e: unknown) => e instanceof FeedConfigError && e.errors.length === 3,
+    (e: unknown) => e instanceof FeedConfigError && e.problems.length === 3,
   );
   assert.equal(resolveBinanceConfig().url, "wss://stream.binance.com:9443/stream");
 });
@@ -278,14 +279,14 @@ Deno.test("createBinanceSource() reconnects at once on serverShutdown and logs v
     out.output,
   );
   try {
-    await waitFor("connection", () => server.connections.length === 1);
+    await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
     server.broadcast(
       JSON.stringify({ code: 3, msg: "Invalid JSON: expected value at line 1 column 1" }),
     );
     server.broadcast(
       JSON.stringify({ stream: "btcusdt@trade", data: { e: "serverShutdown", E: T0 } }),
     );
-    await waitFor("reconnected", () => server.connections.length === 2);
+    await pollUntil("reconnected", () => server.connections.length === 2, 5000, 5);
     assert.equal(deps.clock.sleeps.length, 0);
     assert.ok(deps.lines.some((l) => l.includes("Invalid JSON: expected value")));
   } finally {

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createCoinbaseSource } from "../../src/feeds/coinbase.ts";
 import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbase.ts";
-import { collect, metric, runInBackground, T0, testDeps, waitFor } from "./helpers.ts";
+import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const iso = (ms: number) =>
   new Date(ms).toISOString().replace("Z", "123Z").replace(/\.(\d{3})123Z$/, ".$1123Z");
@@ -15,7 +16,7 @@ Deno.test("createCoinbaseSource() subscribes on open and converts the maker side
     out.output,
   );
   try {
-    await waitFor("subscribe", () => server.connections[0]?.received.length === 1);
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
     assert.deepEqual(JSON.parse(server.connections[0].received[0]), {
       type: "subscribe",
       product_ids: ["BTC-USD", "ETH-USD"],
@@ -34,7 +35,7 @@ Deno.test("createCoinbaseSource() subscribes on open and converts the maker side
       coinbaseMatch({ tradeId: 1, side: "sell", time: iso(T0 + 1), price: "43000.5", size: "0.2" }),
     );
     server.broadcast(coinbaseMatch({ tradeId: 2, side: "buy", time: iso(T0 + 2) }));
-    await waitFor("two ticks", () => out.ticks.length === 2);
+    await pollUntil("two ticks", () => out.ticks.length === 2, 5000, 5);
     assert.deepEqual(out.ticks[0], {
       source: "coinbase",
       symbol: "BTC-USD",
@@ -61,24 +62,26 @@ Deno.test("createCoinbaseSource() counts trade-id gaps, drops the replayed last_
     out.output,
   );
   try {
-    await waitFor("subscribe", () => server.connections[0]?.received.length === 1);
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
     server.broadcast(coinbaseMatch({ tradeId: 10, time: iso(T0) }));
     server.broadcast(coinbaseMatch({ tradeId: 11, time: iso(T0) }));
     server.broadcast(coinbaseMatch({ tradeId: 14, time: iso(T0) }));
     server.broadcast("[1,2");
     server.broadcast(JSON.stringify({ type: "l2update", product_id: "BTC-USD" }));
     server.broadcast(coinbaseMatch({ tradeId: 15, time: "yesterday" }));
-    await waitFor(
+    await pollUntil(
       "3 ticks, 3 dead letters",
       () => out.ticks.length === 3 && out.deadLetters.length === 3,
+      5000,
+      5,
     );
     server.dropAll();
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(deps.clock.sleeps[0]);
-    await waitFor("resubscribed", () => server.connections[1]?.received.length === 1);
+    await pollUntil("resubscribed", () => server.connections[1]?.received.length === 1, 5000, 5);
     server.broadcast(coinbaseMatch({ tradeId: 14, time: iso(T0), type: "last_match" }));
     server.broadcast(coinbaseMatch({ tradeId: 16, time: iso(T0) }));
-    await waitFor("tick 16", () => out.ticks.length === 4);
+    await pollUntil("tick 16", () => out.ticks.length === 4, 5000, 5);
     assert.deepEqual(out.ticks.map((t) => t.id), ["10", "11", "14", "16"]);
     assert.deepEqual(out.deadLetters.map((d) => d.reason), [
       "malformed_json",
@@ -105,7 +108,7 @@ Deno.test("createCoinbaseSource() reconnects after an error message", async () =
   const out = collect();
   const run = runInBackground(createCoinbaseSource({ url: server.url() }, deps).run, out.output);
   try {
-    await waitFor("subscribe", () => server.connections[0]?.received.length === 1);
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
     server.broadcast(
       JSON.stringify({
         type: "error",
@@ -113,9 +116,9 @@ Deno.test("createCoinbaseSource() reconnects after an error message", async () =
         reason: "ETH-XYZ is not a valid product",
       }),
     );
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(deps.clock.sleeps[0]);
-    await waitFor("connection 2", () => server.connections.length === 2);
+    await pollUntil("connection 2", () => server.connections.length === 2, 5000, 5);
   } finally {
     await run.stop();
     await server.close();

@@ -6,15 +6,8 @@ import {
 } from "../../src/feeds/coincap_rest.ts";
 import { FeedConfigError } from "../../src/feeds/feed_config.ts";
 import { respond, responseTime, startFakeCoinCap } from "../helpers/fake_venues/coincap.ts";
-import {
-  collect,
-  histogramCount,
-  metric,
-  runInBackground,
-  T0,
-  testDeps,
-  waitFor,
-} from "./helpers.ts";
+import { collect, histogramCount, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const KEY = "test-key";
 
@@ -27,7 +20,7 @@ Deno.test("createCoinCapRestSource() polls with the Bearer key and uses the resp
     out.output,
   );
   try {
-    await waitFor("first poll", () => out.ticks.length === 2);
+    await pollUntil("first poll", () => out.ticks.length === 2, 5000, 5);
     assert.equal(api.requests[0].authorization, `Bearer ${KEY}`);
     assert.equal(api.requests[0].url.searchParams.get("ids"), "bitcoin,ethereum");
     assert.deepEqual(out.ticks[0], {
@@ -39,12 +32,12 @@ Deno.test("createCoinCapRestSource() polls with the Bearer key and uses the resp
       id: `bitcoin:${T0}`,
     });
     assert.equal(out.ticks[1].symbol, "ETH-USD");
-    await waitFor("interval sleep", () => deps.clock.sleeps.length === 1);
+    await pollUntil("interval sleep", () => deps.clock.sleeps.length === 1, 5000, 5);
     assert.deepEqual(deps.clock.sleeps, [30_000]);
     deps.clock.advance(29_999);
     assert.equal(api.requests.length, 1);
     deps.clock.advance(1);
-    await waitFor("second poll", () => out.ticks.length === 4);
+    await pollUntil("second poll", () => out.ticks.length === 4, 5000, 5);
     assert.equal(out.ticks[2].ts, responseTime(T0, 1));
   } finally {
     await run.stop();
@@ -70,7 +63,7 @@ Deno.test("createCoinCapRestSource() logs a 401 clearly and waits unauthorizedRe
     out.output,
   );
   try {
-    await waitFor("long wait", () => deps.clock.sleeps.length === 1);
+    await pollUntil("long wait", () => deps.clock.sleeps.length === 1, 5000, 5);
     assert.deepEqual(deps.clock.sleeps, [600_000]);
     assert.equal(api.requests.length, 1);
     assert.ok(
@@ -79,7 +72,7 @@ Deno.test("createCoinCapRestSource() logs a 401 clearly and waits unauthorizedRe
       ),
     );
     deps.clock.advance(600_000);
-    await waitFor("second attempt", () => deps.clock.sleeps.length === 2);
+    await pollUntil("second attempt", () => deps.clock.sleeps.length === 2, 5000, 5);
     assert.equal(api.requests.length, 2);
   } finally {
     await run.stop();
@@ -127,13 +120,13 @@ Deno.test("createCoinCapRestSource() honours Retry-After on 429 and 5xx and back
     // The 4th request happens at T0 + 45 s; its Retry-After date is T0 + 100 s.
     const expected = [30_000, 5_000, 10_000, 55_000];
     for (let i = 0; i < expected.length; i++) {
-      await waitFor(`sleep ${i + 1}`, () => deps.clock.sleeps.length === i + 1);
+      await pollUntil(`sleep ${i + 1}`, () => deps.clock.sleeps.length === i + 1, 5000, 5);
       assert.equal(deps.clock.sleeps[i], expected[i], `delay ${i + 1}`);
       if (i < expected.length - 1) deps.clock.advance(expected[i]);
     }
     deps.clock.advance(55_000);
-    await waitFor("recovered", () => out.ticks.length === 2);
-    await waitFor("normal interval", () => deps.clock.sleeps.length === 5);
+    await pollUntil("recovered", () => out.ticks.length === 2, 5000, 5);
+    await pollUntil("normal interval", () => deps.clock.sleeps.length === 5, 5000, 5);
     assert.equal(deps.clock.sleeps[4], 60_000);
   } finally {
     await run.stop();
@@ -169,10 +162,10 @@ Deno.test("createCoinCapRestSource() dead-letters malformed and unexpected bodie
   );
   try {
     for (let i = 1; i <= 2; i++) {
-      await waitFor(`poll ${i}`, () => deps.clock.sleeps.length === i);
+      await pollUntil(`poll ${i}`, () => deps.clock.sleeps.length === i, 5000, 5);
       deps.clock.advance(1_000);
     }
-    await waitFor("ETH tick", () => out.ticks.length === 1);
+    await pollUntil("ETH tick", () => out.ticks.length === 1, 5000, 5);
     assert.deepEqual(out.deadLetters.map((d) => d.reason), [
       "malformed_json",
       "unknown_message",
@@ -197,13 +190,13 @@ Deno.test("createCoinCapRestSource() times out a slow response on the injected c
     out.output,
   );
   try {
-    await waitFor("request in flight", () => api.requests.length === 1);
+    await pollUntil("request in flight", () => api.requests.length === 1, 5000, 5);
     deps.clock.advance(10_000);
-    await waitFor("backoff after timeout", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff after timeout", () => deps.clock.sleeps.length === 1, 5000, 5);
     assert.equal(deps.clock.sleeps[0], 5_000);
     api.release();
     deps.clock.advance(5_000);
-    await waitFor("ticks", () => out.ticks.length === 2);
+    await pollUntil("ticks", () => out.ticks.length === 2, 5000, 5);
   } finally {
     await run.stop();
     await api.close();
@@ -229,9 +222,9 @@ Deno.test("createCoinCapRestSource() drops a repeated response timestamp as a du
     out.output,
   );
   try {
-    await waitFor("poll 1", () => deps.clock.sleeps.length === 1);
+    await pollUntil("poll 1", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(60_000);
-    await waitFor("poll 2", () => deps.clock.sleeps.length === 2);
+    await pollUntil("poll 2", () => deps.clock.sleeps.length === 2, 5000, 5);
     assert.equal(out.ticks.length, 1);
   } finally {
     await run.stop();
@@ -259,7 +252,7 @@ Deno.test("createCoinCapRestSource() backfills m1 history before polling when ba
     out.output,
   );
   try {
-    await waitFor("backfill and first poll", () => out.ticks.length === 6);
+    await pollUntil("backfill and first poll", () => out.ticks.length === 6, 5000, 5);
     const history = api.requests[0].url;
     assert.equal(history.pathname, "/v3/assets/bitcoin/history");
     assert.equal(history.searchParams.get("interval"), "m1");
@@ -287,8 +280,8 @@ Deno.test("resolveCoinCapRestConfig() requires a key and reports every problem",
       resolveCoinCapRestConfig({ url: "ftp://x", assets: { Bitcoin: "btc" }, pollIntervalMs: 10 }),
     (e: unknown) => {
       if (!(e instanceof FeedConfigError)) return false;
-      assert.equal(e.errors.length, 5, e.errors.join("\n"));
-      assert.ok(e.errors.some((m) => m.includes("COINCAP_API_KEY")));
+      assert.equal(e.problems.length, 5, e.problems.join("\n"));
+      assert.ok(e.problems.some((m) => m.includes("COINCAP_API_KEY")));
       return true;
     },
   );

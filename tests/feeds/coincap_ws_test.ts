@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createCoinCapWsSource } from "../../src/feeds/coincap_ws.ts";
 import { startFakeCoinCap } from "../helpers/fake_venues/coincap.ts";
-import { collect, metric, runInBackground, T0, testDeps, waitFor } from "./helpers.ts";
+import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const KEY = "ws-key";
 
@@ -14,18 +15,20 @@ Deno.test("createCoinCapWsSource() turns price maps into ticks stamped with the 
     out.output,
   );
   try {
-    await waitFor("connection", () => api.wsConnections.length === 1);
+    await pollUntil("connection", () => api.wsConnections.length === 1, 5000, 5);
     const url = api.wsConnections[0].url;
     assert.equal(url.searchParams.get("assets"), "bitcoin,ethereum");
     assert.equal(url.searchParams.get("apiKey"), KEY);
     api.wsConnections[0].send(JSON.stringify({ bitcoin: "43001.5", ethereum: "2301.25" }));
-    await waitFor("two ticks", () => out.ticks.length === 2);
+    await pollUntil("two ticks", () => out.ticks.length === 2, 5000, 5);
     deps.clock.advance(1_500);
     api.wsConnections[0].send(JSON.stringify({ bitcoin: "43002", solana: "99", ethereum: "abc" }));
     api.wsConnections[0].send("not json");
-    await waitFor(
+    await pollUntil(
       "3 ticks, 3 dead letters",
       () => out.ticks.length === 3 && out.deadLetters.length === 3,
+      5000,
+      5,
     );
     assert.deepEqual(out.ticks.map((t) => [t.symbol, t.price, t.size, t.ts, t.id]), [
       ["BTC-USD", 43001.5, null, T0, `bitcoin:${T0}`],
@@ -59,7 +62,7 @@ Deno.test("createCoinCapWsSource() falls back to REST polling on an Unauthorized
     out.output,
   );
   try {
-    await waitFor("REST ticks", () => out.ticks.length === 2);
+    await pollUntil("REST ticks", () => out.ticks.length === 2, 5000, 5);
     assert.equal(api.wsConnections.length, 1, "no WebSocket reconnect after Unauthorized");
     assert.equal(api.requests[0].authorization, `Bearer ${KEY}`);
     assert.ok(
@@ -67,7 +70,7 @@ Deno.test("createCoinCapWsSource() falls back to REST polling on an Unauthorized
         l.includes("no WebSocket access") && l.includes("falling back to REST")
       ),
     );
-    await waitFor("poll interval", () => deps.clock.sleeps.length === 1);
+    await pollUntil("poll interval", () => deps.clock.sleeps.length === 1, 5000, 5);
     assert.deepEqual(deps.clock.sleeps, [120_000]);
     assert.equal(out.ticks[0].ts, T0);
     assert.ok(!deps.lines.some((l) => l.includes(KEY)), "the API key never reaches the logs");
@@ -119,10 +122,10 @@ Deno.test("createCoinCapWsSource() falls back to REST after fallbackAfterConnect
   );
   try {
     for (let i = 1; i <= 2; i++) {
-      await waitFor(`backoff ${i}`, () => deps.clock.sleeps.length === i);
+      await pollUntil(`backoff ${i}`, () => deps.clock.sleeps.length === i, 5000, 5);
       deps.clock.advance(deps.clock.sleeps[i - 1]);
     }
-    await waitFor("REST ticks", () => out.ticks.length === 2);
+    await pollUntil("REST ticks", () => out.ticks.length === 2, 5000, 5);
     assert.equal(api.wsAttempts, 3);
     assert.ok(
       deps.lines.some((l) => l.includes("polling REST instead") && l.includes("connect_failed")),

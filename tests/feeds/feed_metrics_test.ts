@@ -9,7 +9,8 @@ import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbas
 import { startFakeCoinCap } from "../helpers/fake_venues/coincap.ts";
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";
 import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
-import { collect, metric, runInBackground, T0, testDeps, waitFor } from "./helpers.ts";
+import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const FEED_METRICS = [
   "pipeline_feed_messages_total",
@@ -54,13 +55,13 @@ for (const v of venues) {
     const out = collect();
     const run = runInBackground(v.source(server.url(), deps).run, out.output);
     try {
-      await waitFor("connection", () => server.connections.length === 1);
+      await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
       server.broadcast(v.trade());
-      await waitFor("tick", () => out.ticks.length === 1);
+      await pollUntil("tick", () => out.ticks.length === 1, 5000, 5);
       server.dropAll();
-      await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+      await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
       deps.clock.advance(deps.clock.sleeps[0]);
-      await waitFor("reconnected", () => server.connections.length === 2);
+      await pollUntil("reconnected", () => server.connections.length === 2, 5000, 5);
     } finally {
       await run.stop();
       await server.close();
@@ -93,7 +94,7 @@ Deno.test("createCoinCapRestSource() emits the request latency histogram and eve
     out.output,
   );
   try {
-    await waitFor("ticks", () => out.ticks.length === 2);
+    await pollUntil("ticks", () => out.ticks.length === 2, 5000, 5);
   } finally {
     await run.stop();
     await api.close();

@@ -114,19 +114,6 @@ export function collect(): Collected {
   };
 }
 
-/** Polls `cond` until it holds or `timeoutMs` of real time pass (then throws `what`). */
-export async function waitFor(
-  what: string,
-  cond: () => boolean,
-  timeoutMs = 5_000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!cond()) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 /** The value of metric `name` with exactly these labels (0 when absent). */
 export async function metric(
   registry: Registry,

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createKrakenSource, KRAKEN_DEFAULTS } from "../../src/feeds/kraken.ts";
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";
-import { collect, metric, runInBackground, T0, testDeps, waitFor } from "./helpers.ts";
+import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString().replace("Z", "456Z");
 
@@ -17,7 +18,7 @@ Deno.test("createKrakenSource() subscribes to trade v2 and produces ticks from R
     out.output,
   );
   try {
-    await waitFor("subscribe", () => server.connections[0]?.received.length === 1);
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
     assert.deepEqual(JSON.parse(server.connections[0].received[0]), {
       method: "subscribe",
       params: { channel: "trade", symbol: ["BTC/USD", "ETH/USD"], snapshot: false },
@@ -28,7 +29,7 @@ Deno.test("createKrakenSource() subscribes to trade v2 and produces ticks from R
       krakenTrade({ trade_id: 7, timestamp: iso(T0), side: "sell", price: 43000.5, qty: 0.1 }),
       krakenTrade({ trade_id: 3, timestamp: iso(T0 + 1), symbol: "ETH/USD", price: 2300, qty: 1 }),
     ]));
-    await waitFor("two ticks", () => out.ticks.length === 2);
+    await pollUntil("two ticks", () => out.ticks.length === 2, 5000, 5);
     assert.deepEqual(out.ticks[0], {
       source: "kraken",
       symbol: "BTC-USD",
@@ -59,13 +60,13 @@ Deno.test("createKrakenSource() drops snapshot trades replayed after a reconnect
     out.output,
   );
   try {
-    await waitFor("snapshot", () => out.ticks.length === 2);
+    await pollUntil("snapshot", () => out.ticks.length === 2, 5000, 5);
     server.history.push(krakenTrade({ trade_id: 3, timestamp: iso(T0 + 2) }));
     server.dropAll();
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
     assert.equal(deps.clock.sleeps[0], KRAKEN_DEFAULTS.reconnectInitialMs);
     deps.clock.advance(deps.clock.sleeps[0]);
-    await waitFor("gap filled from the snapshot", () => out.ticks.length === 3);
+    await pollUntil("gap filled from the snapshot", () => out.ticks.length === 3, 5000, 5);
     assert.deepEqual(out.ticks.map((t) => t.id), ["1", "2", "3"]);
   } finally {
     await run.stop();
@@ -86,10 +87,12 @@ Deno.test("createKrakenSource() logs a rejected pair and dead-letters bad entrie
     out.output,
   );
   try {
-    await waitFor("subscribe", () => server.connections[0]?.received.length === 1);
-    await waitFor(
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
+    await pollUntil(
       "rejection logged",
       () => deps.lines.some((l) => l.includes("Currency pair not supported DOGE/EUR")),
+      5000,
+      5,
     );
     server.broadcast(krakenTradeFrame("update", [
       krakenTrade({ trade_id: 1, timestamp: "not a time" }),
@@ -99,7 +102,7 @@ Deno.test("createKrakenSource() logs a rejected pair and dead-letters bad entrie
     ]));
     server.broadcast(JSON.stringify({ channel: "book", type: "update", data: [] }));
     server.broadcast("{{");
-    await waitFor("5 dead letters", () => out.deadLetters.length === 5);
+    await pollUntil("5 dead letters", () => out.deadLetters.length === 5, 5000, 5);
     assert.deepEqual(out.deadLetters.map((d) => d.reason), [
       "bad_timestamp",
       "bad_price",
@@ -143,11 +146,11 @@ Deno.test("createKrakenSource() caps reconnects to its budget so Kraken does not
   );
   try {
     // Attempts at 0, 1 s, 3 s; the 4th waits until the first leaves the 10-minute window (600 s).
-    await waitFor("sleep 1", () => deps.clock.sleeps.length === 1);
+    await pollUntil("sleep 1", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(1_000);
-    await waitFor("sleep 2", () => deps.clock.sleeps.length === 2);
+    await pollUntil("sleep 2", () => deps.clock.sleeps.length === 2, 5000, 5);
     deps.clock.advance(2_000);
-    await waitFor("sleep 3", () => deps.clock.sleeps.length === 3);
+    await pollUntil("sleep 3", () => deps.clock.sleeps.length === 3, 5000, 5);
     assert.deepEqual(deps.clock.sleeps, [1_000, 2_000, 597_000]);
   } finally {
     await run.stop();
@@ -164,13 +167,13 @@ Deno.test("createKrakenSource() dead-letters an oversized frame as too_large", a
     out.output,
   );
   try {
-    await waitFor("subscribe", () => server.connections[0]?.received.length === 1);
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
     const trades = Array.from(
       { length: 20 },
       (_, i) => krakenTrade({ trade_id: i, timestamp: iso(T0) }),
     );
     server.broadcast(krakenTradeFrame("update", trades));
-    await waitFor("dead letter", () => out.deadLetters.length === 1);
+    await pollUntil("dead letter", () => out.deadLetters.length === 1, 5000, 5);
     assert.equal(out.deadLetters[0].reason, "too_large");
     assert.equal(out.deadLetters[0].raw.length, 1024);
     assert.equal(out.ticks.length, 0);

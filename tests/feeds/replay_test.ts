@@ -4,7 +4,8 @@ import { createReplay, type ReplayConfig } from "../../src/feeds/replay.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
-import { FakeClock, until } from "../runtime/_helpers.ts";
+import { FakeClock } from "../runtime/_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const NOW = Date.UTC(2026, 0, 1);
 const parser = new TickParser({ now: () => NOW });
@@ -217,11 +218,11 @@ Deno.test("replay: a long event-time gap at a low speed waits in timer-sized ste
       { tick: (t) => void ticks.push(t), deadLetter: () => {} },
       abort.signal,
     );
-    await until(() => ticks.length === 1 && clock.pending === 1, "the first wait");
+    await pollUntil("the first wait", () => ticks.length === 1 && clock.pending === 1, 5000, 1);
     for (let step = 0; step < 3; step++) {
       assert.ok(clock.delays.at(-1)! <= 2 ** 31 - 1, `wait ${clock.delays.at(-1)} fits a timer`);
       clock.tick(2 ** 31 - 1);
-      await until(() => clock.pending === 1, "the next wait");
+      await pollUntil("the next wait", () => clock.pending === 1, 5000, 1);
     }
     assert.equal(ticks.length, 1, "the second tick still waits its turn");
     abort.abort();

@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
-import { Backoff } from "../../src/feeds/backoff.ts";
+import { Backoff } from "../../src/connectors/backoff.ts";
 import { FeedMetrics } from "../../src/feeds/feed_metrics.ts";
 import { runWebSocketLoop, type WsLoopOptions } from "../../src/feeds/ws_connection.ts";
 import { startFakeWsServer } from "../helpers/fake_venues/ws_server.ts";
 import { startBlackHole } from "../helpers/fake_venues/black_hole.ts";
-import { metric, testDeps, waitFor } from "./helpers.ts";
+import { metric, testDeps } from "./helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 function options(
   deps: ReturnType<typeof testDeps>,
@@ -43,11 +44,11 @@ Deno.test("runWebSocketLoop() awaits the handler in order and reconnects when th
   });
   const done = runWebSocketLoop(o, ac.signal);
   try {
-    await waitFor("connection", () => server.connections.length === 1);
+    await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
     for (let i = 0; i < 5; i++) server.broadcast(String(i));
-    await waitFor("overflow close", () => !server.connections[0].isOpen);
+    await pollUntil("overflow close", () => !server.connections[0].isOpen, 5000, 5);
     release();
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
     assert.deepEqual(
       seen,
       ["0", "1", "2", "3"],
@@ -75,7 +76,7 @@ Deno.test("runWebSocketLoop() rejects when the handler throws (a fatal output fa
   });
   const done = runWebSocketLoop(o, new AbortController().signal);
   try {
-    await waitFor("connection", () => server.connections.length === 1);
+    await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
     server.broadcast("x");
     await assert.rejects(done, /bus closed/);
   } finally {
@@ -92,7 +93,7 @@ Deno.test("runWebSocketLoop() stops promptly when aborted during the backoff sle
   const o = options(deps, server.url());
   const done = runWebSocketLoop(o, ac.signal);
   try {
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
     ac.abort();
     assert.equal(await done, undefined);
     assert.equal(deps.clock.pending, 0, "no timer left behind");
@@ -109,18 +110,18 @@ Deno.test("runWebSocketLoop() resets the backoff only after a connection proved 
   const o = options(deps, server.url(), { stableAfterMs: 60_000, idleTimeoutMs: 120_000 });
   const done = runWebSocketLoop(o, ac.signal);
   try {
-    await waitFor("connection 1", () => server.connections.length === 1);
+    await pollUntil("connection 1", () => server.connections.length === 1, 5000, 5);
     server.dropAll();
-    await waitFor("sleep 1", () => deps.clock.sleeps.length === 1);
+    await pollUntil("sleep 1", () => deps.clock.sleeps.length === 1, 5000, 5);
     deps.clock.advance(1_000);
-    await waitFor("connection 2", () => server.connections.length === 2);
+    await pollUntil("connection 2", () => server.connections.length === 2, 5000, 5);
     server.dropAll();
-    await waitFor("sleep 2", () => deps.clock.sleeps.length === 2);
+    await pollUntil("sleep 2", () => deps.clock.sleeps.length === 2, 5000, 5);
     deps.clock.advance(2_000);
-    await waitFor("connection 3", () => server.connections.length === 3);
+    await pollUntil("connection 3", () => server.connections.length === 3, 5000, 5);
     deps.clock.advance(60_000);
     server.dropAll();
-    await waitFor("sleep 3", () => deps.clock.sleeps.length === 3);
+    await pollUntil("sleep 3", () => deps.clock.sleeps.length === 3, 5000, 5);
     assert.deepEqual(deps.clock.sleeps, [1_000, 2_000, 1_000]);
   } finally {
     ac.abort();
@@ -143,11 +144,11 @@ Deno.test("FeedMetrics reports the last message age from the injected clock", as
   const age = () =>
     metric(deps.registry, "pipeline_feed_last_message_age_seconds", { source: "test" });
   try {
-    await waitFor("connection", () => server.connections.length === 1);
+    await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
     deps.clock.advance(4_000);
     assert.equal(await age(), 4, "since start while nothing arrived");
     server.broadcast("hello");
-    await waitFor("frame", () => frames.length === 1);
+    await pollUntil("frame", () => frames.length === 1, 5000, 5);
     deps.clock.advance(2_500);
     assert.equal(await age(), 2.5);
     assert.equal(
@@ -174,9 +175,9 @@ Deno.test("runWebSocketLoop() gives up a handshake after connectTimeoutMs", asyn
   const o = options(deps, `ws://127.0.0.1:${server.addr.port}/`, { connectTimeoutMs: 5_000 });
   const done = runWebSocketLoop(o, ac.signal);
   try {
-    await waitFor("connect timer", () => deps.clock.pending === 1);
+    await pollUntil("connect timer", () => deps.clock.pending === 1, 5000, 5);
     deps.clock.advance(5_000);
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
   } finally {
     ac.abort();
     await done;
@@ -200,13 +201,18 @@ Deno.test("runWebSocketLoop() moves on when a dead peer never answers the closin
   const o = options(deps, hole.url, { idleTimeoutMs: 10_000, closeTimeoutMs: 3_000 });
   const done = runWebSocketLoop(o, ac.signal);
   try {
-    await waitFor("handshake", () => hole.accepted === 1);
-    await waitFor("connected", () => deps.lines.some((l) => l.includes('"msg":"connected"')));
+    await pollUntil("handshake", () => hole.accepted === 1, 5000, 5);
+    await pollUntil(
+      "connected",
+      () => deps.lines.some((l) => l.includes('"msg":"connected"')),
+      5000,
+      5,
+    );
     deps.clock.advance(10_000);
-    await waitFor("close-wait timer", () => deps.clock.pending === 1);
+    await pollUntil("close-wait timer", () => deps.clock.pending === 1, 5000, 5);
     assert.equal(deps.clock.sleeps.length, 0, "still waiting for the closing handshake");
     deps.clock.advance(3_000);
-    await waitFor("backoff", () => deps.clock.sleeps.length === 1);
+    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
   } finally {
     ac.abort();
     await done;

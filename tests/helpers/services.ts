@@ -42,25 +42,48 @@ export async function probeTcp(host: string, port: number): Promise<void> {
   conn.close();
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (then throws `what`). */
+/** `T` without its falsy members: what {@linkcode pollUntil} returns once `check` passes. */
+export type Truthy<T> = Exclude<T, false | null | undefined | 0 | "">;
+
+/** How {@linkcode pollUntil} polls. */
+export interface PollOptions {
+  /** Real time before it gives up. Default 10 000 ms. */
+  readonly timeoutMs?: number;
+  /** Real time between checks. Default 25 ms (fake-clock tests poll every 1 ms). */
+  readonly intervalMs?: number;
+  /** Describes the state on a timeout, for the error message. */
+  readonly describe?: () => unknown;
+}
+
+/**
+ * The one poll-with-deadline of the test suite: calls `check` until it returns a truthy value
+ * (and returns that value), or throws naming `what` once the deadline passed. A `check` that
+ * throws counts as "not yet" (the last error becomes the timeout's cause). `options` may be the
+ * timeout in ms, with the interval as a fourth argument.
+ */
 export async function pollUntil<T>(
   what: string,
   check: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  intervalMs = 25,
-): Promise<NonNullable<T>> {
+  options: PollOptions | number = {},
+  intervalMs?: number,
+): Promise<Truthy<T>> {
+  const o: PollOptions = typeof options === "number" ? { timeoutMs: options, intervalMs } : options;
+  const timeoutMs = o.timeoutMs ?? 10_000;
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   while (performance.now() < deadline) {
     try {
       const v = await check();
-      if (v) return v as NonNullable<T>;
+      if (v) return v as Truthy<T>;
     } catch (err) {
       lastError = err;
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 25));
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+  const state = o.describe ? `; last state: ${JSON.stringify(o.describe())}` : "";
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${state}`, {
+    cause: lastError,
+  });
 }
 
 /** A free loopback TCP port (bound then released). */

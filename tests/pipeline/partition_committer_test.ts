@@ -3,7 +3,8 @@ import { silentLogger } from "../../src/logger.ts";
 import { CommitTracker } from "../../src/pipeline/kafka/commit_tracker.ts";
 import type { CommitPoint } from "../../src/pipeline/kafka/commit_tracker.ts";
 import { PartitionCommitter } from "../../src/pipeline/kafka/partition_committer.ts";
-import { FakeClock, settle, until } from "../runtime/_helpers.ts";
+import { FakeClock, settle } from "../runtime/_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const INTERVAL = 1000;
 const M = 60_000;
@@ -54,14 +55,14 @@ Deno.test("PartitionCommitter commits at most once per interval, after a sync ba
   t.committer.processed(0, 10, T0);
   t.committer.processed(10, 20, T0 + 3 * M); // the first batch is now finished
   t.clock.tick(INTERVAL);
-  await until(() => t.commits.length === 1, "the first commit");
+  await pollUntil("the first commit", () => t.commits.length === 1, 5000, 1);
   assert.deepEqual(t.barriers, ["sync"]);
   assert.equal(t.commits[0].offset, 10);
   t.committer.processed(20, 30, T0 + 6 * M);
   await settle();
   assert.equal(t.commits.length, 1, "not again within the interval");
   t.clock.tick(INTERVAL);
-  await until(() => t.commits.length === 2, "the deferred commit");
+  await pollUntil("the deferred commit", () => t.commits.length === 2, 5000, 1);
   assert.equal(t.commits[1].offset, 20);
 });
 
@@ -73,7 +74,7 @@ Deno.test("PartitionCommitter commits a quiet partition's last progress when the
   assert.equal(t.commits.length, 0, "within the first interval");
   assert.equal(t.clock.pending, 1, "a timer stands in for the next batch");
   t.clock.tick(INTERVAL);
-  await until(() => t.commits.length === 1, "the commit without any new batch");
+  await pollUntil("the commit without any new batch", () => t.commits.length === 1, 5000, 1);
 });
 
 Deno.test("PartitionCommitter tries a refused commit again after the interval, with no new records", async () => {
@@ -85,7 +86,7 @@ Deno.test("PartitionCommitter tries a refused commit again after the interval, w
     t.clock.tick(INTERVAL);
     await settle();
   }
-  await until(() => t.commits.length === 1, "the commit after two refusals");
+  await pollUntil("the commit after two refusals", () => t.commits.length === 1, 5000, 1);
   assert.equal(t.commits[0].offset, 10);
 });
 
@@ -95,14 +96,19 @@ Deno.test("PartitionCommitter runs one commit at a time and commits what came me
   t.committer.processed(0, 10, T0);
   t.committer.processed(10, 20, T0 + 3 * M);
   t.clock.tick(INTERVAL);
-  await until(() => t.barriers.length === 1, "the first barrier");
+  await pollUntil("the first barrier", () => t.barriers.length === 1, 5000, 1);
   t.clock.tick(INTERVAL);
   t.committer.processed(20, 30, T0 + 6 * M);
   await settle();
   assert.equal(t.barriers.length, 1, "no second commit while one runs");
   t.holdBarriers(false);
   t.releaseBarrier();
-  await until(() => t.commits.length === 2, "the first commit, then the one that waited");
+  await pollUntil(
+    "the first commit, then the one that waited",
+    () => t.commits.length === 2,
+    5000,
+    1,
+  );
   assert.deepEqual(t.commits.map((c) => c.offset), [10, 20]);
 });
 
@@ -112,7 +118,7 @@ Deno.test("PartitionCommitter.end() flushes, commits everything and holds the ne
   t.holdBarriers(true);
   const ended = t.committer.end();
   assert.ok(t.committer.ending, "the next batch must wait");
-  await until(() => t.barriers.length === 1, "the flush barrier");
+  await pollUntil("the flush barrier", () => t.barriers.length === 1, 5000, 1);
   assert.deepEqual(t.barriers, ["flush"]);
   t.releaseBarrier();
   await ended;
@@ -126,7 +132,7 @@ Deno.test("PartitionCommitter.revoke() lets a commit in progress land and starts
   t.committer.processed(0, 10, T0);
   t.committer.processed(10, 20, T0 + 3 * M);
   t.clock.tick(INTERVAL);
-  await until(() => t.barriers.length === 1, "a commit in progress");
+  await pollUntil("a commit in progress", () => t.barriers.length === 1, 5000, 1);
   let revoked = false;
   const revoking = t.committer.revoke().then(() => (revoked = true));
   await settle();

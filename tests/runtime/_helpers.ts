@@ -68,19 +68,6 @@ export class FakeClock implements Clock {
   }
 }
 
-/** Polls `condition` on every macrotask until true; fails after `timeoutMs` of real time. */
-export async function until(
-  condition: () => boolean,
-  what = "condition",
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
-
 /** Lets queued microtasks and one macrotask run. */
 export function settle(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));

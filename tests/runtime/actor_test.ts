@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import type { Actor, ActorContext } from "../../src/runtime/actor.ts";
 import { ActorStoppedError, SpawnError } from "../../src/runtime/errors.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
-import { FakeClock, gate, settle, until } from "./_helpers.ts";
+import { FakeClock, gate, settle } from "./_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 Deno.test("ActorRef.tell() delivers messages in order, one at a time, even with async handlers", async () => {
   const system = createActorSystem();
@@ -23,7 +24,7 @@ Deno.test("ActorRef.tell() delivers messages in order, one at a time, even with 
     }),
   });
   for (let i = 0; i < 100; i++) assert.equal(ref.tell(i), undefined);
-  await until(() => seen.length === 100, "100 messages");
+  await pollUntil("100 messages", () => seen.length === 100, 5000, 1);
   assert.deepEqual(seen, Array.from({ length: 100 }, (_, i) => i));
   assert.equal(maxInFlight, 1);
   await system.shutdown();
@@ -56,7 +57,7 @@ Deno.test("ActorRef.tell() blocks a sender on a full mailbox and wakes it as the
   assert.equal(woke, false);
   hold.open();
   await blocked;
-  await until(() => seen.length === 4, "all four messages");
+  await pollUntil("all four messages", () => seen.length === 4, 5000, 1);
   assert.deepEqual(seen, [0, 1, 2, 3]);
   await system.shutdown();
 });
@@ -77,7 +78,7 @@ Deno.test("receiveBatch() gets the mailbox drained in batches of at most batchSi
     }),
   });
   assert.equal(ref.tellBatch(Array.from({ length: 20 }, (_, i) => i)), undefined);
-  await until(() => batches.flat().length === 20, "20 messages");
+  await pollUntil("20 messages", () => batches.flat().length === 20, 5000, 1);
   assert.deepEqual(batches.map((b) => b.length), [8, 8, 4]);
   assert.deepEqual(batches.flat(), Array.from({ length: 20 }, (_, i) => i));
   await system.shutdown();
@@ -96,7 +97,7 @@ Deno.test("receive() drains up to batchSize per turn, then yields to other actor
   const b = make("b");
   for (let i = 0; i < 8; i++) a.tell(i);
   for (let i = 0; i < 8; i++) b.tell(i);
-  await until(() => log.length === 16, "16 messages");
+  await pollUntil("16 messages", () => log.length === 16, 5000, 1);
   assert.deepEqual(log, [
     "a0",
     "a1",
@@ -173,7 +174,7 @@ Deno.test("ActorContext gives the name, self, clock and children named parent/ch
     factory: () => new Parent(),
   });
   parent.tell("hi");
-  await until(() => got.length === 2, "both actors");
+  await pollUntil("both actors", () => got.length === 2, 5000, 1);
   assert.deepEqual(got, ["parent:hi", "parent/kid:hi"]);
   assert.throws(
     () => system.spawn({ name: "parent", mailbox: { capacity: 1 }, factory: () => new Parent() }),
@@ -274,9 +275,9 @@ Deno.test("ActorSystem.restart() replaces the instance ahead of queued messages"
   ref.tellBatch(["a", "b"]);
   system.restart(ref, new Error("config changed"));
   hold.open();
-  await until(() => clock.pending === 1, "the restart backoff");
+  await pollUntil("the restart backoff", () => clock.pending === 1, 5000, 1);
   clock.tick(5);
-  await until(() => seen.length === 3, "the queued messages");
+  await pollUntil("the queued messages", () => seen.length === 3, 5000, 1);
   assert.deepEqual(seen, ["1:hold", "2:a", "2:b"]);
   await system.shutdown();
 });
@@ -296,12 +297,12 @@ Deno.test("ctx.scheduleSelf() delivers after the delay and its timer goes with t
       },
     }),
   });
-  await until(() => clock.pending === 1, "the timer set in started()");
+  await pollUntil("the timer set in started()", () => clock.pending === 1, 5000, 1);
   clock.tick(1000);
-  await until(() => seen.length === 1, "the scheduled message");
+  await pollUntil("the scheduled message", () => seen.length === 1, 5000, 1);
   assert.deepEqual(seen, ["tick"]);
   ref.tell("again");
-  await until(() => clock.pending === 1, "the timer set in receive()");
+  await pollUntil("the timer set in receive()", () => clock.pending === 1, 5000, 1);
   await system.stop(ref);
   assert.equal(clock.pending, 0, "the stop cancelled the pending timer");
   await system.shutdown();
@@ -319,9 +320,9 @@ Deno.test("ctx.tellSelf() from a callback is dropped, not thrown, once the actor
       receive: (m) => void seen.push(m),
     }),
   });
-  await until(() => later !== null, "started()");
+  await pollUntil("started()", () => later !== null, 5000, 1);
   later!("while running");
-  await until(() => seen.length === 1, "the message");
+  await pollUntil("the message", () => seen.length === 1, 5000, 1);
   await system.stop(ref);
   later!("after the stop"); // must not throw
   assert.deepEqual(seen, ["while running"]);

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry, type Registry } from "../../src/telemetry/metrics.ts";
-import { FakeClock, gate, settle, until } from "./_helpers.ts";
+import { FakeClock, gate, settle } from "./_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 async function value(registry: Registry, name: string, labels: Record<string, string | number>) {
   const metrics = await registry.getMetricsAsJSON();
@@ -38,11 +39,11 @@ Deno.test("actor metrics count messages, failures, restarts, dead letters and ma
   });
   for (let i = 0; i < 5; i++) ref.tell(i);
   ref.tell(-1);
-  await until(() => clock.pending === 1, "the first restart backoff");
+  await pollUntil("the first restart backoff", () => clock.pending === 1, 5000, 1);
   clock.tick(10);
-  await until(() => clock.pending === 1 && instance === 2, "the second failure");
+  await pollUntil("the second failure", () => clock.pending === 1 && instance === 2, 5000, 1);
   clock.tick(10);
-  await until(() => instance === 3, "the second restart");
+  await pollUntil("the second restart", () => instance === 3, 5000, 1);
   ref.tell(99);
   ref.tell(1);
   ref.tell(2);
@@ -112,7 +113,7 @@ Deno.test("actor metrics turn histogram buckets are cumulative", async () => {
     factory: () => ({ receive: (n) => clock.tick(n) }),
   });
   ref.tellBatch([0, 3, 3000]); // 0 s, 3 ms, 3 s turns
-  await until(() => ref.size === 0, "the three turns");
+  await pollUntil("the three turns", () => ref.size === 0, 5000, 1);
   await system.shutdown();
   const bucket = (le: number | string) =>
     value(registry, "pipeline_actor_processing_seconds", { actor: "timed", le });

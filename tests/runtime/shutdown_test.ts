@@ -3,7 +3,8 @@ import type { Actor } from "../../src/runtime/actor.ts";
 import type { ActorRef } from "../../src/runtime/actor_ref.ts";
 import { ActorStoppedError, ShutdownTimeoutError } from "../../src/runtime/errors.ts";
 import { createActorSystem } from "../../src/runtime/system.ts";
-import { FakeClock, gate, settle, until } from "./_helpers.ts";
+import { FakeClock, gate, settle } from "./_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 Deno.test("ActorSystem.shutdown() stops in reverse spawn order, draining each and flushing via stopping()", async () => {
   const system = createActorSystem();
@@ -69,7 +70,7 @@ Deno.test("ActorSystem.shutdown() stops children before their parent, last spawn
     }),
   });
   system.spawn<number>({ name: "q", mailbox: { capacity: 4 }, factory: () => leaf("q") });
-  await until(() => system.lookup("p/c2") !== undefined, "the children");
+  await pollUntil("the children", () => system.lookup("p/c2") !== undefined, 5000, 1);
   await system.shutdown();
   assert.deepEqual(events, ["q", "p/c2", "p/c1", "p"]);
 });

@@ -8,7 +8,8 @@ import {
   RestartWindow,
 } from "../../src/runtime/supervision.ts";
 import { createActorSystem, type DeadLetterEnvelope } from "../../src/runtime/system.ts";
-import { FakeClock, gate, settle, until } from "./_helpers.ts";
+import { FakeClock, gate, settle } from "./_helpers.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 const transient = () => new PipelineError("timeout", { retriable: true });
 const badInput = () => new PipelineError("bad input", { retriable: false });
@@ -97,7 +98,7 @@ Deno.test("resume keeps the instance and retries the message until it succeeds",
     factory: flaky(probe, (n, attempt) => n === 1 && attempt < 3 && new Error("flap")),
   });
   ref.tellBatch([0, 1, 2]);
-  await until(() => probe.seen.length === 3, "three messages");
+  await pollUntil("three messages", () => probe.seen.length === 3, 5000, 1);
   assert.deepEqual(probe.seen, [0, 1, 2]);
   assert.equal(probe.instances, 1);
   await system.shutdown();
@@ -115,17 +116,22 @@ Deno.test("restart waits the backoff on the clock, makes a new instance and retr
     factory: flaky(probe, (n, attempt) => n === 1 && attempt <= 2 && error),
   });
   ref.tellBatch([0, 1, 2]);
-  await until(() => clock.pending === 1, "the first backoff timer");
+  await pollUntil("the first backoff timer", () => clock.pending === 1, 5000, 1);
   assert.deepEqual(clock.delays, [100]);
   assert.deepEqual(probe.seen, [0]);
   clock.tick(99);
   await settle();
   assert.equal(probe.instances, 1, "no restart before the backoff elapsed");
   clock.tick(1);
-  await until(() => clock.pending === 1 && probe.instances === 2, "the second backoff timer");
+  await pollUntil(
+    "the second backoff timer",
+    () => clock.pending === 1 && probe.instances === 2,
+    5000,
+    1,
+  );
   assert.deepEqual(clock.delays, [100, 300]);
   clock.tick(300);
-  await until(() => probe.seen.length === 3, "all messages after two restarts");
+  await pollUntil("all messages after two restarts", () => probe.seen.length === 3, 5000, 1);
   assert.deepEqual(probe.seen, [0, 1, 2]);
   assert.equal(probe.instances, 3);
   assert.deepEqual(probe.restartedWith, [error, error]);
@@ -145,7 +151,7 @@ Deno.test("a message failing K times goes to dead letters with its error and the
     factory: flaky(probe, (n) => n === 1 && poison),
   });
   ref.tellBatch([0, 1, 2]);
-  await until(() => probe.seen.length === 2, "the other messages");
+  await pollUntil("the other messages", () => probe.seen.length === 2, 5000, 1);
   assert.deepEqual(probe.seen, [0, 2]);
   assert.deepEqual(letters, [{ actor: "k", message: 1, error: poison, attempts: 4 }]);
   await system.shutdown();
@@ -161,7 +167,7 @@ Deno.test("a non-retriable error dead-letters the message at once under the defa
     factory: flaky(probe, (n) => n === 1 && badInput()),
   });
   ref.tellBatch([0, 1, 2]);
-  await until(() => probe.seen.length === 2, "the good messages");
+  await pollUntil("the good messages", () => probe.seen.length === 2, 5000, 1);
   assert.equal(letters.length, 1);
   assert.equal(letters[0].attempts, 1);
   assert.equal(probe.instances, 1, "resume keeps the instance");
@@ -187,7 +193,7 @@ Deno.test("a failing receiveBatch() is retried as a unit, then each message is d
     }),
   });
   ref.tellBatch([0, 1, 2, 3, 4]);
-  await until(() => ok.length === 1, "the second batch");
+  await pollUntil("the second batch", () => ok.length === 1, 5000, 1);
   assert.equal(calls, 3);
   assert.deepEqual(letters.map((l) => [l.message, l.attempts]), [[0, 2], [1, 2], [2, 2]]);
   assert.deepEqual(ok, [[3, 4]]);
@@ -212,7 +218,7 @@ Deno.test("stop directive stops the actor, runs stopping() and dead-letters the 
     }),
   });
   ref.tellBatch([0, 1, 2, 3]);
-  await until(() => system.lookup("stopper") === undefined, "the actor to stop");
+  await pollUntil("the actor to stop", () => system.lookup("stopper") === undefined, 5000, 1);
   assert.equal(flushed, true);
   assert.deepEqual(letters, [1, 2, 3]);
   await system.shutdown();
@@ -238,10 +244,10 @@ Deno.test("too many restarts within the window escalate to the root: terminated 
   let result: { ok: boolean; error?: unknown } | undefined;
   system.terminated.then((r) => (result = r));
   for (let i = 0; i < 2; i++) {
-    await until(() => clock.pending > 0, `backoff ${i + 1}`);
+    await pollUntil(`backoff ${i + 1}`, () => clock.pending > 0, 5000, 1);
     clock.tick(1000);
   }
-  await until(() => result !== undefined, "termination");
+  await pollUntil("termination", () => result !== undefined, 5000, 1);
   assert.equal(result!.ok, false);
   assert.ok(result!.error instanceof EscalationError);
   assert.match((result!.error as Error).message, /exceeded 2 restarts within 10000 ms/);
@@ -284,12 +290,12 @@ Deno.test("a child's escalation fails its parent ahead of the parent's queued me
     }),
   });
   parent.tell("hold");
-  await until(() => system.lookup("parent/child") !== undefined, "the child");
+  await pollUntil("the child", () => system.lookup("parent/child") !== undefined, 5000, 1);
   parent.tellBatch(["q1", "q2"]);
   system.lookup<string>("parent/child")!.tell("boom");
-  await until(() => system.lookup("parent/child") === undefined, "the child to stop");
+  await pollUntil("the child to stop", () => system.lookup("parent/child") === undefined, 5000, 1);
   hold.open();
-  await until(() => events.length === 4, "the parent's messages");
+  await pollUntil("the parent's messages", () => events.length === 4, 5000, 1);
   assert.deepEqual(events, ["hold", "escalation", "q1", "q2"]);
   assert.ok(errors[0] instanceof EscalationError);
   assert.equal((errors[0] as EscalationError).actor, "parent/child");
@@ -314,10 +320,10 @@ Deno.test("a failing started() is supervised like a handler failure", async () =
     }),
   });
   ref.tell(7);
-  await until(() => clock.pending === 1, "the backoff");
+  await pollUntil("the backoff", () => clock.pending === 1, 5000, 1);
   assert.deepEqual(seen, []);
   clock.tick(50);
-  await until(() => seen.length === 1, "the message after the restart");
+  await pollUntil("the message after the restart", () => seen.length === 1, 5000, 1);
   assert.equal(starts, 2, "started() runs again on the new instance when restarted() is absent");
   await system.shutdown();
 });
@@ -334,7 +340,7 @@ Deno.test("each message gets its own K attempts: a retried success resets the co
     factory: flaky(probe, (_n, attempt) => attempt <= 2 && new Error("flap")),
   });
   ref.tellBatch([0, 1, 2, 3]);
-  await until(() => probe.seen.length === 4, "four messages");
+  await pollUntil("four messages", () => probe.seen.length === 4, 5000, 1);
   assert.deepEqual(letters, []);
   assert.deepEqual(probe.seen, [0, 1, 2, 3]);
   await system.shutdown();
@@ -349,7 +355,7 @@ Deno.test("a handler that returns a non-promise value is treated as done", async
     factory: () => ({ receive: (n) => (sum += n) as unknown as void }),
   });
   ref.tellBatch([1, 2, 3]);
-  await until(() => sum === 6, "the sum");
+  await pollUntil("the sum", () => sum === 6, 5000, 1);
   await system.shutdown();
 });
 
@@ -420,9 +426,14 @@ Deno.test("restart lets the failed instance run stopping() before the new one st
     },
   });
   ref.tell(1);
-  await until(() => clock.pending === 1 && events.includes("stopping 1"), "the backoff");
+  await pollUntil(
+    "the backoff",
+    () => clock.pending === 1 && events.includes("stopping 1"),
+    5000,
+    1,
+  );
   clock.tick(10);
-  await until(() => events.length === 4, "the retry");
+  await pollUntil("the retry", () => events.length === 4, 5000, 1);
   assert.deepEqual(events, ["start 1", "stopping 1", "start 2", "2 got 1"]);
   await system.shutdown();
 });
@@ -442,11 +453,11 @@ Deno.test("a stopping() that hangs on a stop directive is abandoned after the ti
     }),
   });
   ref.tell(1);
-  await until(() => clock.pending === 1, "the stopping() deadline");
+  await pollUntil("the stopping() deadline", () => clock.pending === 1, 5000, 1);
   assert.deepEqual(clock.delays, [5000]);
   assert.notEqual(system.lookup("hang"), undefined);
   clock.tick(5000);
-  await until(() => system.lookup("hang") === undefined, "the actor to stop");
+  await pollUntil("the actor to stop", () => system.lookup("hang") === undefined, 5000, 1);
   await system.shutdown();
 });
 
@@ -461,7 +472,7 @@ Deno.test("nothing restarts once the system's shutdown began: a backoff in progr
     factory: flaky(probe, () => transient()),
   });
   ref.tell(1);
-  await until(() => clock.pending === 1, "the restart backoff");
+  await pollUntil("the restart backoff", () => clock.pending === 1, 5000, 1);
   const stopped = system.shutdown({ timeoutMs: 60_000 });
   clock.tick(1000);
   await stopped;

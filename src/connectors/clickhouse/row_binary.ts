@@ -4,6 +4,7 @@
  * of random doubles came back one ulp off); binary doubles round-trip exactly on every version.
  * @module
  */
+import { PipelineError } from "../../errors.ts";
 
 /** The column types the encoder supports. */
 export type ColumnType =
@@ -23,10 +24,7 @@ export interface Column<R> {
 }
 
 /** Thrown when a record's value does not fit its column. */
-export class RowBinaryError extends Error {
-  override readonly name = "RowBinaryError";
-  readonly retriable = false;
-}
+export class RowBinaryError extends PipelineError {}
 
 const encoder = new TextEncoder();
 

@@ -4,15 +4,13 @@
  * {@linkcode sqlValue}; identifiers are validated, never escaped.
  * @module
  */
+import { PipelineError } from "../../errors.ts";
 
 /** A value that may appear in SQL text. */
 export type SqlScalar = string | number | bigint | boolean | null;
 
 /** Thrown for a value or identifier that cannot be put into SQL safely. */
-export class SqlEscapeError extends Error {
-  override readonly name = "SqlEscapeError";
-  readonly retriable = false;
-}
+export class SqlEscapeError extends PipelineError {}
 
 const ESCAPES: Record<string, string> = {
   "\\": "\\\\",

@@ -3,6 +3,7 @@
  * escalates on false) and the underlying kafkajs error as `cause`.
  * @module
  */
+import { ConfigError, PipelineError } from "../../errors.ts";
 
 /** Options shared by the Kafka connector errors. */
 export interface KafkaErrorOptions {
@@ -24,30 +25,25 @@ export function isRetriableKafkaError(error: unknown): boolean {
   return false;
 }
 
-/** Base class: every Kafka connector error. */
-export class KafkaConnectorError extends Error {
-  override name = "KafkaConnectorError";
-  /** Whether retrying (or restarting the component) may succeed. */
-  readonly retriable: boolean;
+/** Base class: every Kafka connector error (retriable unless kafkajs says otherwise). */
+export class KafkaConnectorError extends PipelineError {
   constructor(message: string, options: KafkaErrorOptions = {}) {
-    super(message, { cause: options.cause });
-    this.retriable = options.retriable ?? isRetriableKafkaError(options.cause);
+    super(message, {
+      cause: options.cause,
+      retriable: options.retriable ?? isRetriableKafkaError(options.cause),
+    });
   }
 }
 
 /** The Kafka configuration is invalid; `problems` lists every problem found. */
-export class KafkaConfigError extends KafkaConnectorError {
-  override name = "KafkaConfigError";
-  readonly problems: readonly string[];
+export class KafkaConfigError extends ConfigError {
   constructor(problems: readonly string[]) {
-    super(`Invalid Kafka configuration: ${problems.join("; ")}`, { retriable: false });
-    this.problems = problems;
+    super("Kafka", problems);
   }
 }
 
 /** A batch could not be delivered after every retry. `records` is how many were lost with it. */
 export class KafkaProduceError extends KafkaConnectorError {
-  override name = "KafkaProduceError";
   readonly topics: readonly string[];
   readonly records: number;
   constructor(topics: readonly string[], records: number, options: KafkaErrorOptions = {}) {
@@ -62,7 +58,6 @@ export class KafkaProduceError extends KafkaConnectorError {
 
 /** The producer is stopped or failed; nothing more can be sent. */
 export class KafkaProducerClosedError extends KafkaConnectorError {
-  override name = "KafkaProducerClosedError";
   constructor(message: string, options: KafkaErrorOptions = {}) {
     super(message, { retriable: false, ...options });
   }
@@ -70,7 +65,6 @@ export class KafkaProducerClosedError extends KafkaConnectorError {
 
 /** The kafkajs consumer crashed (its `CRASH` event); the supervisor decides what happens next. */
 export class KafkaConsumerCrashError extends KafkaConnectorError {
-  override name = "KafkaConsumerCrashError";
   readonly groupId: string;
   constructor(groupId: string, options: KafkaErrorOptions = {}) {
     super(`Kafka consumer of group ${groupId} crashed: ${messageOf(options.cause)}`, options);
@@ -80,7 +74,6 @@ export class KafkaConsumerCrashError extends KafkaConnectorError {
 
 /** An offset commit failed. */
 export class KafkaCommitError extends KafkaConnectorError {
-  override name = "KafkaCommitError";
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;

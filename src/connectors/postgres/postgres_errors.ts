@@ -2,6 +2,7 @@
  * Classifies postgres.js failures into retriable and fatal {@linkcode StoreError}s.
  * @module
  */
+import { PipelineError } from "../../errors.ts";
 import { isNetworkError, StoreError, type StoreErrorKind } from "../store_error.ts";
 
 /** postgres.js's own connection-level error codes. */
@@ -37,10 +38,8 @@ export function toPostgresError(operation: string, err: unknown): StoreError {
 }
 
 /** A write that did not settle within the client-side `writeTimeoutMs`. */
-export class WriteTimeoutError extends Error {
-  override readonly name = "WriteTimeoutError";
-  readonly retriable = true;
+export class WriteTimeoutError extends PipelineError {
   constructor(ms: number) {
-    super(`write did not complete within ${ms} ms`);
+    super(`write did not complete within ${ms} ms`, { retriable: true });
   }
 }

@@ -5,6 +5,7 @@
  * letter, counted.
  * @module
  */
+import { PipelineError } from "../../errors.ts";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { Alert } from "../../market/alert.ts";
@@ -13,7 +14,8 @@ import { counter, type Registry } from "../../telemetry/metrics.ts";
 import { redactIn } from "../redact_url.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
 import type { StoreErrorKind } from "../store_error.ts";
-import { parseRetryAfter } from "./retry_after.ts";
+import { Backoff } from "../backoff.ts";
+import { parseRetryAfter } from "../retry_after.ts";
 import {
   resolveWebhookConfig,
   type WebhookClientConfig,
@@ -33,17 +35,14 @@ export interface WebhookStats {
 }
 
 /** One failed delivery attempt: its kind, and the delay the server asked for, if any. */
-export class WebhookDeliveryError extends Error {
-  override readonly name = "WebhookDeliveryError";
-  readonly retriable: boolean;
+export class WebhookDeliveryError extends PipelineError {
   constructor(
     message: string,
     readonly kind: StoreErrorKind,
     readonly retryAfterMs?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-    this.retriable = kind !== "fatal";
+    super(message, { cause: options?.cause, retriable: kind !== "fatal" });
   }
 }
 
@@ -145,6 +144,11 @@ export class WebhookClient {
 
   async #deliver(alert: Alert): Promise<void> {
     const body = JSON.stringify(webhookPayload(alert));
+    // Each delay keeps between half and all of the exponential step: `random()` draws the part kept.
+    const backoff = new Backoff(
+      { initialMs: this.config.backoffMs, maxMs: this.config.maxBackoffMs, factor: 2, jitter: 0.5 },
+      () => 1 - this.#random(),
+    );
     for (let attempt = 0;; attempt++) {
       const t0 = this.#clock.monotonic();
       try {
@@ -163,7 +167,7 @@ export class WebhookClient {
           return;
         }
         this.#retries++;
-        const wait = this.#backoff(attempt, e.retryAfterMs);
+        const wait = this.#backoff(backoff, e.retryAfterMs);
         this.#log.warn("delivery failed, retrying", { id: alert.id, wait, error: e.message });
         try {
           await this.#clock.sleep(wait, this.#abort.signal);
@@ -172,12 +176,13 @@ export class WebhookClient {
     }
   }
 
-  /** Exponential backoff with jitter; a server's Retry-After wins, capped at maxBackoffMs. */
-  #backoff(attempt: number, retryAfterMs: number | undefined): number {
-    const cap = this.config.maxBackoffMs;
-    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, cap);
-    const exp = Math.min(cap, this.config.backoffMs * 2 ** attempt);
-    return Math.round(exp * (0.5 + this.#random() / 2));
+  /**
+   * The wait before retry `attempt` of a delivery: a server's Retry-After, else exponential backoff
+   * with jitter; capped at `maxBackoffMs` either way.
+   */
+  #backoff(backoff: Backoff, retryAfterMs: number | undefined): number {
+    const delay = backoff.next();
+    return retryAfterMs === undefined ? delay : Math.min(retryAfterMs, this.config.maxBackoffMs);
   }
 
   async #post(id: string, body: string): Promise<void> {

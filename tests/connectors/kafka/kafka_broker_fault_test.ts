@@ -7,8 +7,8 @@ import {
   recordingMember,
   skipKafkaTests,
   startKafkaMock,
-  waitFor,
 } from "./kafka_test_support.ts";
+import { pollUntil } from "../../helpers/services.ts";
 
 const OUTAGE_MS = 3000;
 
@@ -28,7 +28,11 @@ Deno.test({
     const ticks = makeTicks(3000);
     let outage: Promise<void> | undefined;
     try {
-      await waitFor(() => member.consumer.assignment().length === 6, "the member to own 6");
+      await pollUntil(
+        "the member to own 6",
+        () => member.consumer.assignment().length === 6,
+        30_000,
+      );
       for (const [i, tick] of ticks.entries()) {
         if (i === 1000) {
           // Broker 1 leads some partitions; it refuses connections for OUTAGE_MS while the
@@ -43,10 +47,11 @@ Deno.test({
       }
       await producer.flush();
       await outage;
-      await waitFor(
-        () => new Set(member.seen).size === ticks.length,
+      await pollUntil(
         "every tick consumed after the outage",
+        () => new Set(member.seen).size === ticks.length,
         {
+          intervalMs: 25,
           timeoutMs: 60_000,
           describe: () => [new Set(member.seen).size, member.consumer.state, member.crashes],
         },

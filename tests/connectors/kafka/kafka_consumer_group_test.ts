@@ -9,8 +9,8 @@ import {
   recordingMember,
   skipKafkaTests,
   startKafkaMock,
-  waitFor,
 } from "./kafka_test_support.ts";
+import { pollUntil } from "../../helpers/services.ts";
 
 const ignore = skipKafkaTests();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
@@ -28,17 +28,17 @@ Deno.test({
     await Promise.all([a.consumer.start(), b.consumer.start()]);
     try {
       const owned = () => [...a.consumer.assignment(), ...b.consumer.assignment()];
-      await waitFor(
+      await pollUntil(
+        "both members to own partitions",
         () =>
           a.consumer.assignment().length > 0 && b.consumer.assignment().length > 0 &&
           owned().length === 6,
-        "both members to own partitions",
-        { describe: () => [a.consumer.assignment(), b.consumer.assignment()] },
+        { intervalMs: 25, describe: () => [a.consumer.assignment(), b.consumer.assignment()] },
       );
-      await waitFor(
-        () => new Set([...a.seen, ...b.seen]).size === ticks.length,
+      await pollUntil(
         "every tick consumed",
-        { describe: () => [a.seen.length, b.seen.length] },
+        () => new Set([...a.seen, ...b.seen]).size === ticks.length,
+        { intervalMs: 25, describe: () => [a.seen.length, b.seen.length] },
       );
       assert.deepEqual(partitionsOf(owned()), range(6), "the members' assignments overlap");
       assert.deepEqual(
@@ -63,12 +63,15 @@ Deno.test({
     const b = recordingMember(kafka, "takeover-group", "takeover");
     await Promise.all([a.consumer.start(), b.consumer.start()]);
     try {
-      await waitFor(
+      await pollUntil(
+        "a 2/2 split and the first 400 ticks consumed",
         () =>
           a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2 &&
           new Set([...a.seen, ...b.seen]).size === first.length,
-        "a 2/2 split and the first 400 ticks consumed",
-        { describe: () => [a.consumer.assignment(), b.consumer.assignment(), a.seen.length] },
+        {
+          intervalMs: 25,
+          describe: () => [a.consumer.assignment(), b.consumer.assignment(), a.seen.length],
+        },
       );
       const bPartitions = partitionsOf(b.consumer.assignment());
       const aSeenBefore = a.seen.length;
@@ -77,12 +80,13 @@ Deno.test({
 
       const second = makeTicks(800).slice(400);
       await produceTicks(kafka, "takeover", second, 4);
-      await waitFor(
+      await pollUntil(
+        "a to own all 4 partitions and consume the rest",
         () =>
           a.consumer.assignment().length === 4 &&
           new Set([...a.seen, ...b.seen]).size === first.length + second.length,
-        "a to own all 4 partitions and consume the rest",
         {
+          intervalMs: 25,
           describe: () => [
             a.consumer.assignment(),
             a.seen.length,
@@ -126,7 +130,8 @@ Deno.test({
     });
     await first.start();
     try {
-      await waitFor(() => delivered.length === 100, "the first 100 records", {
+      await pollUntil("the first 100 records", () => delivered.length === 100, {
+        intervalMs: 25,
         describe: () => delivered.length,
       });
     } finally {
@@ -137,7 +142,8 @@ Deno.test({
     const second = recordingMember(kafka, "resume-group", "resume");
     await second.consumer.start();
     try {
-      await waitFor(() => (second.offsets.get(0)?.length ?? 0) === 90, "offsets 60..149", {
+      await pollUntil("offsets 60..149", () => (second.offsets.get(0)?.length ?? 0) === 90, {
+        intervalMs: 25,
         describe: () => second.offsets.get(0)?.length,
       });
       assert.deepEqual(second.offsets.get(0), range(90).map((i) => i + 60));

@@ -10,8 +10,8 @@ import {
   recordingMember,
   skipKafkaTests,
   startKafkaMock,
-  waitFor,
 } from "./kafka_test_support.ts";
+import { pollUntil } from "../../helpers/services.ts";
 
 const ignore = skipKafkaTests();
 
@@ -27,7 +27,8 @@ Deno.test({
     m.consumer.pause("pause", 0);
     await m.consumer.start();
     try {
-      await waitFor(() => (m.offsets.get(1)?.length ?? 0) === 100, "partition 1 drained", {
+      await pollUntil("partition 1 drained", () => (m.offsets.get(1)?.length ?? 0) === 100, {
+        intervalMs: 25,
         describe: () => [...m.offsets].map(([p, o]) => [p, o.length]),
       });
       assert.equal(m.offsets.get(0), undefined, "paused partition 0 was delivered");
@@ -37,18 +38,19 @@ Deno.test({
       assert.equal(paused, 1);
 
       m.consumer.resume("pause", 0);
-      await waitFor(() => (m.offsets.get(0)?.length ?? 0) === 100, "partition 0 after resume", {
+      await pollUntil("partition 0 after resume", () => (m.offsets.get(0)?.length ?? 0) === 100, {
+        intervalMs: 25,
         describe: () => m.offsets.get(0)?.length,
       });
       assert.deepEqual(m.consumer.paused(), []);
 
       // Lag is high watermark − committed per partition; everything is committed in the end.
       const metric = (name: string) => registry.getSingleMetric(name)!.get();
-      await waitFor(
+      await pollUntil(
+        "lag 0 on both partitions",
         async () =>
           (await metric("pipeline_kafka_consumer_lag")).values.every((v) => v.value === 0),
-        "lag 0 on both partitions",
-        { describe: () => m.offsets.get(0)?.length },
+        { intervalMs: 25, describe: () => m.offsets.get(0)?.length },
       );
       const lag = (await metric("pipeline_kafka_consumer_lag")).values;
       assert.deepEqual(lag.map((v) => v.labels.partition).sort(), ["0", "1"]);
@@ -92,7 +94,8 @@ Deno.test({
     });
     await consumer.start();
     try {
-      await waitFor(() => delivered === 20, "all 20 records", {
+      await pollUntil("all 20 records", () => delivered === 20, {
+        intervalMs: 25,
         timeoutMs: 40_000,
         describe: () => delivered,
       });
@@ -135,16 +138,20 @@ Deno.test({
     });
     await consumer.start();
     try {
-      await waitFor(() => crashes.length === 1, "the crash report", { describe: () => crashes });
+      await pollUntil("the crash report", () => crashes.length === 1, {
+        intervalMs: 25,
+        describe: () => crashes,
+      });
       assert.equal(crashes[0].name, "KafkaConsumerCrashError");
       assert.equal(crashes[0].groupId, "crash-group");
       assert.match(String((crashes[0].cause as Error)?.message), /sink exploded/);
-      await waitFor(() => consumer.state === "crashed", "state crashed");
+      await pollUntil("state crashed", () => consumer.state === "crashed", 30_000);
       assert.deepEqual(consumer.assignment(), []);
 
       fail = false;
       await consumer.start();
-      await waitFor(() => delivered === 10, "delivery after the restart", {
+      await pollUntil("delivery after the restart", () => delivered === 10, {
+        intervalMs: 25,
         describe: () => delivered,
       });
     } finally {

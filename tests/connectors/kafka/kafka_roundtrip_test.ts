@@ -12,8 +12,8 @@ import {
   makeTicks,
   skipKafkaTests,
   startKafkaMock,
-  waitFor,
 } from "./kafka_test_support.ts";
+import { pollUntil } from "../../helpers/services.ts";
 
 Deno.test({
   name: "KafkaProducer → KafkaConsumer round trip keeps keys, headers, values and per-key order",
@@ -59,7 +59,8 @@ Deno.test({
     });
     await consumer.start();
     try {
-      await waitFor(() => received.length >= sent.length, "all ticks consumed", {
+      await pollUntil("all ticks consumed", () => received.length >= sent.length, {
+        intervalMs: 25,
         describe: () => received.length,
       });
     } finally {

@@ -55,25 +55,6 @@ export function makeTicks(n: number, source = "simulator"): Tick[] {
   }));
 }
 
-/**
- * Polls `condition` every `intervalMs` until it is true; throws with `what` and the last
- * `describe()` once `timeoutMs` has passed.
- */
-export async function waitFor(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  options: { timeoutMs?: number; intervalMs?: number; describe?: () => unknown } = {},
-): Promise<void> {
-  const deadline = performance.now() + (options.timeoutMs ?? 30_000);
-  while (!(await condition())) {
-    if (performance.now() > deadline) {
-      const state = options.describe ? `; last state: ${JSON.stringify(options.describe())}` : "";
-      throw new Error(`Timed out waiting for ${what}${state}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 25));
-  }
-}
-
 /** Produces `ticks` to `topic` through the wrapper producer, spread round-robin over partitions. */
 export async function produceTicks(
   kafka: Kafka,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { Backoff, ConnectBudget } from "../../src/feeds/backoff.ts";
+import { Backoff, ConnectBudget } from "../../src/connectors/backoff.ts";
 import { RecentIds } from "../../src/feeds/recent_ids.ts";
-import { parseRetryAfter } from "../../src/feeds/http_request.ts";
+import { parseRetryAfter } from "../../src/connectors/retry_after.ts";
 
 Deno.test("Backoff.next() doubles up to the cap and reset() starts again", () => {
   const b = new Backoff({ initialMs: 100, maxMs: 1_000, factor: 2, jitter: 0 });
@@ -52,4 +52,7 @@ Deno.test("parseRetryAfter() reads seconds and HTTP dates, caps them, ignores ju
   assert.equal(parseRetryAfter(new Date(now - 5_000).toUTCString(), now, 60_000), 0);
   assert.equal(parseRetryAfter("soon", now, 60_000), undefined);
   assert.equal(parseRetryAfter(null, now, 60_000), undefined);
+  // Not delta-seconds, not a date (Date.parse would read both as a year): ignored, not "now".
+  assert.equal(parseRetryAfter("1.5", now, 60_000), undefined);
+  assert.equal(parseRetryAfter("-1", now, 60_000), undefined);
 });
