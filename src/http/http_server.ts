@@ -100,7 +100,7 @@ function candles(q: URLSearchParams, o: HttpServerOptions): Response {
   if (!o.intervals.includes(interval)) {
     errors.push(`interval must be one of ${o.intervals.join(", ")}`);
   }
-  const limit = parseLimit(q.get("limit"), 100, errors);
+  const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
   return json({ symbol, interval, candles: o.read.candles({ symbol, interval, limit }) });
@@ -108,18 +108,30 @@ function candles(q: URLSearchParams, o: HttpServerOptions): Response {
 
 function alerts(q: URLSearchParams, o: HttpServerOptions): Response {
   const errors: string[] = [];
-  const limit = parseLimit(q.get("limit"), 50, errors);
+  const limit = intParam(q, "limit", { fallback: 50, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
   return json({ alerts: o.read.alerts({ limit }) });
 }
 
-function parseLimit(raw: string | null, fallback: number, errors: string[]): number {
-  if (raw === null) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {
-    errors.push(`limit must be an integer from 1 to ${MAX_LIMIT}`);
-    return fallback;
+/**
+ * An integer query parameter, written the one canonical way: decimal digits without sign, spaces,
+ * leading zeros, exponent or fraction (`Number()` would take `0x10`, `1e3` and ` 5`).
+ */
+function intParam(
+  q: URLSearchParams,
+  name: string,
+  o: { fallback: number; max: number },
+  errors: string[],
+): number {
+  const all = q.getAll(name);
+  if (all.length === 0) return o.fallback;
+  const raw = all[0];
+  const n = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
+  if (all.length > 1 || !(n <= o.max)) {
+    const got = all.length > 1 ? `${all.length} values` : JSON.stringify(raw.slice(0, 40));
+    errors.push(`${name} must be one decimal integer from 1 to ${o.max} (digits only), got ${got}`);
+    return o.fallback;
   }
   return n;
 }
