@@ -301,6 +301,24 @@ export function pipelineOverview(): Dashboard {
         ],
       },
       {
+        type: "timeseries",
+        title: "HTTP connections, refusals and responses",
+        description: "Open connections (capped at 256), connections refused or dropped by " +
+          "reason, responses by status class. Refusals protect the pipeline from its HTTP clients.",
+        size: wide,
+        unit: "short",
+        targets: [
+          prom(`sum(pipeline_http_connections{${I}})`, { legend: "open connections" }),
+          prom(
+            `sum by (reason) (rate(pipeline_http_connections_rejected_total{${I}}[${RATE}]))`,
+            { legend: "refused {{reason}}/s" },
+          ),
+          prom(`sum by (status) (rate(pipeline_http_responses_total{${I}}[${RATE}]))`, {
+            legend: "responses {{status}}/s",
+          }),
+        ],
+      },
+      {
         type: "table",
         title: "Build info",
         size: { w: 24, h: 6 },

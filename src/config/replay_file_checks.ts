@@ -7,8 +7,11 @@
 import { csvSymbolFromFileName } from "../feeds/csv_symbol.ts";
 import type { ParsedOptions } from "./parsed_options.ts";
 
-/** What {@linkcode FileProbe} finds at a path. */
-export type FileKind = "file" | "directory" | "other" | "missing" | "unreadable";
+/**
+ * What {@linkcode FileProbe} finds at a path. `stream`: a pipe, a FIFO or a character device
+ * (`--replay-file /dev/stdin` replays what is piped in).
+ */
+export type FileKind = "file" | "directory" | "stream" | "missing" | "unreadable";
 
 /** Looks at a path: injected so the loader stays pure (tests pass a fake). */
 export type FileProbe = (path: string) => { readonly kind: FileKind; readonly detail?: string };
@@ -23,7 +26,7 @@ export const probeFileSystem: FileProbe = (path) => {
     return { kind: "unreadable", detail: (e as Error).message };
   }
   if (info.isDirectory) return { kind: "directory" };
-  if (!info.isFile) return { kind: "other" };
+  if (!info.isFile) return { kind: "stream" };
   try {
     Deno.openSync(path, { read: true }).close();
     return { kind: "file" };
@@ -32,16 +35,16 @@ export const probeFileSystem: FileProbe = (path) => {
   }
 };
 
-const PROBLEM: Record<Exclude<FileKind, "file">, (file: string) => string> = {
+const PROBLEM: Record<Exclude<FileKind, "file" | "stream">, (file: string) => string> = {
   missing: (file) => `no such file "${file}"`,
   directory: (file) => `"${file}" is a directory, not a file`,
-  other: (file) => `"${file}" is not a regular file`,
   unreadable: (file) => `cannot read "${file}"`,
 };
 
 /**
  * Problems of the replay file when `--source` includes replay: a CSV dump's name must yield a
- * symbol (as the replay feed derives it); with `probe`, the file must be a readable regular file.
+ * symbol (as the replay feed derives it); with `probe`, the file must exist and be readable, and
+ * not be a directory (a pipe is fine: it replays what is written into it).
  */
 export function replayFileErrors(p: ParsedOptions, probe?: FileProbe): string[] {
   const file = p.values["replay-file"];
@@ -57,7 +60,7 @@ export function replayFileErrors(p: ParsedOptions, probe?: FileProbe): string[] 
     );
   }
   const found = probe?.(file);
-  if (found && found.kind !== "file") {
+  if (found && found.kind !== "file" && found.kind !== "stream") {
     const detail = found.detail ? ` (${found.detail})` : "";
     errors.push(`invalid ${origin}: ${PROBLEM[found.kind](file)}${detail}`);
   }

@@ -1,10 +1,14 @@
 /**
- * The instance's HTTP endpoint (Deno.serve, loopback by default): `/metrics` for Prometheus,
- * `/health` (the process and its actor system are alive), `/ready` (stores migrated, topology
- * running, not shutting down), and the read API under `/api`.
+ * The instance's HTTP endpoint (loopback by default): `/metrics` for Prometheus, `/health` (the
+ * process and its actor system are alive), `/ready` (stores migrated, topology running, not
+ * shutting down), and the read API under `/api`. The routes are here; connections, their limits
+ * and the protocol are src/http/http1_server.ts.
  * @module
  */
+import type { Logger } from "../logger.ts";
 import type { Registry } from "../telemetry/metrics.ts";
+import { type Http1Limits, serveHttp1 } from "./http1_server.ts";
+import { httpMetrics } from "./http_metrics.ts";
 import type { LatestView } from "./latest_view.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
 
@@ -19,6 +23,10 @@ export interface HttpServerOptions {
   readonly intervals: readonly string[];
   readonly health: () => { ok: boolean; detail?: Record<string, unknown> };
   readonly ready: () => boolean;
+  /** Connection limits; defaults in `HTTP1_DEFAULTS` (src/http/http1_server.ts). */
+  readonly limits?: Http1Limits;
+  /** Receives accept failures and connection-cap bursts. */
+  readonly log?: Logger;
 }
 
 /** A running server. */
@@ -30,16 +38,26 @@ export interface HttpServer {
 
 const MAX_LIMIT = 5000;
 
-/** Starts the server; resolves once it listens. */
+/** Starts the server; resolves once it listens, rejects when it cannot. */
 export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   return new Promise((resolve) => {
-    const server = Deno.serve({
+    const metrics = httpMetrics(options.registry);
+    const server = serveHttp1((req) => route(req, options), {
+      ...options.limits,
       hostname: options.hostname,
       port: options.port,
-      onListen: ({ hostname, port }) => {
-        resolve({ hostname, port, close: () => server.shutdown() });
+      observer: metrics.observer,
+      log: options.log,
+    });
+    metrics.watch(() => server.connections);
+    resolve({
+      hostname: server.hostname,
+      port: server.port,
+      close: async () => {
+        await server.close();
+        metrics.unwatch();
       },
-    }, (req) => route(req, options));
+    });
   });
 }
 
@@ -51,9 +69,7 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
   try {
     switch (url.pathname) {
       case "/metrics":
-        return new Response(await o.registry.metrics(), {
-          headers: { "content-type": o.registry.contentType },
-        });
+        return bytes(await o.registry.metrics(), o.registry.contentType);
       case "/health": {
         const h = o.health();
         return json({ status: h.ok ? "ok" : "failing", ...h.detail }, h.ok ? 200 : 503);
@@ -84,7 +100,7 @@ function candles(q: URLSearchParams, o: HttpServerOptions): Response {
   if (!o.intervals.includes(interval)) {
     errors.push(`interval must be one of ${o.intervals.join(", ")}`);
   }
-  const limit = parseLimit(q.get("limit"), 100, errors);
+  const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
   return json({ symbol, interval, candles: o.read.candles({ symbol, interval, limit }) });
@@ -92,25 +108,47 @@ function candles(q: URLSearchParams, o: HttpServerOptions): Response {
 
 function alerts(q: URLSearchParams, o: HttpServerOptions): Response {
   const errors: string[] = [];
-  const limit = parseLimit(q.get("limit"), 50, errors);
+  const limit = intParam(q, "limit", { fallback: 50, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
   return json({ alerts: o.read.alerts({ limit }) });
 }
 
-function parseLimit(raw: string | null, fallback: number, errors: string[]): number {
-  if (raw === null) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_LIMIT) {
-    errors.push(`limit must be an integer from 1 to ${MAX_LIMIT}`);
-    return fallback;
+/**
+ * An integer query parameter, written the one canonical way: decimal digits without sign, spaces,
+ * leading zeros, exponent or fraction (`Number()` would take `0x10`, `1e3` and ` 5`).
+ */
+function intParam(
+  q: URLSearchParams,
+  name: string,
+  o: { fallback: number; max: number },
+  errors: string[],
+): number {
+  const all = q.getAll(name);
+  if (all.length === 0) return o.fallback;
+  const raw = all[0];
+  const n = /^[1-9][0-9]{0,15}$/.test(raw) ? Number(raw) : NaN;
+  if (all.length > 1 || !(n <= o.max)) {
+    const got = all.length > 1 ? `${all.length} values` : JSON.stringify(raw.slice(0, 40));
+    errors.push(`${name} must be one decimal integer from 1 to ${o.max} (digits only), got ${got}`);
+    return o.fallback;
   }
   return n;
 }
 
 function json(body: unknown, status = 200): Response {
-  return new Response(
-    JSON.stringify(body, (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v)),
-    { status, headers: { "content-type": "application/json; charset=utf-8" } },
+  const text = JSON.stringify(
+    body,
+    (_k, v) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
   );
+  return bytes(text, "application/json; charset=utf-8", status);
+}
+
+/** A whole body with its length set: the server sends it in one piece (no chunked encoding). */
+function bytes(text: string, contentType: string, status = 200): Response {
+  const body = new TextEncoder().encode(text);
+  return new Response(body, {
+    status,
+    headers: { "content-type": contentType, "content-length": String(body.length) },
+  });
 }

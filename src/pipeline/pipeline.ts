@@ -192,6 +192,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       intervals: config.intervals,
       health: () => ({ ok: !terminatedAlready, detail: { role: config.role } }),
       ready: () => !sequence?.stopping && !terminatedAlready,
+      log: log.child("http"),
     })
     : null;
   if (http) log.info("http listening", { url: `http://${http.hostname}:${http.port}` });

@@ -110,16 +110,15 @@ Deno.test("loadConfig() keeps the selected feeds' configs resolved, defaults app
 
 Deno.test("loadConfig() checks the replay file with the injected probe", () => {
   const args = (file: string) => ["--source=replay", `--replay-file=${file}`];
-  const kinds = probe({ "gone.ndjson": "missing", "ticks": "directory", "fifo": "other" });
+  const kinds = probe({ "gone.ndjson": "missing", "ticks": "directory", "fifo": "stream" });
   assert.deepEqual(errorsOf(args("gone.ndjson"), { probeFile: kinds }), [
     'invalid --replay-file: no such file "gone.ndjson"',
   ]);
   assert.deepEqual(errorsOf(args("ticks"), { probeFile: kinds }), [
     'invalid --replay-file: "ticks" is a directory, not a file',
   ]);
-  assert.deepEqual(errorsOf(args("fifo"), { probeFile: kinds }), [
-    'invalid --replay-file: "fifo" is not a regular file',
-  ]);
+  const fifo = loadConfig({ args: args("fifo"), env: noEnv, probeFile: kinds });
+  assert.equal(fifo.kind, "ok", `a pipe can be replayed: ${JSON.stringify(fifo)}`);
   const fromEnv = loadConfig({
     args: ["--source=replay"],
     env: (n) => (n === "REPLAY_FILE" ? "gone.ndjson" : undefined),

@@ -82,6 +82,31 @@ Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad p
       assert.equal(res.status, 400, bad);
       assert.ok(JSON.parse(res.text).error.length > 0, `${bad} explains the error`);
     }
+    // Integer parameters take only canonical decimal integers: Number() would accept most of these.
+    for (
+      const limit of [
+        "0x10",
+        "1e3",
+        "%20%205",
+        "%205",
+        "+5",
+        "%2B5",
+        "05",
+        "5.0",
+        "0",
+        "5001",
+        "",
+        "5&limit=6",
+        "99999999999999999999",
+      ]
+    ) {
+      for (const path of ["/api/candles?symbol=BTC-USD&limit=", "/api/alerts?limit="]) {
+        const res = await get(path + limit);
+        assert.equal(res.status, 400, path + limit);
+        assert.match(JSON.parse(res.text).error, /limit must be/, `${path + limit} names limit`);
+      }
+    }
+    assert.equal((await get("/api/alerts?limit=5000")).status, 200);
     assert.equal((await get("/nope")).status, 404);
     assert.equal(
       await fetch(base + "/metrics", { method: "POST" }).then(async (
