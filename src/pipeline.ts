@@ -11,6 +11,7 @@ import { sourceActorProps } from "../actors/fetchers/source_actor.ts";
 import { MemoryBus } from "./bus/memory_bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { PipelineConfig } from "./config/pipeline_config.ts";
+import { ClickHouseReadApi } from "./connectors/clickhouse/clickhouse_read_api.ts";
 import { ClickHouseStore } from "./connectors/clickhouse/clickhouse_store.ts";
 import { clickhouseHistory, sqliteHistory } from "./pipeline/candle_history.ts";
 import { SqliteReader } from "./connectors/sqlite/sqlite_reader.ts";
@@ -57,7 +58,7 @@ export interface Pipeline {
   readonly registry: Registry;
   readonly latest: LatestView;
   readonly http: HttpServer | null;
-  /** The embedded store's reader, when SQLite is enabled. */
+  /** The read API: the embedded store's reader, else ClickHouse's, else null. */
   readonly read: ReadApi | null;
   /**
    * What the run gave up so far (rows a store refused or could not take before a stop ran out of
@@ -117,6 +118,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     throw e;
   });
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
+  const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
   const latest = new LatestView({ maxSymbols: config.windows.maxSymbols });
   const system = createActorSystem({
     name: "pipeline",
@@ -173,7 +175,6 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   let output: TickOutput;
   let onSourcesEnded: () => Promise<void>;
   if (kafka) {
-    const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
     const history = clickhouse
       ? clickhouseHistory(clickhouse, config.storage.clickhouseDatabase)
       : sqlite
@@ -230,7 +231,12 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   let stopping = false;
   let terminatedAlready = false;
   system.terminated.then(() => (terminatedAlready = true));
-  const read = sqlite ? new SqliteReader(sqlite.db) : null;
+  // The embedded store when there is one; else ClickHouse, which every instance shares.
+  const read = sqlite
+    ? new SqliteReader(sqlite.db)
+    : clickhouse
+    ? new ClickHouseReadApi(clickhouse.client, config.storage.clickhouseDatabase)
+    : null;
   const http = config.http
     ? await startHttpServer({
       ...config.http,

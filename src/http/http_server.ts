@@ -63,9 +63,9 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
       case "/api/latest":
         return json({ symbols: o.latest.snapshot() });
       case "/api/candles":
-        return candles(url.searchParams, o);
+        return await candles(url.searchParams, o);
       case "/api/alerts":
-        return alerts(url.searchParams, o);
+        return await alerts(url.searchParams, o);
       default:
         return json({ error: `not found: ${url.pathname}` }, 404);
     }
@@ -74,7 +74,7 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
   }
 }
 
-function candles(q: URLSearchParams, o: HttpServerOptions): Response {
+async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const symbol = (q.get("symbol") ?? "").trim().toUpperCase();
   if (!/^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/.test(symbol)) {
@@ -87,15 +87,15 @@ function candles(q: URLSearchParams, o: HttpServerOptions): Response {
   const limit = parseLimit(q.get("limit"), 100, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ symbol, interval, candles: o.read.candles({ symbol, interval, limit }) });
+  return json({ symbol, interval, candles: await o.read.candles({ symbol, interval, limit }) });
 }
 
-function alerts(q: URLSearchParams, o: HttpServerOptions): Response {
+async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const limit = parseLimit(q.get("limit"), 50, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ alerts: o.read.alerts({ limit }) });
+  return json({ alerts: await o.read.alerts({ limit }) });
 }
 
 function parseLimit(raw: string | null, fallback: number, errors: string[]): number {
