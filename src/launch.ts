@@ -1,8 +1,8 @@
 /**
  * `deno task start`: resolves the configuration (reporting every error at once, exit code 2;
  * `--help`), then runs the pipeline (src/main.ts) in a child Deno process granted only what that
- * configuration needs — see src/config/permissions.ts — with its heap limit capped by the
- * memory limit of its cgroup (src/process/pipeline_command.ts), and mirrors how it ended: its exit code,
+ * configuration needs — see src/config/permissions.ts and src/process/pipeline_command.ts — and
+ * mirrors how it ended: its exit code,
  * or 128 + the signal that killed it, out of memory named (src/process/exit_status.ts). Signals
  * go to the child, which stops gracefully; if this launcher dies (even by SIGKILL) the child
  * notices within a second and stops itself (src/process/launcher_watch.ts).

@@ -1,75 +1,55 @@
 /**
- * The memory limit of the cgroup this process runs in (a container's `mem_limit`, a systemd
- * unit's `MemoryMax`, a Kubernetes `resources.limits.memory`), and the V8 heap limit derived from
- * it, so the pipeline's heap ceiling is always below the memory the kernel will let it have: a
- * heap that outgrows it then ends as V8's named out-of-memory (exit 133) instead of the kernel's
- * OOM killer (exit 137, no word of why), and V8 collects harder as it nears the ceiling.
+ * The V8 heap limit derived from the memory limit of the container (cgroup) the pipeline runs
+ * in, so the heap ceiling is always below the memory the kernel will let it have: a heap that
+ * outgrows it then ends as V8's named out-of-memory (exit 133) instead of the kernel's OOM killer
+ * (exit 137, no word of why), and V8 collects harder as it nears the ceiling.
  *
- * Why half: the old generation is not the whole process. Measured with Deno 2.9.6 (the compose
- * parity test prints these per run): the Deno runtime, code and young generation are ~45–55 MB
- * resident before any data; the Kafka `process` role runs a second V8 isolate (its window worker)
- * with its own heap; and socket buffers, kafkajs batches and the ClickHouse client's request
- * bodies are outside the heap. Half the limit for the main isolate's old generation leaves the
- * other half for all of that.
+ * Why half: the old generation is not the whole process. The Deno runtime, code and young
+ * generation are ~45–55 MB resident before any data; the Kafka `process` role runs a second V8
+ * isolate (its window worker) with its own heap; socket buffers, kafkajs batches and the
+ * ClickHouse client's request bodies live outside the heap. The compose parity test
+ * (tests/deploy/compose_parity_test.ts) prints each service's peak RSS against its limit.
+ *
+ * Who reads the limit: Deno 2.9 asks for `--allow-all` to read anything under `/sys` or
+ * `/proc/self`, so the container's entry point (tools/container_entrypoint.sh, a shell) reads the
+ * cgroup file and hands its text over in {@linkcode CONTAINER_MEMORY_LIMIT_ENV}. Inside a
+ * container the cgroup file system's root is the container's own cgroup (a cgroup namespace on
+ * v2, Docker's per-container mount on v1), so the root file is the container's limit.
  * @module
  */
 
-/** Share of the cgroup memory limit given to V8's old generation (see the module doc). */
+/** Share of the memory limit given to V8's old generation (see the module doc). */
 export const HEAP_SHARE_OF_MEMORY_LIMIT = 0.5;
 
 /** The smallest heap limit the loader accepts (`--heap-limit`), and the floor of a derived one. */
 export const MIN_HEAP_LIMIT_MB = 64;
 
-/** Reads a file's text, or null when it does not exist or cannot be read. */
-export type ReadText = (path: string) => string | null;
+/**
+ * The variable the container entry point sets to the text of `/sys/fs/cgroup/memory.max` (v2) or
+ * `/sys/fs/cgroup/memory/memory.limit_in_bytes` (v1).
+ */
+export const CONTAINER_MEMORY_LIMIT_ENV = "CONTAINER_MEMORY_LIMIT";
 
 const MB = 1024 * 1024;
 // cgroup v1 reports "no limit" as a huge page-aligned number (9223372036854771712).
 const UNLIMITED_ABOVE = 2 ** 60;
 
 /**
- * The memory limit in bytes of the cgroup of this process (the smallest along its path to the
- * root), or null when there is none. cgroup v2: `memory.max` of `/proc/self/cgroup`'s `0::` path
- * and its ancestors; cgroup v1: `memory.limit_in_bytes` of the `memory` controller's path. Inside
- * a container the cgroup file system shows the container's own cgroup as its root, while
- * `/proc/self/cgroup` may still name the host's path (cgroup v1, no cgroup namespace): the root
- * files are read too.
+ * A cgroup memory limit file's text in bytes; null for none (`max`, v1's huge "unlimited",
+ * empty, or anything that is not a number).
  *
  * @example
  * ```ts
- * import { cgroupMemoryLimit } from "./memory_limit.ts";
- * const files: Record<string, string> = {
- *   "/proc/self/cgroup": "0::/\n",
- *   "/sys/fs/cgroup/memory.max": "268435456\n",
- * };
- * cgroupMemoryLimit((path) => files[path] ?? null); // 268435456
+ * import { memoryLimitOf } from "./memory_limit.ts";
+ * memoryLimitOf("268435456\n"); // 268435456
+ * memoryLimitOf("max\n"); // null
  * ```
  */
-export function cgroupMemoryLimit(read: ReadText = readTextOrNull): number | null {
-  const self = read("/proc/self/cgroup") ?? "";
-  const candidates: string[] = [];
-  for (const line of self.split("\n")) {
-    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line.trim()) ?? [];
-    if (path === undefined) continue;
-    if (controllers === "") {
-      for (const dir of ancestors(path)) candidates.push(`/sys/fs/cgroup${dir}/memory.max`);
-    } else if (controllers.split(",").includes("memory")) {
-      for (const dir of ancestors(path)) {
-        candidates.push(`/sys/fs/cgroup/memory${dir}/memory.limit_in_bytes`);
-      }
-    }
-  }
-  candidates.push("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes");
-  let limit: number | null = null;
-  for (const file of new Set(candidates)) {
-    const text = read(file)?.trim();
-    if (!text || !/^\d+$/.test(text)) continue; // "max", or not a cgroup file
-    const bytes = Number(text);
-    if (bytes > 0 && bytes < UNLIMITED_ABOVE) {
-      limit = limit === null ? bytes : Math.min(limit, bytes);
-    }
-  }
-  return limit;
+export function memoryLimitOf(text: string | undefined): number | null {
+  const t = text?.trim() ?? "";
+  if (!/^\d+$/.test(t)) return null;
+  const bytes = Number(t);
+  return bytes > 0 && bytes < UNLIMITED_ABOVE ? bytes : null;
 }
 
 /**
@@ -91,22 +71,4 @@ export function effectiveHeapLimitMb(
   if (memoryLimitBytes === null) return configuredMb;
   const share = Math.floor((memoryLimitBytes / MB) * HEAP_SHARE_OF_MEMORY_LIMIT);
   return Math.min(configuredMb, Math.max(MIN_HEAP_LIMIT_MB, share));
-}
-
-/** `/a/b` → `/a/b`, `/a`, `` (the root, as a path prefix). */
-function ancestors(path: string): string[] {
-  const parts = path.split("/").filter((p) => p !== "" && p !== "." && p !== "..");
-  const out: string[] = [];
-  for (let i = parts.length; i >= 0; i--) {
-    out.push(i === 0 ? "" : `/${parts.slice(0, i).join("/")}`);
-  }
-  return out;
-}
-
-function readTextOrNull(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return null;
-  }
 }

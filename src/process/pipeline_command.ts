@@ -6,7 +6,7 @@
  * cannot `exec` and a launcher kept alive beside the pipeline costs a container ~50 MB.
  * @module
  */
-import { cgroupMemoryLimit, effectiveHeapLimitMb } from "../config/memory_limit.ts";
+import { effectiveHeapLimitMb } from "../config/memory_limit.ts";
 import { permissionFlags } from "../config/permissions.ts";
 import type { PipelineConfig } from "../config/pipeline_config.ts";
 import { v8FlagsArg } from "../config/v8_flags.ts";
@@ -18,8 +18,8 @@ export interface PipelineCommandOptions {
   /** The pipeline's own arguments (flags of the option table), passed on as they are. */
   readonly args?: readonly string[];
   /**
-   * The memory limit of the cgroup the pipeline will run in, bytes; null for none. Default: this
-   * process's own (the pipeline runs in the same cgroup as whoever starts it).
+   * The memory limit of the container the pipeline runs in, bytes (src/config/memory_limit.ts);
+   * none by default: `deno task start` outside a container uses `--heap-limit` as it is.
    */
   readonly memoryLimitBytes?: number | null;
 }
@@ -44,10 +44,7 @@ export function pipelineCommand(
   options: PipelineCommandOptions = {},
 ): PipelineCommand {
   const permissions = permissionFlags(config, { dotenv: options.dotenv });
-  const memory = options.memoryLimitBytes === undefined
-    ? cgroupMemoryLimit()
-    : options.memoryLimitBytes;
-  const heapLimitMb = effectiveHeapLimitMb(config.heapLimitMb, memory);
+  const heapLimitMb = effectiveHeapLimitMb(config.heapLimitMb, options.memoryLimitBytes ?? null);
   const main = new URL("../main.ts", import.meta.url).pathname;
   return {
     command: Deno.execPath(),

@@ -1,52 +1,23 @@
 import assert from "node:assert/strict";
 import {
-  cgroupMemoryLimit,
   effectiveHeapLimitMb,
   HEAP_SHARE_OF_MEMORY_LIMIT,
+  memoryLimitOf,
 } from "../../src/config/memory_limit.ts";
-import { pipelineCommand } from "../../src/process/pipeline_command.ts";
 import { loadConfig } from "../../src/config/load_config.ts";
+import { pipelineCommand } from "../../src/process/pipeline_command.ts";
 
 const MB = 1024 * 1024;
-const files = (map: Record<string, string>) => (path: string) => map[path] ?? null;
+const ENTRYPOINT = new URL("../../tools/container_entrypoint.sh", import.meta.url).pathname;
+const REPO = new URL("../../", import.meta.url).pathname;
 
-Deno.test("cgroupMemoryLimit() reads a container's cgroup v2 memory.max", () => {
-  const read = files({
-    "/proc/self/cgroup": "0::/\n",
-    "/sys/fs/cgroup/memory.max": "402653184\n",
-  });
-  assert.equal(cgroupMemoryLimit(read), 384 * MB);
-});
-
-Deno.test("cgroupMemoryLimit() takes the smallest limit on the way to the root (cgroup v2)", () => {
-  const read = files({
-    "/proc/self/cgroup": "0::/system.slice/pipeline.service\n",
-    "/sys/fs/cgroup/system.slice/pipeline.service/memory.max": "max\n",
-    "/sys/fs/cgroup/system.slice/memory.max": "268435456\n",
-  });
-  assert.equal(cgroupMemoryLimit(read), 256 * MB);
-});
-
-Deno.test("cgroupMemoryLimit() reads cgroup v1, including a container's own root", () => {
-  const own = files({
-    "/proc/self/cgroup": "12:cpu:/x\n4:memory:/docker/abc\n0::/\n",
-    "/sys/fs/cgroup/memory/memory.limit_in_bytes": "268435456\n",
-  });
-  assert.equal(cgroupMemoryLimit(own), 256 * MB, "the host's path is absent inside the container");
-  const nested = files({
-    "/proc/self/cgroup": "4:memory:/a/b\n",
-    "/sys/fs/cgroup/memory/a/b/memory.limit_in_bytes": "536870912\n",
-    "/sys/fs/cgroup/memory/memory.limit_in_bytes": "9223372036854771712\n",
-  });
-  assert.equal(cgroupMemoryLimit(nested), 512 * MB, "v1's 'unlimited' is a huge number");
-});
-
-Deno.test("cgroupMemoryLimit() is null without a limit or without cgroups", () => {
-  assert.equal(cgroupMemoryLimit(files({})), null);
-  assert.equal(
-    cgroupMemoryLimit(files({ "/proc/self/cgroup": "0::/\n", "/sys/fs/cgroup/memory.max": "max" })),
-    null,
-  );
+Deno.test("memoryLimitOf() reads cgroup v2 and v1 limit files; 'max' and v1's huge number are none", () => {
+  assert.equal(memoryLimitOf("402653184\n"), 384 * MB);
+  assert.equal(memoryLimitOf("max\n"), null);
+  assert.equal(memoryLimitOf("9223372036854771712\n"), null);
+  assert.equal(memoryLimitOf(""), null);
+  assert.equal(memoryLimitOf(undefined), null);
+  assert.equal(memoryLimitOf("12k"), null);
 });
 
 Deno.test("effectiveHeapLimitMb() gives the heap half the memory limit at most", () => {
@@ -71,4 +42,16 @@ Deno.test("pipelineCommand() puts the derived heap limit into the V8 flags", () 
   ]);
   assert.ok(cmd.args.at(-2)!.endsWith("/src/main.ts"));
   assert.equal(cmd.args.at(-1), "--sqlite=");
+  assert.equal(pipelineCommand(r.config).heapLimitMb, 384, "outside a container: --heap-limit");
+});
+
+Deno.test("container_entrypoint.sh prints --help and exits 0; configuration errors exit 2", async () => {
+  const run = (args: string[]) =>
+    new Deno.Command(ENTRYPOINT, { args, cwd: REPO, stdout: "piped", stderr: "piped" }).output();
+  const help = await run(["--help"]);
+  assert.equal(help.code, 0);
+  assert.match(new TextDecoder().decode(help.stdout), /--heap-limit/);
+  const bad = await run(["--bogus"]);
+  assert.equal(bad.code, 2);
+  assert.match(new TextDecoder().decode(bad.stderr), /unknown option --bogus/);
 });
