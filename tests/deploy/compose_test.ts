@@ -320,3 +320,39 @@ Deno.test("cp .env.example .env leaves `deno task start` service-free: it names 
   );
   assert.deepEqual([...used].filter((v) => !vars.has(v)).sort(), []);
 });
+
+Deno.test("kafka-init's script creates each topic with its partitions and replication (stubbed CLI)", async () => {
+  const init = (await loadCompose(new Map([["TOPIC_PARTITIONS", "8"]]))).services["kafka-init"];
+  const script = (init.command as string[])[0];
+  const cli = "/opt/kafka/bin/kafka-topics.sh";
+  assert.ok(script.includes(cli));
+  const dir = await Deno.makeTempDir();
+  try {
+    // A stand-in for the Kafka CLI (a JVM, not installed here) that records its arguments.
+    const stub = `${dir}/kafka-topics.sh`;
+    await Deno.writeTextFile(
+      stub,
+      `#!/bin/sh\necho "$*" >> ${dir}/calls\ncase "$*" in *--describe*) echo "PartitionCount: 1";; esac\n`,
+    );
+    await Deno.chmod(stub, 0o755);
+    const [shell, flag] = init.entrypoint as string[];
+    const out = await new Deno.Command(shell, {
+      args: [flag, script.replaceAll(cli, stub)],
+      env: Object.fromEntries(Object.entries(init.environment!).map(([k, v]) => [k, String(v)])),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+    const creates = (await Deno.readTextFile(`${dir}/calls`)).split("\n")
+      .filter((l) => l.includes("--create"))
+      .map((l) => /--topic (\S+) --partitions (\d+) --replication-factor (\d+)/.exec(l)!.slice(1));
+    assert.deepEqual(creates, [
+      ["crypto.ticks", "8", "1"],
+      ["crypto.candles", "8", "1"],
+      ["crypto.alerts", "1", "1"],
+      ["crypto.ticks.dlq", "1", "1"],
+    ]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
