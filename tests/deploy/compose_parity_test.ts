@@ -30,7 +30,7 @@ import {
   startClickHouse,
 } from "../helpers/clickhouse_server.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../helpers/kafka_mock.ts";
-import { postgresAvailable } from "../helpers/postgres_db.ts";
+import { postgresAvailable, TEST_DATABASE_URL } from "../helpers/postgres_db.ts";
 import { freePort, pollUntil, requireService, runId } from "../helpers/services.ts";
 import { startPrometheus } from "../monitoring/prometheus_server.ts";
 import {
@@ -131,24 +131,32 @@ Deno.test({
           const [name, partitions] = spec.split(":");
           return { name, partitions: Number(partitions) };
         });
-      const [clickhouse, kafka, pg, redis] = await Promise.all([
+      const started = await Promise.allSettled([
         clickhouseUsersXml(vars.get("CLICKHOUSE_USER")!, vars.get("CLICKHOUSE_PASSWORD")!)
           .then((usersXml) => startClickHouse({ usersXml })),
         startKafkaMock({ brokers: 1, topics }),
         createPostgresDatabase(vars.get("POSTGRES_DB")!, vars.get("POSTGRES_PASSWORD")!),
         startRedisService(compose.services.redis),
       ]);
-      cleanups.push(
-        () => clickhouse.stop(),
-        () => kafka.stop(),
-        () => pg.drop(),
-        () => redis.stop(),
-      );
+      for (const s of started) {
+        if (s.status === "fulfilled") {
+          cleanups.push(() => "stop" in s.value ? s.value.stop() : s.value.drop());
+        }
+      }
+      const failed = started.find((s) => s.status === "rejected");
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      const [clickhouse, kafka, pg, redis] = started.map((s) =>
+        (s as PromiseFulfilledResult<unknown>).value
+      ) as [
+        Awaited<ReturnType<typeof startClickHouse>>,
+        Awaited<ReturnType<typeof startKafkaMock>>,
+        Awaited<ReturnType<typeof createPostgresDatabase>>,
+        Awaited<ReturnType<typeof startRedisService>>,
+      ];
       const hosts: Record<string, string> = {
         "kafka:9092": kafka.bootstrap,
         "clickhouse:8123": `127.0.0.1:${clickhouse.httpPort}`,
-        "postgres:5432": new URL(Deno.env.get("TEST_DATABASE_URL") ?? "postgres://127.0.0.1:5432")
-          .host,
+        "postgres:5432": new URL(TEST_DATABASE_URL).host,
         "redis:6379": `127.0.0.1:${redis.port}`,
       };
 
