@@ -1,7 +1,8 @@
 /**
  * `deno task start`: resolves the configuration (reporting every error at once, exit code 2;
  * `--help`), then runs the pipeline (src/main.ts) in a child Deno process granted only what that
- * configuration needs — see src/config/permissions.ts — and mirrors how it ended: its exit code,
+ * configuration needs — see src/config/permissions.ts and src/process/pipeline_command.ts — and
+ * mirrors how it ended: its exit code,
  * or 128 + the signal that killed it, out of memory named (src/process/exit_status.ts). Signals
  * go to the child, which stops gracefully; if this launcher dies (even by SIGKILL) the child
  * notices within a second and stops itself (src/process/launcher_watch.ts).
@@ -15,36 +16,29 @@
  * @module
  */
 import { configFromProcess } from "./config/config_from_process.ts";
-import { permissionFlags, PermissionGrantError } from "./config/permissions.ts";
-import { v8FlagsArg } from "./config/v8_flags.ts";
+import { PermissionGrantError } from "./config/permissions.ts";
 import { createLogger } from "./logger.ts";
 import { exitReport } from "./process/exit_status.ts";
 import { LAUNCHER_PID_ENV } from "./process/launcher_watch.ts";
+import { type PipelineCommand, pipelineCommand } from "./process/pipeline_command.ts";
 
 const resolved = await configFromProcess();
 if ("exitCode" in resolved) Deno.exit(resolved.exitCode);
 const { config } = resolved;
-let permissions: string[];
+let pipeline: PipelineCommand;
 try {
-  permissions = permissionFlags(config, { dotenv: resolved.dotenvFound ? ".env" : undefined });
+  pipeline = pipelineCommand(config, {
+    dotenv: resolved.dotenvFound ? ".env" : undefined,
+    args: Deno.args,
+  });
 } catch (e) {
   if (!(e instanceof PermissionGrantError)) throw e;
   const text = ["configuration errors:", ...e.problems.map((p) => `  - ${p}`), ""].join("\n");
   await Deno.stderr.write(new TextEncoder().encode(text));
   Deno.exit(2);
 }
-const main = new URL("./main.ts", import.meta.url).pathname;
-const child = new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    // No prompts: what the config does not grant is an error, never a question (npm packages
-    // probing parent directories for optional modules would otherwise prompt on a terminal).
-    "--no-prompt",
-    v8FlagsArg(config.heapLimitMb),
-    ...permissions,
-    main,
-    ...Deno.args,
-  ],
+const child = new Deno.Command(pipeline.command, {
+  args: [...pipeline.args],
   env: { [LAUNCHER_PID_ENV]: String(Deno.pid) },
   stdin: "inherit",
   stdout: "inherit",
@@ -60,7 +54,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     }
   });
 }
-const report = exitReport(await child.status, config.heapLimitMb);
+const report = exitReport(await child.status, pipeline.heapLimitMb);
 if (report.message !== null) {
   createLogger({ level: config.logLevel, name: "launcher" }).error(report.message, {
     exitCode: report.code,

@@ -83,7 +83,8 @@ export function assemblePipelineConfig(v: OptionValues, feeds: LiveFeedConfigs):
       exitAtEnd: v["exit-at-end"] ?? false,
     },
     simulator: { seed: v["seed"] ?? 42, ticksPerSecond: v["sim-rate"] ?? 3 },
-    symbols: v["symbols"] ?? null,
+    // An empty list (SYMBOLS= in an env file) is no allow-list, not one that refuses everything.
+    symbols: v["symbols"]?.length ? v["symbols"] : null,
     intervals: v["intervals"] ?? ["1m", "5m", "1h"],
     windows: {
       allowedLatenessMs: v["allowed-lateness"] ?? 2000,

@@ -79,9 +79,9 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
       case "/api/latest":
         return json({ symbols: o.latest.snapshot() });
       case "/api/candles":
-        return candles(url.searchParams, o);
+        return await candles(url.searchParams, o);
       case "/api/alerts":
-        return alerts(url.searchParams, o);
+        return await alerts(url.searchParams, o);
       default:
         return json({ error: `not found: ${url.pathname}` }, 404);
     }
@@ -90,7 +90,7 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
   }
 }
 
-function candles(q: URLSearchParams, o: HttpServerOptions): Response {
+async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const symbol = (q.get("symbol") ?? "").trim().toUpperCase();
   if (!/^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/.test(symbol)) {
@@ -103,15 +103,15 @@ function candles(q: URLSearchParams, o: HttpServerOptions): Response {
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ symbol, interval, candles: o.read.candles({ symbol, interval, limit }) });
+  return json({ symbol, interval, candles: await o.read.candles({ symbol, interval, limit }) });
 }
 
-function alerts(q: URLSearchParams, o: HttpServerOptions): Response {
+async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const limit = intParam(q, "limit", { fallback: 50, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ alerts: o.read.alerts({ limit }) });
+  return json({ alerts: await o.read.alerts({ limit }) });
 }
 
 /**

@@ -8,7 +8,7 @@ import { partitionOf } from "../connectors/kafka/murmur2.ts";
 import type { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import { queryRows, readLatestCandles } from "../connectors/clickhouse/queries.ts";
 import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
-import type { ReadApi } from "../connectors/read_api.ts";
+import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
 import type { Candle } from "../market/candle.ts";
 
 /** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */
@@ -39,7 +39,7 @@ function symbolsByPartition(
 }
 
 /** History from the embedded store. */
-export function sqliteHistory(read: ReadApi): CandleHistory {
+export function sqliteHistory(read: SqliteReader): CandleHistory {
   return {
     forPartitions(assigned, partitions, intervals) {
       const out = new Map<number, Candle[]>();

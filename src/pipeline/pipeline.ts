@@ -10,6 +10,7 @@
 import { sourceActorProps } from "../../actors/sources/source_actor.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import type { PipelineConfig } from "../config/pipeline_config.ts";
+import { ClickHouseReadApi } from "../connectors/clickhouse/clickhouse_read_api.ts";
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
 import { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
@@ -56,7 +57,7 @@ export interface Pipeline {
   readonly registry: Registry;
   readonly latest: LatestView;
   readonly http: HttpServer | null;
-  /** The embedded store's reader, when SQLite is enabled. */
+  /** The read API: the embedded store's reader, else ClickHouse's, else null. */
   readonly read: ReadApi | null;
   /**
    * What the run gave up so far (rows a store refused or could not take before a stop ran out of
@@ -181,7 +182,13 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
 
   let terminatedAlready = false;
   system.terminated.then(() => (terminatedAlready = true));
-  const read = sqlite ? new SqliteReader(sqlite.db) : null;
+  // The embedded store when there is one; else ClickHouse, which every instance shares.
+  const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
+  const read = sqlite
+    ? new SqliteReader(sqlite.db)
+    : clickhouse
+    ? new ClickHouseReadApi(clickhouse.client, config.storage.clickhouseDatabase)
+    : null;
   let sequence: StopSequence | null = null;
   const http = config.http
     ? await startHttpServer({

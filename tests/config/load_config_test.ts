@@ -22,6 +22,13 @@ Deno.test("loadConfig() with nothing set gives the embedded defaults", () => {
   assert.ok(Object.isFrozen(c) && Object.isFrozen(c.storage), "the config is frozen");
 });
 
+Deno.test("loadConfig(): an empty SYMBOLS is no allow-list (compose passes SYMBOLS= when unset)", () => {
+  const r = loadConfig({ args: [], env: (n) => (n === "SYMBOLS" ? "" : undefined) });
+  assert.equal(r.kind, "ok");
+  if (r.kind !== "ok") return;
+  assert.equal(r.config.symbols, null, "an empty allow-list would refuse every tick");
+});
+
 Deno.test("loadConfig() takes flags over environment over .env over defaults", () => {
   const env: Record<string, string> = { PARTITIONS: "8", INTERVALS: "5m" };
   const dotenv = "PARTITIONS=3\nINTERVALS=1h\nLOG_LEVEL=debug\n# comment\nALLOWED_LATENESS='5s'\n";

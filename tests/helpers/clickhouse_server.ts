@@ -8,6 +8,8 @@ import { freePort, pollUntil } from "./services.ts";
 /** Where the server binary and its config live. */
 export const CLICKHOUSE_BINARY = "/usr/sbin/clickhouse-server";
 const CONFIG = "/etc/clickhouse-server/config.xml";
+/** The package's users (`default` without a password), a base for {@linkcode startClickHouse}'s `usersXml`. */
+export const CLICKHOUSE_USERS_XML = "/etc/clickhouse-server/users.xml";
 
 /** A running test ClickHouse server. */
 export interface ClickHouseServer {
@@ -28,9 +30,16 @@ export async function probeClickHouseBinary(): Promise<void> {
 
 /** Starts a server and resolves once it answers `/ping`. */
 export async function startClickHouse(
-  options: { timeoutMs?: number } = {},
+  options: {
+    timeoutMs?: number;
+    /** Replaces the package's users.xml (e.g. to add a user with a password). */
+    usersXml?: string;
+  } = {},
 ): Promise<ClickHouseServer> {
   const dir = await Deno.makeTempDir({ prefix: "chtest_" });
+  if (options.usersXml !== undefined) {
+    await Deno.writeTextFile(`${dir}/users.xml`, options.usersXml);
+  }
   const [httpPort, tcpPort, interPort] = distinctPorts(3);
   const child = new Deno.Command(CLICKHOUSE_BINARY, {
     args: [
@@ -46,6 +55,7 @@ export async function startClickHouse(
       "--listen_host=127.0.0.1",
       `--logger.log=${dir}/server.log`,
       `--logger.errorlog=${dir}/server.err.log`,
+      ...(options.usersXml === undefined ? [] : [`--users_config=${dir}/users.xml`]),
     ],
     stdin: "null",
     stdout: "null",

@@ -53,10 +53,19 @@ export async function startPrometheus(options: {
   targets: readonly string[];
   service?: string;
   timeoutMs?: number;
+  /**
+   * A whole configuration instead of the generated one, written as `prometheus.yml` with `files`
+   * (name → text) beside it, for a config whose relative `rule_files` must resolve. `{{PORT}}`
+   * is replaced with Prometheus's own port.
+   */
+  config?: { yaml: string; files?: Record<string, string> };
 }): Promise<PrometheusServer> {
   const dir = await Deno.makeTempDir({ prefix: "promtest_" });
   const port = freePort();
-  const config = [
+  for (const [name, text] of Object.entries(options.config?.files ?? {})) {
+    await Deno.writeTextFile(`${dir}/${name}`, text);
+  }
+  const config = options.config?.yaml.replaceAll("{{PORT}}", String(port)) ?? [
     "global:",
     "  scrape_interval: 1s",
     "  evaluation_interval: 1s",

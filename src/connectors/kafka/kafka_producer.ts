@@ -115,7 +115,7 @@ class BatchingProducer implements KafkaProducer {
     this.#clock = o.clock ?? systemClock;
     this.#metrics = o.registry && producerMetrics(o.registry);
     // The Java-compatible murmur2 partitioner: the same key → partition mapping as the memory bus
-    // (src/bus/partitioner.ts) and every other Kafka client, with each key's hash remembered.
+    // (murmur2.ts) and every other Kafka client, with each key's hash remembered.
     this.#producer = o.kafka.producer({
       allowAutoTopicCreation: true,
       createPartitioner: createKeyCachingPartitioner((m, p) => this.#assigned.set(m, p)),
