@@ -4,6 +4,7 @@
  * @module
  */
 import { Kafka, type logCreator, logLevel, type SASLOptions } from "kafkajs";
+import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "../../logger.ts";
 import type { KafkaConfig } from "./kafka_config.ts";
 
@@ -46,7 +47,7 @@ export function createKafkaClient(config: KafkaConfig, options: KafkaClientOptio
   return new Kafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
-    ssl: config.ssl,
+    ssl: tlsOptions(config.ssl),
     ...(config.sasl ? { sasl: { ...config.sasl } as SASLOptions } : {}),
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
@@ -54,6 +55,17 @@ export function createKafkaClient(config: KafkaConfig, options: KafkaClientOptio
     logLevel: KAFKAJS_LEVEL[level],
     logCreator: kafkaLogCreator(options.logger.child("kafka")),
   });
+}
+
+/** kafkajs' `ssl`: Node `tls.connect` options, or a plain on/off. */
+function tlsOptions(ssl: KafkaConfig["ssl"]): boolean | ConnectionOptions {
+  if (typeof ssl === "boolean") return ssl;
+  return {
+    ...(ssl.ca === undefined ? {} : { ca: [ssl.ca] }),
+    ...(ssl.cert === undefined ? {} : { cert: ssl.cert }),
+    ...(ssl.key === undefined ? {} : { key: ssl.key }),
+    rejectUnauthorized: ssl.rejectUnauthorized ?? true,
+  };
 }
 
 /** A kafkajs `logCreator` that forwards entries to `logger`, namespaced by kafkajs' component. */
