@@ -17,6 +17,8 @@ export interface KafkaClientOptions {
    * connection at info, which is noise at our scale.
    */
   level?: "error" | "warn" | "info" | "debug";
+  /** Retries of each request before it fails. Default 8 (see below); 0 fails at once. */
+  retries?: number;
 }
 
 const KAFKAJS_LEVEL = {
@@ -51,7 +53,13 @@ export function createKafkaClient(config: KafkaConfig, options: KafkaClientOptio
     ...(config.sasl ? { sasl: { ...config.sasl } as SASLOptions } : {}),
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000, factor: 0.2, multiplier: 2 },
+    retry: {
+      initialRetryTime: 300,
+      retries: options.retries ?? 8,
+      maxRetryTime: 10_000,
+      factor: 0.2,
+      multiplier: 2,
+    },
     logLevel: KAFKAJS_LEVEL[level],
     logCreator: kafkaLogCreator(options.logger.child("kafka")),
   });
