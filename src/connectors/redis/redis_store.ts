@@ -66,7 +66,7 @@ export class RedisStore implements Store {
       commandTimeout: this.config.commandTimeoutMs,
       connectTimeout: this.config.connectTimeoutMs,
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-      // Given explicitly: ioredis itself turns TLS on only for a lower-case "rediss://".
+      // rediss://: TLS, verified against the CA bundle when one is configured, else the system's.
       ...(this.config.tls
         ? { tls: this.config.caCert === undefined ? {} : { ca: [this.config.caCert] } }
         : {}),
