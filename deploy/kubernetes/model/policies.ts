@@ -27,8 +27,8 @@ export const EGRESS_PORTS = {
   postgres: [5432],
   /** HTTP, HTTPS (ClickHouse Cloud: 8443). */
   clickhouse: [8123, 8443],
-  /** Plaintext, and TLS as Azure Cache (6380) and most providers serve it. */
-  redis: [6379, 6380],
+  /** Plaintext and ElastiCache TLS (6379), Memorystore TLS (6378), Azure Cache TLS (6380). */
+  redis: [6378, 6379, 6380],
 } as const;
 
 const USES: Record<Role, readonly (keyof typeof EGRESS_PORTS)[]> = {
