@@ -6,11 +6,11 @@
  * @module
  */
 import type { ClickHouseStoreOptions } from "../connectors/clickhouse/clickhouse_config.ts";
-import type { KafkaConfigInput } from "../connectors/kafka/kafka_config.ts";
+import type { KafkaConfigInput, KafkaTls } from "../connectors/kafka/kafka_config.ts";
 import type { PostgresStoreOptions } from "../connectors/postgres/postgres_config.ts";
 import type { RedisStoreOptions } from "../connectors/redis/redis_config.ts";
 import type { WebhookClientOptions } from "../connectors/webhook/webhook_config.ts";
-import type { PipelineConfig } from "./pipeline_config.ts";
+import type { KafkaTlsConfig, PipelineConfig } from "./pipeline_config.ts";
 
 /** Options of the PostgreSQL store (needs `storage.databaseUrl`). */
 export function postgresOptions(config: PipelineConfig): PostgresStoreOptions {
@@ -20,10 +20,21 @@ export function postgresOptions(config: PipelineConfig): PostgresStoreOptions {
     schema: s.postgresSchema,
     poolSize: s.postgresPoolSize,
     statementTimeoutMs: s.postgresStatementTimeoutMs,
-    ...(s.postgresSsl === undefined
-      ? {}
-      : { ssl: s.postgresSsl === "disable" ? false : s.postgresSsl }),
+    ...(s.postgresSsl === undefined ? {} : { ssl: postgresSsl(s.postgresSsl, s.postgresCa) }),
   };
+}
+
+/**
+ * postgres.js' `ssl`. `verify-full` with a CA bundle becomes Node TLS options: postgres.js hands
+ * them to `tls.connect`, which checks the chain against `ca` and the host name (verify-full).
+ */
+function postgresSsl(
+  mode: NonNullable<PipelineConfig["storage"]["postgresSsl"]>,
+  ca: string | null,
+): PostgresStoreOptions["ssl"] {
+  if (mode === "disable") return false;
+  if (mode === "verify-full" && ca !== null) return { ca, rejectUnauthorized: true };
+  return mode;
 }
 
 /** Options of the ClickHouse store (needs `storage.clickhouseUrl`). */
@@ -33,12 +44,20 @@ export function clickhouseOptions(config: PipelineConfig): ClickHouseStoreOption
     url: s.clickhouseUrl ?? "",
     database: s.clickhouseDatabase,
     ticks: s.clickhouseTicks && s.storeTicks,
+    ...(s.clickhouseUser === null ? {} : { username: s.clickhouseUser }),
+    ...(s.clickhousePassword === null ? {} : { password: s.clickhousePassword }),
+    ...(s.clickhouseCa === null ? {} : { caCert: s.clickhouseCa }),
   };
 }
 
 /** Options of the Redis store (needs `storage.redisUrl`). */
 export function redisOptions(config: PipelineConfig): RedisStoreOptions {
-  return { url: config.storage.redisUrl ?? "", keyPrefix: config.storage.redisKeyPrefix };
+  const s = config.storage;
+  return {
+    url: s.redisUrl ?? "",
+    keyPrefix: s.redisKeyPrefix,
+    ...(s.redisCa === null ? {} : { caCert: s.redisCa }),
+  };
 }
 
 /** Options of the alert webhook client (needs `alertWebhookUrl`). */
@@ -48,5 +67,20 @@ export function webhookOptions(config: PipelineConfig): WebhookClientOptions {
 
 /** Input of the Kafka connector's config (needs `kafkaBrokers`). */
 export function kafkaOptions(config: PipelineConfig): KafkaConfigInput {
-  return { brokers: config.kafkaBrokers ?? [], partitions: config.kafka.partitions };
+  const { tls, sasl } = config.kafka;
+  return {
+    brokers: config.kafkaBrokers ?? [],
+    partitions: config.kafka.partitions,
+    ...(tls === null ? {} : { ssl: kafkaTls(tls) }),
+    ...(sasl === null ? {} : { sasl: { ...sasl } }),
+  };
+}
+
+function kafkaTls(tls: KafkaTlsConfig): KafkaTls {
+  return {
+    ...(tls.ca === null ? {} : { ca: tls.ca }),
+    ...(tls.cert === null ? {} : { cert: tls.cert }),
+    ...(tls.key === null ? {} : { key: tls.key }),
+    rejectUnauthorized: tls.rejectUnauthorized,
+  };
 }

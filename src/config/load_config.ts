@@ -11,9 +11,10 @@ import { parseDotenv } from "./dotenv.ts";
 import { resolveFeedConfigs } from "./feed_configs.ts";
 import { optionRuleErrors } from "./option_rules.ts";
 import { OPTIONS, type OptionSpec } from "./options.ts";
-import { parseOptions } from "./parsed_options.ts";
+import { parseOptions, type ReadTextFile } from "./parsed_options.ts";
 import { assemblePipelineConfig, type PipelineConfig } from "./pipeline_config.ts";
 import { type FileProbe, replayFileErrors } from "./replay_file_checks.ts";
+import { readTlsFiles } from "./tls_files.ts";
 
 /** Where configuration comes from; injected so tests need no real environment. */
 export interface ConfigInputs {
@@ -26,6 +27,11 @@ export interface ConfigInputs {
    * program always passes it; without it (in-process tests) the file is not looked at.
    */
   readonly probeFile?: FileProbe;
+  /**
+   * Reads the files options name: secrets' `<VAR>_FILE`s and TLS files. Default
+   * `Deno.readTextFileSync`; tests pass a fake.
+   */
+  readonly readFile?: ReadTextFile;
 }
 
 /** The loader's outcome. */
@@ -52,11 +58,17 @@ export function loadConfig(inputs: ConfigInputs): LoadResult {
     errors.push(...parsed.errors);
     return parsed.values;
   })();
-  const parsed = parseOptions({ flags, env: inputs.env, dotenv }, errors);
+  const readFile = inputs.readFile ?? Deno.readTextFileSync;
+  const parsed = parseOptions({ flags, env: inputs.env, dotenv, readFile }, errors);
   const feeds = resolveFeedConfigs(parsed);
   errors.push(...feeds.errors);
   errors.push(...optionRuleErrors(parsed));
-  const config = assemblePipelineConfig(parsed.values, feeds.configs);
+  const tls = readTlsFiles(parsed, readFile);
+  errors.push(...tls.errors);
+  const config = assemblePipelineConfig(parsed.values, feeds.configs, {
+    tls: tls.material,
+    files: [...parsed.files, ...tls.files],
+  });
   errors.push(...connectorErrors(config));
   errors.push(...replayFileErrors(parsed, inputs.probeFile));
   if (errors.length) return { kind: "error", errors };
@@ -67,7 +79,8 @@ export function loadConfig(inputs: ConfigInputs): LoadResult {
 export function helpText(): string {
   const rows = Object.entries(OPTIONS).map(([name, spec]) => {
     const s = spec as OptionSpec<unknown>;
-    return [`--${name}`, s.env, s.default === undefined ? "(unset)" : s.default || '""', s.help];
+    const env = s.secret ? `${s.env} *` : s.env;
+    return [`--${name}`, env, s.default === undefined ? "(unset)" : s.default || '""', s.help];
   });
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
@@ -83,6 +96,8 @@ export function helpText(): string {
     "Precedence: flags > environment > .env > defaults. Every invalid setting is reported at once",
     "and the process exits with code 2. Give URLs with passwords and API keys through the",
     "environment or .env: deno task echoes its command line, and command lines show in ps.",
+    "Every secret (marked *) may instead be read from a file named by <VAR>_FILE, e.g.",
+    "KAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password (one final newline is dropped).",
     "",
     `  ${"flag".padEnd(w0)}  ${"environment".padEnd(w1)}  ${"default".padEnd(w2)}  meaning`,
     ...lines,

@@ -59,6 +59,20 @@ export const MIN_REPLAY_SPEED = 0.001;
 export const MAX_REPLAY_SPEED = 1_000_000;
 const optionalUrl = (protocols: string[]) => (raw: string) =>
   raw.trim() === "" ? null : parseUrl(raw, protocols);
+/** A file to read (a CA bundle, a certificate, a key): empty means unset. */
+const optionalPath = (raw: string) => raw.trim() === "" ? null : parsePath(raw);
+/** A credential, as given (a password may begin or end with a blank): empty means unset. */
+const optionalSecret = (raw: string) => raw === "" ? null : raw;
+
+/** SASL mechanisms of `--kafka-sasl-mechanism`. */
+export const SASL_MECHANISMS = ["plain", "scram-sha-256", "scram-sha-512"] as const;
+export type SaslMechanism = typeof SASL_MECHANISMS[number];
+
+/**
+ * The suffix of the variable that names a file holding a secret option's value, e.g.
+ * `KAFKA_SASL_PASSWORD_FILE=/run/secrets/kafka-password` (Docker and Kubernetes secrets are files).
+ */
+export const FILE_SUFFIX = "_FILE";
 
 /** Every option, keyed by its flag name (without `--`). */
 export const OPTIONS = {
@@ -249,6 +263,59 @@ export const OPTIONS = {
     help: "how often a partition commits what every store has acknowledged (Kafka mode)",
     parse: parseDuration,
   }),
+  "kafka-tls": opt({
+    env: "KAFKA_TLS",
+    default: "false",
+    boolean: true,
+    help:
+      "connect to the Kafka brokers over TLS (managed Kafka: Confluent, MSK, Event Hubs, Aiven)",
+    parse: parseBool,
+  }),
+  "kafka-tls-ca-file": opt({
+    env: "KAFKA_TLS_CA_FILE",
+    default: undefined,
+    help: "PEM CA bundle the brokers' certificates must chain to (default: the system's CAs)",
+    parse: optionalPath,
+  }),
+  "kafka-tls-cert-file": opt({
+    env: "KAFKA_TLS_CERT_FILE",
+    default: undefined,
+    help: "PEM client certificate for mutual TLS (with --kafka-tls-key-file)",
+    parse: optionalPath,
+  }),
+  "kafka-tls-key-file": opt({
+    env: "KAFKA_TLS_KEY_FILE",
+    default: undefined,
+    help: "PEM private key of --kafka-tls-cert-file",
+    parse: optionalPath,
+  }),
+  "kafka-tls-reject-unauthorized": opt({
+    env: "KAFKA_TLS_REJECT_UNAUTHORIZED",
+    default: "true",
+    boolean: true,
+    help: "refuse brokers whose certificate does not verify (false: encrypted but unauthenticated)",
+    parse: parseBool,
+  }),
+  "kafka-sasl-mechanism": opt({
+    env: "KAFKA_SASL_MECHANISM",
+    default: undefined,
+    help: `Kafka SASL mechanism: ${SASL_MECHANISMS.join(" | ")} (unset: no SASL)`,
+    parse: (raw) => raw.trim() === "" ? null : parseChoice(raw.toLowerCase(), SASL_MECHANISMS),
+  }),
+  "kafka-sasl-username": opt({
+    env: "KAFKA_SASL_USERNAME",
+    default: undefined,
+    secret: true,
+    help: "Kafka SASL user name (Confluent: the API key; Event Hubs: $ConnectionString)",
+    parse: (raw) => raw.trim() === "" ? null : raw.trim(),
+  }),
+  "kafka-sasl-password": opt({
+    env: "KAFKA_SASL_PASSWORD",
+    default: undefined,
+    secret: true,
+    help: "Kafka SASL password (Confluent: the API secret; Event Hubs: the connection string)",
+    parse: optionalSecret,
+  }),
   "database-url": opt({
     env: "DATABASE_URL",
     default: undefined,
@@ -285,12 +352,37 @@ export const OPTIONS = {
     help: "PostgreSQL TLS: disable | prefer | require | verify-full (default: the URL's sslmode)",
     parse: (raw) => parseChoice(raw, ["disable", "prefer", "require", "verify-full"] as const),
   }),
+  "postgres-ca-file": opt({
+    env: "POSTGRES_CA_FILE",
+    default: undefined,
+    help: "PEM CA bundle for --postgres-ssl verify-full (default: the system's CAs)",
+    parse: optionalPath,
+  }),
   "clickhouse-url": opt({
     env: "CLICKHOUSE_URL",
     default: undefined,
     secret: true,
     help: "ClickHouse HTTP URL for candles, indicators and alerts",
     parse: optionalUrl(["http", "https"]),
+  }),
+  "clickhouse-user": opt({
+    env: "CLICKHOUSE_USER",
+    default: undefined,
+    help: "ClickHouse user, when not in --clickhouse-url (default: the URL's, else default)",
+    parse: (raw) => raw.trim() === "" ? null : raw.trim(),
+  }),
+  "clickhouse-password": opt({
+    env: "CLICKHOUSE_PASSWORD",
+    default: undefined,
+    secret: true,
+    help: "ClickHouse password, when not in --clickhouse-url",
+    parse: optionalSecret,
+  }),
+  "clickhouse-ca-file": opt({
+    env: "CLICKHOUSE_CA_FILE",
+    default: undefined,
+    help: "PEM CA bundle for an https:// --clickhouse-url (default: the system's CAs)",
+    parse: optionalPath,
   }),
   "clickhouse-database": opt({
     env: "CLICKHOUSE_DATABASE",
@@ -316,6 +408,12 @@ export const OPTIONS = {
     secret: true,
     help: "Redis URL for latest prices and candles, and the alerts channel",
     parse: optionalUrl(["redis", "rediss"]),
+  }),
+  "redis-ca-file": opt({
+    env: "REDIS_CA_FILE",
+    default: undefined,
+    help: "PEM CA bundle for a rediss:// --redis-url (default: the system's CAs)",
+    parse: optionalPath,
   }),
   "redis-key-prefix": opt({
     env: "REDIS_KEY_PREFIX",

@@ -2,8 +2,9 @@
  * The Deno permissions one pipeline instance needs, derived from its config: network access to
  * exactly the hosts it is configured to reach and its HTTP address; read/write of exactly its
  * SQLite database file and the `-wal`, `-shm` and `-journal` files SQLite keeps beside it; read of
- * exactly its replay file and `.env` (and, in Kafka's process role, of its own code, which the
- * window worker thread loads). The launcher (src/launch.ts) starts the pipeline with these.
+ * exactly its replay file, `.env` and the files its configuration is read from (secrets'
+ * `<VAR>_FILE`s, TLS CA bundles, certificates and keys), and, in Kafka's process role, of its own
+ * code, which the window worker thread loads. The launcher (src/launch.ts) starts the pipeline with these.
  *
  * Paths are made absolute against the working directory, and never joined into a permission list
  * unless they can be granted exactly: Deno splits `--allow-read=a,b` on commas with no escape, so
@@ -159,6 +160,8 @@ function fileGrants(
   }
   if (config.replay.file) read.add(absolute(config.replay.file));
   if (options.dotenv) read.add(absolute(options.dotenv));
+  // The pipeline resolves its configuration again, so it reads these files itself.
+  for (const file of config.files) read.add(absolute(file));
   if (config.kafkaBrokers && (config.role === "all" || config.role === "process")) {
     for (const dir of workerCodeDirs()) read.add(exact(dir));
   }

@@ -4,7 +4,25 @@
  */
 import type { LogLevel } from "../logger.ts";
 import type { LiveFeedConfigs } from "../feeds/feed_env.ts";
-import type { OptionValues, Role, SourceName } from "./options.ts";
+import type { OptionValues, Role, SaslMechanism, SourceName } from "./options.ts";
+import type { TlsMaterial } from "./tls_files.ts";
+
+/** TLS to the Kafka brokers: PEM contents read from the configured files. */
+export interface KafkaTlsConfig {
+  /** CA bundle; null means the system's CAs. */
+  readonly ca: string | null;
+  /** Client certificate and key for mutual TLS, both or neither. */
+  readonly cert: string | null;
+  readonly key: string | null;
+  readonly rejectUnauthorized: boolean;
+}
+
+/** SASL credentials for the Kafka brokers. */
+export interface KafkaSaslConfig {
+  readonly mechanism: SaslMechanism;
+  readonly username: string;
+  readonly password: string;
+}
 
 /** Everything an instance needs to know, resolved once at start-up. */
 export interface PipelineConfig {
@@ -41,10 +59,19 @@ export interface PipelineConfig {
     readonly postgresStatementTimeoutMs: number;
     /** Undefined: whatever the URL's `sslmode` says. */
     readonly postgresSsl: "disable" | "prefer" | "require" | "verify-full" | undefined;
+    /** PEM CA bundle for `verify-full`; null means the system's CAs. */
+    readonly postgresCa: string | null;
     readonly clickhouseUrl: string | null;
+    /** Credentials given apart from the URL (null: the URL's, if any). */
+    readonly clickhouseUser: string | null;
+    readonly clickhousePassword: string | null;
+    /** PEM CA bundle for an https:// URL; null means the system's CAs. */
+    readonly clickhouseCa: string | null;
     readonly clickhouseDatabase: string;
     readonly clickhouseTicks: boolean;
     readonly redisUrl: string | null;
+    /** PEM CA bundle for a rediss:// URL; null means the system's CAs. */
+    readonly redisCa: string | null;
     readonly redisKeyPrefix: string;
   };
   readonly alertWebhookUrl: string | null;
@@ -59,6 +86,10 @@ export interface PipelineConfig {
     readonly commitIntervalMs: number;
     /** Write end-of-input markers after a finite replay. */
     readonly markEnd: boolean;
+    /** Null: plaintext connections. */
+    readonly tls: KafkaTlsConfig | null;
+    /** Null: no SASL authentication. */
+    readonly sasl: KafkaSaslConfig | null;
   };
   readonly http: { readonly hostname: string; readonly port: number } | null;
   readonly logLevel: LogLevel;
@@ -66,13 +97,45 @@ export interface PipelineConfig {
   readonly shutdownTimeoutMs: number;
   /** V8 old-generation ceiling of the pipeline process, MB. */
   readonly heapLimitMb: number;
+  /**
+   * Every file the configuration was read from besides `.env` (secrets' `<VAR>_FILE`s, TLS
+   * bundles, certificates and keys), as given: the launcher grants the pipeline each one exactly.
+   */
+  readonly files: readonly string[];
 }
+
+/** What the loader read from files, besides the option values. */
+export interface FileInputs {
+  readonly tls: TlsMaterial;
+  readonly files: readonly string[];
+}
+
+const NO_FILES: FileInputs = {
+  tls: {
+    kafkaCa: null,
+    kafkaCert: null,
+    kafkaKey: null,
+    postgresCa: null,
+    clickhouseCa: null,
+    redisCa: null,
+  },
+  files: [],
+};
 
 /**
  * Assembles the config from parsed option values (unset or invalid ones take their defaults) and
  * the feeds' configs. Validation is the loader's (src/config/load_config.ts); this only builds.
  */
-export function assemblePipelineConfig(v: OptionValues, feeds: LiveFeedConfigs): PipelineConfig {
+export function assemblePipelineConfig(
+  v: OptionValues,
+  feeds: LiveFeedConfigs,
+  read: FileInputs = NO_FILES,
+): PipelineConfig {
+  const { tls } = read;
+  const mechanism = v["kafka-sasl-mechanism"];
+  const [username, password] = [v["kafka-sasl-username"], v["kafka-sasl-password"]];
+  // Both or neither: a missing half was reported by the loader.
+  const clientCert = tls.kafkaCert && tls.kafkaKey ? tls : { kafkaCert: null, kafkaKey: null };
   return deepFreeze({
     role: v["role"] ?? "all",
     sources: v["source"] ?? ["simulator"],
@@ -101,10 +164,15 @@ export function assemblePipelineConfig(v: OptionValues, feeds: LiveFeedConfigs):
       postgresPoolSize: v["postgres-pool-size"] ?? 4,
       postgresStatementTimeoutMs: v["postgres-statement-timeout"] ?? 30_000,
       postgresSsl: v["postgres-ssl"],
+      postgresCa: tls.postgresCa,
       clickhouseUrl: v["clickhouse-url"] ?? null,
+      clickhouseUser: v["clickhouse-user"] ?? null,
+      clickhousePassword: v["clickhouse-password"] ?? null,
+      clickhouseCa: tls.clickhouseCa,
       clickhouseDatabase: v["clickhouse-database"] ?? "crypto",
       clickhouseTicks: v["clickhouse-ticks"] ?? false,
       redisUrl: v["redis-url"] ?? null,
+      redisCa: tls.redisCa,
       redisKeyPrefix: v["redis-key-prefix"] ?? "crypto:",
     },
     alertWebhookUrl: v["alert-webhook-url"] ?? null,
@@ -117,12 +185,22 @@ export function assemblePipelineConfig(v: OptionValues, feeds: LiveFeedConfigs):
       sessionTimeoutMs: v["kafka-session-timeout"] ?? 10_000,
       commitIntervalMs: v["commit-interval"] ?? 1000,
       markEnd: v["mark-end"] ?? true,
+      tls: v["kafka-tls"]
+        ? {
+          ca: tls.kafkaCa,
+          cert: clientCert.kafkaCert,
+          key: clientCert.kafkaKey,
+          rejectUnauthorized: v["kafka-tls-reject-unauthorized"] ?? true,
+        }
+        : null,
+      sasl: mechanism && username && password ? { mechanism, username, password } : null,
     },
     http: v["http"] === undefined ? { hostname: "127.0.0.1", port: 9464 } : v["http"],
     logLevel: v["log-level"] ?? "info",
     liveView: v["ui"] ?? "auto",
     shutdownTimeoutMs: v["shutdown-timeout"] ?? 15_000,
     heapLimitMb: v["heap-limit"] ?? 384,
+    files: [...new Set(read.files)],
   });
 }
 

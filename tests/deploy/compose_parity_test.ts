@@ -112,12 +112,12 @@ Deno.test({
     // What `.env` holds in this run: passwords, and per-run names so runs never collide.
     const vars = new Map([
       ["POSTGRES_PASSWORD", secret()],
-      ["CLICKHOUSE_PASSWORD", secret()],
+      ["CH_PASSWORD", secret()],
       ["REDIS_PASSWORD", secret()],
       ["GRAFANA_ADMIN_PASSWORD", secret()],
       ["POSTGRES_USER", run],
       ["POSTGRES_DB", run],
-      ["CLICKHOUSE_USER", run],
+      ["CH_USER", run],
       ["CLICKHOUSE_DB", run],
     ]);
     const compose = await loadCompose(vars);
@@ -132,7 +132,7 @@ Deno.test({
           return { name, partitions: Number(partitions) };
         });
       const started = await Promise.allSettled([
-        clickhouseUsersXml(vars.get("CLICKHOUSE_USER")!, vars.get("CLICKHOUSE_PASSWORD")!)
+        clickhouseUsersXml(vars.get("CH_USER")!, vars.get("CH_PASSWORD")!)
           .then((usersXml) => startClickHouse({ usersXml })),
         startKafkaMock({ brokers: 1, topics }),
         createPostgresDatabase(vars.get("POSTGRES_DB")!, vars.get("POSTGRES_PASSWORD")!),

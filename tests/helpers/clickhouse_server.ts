@@ -28,18 +28,28 @@ export async function probeClickHouseBinary(): Promise<void> {
   await Deno.stat(CLICKHOUSE_BINARY);
 }
 
+/** Options of {@linkcode startClickHouse}. */
+export interface StartClickHouseOptions {
+  timeoutMs?: number;
+  /** Users with passwords (name → password) beside the password-less `default`. */
+  users?: Readonly<Record<string, string>>;
+  /** Replaces the package's users.xml whole (e.g. the compose stack's users). */
+  usersXml?: string;
+}
+
 /** Starts a server and resolves once it answers `/ping`. */
 export async function startClickHouse(
-  options: {
-    timeoutMs?: number;
-    /** Replaces the package's users.xml (e.g. to add a user with a password). */
-    usersXml?: string;
-  } = {},
+  options: StartClickHouseOptions = {},
 ): Promise<ClickHouseServer> {
   const dir = await Deno.makeTempDir({ prefix: "chtest_" });
   if (options.usersXml !== undefined) {
     await Deno.writeTextFile(`${dir}/users.xml`, options.usersXml);
   }
+  const usersConfig = options.usersXml !== undefined
+    ? [`--users_config=${dir}/users.xml`]
+    : options.users
+    ? [`--users_config=${await writeUsers(dir, options.users)}`]
+    : [];
   const [httpPort, tcpPort, interPort] = distinctPorts(3);
   const child = new Deno.Command(CLICKHOUSE_BINARY, {
     args: [
@@ -55,7 +65,7 @@ export async function startClickHouse(
       "--listen_host=127.0.0.1",
       `--logger.log=${dir}/server.log`,
       `--logger.errorlog=${dir}/server.err.log`,
-      ...(options.usersXml === undefined ? [] : [`--users_config=${dir}/users.xml`]),
+      ...usersConfig,
     ],
     stdin: "null",
     stdout: "null",
@@ -106,6 +116,19 @@ export async function startClickHouse(
     throw err;
   }
   return { url, httpPort, dir, stop, stopSync };
+}
+
+/** The system's users.xml with `users` added (same profile, quota and networks as `default`). */
+async function writeUsers(dir: string, users: Readonly<Record<string, string>>): Promise<string> {
+  const xml = await Deno.readTextFile(`${CONFIG.replace(/config\.xml$/, "")}users.xml`);
+  const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const added = Object.entries(users).map(([name, password]) =>
+    `<${name}><password>${escape(password)}</password><networks><ip>::/0</ip></networks>` +
+    `<profile>default</profile><quota>default</quota></${name}>`
+  ).join("");
+  const path = `${dir}/users.xml`;
+  await Deno.writeTextFile(path, xml.replace("</users>", `${added}</users>`));
+  return path;
 }
 
 function distinctPorts(n: number): number[] {

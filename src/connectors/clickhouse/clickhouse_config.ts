@@ -14,8 +14,11 @@ export interface ClickHouseStoreOptions {
   url: string;
   /** Database holding the tables; created by `migrate()` (env `CLICKHOUSE_DATABASE`). Default `crypto`. */
   database?: string;
+  /** User; a user in the URL wins (the client reads it from there). */
   username?: string;
   password?: string;
+  /** PEM CA bundle verifying an https:// server (ClickHouse Cloud needs none: public CAs). */
+  caCert?: string;
   /** Per-request timeout in ms; a stalled server fails the write as `timeout`. Default 30000. */
   requestTimeoutMs?: number;
   /** Concurrent HTTP connections. Default 4. */
@@ -32,6 +35,7 @@ export interface ClickHouseStoreConfig {
   readonly database: string;
   readonly username: string | undefined;
   readonly password: string | undefined;
+  readonly caCert: string | undefined;
   readonly requestTimeoutMs: number;
   readonly maxConnections: number;
   readonly ticks: boolean;
@@ -49,6 +53,7 @@ const KNOWN = new Set([
   "database",
   "username",
   "password",
+  "caCert",
   "requestTimeoutMs",
   "maxConnections",
   "ticks",
@@ -64,6 +69,9 @@ export function resolveClickHouseConfig(options: ClickHouseStoreOptions): ClickH
   }
   if (typeof options.url !== "string" || !/^https?:\/\//.test(options.url)) {
     problems.push(`url must be an http(s):// URL, received ${shownUrl(options.url)}`);
+  }
+  if (options.caCert !== undefined && !/^https:\/\//i.test(options.url ?? "")) {
+    problems.push("a CA certificate (caCert) is only used with an https:// url");
   }
   const database = options.database ?? "crypto";
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
@@ -81,6 +89,7 @@ export function resolveClickHouseConfig(options: ClickHouseStoreOptions): ClickH
     database,
     username: options.username,
     password: options.password,
+    caCert: options.caCert,
     requestTimeoutMs: int("requestTimeoutMs", options.requestTimeoutMs, 30_000),
     maxConnections: int("maxConnections", options.maxConnections, 4),
     ticks: options.ticks ?? false,

@@ -5,6 +5,7 @@
  * @module
  */
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from "@clickhouse/client";
+import { Buffer } from "node:buffer";
 import { Readable } from "node:stream";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
@@ -60,6 +61,7 @@ export class ClickHouseStore implements Store {
       url: c.url,
       ...(c.username === undefined ? {} : { username: c.username }),
       ...(c.password === undefined ? {} : { password: c.password }),
+      ...(c.caCert === undefined ? {} : { tls: { ca_cert: Buffer.from(c.caCert) } }),
       request_timeout: c.requestTimeoutMs,
       max_open_connections: c.maxConnections,
       // The client's own logger prints every failed request to the console; ours logs instead.

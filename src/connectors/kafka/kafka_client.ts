@@ -4,6 +4,7 @@
  * @module
  */
 import { Kafka, type logCreator, logLevel, type SASLOptions } from "kafkajs";
+import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "../../logger.ts";
 import type { KafkaConfig } from "./kafka_config.ts";
 
@@ -16,6 +17,8 @@ export interface KafkaClientOptions {
    * connection at info, which is noise at our scale.
    */
   level?: "error" | "warn" | "info" | "debug";
+  /** Retries of each request before it fails. Default 8 (see below); 0 fails at once. */
+  retries?: number;
 }
 
 const KAFKAJS_LEVEL = {
@@ -46,14 +49,31 @@ export function createKafkaClient(config: KafkaConfig, options: KafkaClientOptio
   return new Kafka({
     clientId: config.clientId,
     brokers: [...config.brokers],
-    ssl: config.ssl,
+    ssl: tlsOptions(config.ssl),
     ...(config.sasl ? { sasl: { ...config.sasl } as SASLOptions } : {}),
     connectionTimeout: config.connectionTimeoutMs,
     requestTimeout: config.requestTimeoutMs,
-    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000, factor: 0.2, multiplier: 2 },
+    retry: {
+      initialRetryTime: 300,
+      retries: options.retries ?? 8,
+      maxRetryTime: 10_000,
+      factor: 0.2,
+      multiplier: 2,
+    },
     logLevel: KAFKAJS_LEVEL[level],
     logCreator: kafkaLogCreator(options.logger.child("kafka")),
   });
+}
+
+/** kafkajs' `ssl`: Node `tls.connect` options, or a plain on/off. */
+function tlsOptions(ssl: KafkaConfig["ssl"]): boolean | ConnectionOptions {
+  if (typeof ssl === "boolean") return ssl;
+  return {
+    ...(ssl.ca === undefined ? {} : { ca: [ssl.ca] }),
+    ...(ssl.cert === undefined ? {} : { cert: ssl.cert }),
+    ...(ssl.key === undefined ? {} : { key: ssl.key }),
+    rejectUnauthorized: ssl.rejectUnauthorized ?? true,
+  };
 }
 
 /** A kafkajs `logCreator` that forwards entries to `logger`, namespaced by kafkajs' component. */

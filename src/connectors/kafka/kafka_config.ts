@@ -19,6 +19,18 @@ export interface KafkaTopicNames {
   readonly alerts: string;
 }
 
+/**
+ * TLS settings beyond "on": PEM contents (not paths: the config loader read the files). Without
+ * `ca` the system's CAs verify the brokers; `cert` and `key` (mutual TLS) go together.
+ */
+export interface KafkaTls {
+  readonly ca?: string;
+  readonly cert?: string;
+  readonly key?: string;
+  /** Refuse a broker whose certificate does not verify. Default true. */
+  readonly rejectUnauthorized?: boolean;
+}
+
 /** SASL credentials. */
 export interface KafkaSasl {
   readonly mechanism: "plain" | "scram-sha-256" | "scram-sha-512";
@@ -37,8 +49,8 @@ export interface KafkaConfig {
   readonly partitions: number;
   /** Replication factor of topics created at start-up. Default 1. */
   readonly replicationFactor: number;
-  /** Connect with TLS. Default false. */
-  readonly ssl: boolean;
+  /** Connect with TLS (`true`: the system's CAs, verified). Default false. */
+  readonly ssl: boolean | KafkaTls;
   readonly sasl?: KafkaSasl;
   /** TCP connect timeout. Default 3000 ms. */
   readonly connectionTimeoutMs: number;
@@ -54,7 +66,7 @@ export interface KafkaConfigInput {
   topics?: Partial<KafkaTopicNames>;
   partitions?: number;
   replicationFactor?: number;
-  ssl?: boolean;
+  ssl?: boolean | KafkaTls;
   sasl?: KafkaSasl;
   connectionTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -120,7 +132,7 @@ export function parseKafkaConfig(input: KafkaConfigInput): KafkaConfig {
     topics: Object.freeze(topics),
     partitions: int("partitions", input.partitions, 12, 1),
     replicationFactor: int("replicationFactor", input.replicationFactor, 1, 1),
-    ssl: input.ssl ?? false,
+    ssl: typeof input.ssl === "object" ? Object.freeze({ ...input.ssl }) : input.ssl ?? false,
     connectionTimeoutMs: int("connectionTimeoutMs", input.connectionTimeoutMs, 3000, 1),
     requestTimeoutMs: int("requestTimeoutMs", input.requestTimeoutMs, 30_000, 1),
     ...(input.sasl ? { sasl: Object.freeze({ ...input.sasl }) } : {}),
@@ -131,6 +143,10 @@ export function parseKafkaConfig(input: KafkaConfigInput): KafkaConfig {
       problems.push(`sasl.mechanism must be one of ${[...MECHANISMS].join(", ")}`);
     }
     if (!input.sasl.username) problems.push("sasl.username must not be empty");
+    if (!input.sasl.password) problems.push("sasl.password must not be empty");
+  }
+  if (typeof input.ssl === "object" && !input.ssl.cert !== !input.ssl.key) {
+    problems.push("ssl.cert and ssl.key go together (a client certificate and its key)");
   }
   if (problems.length > 0) throw new KafkaConfigError(problems);
   return Object.freeze(config);

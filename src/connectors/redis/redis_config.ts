@@ -14,6 +14,8 @@ export interface RedisStoreOptions {
   url: string;
   /** Prefix of every key and of the channel (env `REDIS_KEY_PREFIX`). Default `crypto:`. */
   keyPrefix?: string;
+  /** PEM CA bundle verifying a `rediss://` server (env `REDIS_CA_FILE`). Default: system CAs. */
+  caCert?: string;
   /** TTL of the latest-price hashes, seconds. Default 3600. */
   priceTtlSeconds?: number;
   /** TTL of the latest-candle hashes, seconds. Default 86400. */
@@ -34,6 +36,9 @@ export interface RedisStoreOptions {
 export interface RedisStoreConfig {
   readonly url: string;
   readonly keyPrefix: string;
+  /** True for a `rediss://` URL, whatever its letter case. */
+  readonly tls: boolean;
+  readonly caCert: string | undefined;
   readonly priceTtlSeconds: number;
   readonly candleTtlSeconds: number;
   readonly alertDedupTtlSeconds: number;
@@ -61,7 +66,14 @@ const DEFAULTS = {
 /** Validates and defaults options; throws {@linkcode RedisConfigError} listing every problem. */
 export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig {
   const problems: string[] = [];
-  const known = new Set(["url", "keyPrefix", "registry", "logger", ...Object.keys(DEFAULTS)]);
+  const known = new Set([
+    "url",
+    "keyPrefix",
+    "caCert",
+    "registry",
+    "logger",
+    ...Object.keys(DEFAULTS),
+  ]);
   for (const key of Object.keys(options)) {
     if (!known.has(key)) problems.push(`unknown option "${key}"`);
   }
@@ -80,6 +92,10 @@ export function resolveRedisConfig(options: RedisStoreOptions): RedisStoreConfig
   }
   const keyPrefix = options.keyPrefix ?? "crypto:";
   if (typeof keyPrefix !== "string") problems.push("keyPrefix must be a string");
+  const tls = /^rediss:\/\//i.test(options.url ?? "");
+  if (options.caCert !== undefined && !tls) {
+    problems.push("a CA certificate (caCert) is only used with a rediss:// url");
+  }
   if (problems.length) throw new RedisConfigError(problems);
-  return Object.freeze({ url: options.url, keyPrefix, ...ints });
+  return Object.freeze({ url: options.url, keyPrefix, tls, caCert: options.caCert, ...ints });
 }

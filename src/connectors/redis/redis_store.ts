@@ -66,6 +66,10 @@ export class RedisStore implements Store {
       commandTimeout: this.config.commandTimeoutMs,
       connectTimeout: this.config.connectTimeoutMs,
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
+      // rediss://: TLS, verified against the CA bundle when one is configured, else the system's.
+      ...(this.config.tls
+        ? { tls: this.config.caCert === undefined ? {} : { ca: [this.config.caCert] } }
+        : {}),
     });
     this.redis.on("error", (err) => this.#log.debug("connection error", { err }));
     this.redis.defineCommand("setLatestPrices", { lua: SET_LATEST_PRICES });

@@ -26,6 +26,7 @@ Deno.test("parseKafkaConfig() reports every problem at once", () => {
         partitions: 0,
         topics: { ticks: "bad topic" },
         sasl: { mechanism: "oauth" as "plain", username: "", password: "" },
+        ssl: { cert: "-----BEGIN CERTIFICATE-----" },
         extra: 1,
       } as never),
     (error: unknown) => {
@@ -38,6 +39,8 @@ Deno.test("parseKafkaConfig() reports every problem at once", () => {
         "partitions must be an integer ≥ 1, received 0",
         "sasl.mechanism must be one of plain, scram-sha-256, scram-sha-512",
         "sasl.username must not be empty",
+        "sasl.password must not be empty",
+        "ssl.cert and ssl.key go together (a client certificate and its key)",
       ]);
       return true;
     },
