@@ -34,6 +34,12 @@ function opt<T>(spec: OptionSpec<T>): OptionSpec<T> {
   return spec;
 }
 
+/** `off` or empty: one spelling of "disabled" for every option that can be (`./off` is a file). */
+function isOff(raw: string): boolean {
+  const v = raw.trim();
+  return v === "" || v === "off";
+}
+
 /** Feed names accepted by `--source`. */
 export const SOURCE_NAMES = [
   "simulator",
@@ -192,8 +198,8 @@ export const OPTIONS = {
   "sqlite": opt({
     env: "SQLITE_PATH",
     default: "data/pipeline.db",
-    help: "embedded SQLite database file (empty to disable)",
-    parse: (raw) => raw.trim() === "" ? null : parsePath(raw),
+    help: "embedded SQLite database file (off or empty to disable)",
+    parse: (raw) => isOff(raw) ? null : parsePath(raw),
   }),
   "store-ticks": opt({
     env: "STORE_TICKS",
@@ -205,8 +211,8 @@ export const OPTIONS = {
   "http": opt({
     env: "HTTP_ADDR",
     default: "127.0.0.1:9464",
-    help: "HTTP listen address for /metrics, /health, /ready and /api (off to disable)",
-    parse: (raw) => raw.trim() === "off" ? null : parseHostPort(raw),
+    help: "HTTP listen address for /metrics, /health, /ready and /api (off or empty to disable)",
+    parse: (raw) => isOff(raw) ? null : parseHostPort(raw),
   }),
   "log-level": opt({
     env: "LOG_LEVEL",

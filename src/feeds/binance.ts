@@ -75,7 +75,7 @@ export function createBinanceSource(config: Partial<BinanceConfig>, deps: FeedDe
             if (data.e === "trade") {
               const symbol = byVenue.get(String(data.s));
               if (!symbol) {
-                return emit.dead("unknown_symbol", `not subscribed: ${String(data.s)}`, text);
+                return emit.refuse("unknown_symbol", `not subscribed: ${String(data.s)}`, text);
               }
               const side = data.m === true ? "sell" : data.m === false ? "buy" : undefined;
               return emit.fields(

@@ -94,7 +94,7 @@ export function createCoinbaseSource(config: Partial<CoinbaseConfig>, deps: Feed
               case "last_match": {
                 const product = String(msg.product_id);
                 if (!products.has(product)) {
-                  return emit.dead("unknown_symbol", `not subscribed: ${product}`, text);
+                  return emit.refuse("unknown_symbol", `not subscribed: ${product}`, text);
                 }
                 checkGap(product, msg.trade_id);
                 const maker = msg.side;

@@ -211,7 +211,7 @@ async function handlePrices(
     const raw = () => JSON.stringify({ timestamp, asset: a });
     const symbol = a && typeof a === "object" ? assets[String(a.id)] : undefined;
     if (!symbol) {
-      await emit.dead("unknown_symbol", `asset not configured: ${String(a?.id)}`, raw());
+      await emit.refuse("unknown_symbol", `asset not configured: ${String(a?.id)}`, raw());
       continue;
     }
     const r = emit.fields(

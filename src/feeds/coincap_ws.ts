@@ -129,7 +129,7 @@ async function onPrices(
     const symbol = c.assets[asset];
     const raw = () => JSON.stringify({ [asset]: price });
     if (!symbol) {
-      await emit.dead("unknown_symbol", `asset not configured: ${asset}`, raw());
+      await emit.refuse("unknown_symbol", `asset not configured: ${asset}`, raw());
       continue;
     }
     const id = `${asset}:${receivedAt}`;

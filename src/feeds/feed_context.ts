@@ -80,7 +80,16 @@ export class TickEmitter {
     return this.#output.tick(t);
   }
 
-  /** Delivers a dead letter for input of this feed. */
+  /**
+   * Refuses well-formed input the feed does not take (a trade of a symbol it did not subscribe
+   * to): counted as `rejected`, like a trade the parser refuses, and dead-lettered.
+   */
+  refuse(reason: RejectReason, detail: string, raw: string): void | Promise<void> {
+    this.#metrics.error("rejected");
+    return this.dead(reason, detail, raw);
+  }
+
+  /** Delivers a dead letter for input of this feed (the caller counts it). */
   dead(reason: RejectReason, detail: string, raw: string): void | Promise<void> {
     return this.#output.deadLetter({
       reason,

@@ -97,7 +97,7 @@ export function createKrakenSource(config: Partial<KrakenConfig>, deps: FeedDeps
               }
               const symbol = byVenue.get(String(t.symbol));
               if (!symbol) {
-                await emit.dead("unknown_symbol", `not subscribed: ${String(t.symbol)}`, raw());
+                await emit.refuse("unknown_symbol", `not subscribed: ${String(t.symbol)}`, raw());
                 continue;
               }
               const r = emit.fields({

@@ -142,3 +142,12 @@ Deno.test("loadConfig() reads integers as decimal digits only (no 0x10, 1e3, 0b1
   const ok = loadConfig({ args: ["--partitions= 12 "], env: () => undefined });
   assert.ok(ok.kind === "ok" && ok.config.bus.partitions === 12);
 });
+
+Deno.test("loadConfig(): off and empty disable both SQLite and HTTP", () => {
+  for (const off of ["off", ""]) {
+    const r = loadConfig({ args: [`--sqlite=${off}`, `--http=${off}`], env: () => undefined });
+    assert.ok(r.kind === "ok", JSON.stringify(r));
+    assert.equal(r.config.storage.sqlitePath, null, `--sqlite=${off}`);
+    assert.equal(r.config.http, null, `--http=${off}`);
+  }
+});

@@ -81,6 +81,10 @@ Deno.test("createBinanceSource() dead-letters malformed JSON, unknown events and
     assert.equal(out.deadLetters[0].raw, "{not json");
     assert.ok(out.deadLetters.every((d) => d.source === "binance" && d.ts === deps.clock.now()));
     assert.equal(out.ticks[0].id, "5");
+    // Each refusal is counted under a kind: the bad price and the unsubscribed symbol as rejected.
+    const errors = (kind: string) =>
+      metric(deps.registry, "pipeline_feed_errors_total", { source: "binance", kind });
+    assert.equal(await errors("rejected"), 2);
   } finally {
     await run.stop();
     await server.close();
