@@ -59,10 +59,17 @@ export type WrittenListener = (kind: RecordKind, rows: readonly unknown[]) => vo
  * again), or given up on when a stop ran out of time. The pipeline turns them into dead letters and
  * counts them, so nothing is silently lost and no barrier waits forever behind them.
  */
-export type RefusedListener = (kind: RecordKind, rows: readonly unknown[], error: unknown) => void;
+export type RefusedListener = (
+  kind: RecordKind,
+  rows: readonly unknown[],
+  error: unknown,
+  /** True for rows given up at a stop (the store may take them later), false for refused ones. */
+  givenUp: boolean,
+) => void;
 
 const KINDS: readonly RecordKind[] = ["dead_letters", "ticks", "candles", "indicators", "alerts"];
-const WRITERS: Record<RecordKind, keyof Store> = {
+/** The store method that writes each kind. */
+export const WRITERS: Record<RecordKind, keyof Store> = {
   ticks: "writeTicks",
   candles: "writeCandles",
   indicators: "writeIndicators",
@@ -217,7 +224,7 @@ class StoreSink implements Actor<SinkMessage> {
             : "store refused rows for good; they become dead letters",
           { store: this.#store.name, kind, rows: bad.length, error },
         );
-        this.#onRefused?.(kind, bad, error);
+        this.#onRefused?.(kind, bad, error, givenUp);
       }
       if (written.length === 0) continue;
       this.#observeLatency(kind, written, ctx.clock.now());

@@ -5,6 +5,7 @@
  * to `postMessage`, and tests drive it directly.
  * @module
  */
+import { KeyHashes } from "../../src/connectors/kafka/murmur2.ts";
 import { decodePacked, recordValue } from "../../src/connectors/kafka/packed_records.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -33,6 +34,8 @@ function takeTally(counts: TickCounts): TickTallyRow[] {
 interface Partition {
   readonly core: WindowCore;
   readonly tally: TickCounts;
+  /** The topic's partition count; 0: no routing check. */
+  readonly of: number;
 }
 
 /** The worker's state and request handling. */
@@ -42,6 +45,7 @@ export class WindowWorkerHost {
   /** One label budget for every partition this thread counts (see tick_counts.ts). */
   readonly #labels = new TickLabelBudget();
   readonly #parser: TickParser;
+  readonly #hashes = new KeyHashes();
   #now = 0;
 
   constructor(settings: WindowWorkerSettings) {
@@ -73,7 +77,7 @@ export class WindowWorkerHost {
         anomalies: { staleAfterMs: s.staleAfterMs, maxSymbols: r.maxSymbols },
       });
       const core = new WindowCore({ ...s, maxSymbols: r.maxSymbols }, tally, rules);
-      this.#partitions.set(r.partition, { core, tally });
+      this.#partitions.set(r.partition, { core, tally, of: r.of ?? 0 });
     }
     const p = this.#partitions.get(r.partition);
     if (p === undefined) throw new Error(`partition ${r.partition} is not open`);
@@ -86,7 +90,23 @@ export class WindowWorkerHost {
     let advanced = false;
     switch (r.op) {
       case "records":
-        decodePacked(r.records, this.#parser, (t) => {
+        decodePacked(r.records, this.#parser, (t, index) => {
+          const home = p.of > 0 ? this.#hashes.partitionOf(t.symbol, p.of) : r.partition;
+          if (home !== r.partition) {
+            // Another partition owns this symbol's windows: aggregating it here too would give
+            // two candles for one (symbol, interval, window), from two owners.
+            const original = recordValue(r.records, index).slice();
+            const detail = `${t.symbol} belongs to partition ${home} of ${p.of}, ` +
+              `not ${r.partition} (record key or partition does not follow the symbol)`;
+            rejected.push({
+              index,
+              offset: r.records.offsets[index],
+              reason: "misrouted",
+              detail,
+              original,
+            });
+            return;
+          }
           if (!core.add(t)) return;
           count++;
           if (t.ts > maxTs) maxTs = t.ts;

@@ -26,8 +26,12 @@ export interface WindowWorkerSettings {
 export type WindowRequest =
   & { readonly id: number; readonly partition: number; readonly now: number }
   & (
-    /** `maxSymbols`: this partition's share of `--max-symbols` (see window_core.ts). */
-    | { readonly op: "open"; readonly maxSymbols?: number }
+    /**
+     * `of`: the topic's partition count — a symbol is aggregated only on the partition Kafka's
+     * default partitioner gives it (absent: no check, for tests of the window logic alone);
+     * `maxSymbols`: this partition's share of `--max-symbols`.
+     */
+    | { readonly op: "open"; readonly of?: number; readonly maxSymbols?: number }
     | { readonly op: "records"; readonly records: PackedRecords }
     | { readonly op: "restore"; readonly watermark: number }
     | { readonly op: "flush" }

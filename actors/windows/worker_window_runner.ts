@@ -15,10 +15,13 @@ export class WorkerWindowRunner implements WindowRunner {
   readonly #worker: WindowWorkerClient;
   readonly #partition: number;
   readonly #maxSymbols: number | undefined;
+  readonly #of: number;
 
-  constructor(worker: WindowWorkerClient, partition: number, maxSymbols?: number) {
+  /** `of`: the topic's partition count (a record whose symbol belongs elsewhere is refused). */
+  constructor(worker: WindowWorkerClient, partition: number, of: number, maxSymbols?: number) {
     this.#worker = worker;
     this.#partition = partition;
+    this.#of = of;
     this.#maxSymbols = maxSymbols;
   }
 
@@ -26,6 +29,7 @@ export class WorkerWindowRunner implements WindowRunner {
     await this.#worker.request({
       op: "open",
       partition: this.#partition,
+      of: this.#of,
       maxSymbols: this.#maxSymbols,
       now,
     });

@@ -24,10 +24,12 @@ export function kafkaMetrics(): Dashboard {
     panels: [
       {
         type: "stat",
-        title: "Total consumer lag",
+        title: "Processing lag",
+        description:
+          "Records not yet handed on (high watermark − next offset to process), all partitions.",
         size: small,
         unit: "short",
-        targets: [prom(`sum(pipeline_kafka_consumer_lag{${T}})`)],
+        targets: [prom(`sum(pipeline_kafka_processing_lag{${T}})`)],
       },
       {
         type: "stat",
@@ -55,25 +57,51 @@ export function kafkaMetrics(): Dashboard {
       },
       {
         type: "timeseries",
-        title: "Consumer lag by partition",
+        title: "Processing lag by partition",
+        description: "How far behind each partition's owner is; alerts use this.",
         size: wide,
         unit: "short",
         targets: [
-          prom(`sum by (topic, partition) (pipeline_kafka_consumer_lag{${T}})`, {
+          prom(`sum by (topic, partition) (pipeline_kafka_processing_lag{${T}})`, {
             legend: "{{topic}}/{{partition}}",
           }),
         ],
       },
       {
         type: "timeseries",
-        title: "Consumer lag trend",
+        title: "Committed lag (what Kafka tools see) and its trend",
         description:
-          "Per-second derivative of the lag: positive for long means consumers fall behind.",
+          "High watermark − committed offset, as kafka-consumer-groups, Kafka UI and KEDA compute it; about the processing lag plus one commit interval. The trend is its per-second derivative: positive for long means consumers fall behind.",
         size: wide,
         unit: "short",
         targets: [
+          prom(`sum by (topic) (pipeline_kafka_consumer_lag{${T}})`, { legend: "{{topic}} lag" }),
           prom(`sum by (topic) (deriv(pipeline_kafka_consumer_lag{${T}}[5m]))`, {
-            legend: "{{topic}}",
+            legend: "{{topic}} trend /s",
+          }),
+        ],
+      },
+      {
+        type: "timeseries",
+        title: "Restore depth (what a new owner would replay)",
+        description:
+          "Per partition: records and event time between the restore point in the commit metadata and the committed offset — about the longest candle interval. The cost of a rebalance or crash, not a lag.",
+        size: wide,
+        unit: "short",
+        targets: [
+          prom(`sum by (topic, partition) (pipeline_kafka_restore_depth_records{${T}})`, {
+            legend: "{{topic}}/{{partition}} records",
+          }),
+        ],
+      },
+      {
+        type: "timeseries",
+        title: "Restore depth in event time",
+        size: wide,
+        unit: "s",
+        targets: [
+          prom(`max by (topic, partition) (pipeline_kafka_restore_depth_seconds{${T}})`, {
+            legend: "{{topic}}/{{partition}}",
           }),
         ],
       },

@@ -1,7 +1,8 @@
 /**
  * The Deno permissions one pipeline instance needs, derived from its config: network access to
  * exactly the hosts it is configured to reach and its HTTP address; read/write of exactly its
- * SQLite database file and the `-wal`, `-shm` and `-journal` files SQLite keeps beside it; read of
+ * SQLite database file, the `-wal`, `-shm` and `-journal` files SQLite keeps beside it and, in
+ * embedded mode, its delivery spool (`-spool.ndjson`, replaced through `-spool.ndjson.tmp`); read of
  * exactly its replay file, `.env` and the files its configuration is read from (secrets'
  * `<VAR>_FILE`s, TLS CA bundles, certificates and keys), and, in Kafka's process role, of its own
  * code, which the window worker thread loads. The launcher (src/launch.ts) starts the pipeline with these.
@@ -28,6 +29,7 @@ import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
 import { COINCAP_WS_DEFAULTS } from "../feeds/coincap_ws.ts";
 import { KRAKEN_DEFAULTS } from "../feeds/kraken.ts";
 import type { PipelineConfig } from "./pipeline_config.ts";
+import { spoolPathOf, sqliteFiles } from "../connectors/sqlite/sqlite_paths.ts";
 
 const DEFAULT_PORTS: Record<string, string> = {
   "http:": "80",
@@ -72,11 +74,6 @@ export interface PermissionOptions {
   readonly cwd?: string;
   /** Whether `path` exists. Default: asks the file system. */
   readonly exists?: (path: string) => boolean;
-}
-
-/** The SQLite database file and the files SQLite keeps beside it. */
-export function sqliteFiles(database: string): string[] {
-  return [database, `${database}-wal`, `${database}-shm`, `${database}-journal`];
 }
 
 /**
@@ -154,6 +151,13 @@ function fileGrants(
     for (const file of sqliteFiles(database)) {
       read.add(file);
       write.add(file);
+    }
+    // The delivery spool beside it (embedded mode), and the file that replaces it atomically.
+    if (!config.kafkaBrokers) {
+      for (const file of [spoolPathOf(database), `${spoolPathOf(database)}.tmp`]) {
+        read.add(file);
+        write.add(file);
+      }
     }
     const dir = dirname(database);
     if (!(options.exists ?? pathExists)(dir)) write.add(dir);

@@ -138,7 +138,7 @@ export class CandleAggregator {
     return this.#symbols.size < this.#maxSymbols || this.#symbols.has(symbol);
   }
 
-  /** Current watermark (event-time ms); -Infinity before the first tick, Infinity after flush. */
+  /** Current watermark (event-time ms); -Infinity before the first tick. */
   get watermark(): number {
     return this.#watermark;
   }
@@ -191,8 +191,13 @@ export class CandleAggregator {
       if (partial) (w.extra ??= new TradeStats()).add(tick, num);
       if (end <= this.#watermark) {
         w.version++;
+        w.revise = false;
         out.candle(this.#candle(st, slot, w));
         revised = true;
+      } else if (w.version > 0 && !w.revise) {
+        // Emitted early by an end of input and still open: revised once the watermark closes it.
+        w.revise = true;
+        if (end < this.#nextClose) this.#nextClose = end;
       }
     }
     if (revised) this.#lateRevised++;
@@ -207,18 +212,24 @@ export class CandleAggregator {
     if (eventTimeMs > this.#watermark) this.#raise(eventTimeMs, out);
   }
 
-  /** End of finite input: emits every open window (version 1), then accepts nothing more. */
+  /**
+   * End of input: emits every open window now (version 1, or the next version of a window emitted
+   * early before and changed since), in the usual order. The watermark does not move: ticks that
+   * come later follow the normal rules, and a tick for a window emitted early makes it emit again,
+   * as a revision, when the watermark closes it.
+   */
   flush(out: AggregatorOutput): void {
     for (const st of this.#symbols.values()) {
       for (const slot of st.slots) {
-        for (const w of slot.windows) if (w.version === 0) this.#closing.push({ w, slot, st });
+        for (const w of slot.windows) {
+          if (w.version === 0 || w.revise) this.#closing.push({ w, slot, st });
+        }
       }
+      // The fast path assumes the current windows are unemitted: not true any more.
+      st.openLo = st.openHi = NaN;
     }
     this.#emitClosing(out);
-    // State is kept, not cleared: the +∞ watermark already rejects anything later, and the
-    // memory goes when the owner drops the aggregator.
-    this.#watermark = Infinity;
-    this.#nextClose = this.#nextExpire = Infinity;
+    this.#nextClose = Infinity;
   }
 
   /** Windows held (open or revisable) and duplicate-tracking entries: for memory gauges. */
@@ -268,7 +279,7 @@ export class CandleAggregator {
     for (let i = 0; i < windows.length; i++) {
       if (windows[i].start === start) return windows[i];
     }
-    const w: Window = { start, end: start + slot.ms, version: 0, extra: null };
+    const w: Window = { start, end: start + slot.ms, version: 0, revise: false, extra: null };
     windows.push(w);
     if (w.end > this.#watermark) {
       slot.cur = w;
@@ -311,8 +322,9 @@ export class CandleAggregator {
       for (const slot of st.slots) {
         const kept: Window[] = [];
         for (const w of slot.windows) {
-          if (w.version === 0 && w.end <= wm) this.#closing.push({ w, slot, st });
-          if (w.version === 0 && w.end > wm) nextClose = Math.min(nextClose, w.end);
+          const closes = w.version === 0 || w.revise;
+          if (closes && w.end <= wm) this.#closing.push({ w, slot, st });
+          if (closes && w.end > wm) nextClose = Math.min(nextClose, w.end);
           if (w.end + this.#lateUpdate > wm) {
             kept.push(w);
             nextExpire = Math.min(nextExpire, w.end + this.#lateUpdate);
@@ -351,7 +363,8 @@ export class CandleAggregator {
   #emitClosing(out: AggregatorOutput): void {
     const closing = this.#closing.sort(byEmissionOrder);
     for (const { w, slot, st } of closing) {
-      w.version = 1;
+      w.version++;
+      w.revise = false;
       out.candle(this.#candle(st, slot, w));
     }
     closing.length = 0;

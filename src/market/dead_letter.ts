@@ -15,6 +15,7 @@ export type RejectReason =
   | "symbol_limit"
   | "late"
   | "unknown_message"
+  | "misrouted"
   | "delivery_failed";
 
 /** One rejected input. */

@@ -14,6 +14,11 @@ export interface Window {
   /** 0 until first emitted. */
   version: number;
   /**
+   * Emitted early (by an end of input, before the watermark reached its end) and changed since:
+   * emitted again, as a revision, when the watermark closes it.
+   */
+  revise: boolean;
+  /**
    * Late ticks this window accepted but a shorter window rejected: they are not in the shared
    * cells. Rare, hence created on demand.
    */

@@ -9,6 +9,8 @@
 import type { Clock } from "../clock.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
 import type { DeadLetterEnvelope } from "../runtime/system.ts";
+import type { RecordKind } from "../../actors/sinks/sink_message.ts";
+import type { DeliverySpool } from "./delivery_spool.ts";
 import type { GiveUpLedger } from "./give_up_ledger.ts";
 import { deadLetterOf } from "./messaging.ts";
 import type { SinkRoutes } from "./sink_routes.ts";
@@ -21,7 +23,11 @@ export class DeadLetterRelay {
   /** Letters from before the routes existed (none in practice: nothing flows yet). */
   #early: DeadLetter[] = [];
 
-  constructor(ledger: GiveUpLedger, clock: Clock) {
+  readonly #spool: DeliverySpool | undefined;
+
+  /** `spool`: where a sink's rows the runtime gave up on are kept for the next start. */
+  constructor(ledger: GiveUpLedger, clock: Clock, spool?: DeliverySpool) {
+    this.#spool = spool;
     this.#ledger = ledger;
     this.#clock = clock;
   }
@@ -56,6 +62,7 @@ export class DeadLetterRelay {
     if (letter.actor.startsWith("sink-")) {
       if (rows === null || typeof m?.kind !== "string") return; // a barrier: failed above
       this.#ledger.record(letter.actor, m.kind, rows.length, letter.error);
+      this.#spool?.keep(letter.actor.slice("sink-".length), m.kind as RecordKind, rows);
       const detail = `${letter.actor}: ${(letter.error as Error)?.message ?? letter.error}`;
       this.#keep(
         m.kind === "dead_letters" ? rows as DeadLetter[] : rows.map((row) => ({

@@ -83,7 +83,7 @@ export function spawnPartitionStage(ctx: StageContext, input: PartitionInput): P
   const settings = analyticsSettings(ctx, partitions);
   const runner = input.kind === "memory"
     ? (stats: TickStats) => createLocal(ctx, stats, maxSymbols, settings)
-    : () => new WorkerWindowRunner(input.worker, input.partition, maxSymbols);
+    : () => new WorkerWindowRunner(input.worker, input.partition, input.of, maxSymbols);
   const windows = ctx.system.spawn(windowStageProps(
     {
       partition: input.partition,

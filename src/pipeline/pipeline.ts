@@ -14,6 +14,7 @@ import { ClickHouseReadApi } from "../connectors/clickhouse/clickhouse_read_api.
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
 import { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
+import { spoolPathOf } from "../connectors/sqlite/sqlite_paths.ts";
 import { SqliteStore } from "../connectors/sqlite/sqlite_store.ts";
 import type { Store } from "../connectors/store.ts";
 import type { ReplayProgress } from "../feeds/replay.ts";
@@ -27,6 +28,7 @@ import { createActorSystem } from "../runtime/system.ts";
 import { createRegistry, gauge, type Registry } from "../telemetry/metrics.ts";
 import { type CandleHistory, clickhouseHistory, sqliteHistory } from "./candle_history.ts";
 import { DeadLetterRelay } from "./dead_letter_relay.ts";
+import { DeliverySpool } from "./delivery_spool.ts";
 import { GiveUpLedger } from "./give_up_ledger.ts";
 import { connectKafka, type KafkaConnection, startKafkaRoles } from "./kafka/kafka_roles.ts";
 import { startMemoryTopology } from "./memory_topology.ts";
@@ -97,7 +99,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   }).set({ version: VERSION, role: config.role }, 1);
 
   const ledger = new GiveUpLedger(registry);
-  const relay = new DeadLetterRelay(ledger, clock);
+  const spool = spoolOf(config, log);
+  const relay = new DeadLetterRelay(ledger, clock, spool);
   const giveUp = new AbortController();
   const kafka: KafkaConnection | null = config.kafkaBrokers
     ? await connectKafka(config, { log, registry })
@@ -116,6 +119,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     throw e;
   });
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
+  // What the last run could not deliver before its stop ran out of time goes out first.
+  await spool?.redeliver(stores).catch((error) =>
+    log.error("delivery spool not read; it is tried again at the next start", { error })
+  );
   const latest = new LatestView({ maxSymbols: config.windows.maxSymbols });
   const system = createActorSystem({
     name: "pipeline",
@@ -142,6 +149,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     // Halfway through the stop failing stores are given up; a write still in flight gets an
     // eighth of the timeout, leaving the last quarter for the rest of the stop.
     giveUpWriteMs: config.shutdownTimeoutMs / 8,
+    spool,
   });
   relay.connect(routes);
   const stage: StageContext = {
@@ -263,4 +271,14 @@ function startSources(
       },
     }));
   }
+}
+
+/**
+ * The delivery spool of an embedded pipeline with a SQLite file (see delivery_spool.ts). None in
+ * Kafka mode, where undelivered results stay uncommitted and the log is the spool.
+ */
+function spoolOf(config: PipelineConfig, log: Logger): DeliverySpool | undefined {
+  const path = config.storage.sqlitePath;
+  if (config.kafkaBrokers || !path || path === ":memory:") return undefined;
+  return new DeliverySpool(spoolPathOf(path), log.child("spool"));
 }

@@ -18,6 +18,7 @@ import type { Tick } from "../market/tick.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { counter, publishCounts, type Registry } from "../telemetry/metrics.ts";
 import type { Logger } from "../logger.ts";
+import type { DeliverySpool } from "./delivery_spool.ts";
 import type { GiveUpLedger } from "./give_up_ledger.ts";
 import { fanOut } from "./messaging.ts";
 import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
@@ -58,6 +59,8 @@ export interface SinkRouteOptions {
   readonly giveUp?: AbortSignal;
   /** How long a write may take after `giveUp` before its rows are given up. */
   readonly giveUpWriteMs?: number;
+  /** Where rows given up at a stop are kept to be sent again at the next start (embedded mode). */
+  readonly spool?: DeliverySpool;
 }
 
 /** Spawns the sink actors (first, so everything upstream can reach them) and their routes. */
@@ -66,14 +69,19 @@ export function spawnSinks(
   stores: readonly Store[],
   options: SinkRouteOptions,
 ): SinkRoutes {
-  let refused: (store: Store, kind: RecordKind, rows: readonly unknown[], error: unknown) => void =
-    () => {};
+  let refused: (
+    store: Store,
+    kind: RecordKind,
+    rows: readonly unknown[],
+    error: unknown,
+    givenUp: boolean,
+  ) => void = () => {};
   const sinks = stores.map((store) =>
     system.spawn(storeSinkProps(`sink-${store.name}`, store, {}, {
       registry: options.registry,
       giveUp: options.giveUp,
       giveUpWriteMs: options.giveUpWriteMs,
-      onRefused: (kind, rows, error) => refused(store, kind, rows, error),
+      onRefused: (kind, rows, error, givenUp) => refused(store, kind, rows, error, givenUp),
     }))
   );
   const route = (kind: RecordKind) =>
@@ -106,8 +114,10 @@ export function spawnSinks(
     for (const d of rows) rejected.set(d.reason, (rejected.get(d.reason) ?? 0) + 1);
     return toDeadLetters(rows);
   };
-  refused = (store, kind, rows, error) => {
+  refused = (store, kind, rows, error, givenUp) => {
     options.ledger.record(`sink-${store.name}`, kind, rows.length, error);
+    // Given up at a stop, not refused: the store may take them at the next start.
+    if (givenUp) options.spool?.keep(store.name, kind, rows);
     // A store that refuses dead letters themselves has nowhere better to send them: counted above.
     if (kind === "dead_letters") return;
     const detail = `${store.name}: ${(error as Error)?.message ?? String(error)}`;

@@ -115,7 +115,7 @@ Deno.test("window stage, on the worker: a quiet Kafka partition closes its open 
     {
       registry: createRegistry(),
       now: () => clock.now(),
-      runner: () => new WorkerWindowRunner(worker, 0),
+      runner: () => new WorkerWindowRunner(worker, 0, 1),
       downstream: downstream(candles),
     },
   ));

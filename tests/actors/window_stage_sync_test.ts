@@ -61,7 +61,7 @@ Deno.test("window stage: a sync barrier waits for the stores without holding lat
     { partition: 0, idleTimeoutMs: 0, checkStale: false, capacity: 8, batchSize: 8 },
     {
       registry: createRegistry(),
-      runner: () => new WorkerWindowRunner(worker, 0),
+      runner: () => new WorkerWindowRunner(worker, 0, 1),
       downstream: down,
     },
   ));

@@ -30,12 +30,32 @@ function granted(flags: string[], kind: "read" | "write"): string[] {
 const exists = () => true;
 
 Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal files, no directory", () => {
-  const files = ["/proj/x.db", "/proj/x.db-journal", "/proj/x.db-shm", "/proj/x.db-wal"];
+  const files = [
+    "/proj/x.db",
+    "/proj/x.db-journal",
+    "/proj/x.db-shm",
+    "/proj/x.db-spool.ndjson",
+    "/proj/x.db-spool.ndjson.tmp",
+    "/proj/x.db-wal",
+  ];
   const flags = permissionFlags(config(["--sqlite=x.db"]), { cwd: "/proj", exists });
   assert.deepEqual(granted(flags, "read"), files);
   assert.deepEqual(granted(flags, "write"), files, "not /proj, which holds the code");
   const root = permissionFlags(config(["--sqlite=/x.db"]), { cwd: "/proj", exists });
-  assert.deepEqual(granted(root, "write"), ["/x.db", "/x.db-journal", "/x.db-shm", "/x.db-wal"]);
+  assert.deepEqual(granted(root, "write"), [
+    "/x.db",
+    "/x.db-journal",
+    "/x.db-shm",
+    "/x.db-spool.ndjson",
+    "/x.db-spool.ndjson.tmp",
+    "/x.db-wal",
+  ]);
+  // Kafka mode spools nothing: the log is the spool.
+  const kafka = permissionFlags(config(["--sqlite=x.db", "--kafka-brokers=k:9092"]), {
+    cwd: "/proj",
+    exists,
+  });
+  assert.ok(!granted(kafka, "write").some((f) => f.includes("spool")));
 });
 
 Deno.test("permissionFlags() grants a database directory only while it does not exist", () => {
@@ -45,6 +65,8 @@ Deno.test("permissionFlags() grants a database directory only while it does not 
     "/proj/data/pipeline.db",
     "/proj/data/pipeline.db-journal",
     "/proj/data/pipeline.db-shm",
+    "/proj/data/pipeline.db-spool.ndjson",
+    "/proj/data/pipeline.db-spool.ndjson.tmp",
     "/proj/data/pipeline.db-wal",
   ]);
   const none = permissionFlags(config(["--sqlite="]), { cwd: "/proj", exists });

@@ -4,6 +4,8 @@
  * healthy store (SQLite) must get everything, what was bound for the failing store must be in the
  * failing store or in SQLite's dead letters (nothing lost), the stop must end within
  * `--shutdown-timeout`, and the run must report what it gave up, counted against that store only.
+ * The given-up rows are spooled: a restart after the outage sends them, and the store then holds
+ * everything SQLite holds.
  * @module
  */
 import assert from "node:assert/strict";
@@ -167,12 +169,13 @@ for (const target of TARGETS) {
         const proxy = TcpProxy.start(target.server());
         try {
           await Deno.writeTextFile(`${dir}/ticks.ndjson`, fixture.lines.join("\n") + "\n");
+          const storeArgs = target.args(proxy.port, run);
           const loaded = loadConfig({
             args: [
               "--source=replay",
               `--replay-file=${dir}/ticks.ndjson`,
               `--sqlite=${dir}/db.sqlite`,
-              ...target.args(proxy.port, run),
+              ...storeArgs,
               "--http=off",
               "--partitions=2",
               "--bus-capacity=16",
@@ -229,6 +232,41 @@ for (const target of TARGETS) {
             );
           } finally {
             sqlite.close();
+          }
+
+          // The given-up rows were spooled; a restart after the outage, with no new input, sends
+          // them first: the store ends holding everything SQLite holds.
+          const spool = `${dir}/db.sqlite-spool.ndjson`;
+          assert.ok((await Deno.stat(spool)).size > 0, "the spool holds the given-up rows");
+          await Deno.writeTextFile(`${dir}/empty.ndjson`, "");
+          const restart = loadConfig({
+            args: [
+              "--source=replay",
+              `--replay-file=${dir}/empty.ndjson`,
+              `--sqlite=${dir}/db.sqlite`,
+              ...storeArgs,
+              "--http=off",
+            ],
+            env: () => undefined,
+          });
+          assert.equal(restart.kind, "ok", JSON.stringify(restart));
+          if (restart.kind !== "ok") return;
+          const again = await startPipeline(restart.config, { logger: silentLogger });
+          await again.drained;
+          await again.stop();
+          assert.ok((await again.terminated).ok);
+          assert.equal(again.givenUp.total, 0);
+          await assert.rejects(Deno.stat(spool), Deno.errors.NotFound, "the spool was emptied");
+          const after = new DatabaseSync(`${dir}/db.sqlite`, { readOnly: true });
+          try {
+            const stillMissing = await target.missing(after, [], run);
+            assert.deepEqual(
+              stillMissing.slice(0, 5),
+              [],
+              `${stillMissing.length} rows are still missing from ${target.name} after the restart`,
+            );
+          } finally {
+            after.close();
           }
         } finally {
           proxy.restore();

@@ -155,7 +155,7 @@ Deno.test("CandleAggregator counts a repeated (source, symbol, id) once, even af
   assert.deepEqual(first.map((c) => [c.trades, c.version]), [[2, 1]]);
 });
 
-Deno.test("CandleAggregator.flush() emits open windows in order and accepts nothing after", () => {
+Deno.test("CandleAggregator.flush() emits open windows in order and leaves the watermark where it was", () => {
   const r = run([
     tick(T0 + M, 1, "1", { symbol: "ETH-USD" }),
     tick(T0, 2, "2"),
@@ -176,14 +176,68 @@ Deno.test("CandleAggregator.flush() emits open windows in order and accepts noth
       "60000/5m/ETH-USD",
     ],
   );
-  assert.equal(r.agg.watermark, Infinity);
-  const late: string[] = [];
-  r.agg.add(tick(T0 + 9 * M, 1, "9"), {
-    candle: () => {},
-    late: (_t, d) => late.push(d),
-    duplicate: () => {},
-  });
-  assert.equal(late.length, 1);
+  // The watermark stays: the largest event time minus the allowed lateness (2 s by default).
+  assert.equal(r.agg.watermark, T0 + M - 2000);
+});
+
+function collector() {
+  const c = { candles: [] as Candle[], late: [] as string[], dups: 0 };
+  return {
+    c,
+    out: {
+      candle: (x: Candle) => c.candles.push(x),
+      late: (_t: Tick, d: string) => c.late.push(d),
+      duplicate: () => c.dups++,
+    },
+  };
+}
+
+const ohlcv = (x: Candle) => [x.window_start, x.open, x.high, x.low, x.close, x.volume, x.trades];
+
+Deno.test("CandleAggregator after flush(): a tick for a window emitted early revises it when the watermark closes it", () => {
+  const before = [tick(T0 + 1000, 10, "1"), tick(T0 + 2000, 12, "2")];
+  const after = [tick(T0 + 30_000, 15, "3"), tick(T0 + 40_000, 9, "4")];
+  const agg = new CandleAggregator({ intervals: parseIntervals("1m") });
+  const { c, out } = collector();
+  for (const t of before) agg.add(t, out);
+  agg.flush(out);
+  assert.deepEqual(c.candles.map((x) => [x.version, x.close, x.trades]), [[1, 12, 2]]);
+  for (const t of after) agg.add(t, out);
+  // Still open: nothing yet, nothing late.
+  assert.equal(c.candles.length, 1);
+  assert.equal(c.late.length, 0);
+  agg.add(tick(T0 + M + 5000, 20, "5"), out); // the watermark passes T0 + M
+  assert.equal(c.candles.length, 2);
+  assert.equal(c.candles[1].version, 2);
+  // The revision holds every tick of the window, as one uninterrupted run computes it.
+  const reference = run([...before, ...after]).candles;
+  assert.deepEqual(ohlcv(c.candles[1]), ohlcv(reference[0]));
+  agg.flush(out);
+  assert.deepEqual(c.candles.map((x) => [x.window_start - T0, x.version]), [
+    [0, 1],
+    [0, 2],
+    [M, 1],
+  ]);
+});
+
+Deno.test("CandleAggregator after flush(): unchanged windows are not emitted again; new windows and late ticks follow the normal rules", () => {
+  const agg = new CandleAggregator({ intervals: parseIntervals("1m"), lateUpdateWindowMs: M });
+  const { c, out } = collector();
+  agg.add(tick(T0 + 1000, 10, "1"), out);
+  agg.flush(out);
+  agg.flush(out); // nothing changed: nothing emitted
+  assert.equal(c.candles.length, 1);
+  // Live data an hour later: new windows, emitted when the watermark passes them.
+  agg.add(tick(T0 + 60 * M, 11, "2"), out);
+  agg.add(tick(T0 + 61 * M + 3000, 12, "3"), out);
+  assert.deepEqual(c.candles.map((x) => [x.window_start - T0, x.version]), [
+    [0, 1],
+    [60 * M, 1],
+  ]);
+  // A tick for the early window, now past its late-update limit: late, as for any window.
+  agg.add(tick(T0 + 2000, 13, "4"), out);
+  assert.equal(c.late.length, 1);
+  assert.equal(c.dups, 0);
 });
 
 Deno.test("CandleAggregator.advanceTo() closes windows of an idle partition and never lowers the watermark", () => {

@@ -14,7 +14,10 @@ import {
 /** The consumer's metric handles, bound to one group. */
 export interface ConsumerMetrics {
   consumed(topic: string, n: number): void;
+  /** High watermark − committed offset: the lag every Kafka tool computes. */
   lag(topic: string, partition: number, lag: number): void;
+  /** High watermark − the next offset to deliver, after a batch was handed on. */
+  processingLag(topic: string, partition: number, lag: number): void;
   forgetPartition(topic: string, partition: number): void;
   rebalance(): void;
   assigned(n: number): void;
@@ -32,7 +35,12 @@ export function consumerMetrics(registry: Registry, group: string): ConsumerMetr
   });
   const lag = gauge(registry, {
     name: "pipeline_kafka_consumer_lag",
-    help: "High watermark minus committed offset",
+    help: "High watermark minus committed offset (what Kafka's own tools report)",
+    labelNames: ["topic", "partition"],
+  });
+  const processingLag = gauge(registry, {
+    name: "pipeline_kafka_processing_lag",
+    help: "High watermark minus the next offset to process (records not yet handed on)",
     labelNames: ["topic", "partition"],
   });
   const rebalances = counter(registry, {
@@ -64,7 +72,12 @@ export function consumerMetrics(registry: Registry, group: string): ConsumerMetr
   return {
     consumed: (topic, n) => consumed.inc({ topic }, n),
     lag: (topic, partition, n) => lag.set({ topic, partition: String(partition) }, n),
-    forgetPartition: (topic, partition) => lag.remove({ topic, partition: String(partition) }),
+    processingLag: (topic, partition, n) =>
+      processingLag.set({ topic, partition: String(partition) }, n),
+    forgetPartition: (topic, partition) => {
+      lag.remove({ topic, partition: String(partition) });
+      processingLag.remove({ topic, partition: String(partition) });
+    },
     rebalance: () => rebalances.inc({ group }),
     assigned: (n) => assigned.set({ group }, n),
     paused: (n) => paused.set({ group }, n),

@@ -30,10 +30,24 @@ export interface TopicPartition {
   readonly partition: number;
 }
 
+/** Where to start reading a partition instead of its committed offset. */
+export interface StartPosition extends TopicPartition {
+  /** The first offset to deliver. */
+  readonly offset: string;
+  /** The partition's committed offset, when the owner read it (the committed-lag gauge's base). */
+  readonly committed?: string;
+}
+
 /** What the owner of a consumer is told. */
 export interface KafkaConsumerHandlers {
-  /** Newly assigned partitions; batches for them wait until this settles. */
-  onAssigned?(partitions: TopicPartition[]): void | Promise<void>;
+  /**
+   * Newly assigned partitions; batches for them wait until this settles. It may resolve with
+   * start positions for some of them: those partitions are read from there (earlier or later
+   * than their committed offset) instead.
+   */
+  onAssigned?(
+    partitions: TopicPartition[],
+  ): void | readonly StartPosition[] | Promise<void | readonly StartPosition[]>;
   /** Partitions no longer owned (rebalance, stop, crash). Commits for them are refused afterwards. */
   onRevoked?(partitions: TopicPartition[]): void | Promise<void>;
   /**
@@ -398,7 +412,16 @@ class GroupConsumer implements KafkaConsumer {
       for (const tp of added) this.#assigned.set(keyOf(tp.topic, tp.partition), tp);
       this.#metrics?.assigned(this.#assigned.size);
       this.#metrics?.paused(this.#pausedSet.size);
-      if (added.length) await this.#h.onAssigned?.(added);
+      if (added.length === 0) return;
+      const starts = await this.#h.onAssigned?.(added);
+      // Before any batch of these partitions is delivered (they wait for #ready): a batch fetched
+      // from the committed offset meanwhile is stale and skipped, the next fetch starts here.
+      for (const s of starts ?? []) {
+        const key = keyOf(s.topic, s.partition);
+        if (!this.#assigned.has(key)) continue;
+        this.#consumer?.seek({ topic: s.topic, partition: s.partition, offset: s.offset });
+        if (s.committed !== undefined) this.#committed.set(key, Number(s.committed));
+      }
     });
     this.#ready.catch((error) => {
       this.#metrics?.error("handler");
@@ -471,6 +494,7 @@ class GroupConsumer implements KafkaConsumer {
       this.#metrics?.lag(batch.topic, batch.partition, hw - this.#committed.get(key)!);
       await this.#deliver(batch.topic, batch.partition, messages, batch.highWatermark, p.heartbeat);
       this.#position.set(key, Number(last) + 1);
+      this.#metrics?.processingLag(batch.topic, batch.partition, Math.max(0, hw - Number(last) - 1));
       p.resolveOffset(last);
     } finally {
       if (--this.#inBatch === 0 && this.#batchesDone) {

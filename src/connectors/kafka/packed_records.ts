@@ -99,7 +99,7 @@ const lenient = new TextDecoder();
 export function decodePacked(
   p: PackedRecords,
   parser: TickParser,
-  tick: (t: Tick) => void,
+  tick: (t: Tick, index: number) => void,
   reject: (index: number, reason: RejectReason, detail: string) => void,
 ): void {
   const { values, ends } = p;
@@ -117,7 +117,7 @@ export function decodePacked(
       if (source) r = parser.parseTick(values.subarray(start, end), source);
     }
     if (isRejection(r)) reject(i, r.reason, r.detail);
-    else tick(r);
+    else tick(r, i);
     start = end;
   }
 }

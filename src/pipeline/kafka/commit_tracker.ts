@@ -1,15 +1,21 @@
 /**
- * Which Kafka offset a partition may commit, so that a new owner replaying from it rebuilds the
- * exact state the old owner had: every window that can still change (open, or revisable by late
- * data) must lie entirely at or after the committed offset, and the watermark reached before it
- * is stored with the commit (as metadata) and restored first.
+ * What one partition commits. Two positions, because Kafka's tools read one and a new owner needs
+ * the other:
+ *
+ * - the **processed position** (the committed offset): everything before it was handed on and,
+ *   once the commit's barrier passed, stored. Standard tools (`kafka-consumer-groups`, Kafka UI,
+ *   Burrow, KEDA) compute lag from it, so it tells them the truth: a caught-up group has no lag.
+ * - the **restore point** (in the commit's metadata, with the watermark reached before it): where a
+ *   new owner starts reading so that it rebuilds every window that can still change (open, or
+ *   revisable by late data) — every such window lies entirely at or after it. The new owner seeks
+ *   there and replays up to the processed position, re-emitting idempotently, then goes on.
  *
  * A tick with event time `ts` can only touch windows that end by `ts + longest interval`; those
  * stop accepting late data once the watermark passes their end by the late-update window. So a
  * record is finished when `ts < watermark − lateUpdate − longest`. Batches are tracked, not
- * records: the commit point is the first offset of the oldest batch holding an unfinished record.
+ * records: the restore point is the first offset of the oldest batch holding an unfinished record.
  * The cost of replay-based restore: a new owner re-reads about one longest interval plus the
- * late-update window of data.
+ * late-update window of data (the restore depth, exported as a metric).
  * @module
  */
 
@@ -26,12 +32,24 @@ export interface CommitTrackerOptions {
   readonly longestIntervalMs: number;
   /** Max event time before the starting offset (restored from the commit's metadata). */
   readonly maxTsBefore?: number;
+  /**
+   * The offset the previous owner committed. While a new owner replays from the restore point up
+   * to it, that is still the processed position (those records are stored): committing less would
+   * show tools a lag that is not there.
+   */
+  readonly committed?: number;
 }
 
-/** A commit: the next offset to read and the max event time of everything before it. */
+/** A commit: the processed position, and where a new owner restores from. */
 export interface CommitPoint {
-  readonly offset: number;
+  /** The next offset to read: everything before it is processed. The committed offset. */
+  readonly processed: number;
+  /** Where a new owner starts reading to rebuild the windows; ≤ `processed`. */
+  readonly restore: number;
+  /** Max event time of the records before `restore` (the new owner's watermark comes from it). */
   readonly maxTsBefore: number;
+  /** Max event time of the records before `processed`. */
+  readonly maxTs: number;
 }
 
 /** Tracks one partition's delivered batches. */
@@ -43,8 +61,10 @@ export class CommitTracker {
   #maxTsBefore: number;
   #maxTs: number;
   #next = -1;
+  readonly #committed: number;
 
   constructor(options: CommitTrackerOptions) {
+    this.#committed = options.committed ?? -1;
     this.#horizon = options.lateUpdateWindowMs + options.longestIntervalMs;
     this.#lateness = options.allowedLatenessMs;
     this.#maxTsBefore = options.maxTsBefore ?? -Infinity;
@@ -58,7 +78,7 @@ export class CommitTracker {
     this.#next = next;
   }
 
-  /** The offset that is safe to commit now (null before any batch). */
+  /** What may be committed now (null before any batch). */
   commitPoint(): CommitPoint | null {
     if (this.#next < 0) return null;
     const finishedBelow = this.#maxTs - this.#lateness - this.#horizon;
@@ -71,18 +91,12 @@ export class CommitTracker {
       spans.splice(0, this.#head);
       this.#head = 0;
     }
-    const offset = this.#head < spans.length ? spans[this.#head].first : this.#next;
-    return { offset, maxTsBefore: this.#maxTsBefore };
-  }
-
-  /** After a flush (end of input) nothing is open: everything delivered is finished. */
-  finishAll(): CommitPoint | null {
-    if (this.#next < 0) return null;
-    for (let i = this.#head; i < this.#spans.length; i++) {
-      if (this.#spans[i].maxTs > this.#maxTsBefore) this.#maxTsBefore = this.#spans[i].maxTs;
-    }
-    this.#spans.length = 0;
-    this.#head = 0;
-    return { offset: this.#next, maxTsBefore: this.#maxTsBefore };
+    const restore = this.#head < spans.length ? spans[this.#head].first : this.#next;
+    return {
+      processed: Math.max(this.#next, this.#committed),
+      restore,
+      maxTsBefore: this.#maxTsBefore,
+      maxTs: this.#maxTs,
+    };
   }
 }

@@ -9,8 +9,10 @@
  *   handed on before the point is durable), then commits;
  * - a commit the broker refused or that failed is tried again after the interval, even if no more
  *   records come;
- * - end of input: a `flush` barrier, then everything delivered is committed; the partition's next
- *   batch waits for that (see {@linkcode PartitionCommitter.ending});
+ * - end of input: a `flush` barrier (every open window is emitted and stored), then a commit; the
+ *   partition's next batch waits for that (see {@linkcode PartitionCommitter.ending}). The restore
+ *   point stays where the tracker puts it: the windows the marker emitted early can still be
+ *   revised by later ticks, so a new owner must replay the marker too (see docs/kafka.md);
  * - revocation: no new commit starts; one in progress lands first, while this member still owns
  *   the partition.
  * @module
@@ -41,8 +43,8 @@ export class PartitionCommitter {
   #ending: Promise<void> | null = null;
   /** Progress was made while a commit ran: commit again after it. */
   #dirty = false;
-  /** The offset committed (or being committed); −1 forces the next commit. */
-  #committedOffset = -1;
+  /** The point committed (or being committed), as `processed/restore`; "" forces the next commit. */
+  #committedKey = "";
   #cancelTimer: (() => void) | null = null;
   #revoked = false;
 
@@ -69,8 +71,8 @@ export class PartitionCommitter {
   end(): Promise<void> {
     const ending = this.#inBackground(async () => {
       await this.#d.barrier("flush");
-      const point = this.#d.tracker.finishAll();
-      if (point) await this.#d.commit(point);
+      const point = this.#d.tracker.commitPoint();
+      if (point && await this.#d.commit(point)) this.#committedKey = keyOf(point);
     }).then(() => {
       this.#ending = null;
     });
@@ -106,12 +108,12 @@ export class PartitionCommitter {
     }
     // The point covers batches already handed on; the barrier waits until the stores have them.
     const point = this.#d.tracker.commitPoint();
-    if (point === null || point.offset === this.#committedOffset) return;
+    if (point === null || keyOf(point) === this.#committedKey) return;
     this.#lastCommit = clock.monotonic();
-    this.#committedOffset = point.offset;
+    this.#committedKey = keyOf(point);
     // Not committed: the same point is tried again after the interval.
     const again = () => {
-      this.#committedOffset = -1;
+      this.#committedKey = "";
       this.#dirty = true;
     };
     void this.#inBackground(async () => {
@@ -140,3 +142,5 @@ export class PartitionCommitter {
     return run;
   }
 }
+
+const keyOf = (point: CommitPoint) => `${point.processed}/${point.restore}`;

@@ -1,18 +1,24 @@
 /**
  * The `process` role over Kafka: a consumer-group member whose every assigned partition gets its
- * own stage (window stage → analytics → stores). What a partition commits follows
- * commit_tracker.ts — only what every store acknowledged and no open or revisable window still
- * needs, with the watermark reached so far as commit metadata — and when, partition_committer.ts. A new owner restores that watermark, warms its
- * indicators and rules from the stored candles, then replays from the commit, so it rebuilds the
- * same windows before it emits anything new.
+ * own stage (window stage → analytics → stores). A partition commits (commit_tracker.ts) its
+ * processed position as the offset — what every store acknowledged, so Kafka's own tools see the
+ * true lag — and, in the commit's metadata, the restore point: the earliest offset an open or
+ * revisable window still needs, with the watermark reached before it. When it commits is
+ * partition_committer.ts. A new owner restores that watermark, warms its indicators and rules
+ * from the stored candles, seeks to the restore point and replays up to the committed offset
+ * (re-emitting idempotently), so it rebuilds the same windows before it emits anything new.
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
 import { WindowWorkerClient } from "../../../actors/windows/window_worker_client.ts";
 import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
-import { CommitTracker } from "./commit_tracker.ts";
+import { type CommitPoint, CommitTracker } from "./commit_tracker.ts";
 import { PartitionCommitter } from "./partition_committer.ts";
-import { createKafkaConsumer, type TopicPartition } from "../../connectors/kafka/kafka_consumer.ts";
+import {
+  createKafkaConsumer,
+  type StartPosition,
+  type TopicPartition,
+} from "../../connectors/kafka/kafka_consumer.ts";
 import { packRecords } from "../../connectors/kafka/packed_records.ts";
 import {
   headerValue,
@@ -20,7 +26,8 @@ import {
   unsupportedVersion,
 } from "../../connectors/kafka/tick_codec.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
-import { committedMetadata, topicPartitions } from "./kafka_admin.ts";
+import { commitMetadata, committedPositions, topicPartitions } from "./kafka_admin.ts";
+import { restoreMetrics } from "./restore_metrics.ts";
 import type { RoleContext } from "./kafka_roles.ts";
 import { barrier } from "../../../actors/barrier.ts";
 import {
@@ -52,9 +59,11 @@ export function startProcessRole(
   const group = config.kafka.group;
   const worker = new WindowWorkerClient(windowWorkerSettings(ctx.stage));
 
+  const depth = restoreMetrics(registry, topics.ticks);
   let partitionCount = 0;
-  const assign = async (parts: TopicPartition[]) => {
-    const committed = await committedMetadata(kafka, group, topics.ticks);
+  const assign = async (parts: TopicPartition[]): Promise<StartPosition[]> => {
+    const committed = await committedPositions(kafka, group, topics.ticks);
+    const starts: StartPosition[] = [];
     partitionCount ||= (await topicPartitions(kafka, topics.ticks)).length;
     const history = await ctx.history?.forPartitions(
       parts.map((tp) => tp.partition),
@@ -63,7 +72,8 @@ export function startProcessRole(
     );
     for (const { partition } of parts) {
       await stopping.get(partition);
-      const maxTsBefore = committed.get(partition);
+      const position = committed.get(partition);
+      const maxTsBefore = position?.maxTsBefore;
       const stage = spawnPartitionStage(ctx.stage, {
         kind: "kafka",
         partition,
@@ -84,6 +94,7 @@ export function startProcessRole(
         lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
         longestIntervalMs: longest,
         maxTsBefore,
+        committed: position?.offset,
       });
       const commits = new PartitionCommitter({
         tracker,
@@ -94,8 +105,22 @@ export function startProcessRole(
         commit: (point) => commit(partition, point),
       });
       owned.set(partition, { stage, commits });
-      log.info("partition assigned", { partition, restoredMaxTs: maxTsBefore ?? null });
+      if (position && position.restore < position.offset) {
+        starts.push({
+          topic: topics.ticks,
+          partition,
+          offset: String(position.restore),
+          committed: String(position.offset),
+        });
+      }
+      log.info("partition assigned", {
+        partition,
+        committed: position?.offset ?? null,
+        restoreFrom: position?.restore ?? null,
+        restoredMaxTs: maxTsBefore ?? null,
+      });
     }
+    return starts;
   };
   const revoke = async (parts: TopicPartition[]) => {
     for (const { partition } of parts) {
@@ -104,6 +129,7 @@ export function startProcessRole(
       owned.delete(partition);
       // A commit in progress lands first, while this member still owns the partition.
       await p.commits.revoke();
+      depth.forget(partition);
       // Drained, not flushed: open windows are rebuilt by the next owner from the commit.
       const stop = system.stop(p.stage.windows).then(() => system.stop(p.stage.analytics));
       stopping.set(partition, stop);
@@ -136,12 +162,12 @@ export function startProcessRole(
     clock.setTimeout(check, 20);
   };
   /** False when nothing was committed (the group was re-forming, or the partition moved). */
-  const commit = async (partition: number, point: { offset: number; maxTsBefore: number }) => {
-    const meta = JSON.stringify({
-      v: 1,
-      maxTs: Number.isFinite(point.maxTsBefore) ? point.maxTsBefore : null,
-    });
-    return await consumerRef?.commit(topics.ticks, partition, point.offset, meta) ?? false;
+  const commit = async (partition: number, point: CommitPoint) => {
+    const meta = commitMetadata(point);
+    const done = await consumerRef?.commit(topics.ticks, partition, point.processed, meta) ??
+      false;
+    if (done) depth.committed(partition, point);
+    return done;
   };
   // Not async: when nothing has to wait (the common case) it returns nothing, and the consumer
   // moves on without a promise, a heartbeat timer or a microtask per batch.
@@ -208,8 +234,10 @@ export function startProcessRole(
     return Promise.all(waits).then(handedOn);
   };
   /**
-   * Everything before the end marker is final: flush the windows, then commit past the marker.
-   * The partition's next batch (rare after an end) waits, so nothing races the flush.
+   * An end marker: every open window is emitted now (flush), then the partition commits past the
+   * marker. The restore point stays before it while those windows can still be revised, so a new
+   * owner replays the marker too and emits the same (docs/kafka.md). The partition's next batch
+   * (rare after an end) waits, so nothing races the flush.
    */
   const endOfInput = (p: OwnedPartition, partition: number): void => {
     void p.commits.end().then(() => {

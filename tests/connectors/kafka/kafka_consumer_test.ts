@@ -159,3 +159,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "KafkaConsumer starts a partition where onAssigned says (before its committed offset), and lag gauges read the commit",
+  ignore,
+  async fn() {
+    await using mock = await startKafkaMock({ topics: [{ name: "restart", partitions: 1 }] });
+    const kafka = kafkaFor(mock);
+    await produceTicks(kafka, "restart", makeTicks(100), 1);
+    // A previous member processed everything and committed 100, with a restore point of 40.
+    const first = recordingMember(kafka, "restart-group", "restart");
+    await first.consumer.start();
+    await pollUntil("first member's 100 records", () => first.offsets.get(0)?.length === 100);
+    await first.consumer.stop();
+
+    const registry = createRegistry();
+    const second = recordingMember(kafka, "restart-group", "restart", {
+      registry,
+      handlers: {
+        onAssigned: (ps) => ps.map((tp) => ({ ...tp, offset: "40", committed: "100" })),
+        // Replays without committing: the committed offset stays 100.
+        onBatch: (_t, partition, messages) => {
+          const list = second.offsets.get(partition) ?? [];
+          for (const m of messages) list.push(Number(m.offset));
+          second.offsets.set(partition, list);
+        },
+      },
+    });
+    await second.consumer.start();
+    try {
+      await pollUntil("records 40..99 again", () => second.offsets.get(0)?.length === 60, {
+        describe: () => second.offsets.get(0),
+      });
+      assert.deepEqual(second.offsets.get(0), Array.from({ length: 60 }, (_, i) => 40 + i));
+      const value = async (name: string) =>
+        (await registry.getSingleMetric(name)!.get()).values[0]?.value;
+      // Nothing is behind: the committed offset (100) and the processed position (100) are the
+      // high watermark, although the member re-read from 40.
+      assert.equal(await value("pipeline_kafka_consumer_lag"), 0);
+      assert.equal(await value("pipeline_kafka_processing_lag"), 0);
+    } finally {
+      await second.consumer.stop();
+    }
+  },
+});
