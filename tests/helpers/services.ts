@@ -51,7 +51,7 @@ export interface PollOptions {
   readonly timeoutMs?: number;
   /** Real time between checks. Default 25 ms (fake-clock tests poll every 1 ms). */
   readonly intervalMs?: number;
-  /** Describes the state on a timeout, for the error message. */
+  /** Describes the state on a timeout, for the error message (may be async). */
   readonly describe?: () => unknown;
 }
 
@@ -80,7 +80,7 @@ export async function pollUntil<T>(
     }
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 25));
   }
-  const state = o.describe ? `; last state: ${JSON.stringify(o.describe())}` : "";
+  const state = o.describe ? `; last state: ${JSON.stringify(await o.describe())}` : "";
   throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${state}`, {
     cause: lastError,
   });
