@@ -3,6 +3,13 @@
  * budget, a connect timeout, an idle timeout that forces a reconnect, a planned reconnect before a
  * venue's maximum connection age, and in-order frame handling that awaits the handler
  * (backpressure). Protocol ping frames are answered by the runtime's WebSocket.
+ *
+ * A planned reconnect (the connection's maximum age, or a venue announcing a shutdown) is
+ * make-before-break: the next connection is opened while the old one is still read, and the old
+ * one is closed only once the next one delivered its first frame. Venues keep sending on the old
+ * connection after announcing its end (Binance's `serverShutdown`), and the same trade may arrive
+ * on both during the overlap: the feeds' recent-id memory drops the repeats, so every trade is
+ * delivered once and none falls into a gap between connections.
  * @module
  */
 import type { Clock, TimerHandle } from "../clock.ts";
@@ -64,6 +71,9 @@ type Outcome =
   | { kind: "fatal"; error: unknown }
   | { kind: "failed"; error: string; planned: boolean; openedAt?: number };
 
+/** How a connection's wait ended: it ended, or it asked to be replaced (still reading). */
+type Turn = { readonly ended: Outcome } | { readonly replace: string };
+
 /**
  * Runs connections until `signal` aborts (resolves undefined) or a handler calls `finish`
  * (resolves its result). Rejects only when the frame handler throws (e.g. the output failed).
@@ -75,23 +85,47 @@ export async function runWebSocketLoop(
   let first = true;
   let planned = false;
   let failures = 0;
+  /** A connection already open, handed over by a planned reconnect. */
+  let next: WsSession | null = null;
+  /** The reconnect was counted already (a hand-over that found no successor). */
+  let counted = false;
   while (!signal.aborted) {
-    if (!first) {
-      o.metrics.reconnect();
-      let delay = planned ? 0 : o.backoff.next();
-      if (o.budget) delay = Math.max(delay, o.budget.waitMs(o.clock.now()));
-      o.logger.info("reconnecting", { url: redact(o.url), delayMs: delay });
-      if (delay > 0) {
-        try {
-          await o.clock.sleep(delay, signal);
-        } catch {
-          return undefined;
+    let session: WsSession;
+    if (next !== null) {
+      session = next;
+      next = null;
+    } else {
+      if (!first) {
+        if (!counted) o.metrics.reconnect();
+        counted = false;
+        let delay = planned ? 0 : o.backoff.next();
+        if (o.budget) delay = Math.max(delay, o.budget.waitMs(o.clock.now()));
+        o.logger.info("reconnecting", { url: redact(o.url), delayMs: delay });
+        if (delay > 0) {
+          try {
+            await o.clock.sleep(delay, signal);
+          } catch {
+            return undefined;
+          }
         }
       }
+      first = false;
+      session = open(o, signal);
     }
-    first = false;
-    o.budget?.record(o.clock.now());
-    const out = await connectOnce(o, signal);
+    const turn: Turn = await Promise.race([
+      session.done.then((ended) => ({ ended })),
+      session.replaceRequested.then((replace) => ({ replace })),
+    ]);
+    if ("replace" in turn) {
+      o.metrics.reconnect();
+      next = await handOver(o, session, turn.replace, signal);
+      if (session.openedFor() >= o.stableAfterMs) o.backoff.reset();
+      // No successor (the old one closed first, or every attempt failed): reconnect at once.
+      planned = true;
+      counted = next === null;
+      continue;
+    }
+    const out = turn.ended;
     if (out.kind === "aborted") return undefined;
     if (out.kind === "finished") return out.result;
     if (out.kind === "fatal") throw out.error;
@@ -109,30 +143,96 @@ export async function runWebSocketLoop(
   return undefined;
 }
 
-const decoder = new TextDecoder();
-
-function connectOnce(o: WsLoopOptions, signal: AbortSignal): Promise<Outcome> {
-  return new Promise<Outcome>((resolve) => {
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(o.url);
-    } catch (e) {
-      resolve({ kind: "fatal", error: e });
-      return;
-    }
-    new WsSession(o, ws, signal, resolve);
+/**
+ * Make-before-break: opens connections until one delivers a frame while `old` is still read,
+ * then closes `old`. Returns the successor, or null when there is none (`old` closed before any
+ * successor delivered and none is connecting, or the loop was aborted).
+ */
+async function handOver(
+  o: WsLoopOptions,
+  old: WsSession,
+  reason: string,
+  signal: AbortSignal,
+): Promise<WsSession | null> {
+  o.logger.info("planned reconnect: opening the next connection before closing this one", {
+    url: redact(o.url),
+    reason,
   });
+  while (!signal.aborted) {
+    if (o.budget) {
+      const wait = o.budget.waitMs(o.clock.now());
+      if (wait > 0 && await sleepWhileOpen(o, old, wait, signal) !== "slept") break;
+    }
+    const next = open(o, signal);
+    const first = await Promise.race([
+      next.delivered.then(() => "next" as const),
+      next.done.then(() => "next_ended" as const),
+      old.done.then(() => "old_ended" as const),
+    ]);
+    if (first === "next") {
+      old.end("replaced");
+      await old.done;
+      o.logger.info("handed over to the next connection", { url: redact(o.url), reason });
+      return next;
+    }
+    // The old connection is gone: the successor, still connecting, takes over as is.
+    if (first === "old_ended") {
+      if (!signal.aborted) return next;
+      await next.done;
+      return null;
+    }
+    const out = await next.done;
+    if (out.kind === "aborted") break;
+    o.metrics.error(out.kind === "failed" ? out.error : "connect_failed");
+    o.logger.warn("the next connection failed while the old one still reads; trying again", {
+      url: redact(o.url),
+      reason: out.kind === "failed" ? out.error : out.kind,
+    });
+    if (await sleepWhileOpen(o, old, o.backoff.next(), signal) !== "slept") break;
+  }
+  old.end("replaced");
+  await old.done;
+  return null;
 }
+
+/** Sleeps `ms` unless `session` ends or the loop is aborted first. */
+async function sleepWhileOpen(
+  o: WsLoopOptions,
+  session: WsSession,
+  ms: number,
+  signal: AbortSignal,
+): Promise<"slept" | "ended" | "aborted"> {
+  return await Promise.race([
+    o.clock.sleep(ms, signal).then(() => "slept" as const, () => "aborted" as const),
+    session.done.then(() => "ended" as const),
+  ]);
+}
+
+function open(o: WsLoopOptions, signal: AbortSignal): WsSession {
+  o.budget?.record(o.clock.now());
+  return new WsSession(o, signal);
+}
+
+const decoder = new TextDecoder();
 
 /**
  * One connection's life: timers, the in-order frame queue and how it ended. It resolves once the
  * socket is closed (or the closing handshake timed out) and the queue is drained.
  */
 class WsSession {
+  /** Resolves once the connection is closed and its frames are handled. */
+  readonly done: Promise<Outcome>;
+  /** Resolves (once) when a planned reconnect is asked for: the connection still reads. */
+  readonly replaceRequested: Promise<string>;
+  /** Resolves when the first frame arrived. */
+  readonly delivered: Promise<void>;
   readonly #o: WsLoopOptions;
-  readonly #ws: WebSocket;
+  readonly #ws: WebSocket | null;
   readonly #signal: AbortSignal;
   readonly #resolve: (o: Outcome) => void;
+  readonly #replace = Promise.withResolvers<string>();
+  readonly #delivered = Promise.withResolvers<void>();
+  #replaceAsked = false;
   readonly #timers = new Set<TimerHandle>();
   readonly #queue: string[] = [];
   readonly #conn: WsConnection;
@@ -143,19 +243,35 @@ class WsSession {
   #pumping = false;
   #lastFrameAt: number;
 
-  constructor(o: WsLoopOptions, ws: WebSocket, signal: AbortSignal, resolve: (o: Outcome) => void) {
+  constructor(o: WsLoopOptions, signal: AbortSignal) {
     this.#o = o;
-    this.#ws = ws;
     this.#signal = signal;
-    this.#resolve = resolve;
+    const done = Promise.withResolvers<Outcome>();
+    this.done = done.promise;
+    this.#resolve = done.resolve;
+    this.replaceRequested = this.#replace.promise;
+    this.delivered = this.#delivered.promise;
     this.#lastFrameAt = o.clock.now();
     this.#conn = {
       send: (text) => {
-        if (ws.readyState === WebSocket.OPEN) ws.send(text);
+        if (this.#ws?.readyState === WebSocket.OPEN) this.#ws.send(text);
       },
-      reconnect: (kind, planned = false) => this.#end(this.#failed(kind, planned)),
+      reconnect: (kind, planned = false) => {
+        if (planned) this.#askReplace(kind);
+        else this.#end(this.#failed(kind));
+      },
       finish: (result) => this.#end({ kind: "finished", result }),
     };
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(o.url);
+    } catch (error) {
+      this.#ws = null;
+      this.#closed = true;
+      this.#end({ kind: "fatal", error });
+      return;
+    }
+    this.#ws = ws;
     ws.binaryType = "arraybuffer";
     ws.onopen = () => this.#onOpen();
     ws.onmessage = (ev: MessageEvent) => this.#onMessage(ev);
@@ -172,6 +288,28 @@ class WsSession {
   }
 
   readonly #onAbort = () => this.#end({ kind: "aborted" });
+
+  /** Closes the connection as planned (it was replaced). */
+  end(reason: string): void {
+    this.#end(this.#failed(reason, true));
+  }
+
+  /** How long the connection has been open, ms (0 if it never opened). */
+  openedFor(): number {
+    return this.#openedAt === undefined ? 0 : this.#o.clock.now() - this.#openedAt;
+  }
+
+  /**
+   * A planned reconnect: the loop opens the next connection while this one keeps reading. Only
+   * an open connection is replaced that way; one not yet open just ends.
+   */
+  #askReplace(kind: string): void {
+    if (this.#outcome) return;
+    if (this.#openedAt === undefined) return this.#end(this.#failed(kind, true));
+    if (this.#replaceAsked) return;
+    this.#replaceAsked = true;
+    this.#replace.resolve(kind);
+  }
 
   #timer(fn: () => void, ms: number): void {
     const h: TimerHandle = this.#o.clock.setTimeout(() => {
@@ -202,7 +340,7 @@ class WsSession {
     this.#signal.removeEventListener("abort", this.#onAbort);
     if (out.kind === "aborted") this.#queue.length = this.#head = 0;
     const ws = this.#ws;
-    if (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN) {
+    if (ws && (ws.readyState === WebSocket.CONNECTING || ws.readyState === WebSocket.OPEN)) {
       try {
         ws.close(1000);
       } catch {
@@ -227,7 +365,7 @@ class WsSession {
     if (o.maxConnectionAgeMs > 0) {
       this.#timer(() => {
         o.logger.info("connection reached its maximum age, reconnecting");
-        this.#end(this.#failed("max_age", true));
+        this.#askReplace("max_age");
       }, o.maxConnectionAgeMs);
     }
     o.logger.info("connected", { url: redact(o.url) });
@@ -251,6 +389,7 @@ class WsSession {
     const o = this.#o;
     o.metrics.message();
     this.#lastFrameAt = o.clock.now();
+    this.#delivered.resolve();
     const queued = this.#queue.length - this.#head;
     if (queued >= o.maxQueuedFrames) {
       o.logger.error("handler too slow: frame queue full, reconnecting", { queued });
