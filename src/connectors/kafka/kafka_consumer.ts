@@ -494,7 +494,11 @@ class GroupConsumer implements KafkaConsumer {
       this.#metrics?.lag(batch.topic, batch.partition, hw - this.#committed.get(key)!);
       await this.#deliver(batch.topic, batch.partition, messages, batch.highWatermark, p.heartbeat);
       this.#position.set(key, Number(last) + 1);
-      this.#metrics?.processingLag(batch.topic, batch.partition, Math.max(0, hw - Number(last) - 1));
+      this.#metrics?.processingLag(
+        batch.topic,
+        batch.partition,
+        Math.max(0, hw - Number(last) - 1),
+      );
       p.resolveOffset(last);
     } finally {
       if (--this.#inBatch === 0 && this.#batchesDone) {
