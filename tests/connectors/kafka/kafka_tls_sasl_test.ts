@@ -11,14 +11,15 @@
 import assert from "node:assert/strict";
 import type { Kafka } from "kafkajs";
 import { kafkaOptions } from "../../../src/config/connector_options.ts";
-import { loadConfig } from "../../../src/config/load_config.ts";
 import { createKafkaClient } from "../../../src/connectors/kafka/kafka_client.ts";
 import { parseKafkaConfig } from "../../../src/connectors/kafka/kafka_config.ts";
 import { silentLogger } from "../../../src/logger.ts";
+import { consumeRecords } from "../../helpers/kafka_cluster.ts";
 import { type KafkaProxy, startKafkaProxy } from "../../helpers/kafka_proxy.ts";
 import type { KafkaMock } from "../../helpers/kafka_mock.ts";
 import { requireService } from "../../helpers/services.ts";
 import { createTestPki, probeOpenssl, type TestPki } from "../../helpers/test_pki.ts";
+import { testConfig } from "../../helpers/test_pipeline.ts";
 import { FAST_GROUP, skipKafkaTests, startKafkaMock } from "./kafka_test_support.ts";
 
 const TOPIC = "secure.ticks";
@@ -28,9 +29,8 @@ const ignore = skipKafkaTests() || !(await requireService("openssl", probeOpenss
 /** A client for `proxy`, configured through the loader from `env`. */
 function clientFor(proxy: KafkaProxy, env: Record<string, string>, retries = 0): Kafka {
   const all: Record<string, string> = { KAFKA_BROKERS: proxy.brokers.join(","), ...env };
-  const r = loadConfig({ args: ["--sqlite=", "--http=off"], env: (n) => all[n] });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  const config = parseKafkaConfig({ ...kafkaOptions(r.config), requestTimeoutMs: 5000 });
+  const loaded = testConfig(["--sqlite=", "--http=off"], (n) => all[n]);
+  const config = parseKafkaConfig({ ...kafkaOptions(loaded), requestTimeoutMs: 5000 });
   return createKafkaClient(config, { logger: silentLogger, retries });
 }
 
@@ -206,24 +206,11 @@ Deno.test({
           KAFKA_SASL_PASSWORD: USERS.app,
         }, 5);
         assert.equal(await roundTrip(kafka, 6), 6);
-        const consumer = kafka.consumer({ groupId: "secure-group", ...FAST_GROUP });
-        const seen: string[] = [];
-        const done = Promise.withResolvers<void>();
-        await consumer.connect();
-        try {
-          await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-          await consumer.run({
-            eachMessage: ({ message }) => {
-              seen.push(String(message.value));
-              if (seen.length === 6) done.resolve();
-              return Promise.resolve();
-            },
-          });
-          const timer = setTimeout(() => done.reject(new Error(`saw only ${seen}`)), 30_000);
-          await done.promise.finally(() => clearTimeout(timer));
-        } finally {
-          await consumer.disconnect();
-        }
+        const seen = (await consumeRecords(kafka, {
+          topic: TOPIC,
+          count: 6,
+          consumer: { groupId: "secure-group", ...FAST_GROUP },
+        })).map((m) => String(m.value));
         assert.deepEqual(seen.sort(), ["v0", "v1", "v2", "v3", "v4", "v5"]);
         const admin = kafka.admin();
         await admin.connect();
