@@ -6,13 +6,14 @@ import {
   committedOffsets,
   consumeRecords,
   observerClient,
+  runEmbeddedReference,
   startPipelineCluster,
 } from "../helpers/kafka_cluster.ts";
 import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
 import { RESULT_QUERIES, sqliteRows } from "../helpers/sqlite_dump.ts";
-import { runToEnd, startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
+import { startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 4;
 const fixture = generateReplay({
@@ -31,14 +32,7 @@ const { candles: CANDLES, ticks: TICKS } = RESULT_QUERIES;
 /** The embedded pipeline on `lines`: the reference a Kafka run must equal. */
 async function embedded(dir: string, lines: string[]): Promise<string> {
   const file = await writeReplayFile(`${dir}/embedded.ndjson`, lines);
-  await runToEnd([
-    "--source=replay",
-    `--replay-file=${file}`,
-    `--sqlite=${dir}/embedded.db`,
-    `--partitions=${PARTITIONS}`,
-    "--http=off",
-    "--kafka-session-timeout=6s",
-  ]);
+  await runEmbeddedReference({ file, db: `${dir}/embedded.db`, partitions: PARTITIONS });
   return `${dir}/embedded.db`;
 }
 

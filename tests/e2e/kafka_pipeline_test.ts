@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { startPipelineCluster } from "../helpers/kafka_cluster.ts";
+import { runEmbeddedReference, startPipelineCluster } from "../helpers/kafka_cluster.ts";
 import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { dumpResults } from "../helpers/sqlite_dump.ts";
@@ -26,13 +26,7 @@ Deno.test({
     const dir = await Deno.makeTempDir();
     const file = await writeReplayFile(`${dir}/t.ndjson`, fixture.lines);
     try {
-      await runToEnd([
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${dir}/embedded.db`,
-        `--partitions=${PARTITIONS}`,
-        "--http=off",
-      ]);
+      await runEmbeddedReference({ file, db: `${dir}/embedded.db`, partitions: PARTITIONS });
       await using mock = await startPipelineCluster({ partitions: PARTITIONS });
       const kafka = await runToEnd([
         "--source=replay",

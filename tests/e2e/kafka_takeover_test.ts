@@ -4,6 +4,7 @@ import {
   assignedPartitions,
   committedOffsets,
   observerClient,
+  runEmbeddedReference,
   startPipelineCluster,
   waitForCommitsToTheEnd,
 } from "../helpers/kafka_cluster.ts";
@@ -56,14 +57,12 @@ Deno.test({
     const running: Pipeline[] = [];
     try {
       // The reference: one uninterrupted embedded run with the same partitioning.
-      await runToEnd([
-        ...COMMON.slice(0, 1),
-        "--source=replay",
-        `--replay-file=${all}`,
-        `--sqlite=${dir}/ref.db`,
-        `--partitions=${PARTITIONS}`,
-        ...QUIET,
-      ]);
+      await runEmbeddedReference({
+        file: all,
+        db: `${dir}/ref.db`,
+        partitions: PARTITIONS,
+        args: [...COMMON.slice(0, 1), ...QUIET],
+      });
 
       // The schema exists before two processes open the file at once.
       await migrateSqlite(shared);

@@ -8,12 +8,12 @@
 import assert from "node:assert/strict";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
 import type { Pipeline } from "../../src/pipeline/pipeline.ts";
-import { startPipelineCluster } from "../helpers/kafka_cluster.ts";
+import { runEmbeddedReference, startPipelineCluster } from "../helpers/kafka_cluster.ts";
 import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
 import { RESULT_QUERIES, sqliteCount, sqliteRows } from "../helpers/sqlite_dump.ts";
-import { runToEnd, startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
+import { startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 4;
 const BROKERS = 3;
@@ -63,13 +63,7 @@ Deno.test({
       assert.ok((await pipeline.terminated).ok, "no escalation, a clean stop");
       assert.equal(pipeline.givenUp.total, 0, "nothing given up");
 
-      await runToEnd([
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${dir}/embedded.db`,
-        `--partitions=${PARTITIONS}`,
-        ...COMMON,
-      ]);
+      await runEmbeddedReference({ file, db: `${dir}/embedded.db`, partitions: PARTITIONS });
       const { ticks, candles } = RESULT_QUERIES;
       const distinct = new Set(fixture.valid.map((t) => `${t.source}|${t.symbol}|${t.id}`));
       const stored = sqliteRows(`${dir}/kafka.db`, ticks).length;

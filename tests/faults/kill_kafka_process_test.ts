@@ -11,6 +11,7 @@ import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import {
   assignedPartitions,
   observerClient,
+  runEmbeddedReference,
   startPipelineCluster,
   waitForCommitsToTheEnd,
 } from "../helpers/kafka_cluster.ts";
@@ -19,12 +20,7 @@ import { type PipelineProcess, spawnPipeline } from "../helpers/pipeline_process
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
 import { assertSameResults } from "../helpers/sqlite_dump.ts";
-import {
-  migrateSqlite,
-  runToEnd,
-  startTestPipeline,
-  writeReplayFile,
-} from "../helpers/test_pipeline.ts";
+import { migrateSqlite, startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 6;
 const KILLS = 5;
@@ -57,14 +53,12 @@ Deno.test({
     const running: Pipeline[] = [];
     let victim: PipelineProcess | null = null;
     try {
-      await runToEnd([
-        COMMON[0],
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${dir}/ref.db`,
-        `--partitions=${PARTITIONS}`,
-        ...QUIET,
-      ]);
+      await runEmbeddedReference({
+        file,
+        db: `${dir}/ref.db`,
+        partitions: PARTITIONS,
+        args: [COMMON[0], ...QUIET],
+      });
       // The schema exists before several processes open the file.
       await migrateSqlite(shared);
 

@@ -1,7 +1,7 @@
 /**
- * Kafka-mode tests from outside the pipeline: a mock cluster holding every pipeline topic, a plain
- * kafkajs client to look at it with, reading a topic back, the offsets a group committed, and how
- * many partitions an instance holds.
+ * Kafka-mode tests from outside the pipeline: a mock cluster holding every pipeline topic, the
+ * embedded run a Kafka-mode run must equal, a plain kafkajs client to look at the cluster with,
+ * reading a topic back, the offsets a group committed, and how many partitions an instance holds.
  * @module
  */
 import { type Admin, type ConsumerConfig, Kafka, type KafkaMessage, logLevel } from "kafkajs";
@@ -9,6 +9,7 @@ import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
 import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { type KafkaMock, startKafkaMock } from "./kafka_mock.ts";
 import { type PollOptions, pollUntil } from "./services.ts";
+import { runToEnd } from "./test_pipeline.ts";
 
 /** A mock cluster of `brokers` (default 1) with every pipeline topic, `partitions` each. */
 export function startPipelineCluster(
@@ -18,6 +19,33 @@ export function startPipelineCluster(
     brokers: o.brokers ?? 1,
     topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: o.partitions })),
   });
+}
+
+/** Options of {@linkcode runEmbeddedReference}. */
+export interface ReferenceRun {
+  /** The replay file. */
+  file: string;
+  /** The SQLite file the results go to. */
+  db: string;
+  /** The Kafka run's partition count: windows and watermarks are per partition. */
+  partitions: number;
+  /** More flags (`--http=off` is given). */
+  args?: readonly string[];
+}
+
+/**
+ * Runs the embedded pipeline (memory bus) on a replay to its end: the uninterrupted run, with the
+ * same partitioning, whose results a Kafka-mode run must equal.
+ */
+export function runEmbeddedReference(o: ReferenceRun): Promise<Pipeline> {
+  return runToEnd([
+    "--source=replay",
+    `--replay-file=${o.file}`,
+    `--sqlite=${o.db}`,
+    `--partitions=${o.partitions}`,
+    "--http=off",
+    ...o.args ?? [],
+  ]);
 }
 
 /**
