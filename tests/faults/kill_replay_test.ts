@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Prng } from "../../src/feeds/prng.ts";
-import { type PipelineProcess, spawnPipeline } from "../helpers/pipeline_process.ts";
+import { type PipelineProcess, spawnReplay } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
 import { dumpResults, sqliteCount } from "../helpers/sqlite_dump.ts";
@@ -23,17 +23,12 @@ const fixture = generateReplay({
 });
 
 function replay(file: string, db: string): PipelineProcess {
-  return spawnPipeline([
-    "--source=replay",
-    `--replay-file=${file}`,
-    `--sqlite=${db}`,
-    "--exit-at-end",
-    "--http=off",
-    "--ui=off",
-    "--log-level=error",
+  return spawnReplay({
+    file,
+    db,
     // Paced (the file spans ~100 minutes of event time), so kill points spread over the run.
-    "--replay-speed=4000",
-  ]);
+    args: ["--log-level=error", "--replay-speed=4000"],
+  });
 }
 
 async function finish(run: PipelineProcess): Promise<void> {

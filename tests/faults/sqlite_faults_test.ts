@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { SqliteStore } from "../../src/connectors/sqlite/sqlite_store.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
-import { spawnPipeline } from "../helpers/pipeline_process.ts";
+import { spawnReplay } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
 import { dumpResults, type ResultDump, sqliteCount } from "../helpers/sqlite_dump.ts";
@@ -23,18 +23,7 @@ const fixture = generateReplay({
   gapMs: 150,
 });
 
-/** The embedded pipeline in its own process. */
-function replay(file: string, db: string, extra: string[] = []) {
-  return spawnPipeline([
-    "--source=replay",
-    `--replay-file=${file}`,
-    `--sqlite=${db}`,
-    "--exit-at-end",
-    "--http=off",
-    "--ui=off",
-    ...extra,
-  ]);
-}
+const replay = (file: string, db: string, args: string[] = []) => spawnReplay({ file, db, args });
 
 async function withReference(
   fn: (dir: string, file: string, reference: ResultDump) => Promise<void>,

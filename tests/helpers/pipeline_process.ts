@@ -57,3 +57,26 @@ export function spawnPipeline(args: readonly string[]): PipelineProcess {
   };
   return process;
 }
+
+/** Options of {@linkcode spawnReplay}. */
+export interface ReplayProcessOptions {
+  /** The replay file. */
+  readonly file: string;
+  /** The SQLite file the results go to. */
+  readonly db: string;
+  /** More flags. */
+  readonly args?: readonly string[];
+}
+
+/** The embedded pipeline replaying a file into SQLite in its own process, exiting at the end. */
+export function spawnReplay(o: ReplayProcessOptions): PipelineProcess {
+  return spawnPipeline([
+    "--source=replay",
+    `--replay-file=${o.file}`,
+    `--sqlite=${o.db}`,
+    "--exit-at-end",
+    "--http=off",
+    "--ui=off",
+    ...o.args ?? [],
+  ]);
+}
