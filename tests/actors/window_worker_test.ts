@@ -12,7 +12,6 @@ import type {
 } from "../../actors/windows/window_worker_protocol.ts";
 import { WindowCore } from "../../actors/windows/window_core.ts";
 import { createTickRules } from "../../actors/analytics/analytics_logic.ts";
-import { loadConfig } from "../../src/config/load_config.ts";
 import { permissionFlags } from "../../src/config/permissions.ts";
 import { decodePacked, packRecords } from "../../src/connectors/kafka/packed_records.ts";
 import { decodeTick, encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
@@ -21,6 +20,7 @@ import type { Candle } from "../../src/market/candle.ts";
 import { parseIntervals } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
+import { testConfig } from "../helpers/test_pipeline.ts";
 
 const T0 = 1_700_000_000_000;
 const NOW = T0 + 3_600_000;
@@ -214,14 +214,15 @@ Deno.test("window worker: records sent twice (a supervisor's retry) fail alone; 
 });
 
 Deno.test("window worker: loads under the permissions the launcher gives the process role", async () => {
-  const r = loadConfig({
-    args: ["--role=process", "--kafka-brokers=127.0.0.1:1", "--sqlite=", "--http=off"],
-    env: () => undefined,
-  });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
+  const config = testConfig([
+    "--role=process",
+    "--kafka-brokers=127.0.0.1:1",
+    "--sqlite=",
+    "--http=off",
+  ]);
   const probe = new URL("../helpers/window_worker_probe.ts", import.meta.url);
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...permissionFlags(r.config), probe.href],
+    args: ["run", "--no-prompt", ...permissionFlags(config), probe.href],
     stdout: "piped",
     stderr: "piped",
   }).output();

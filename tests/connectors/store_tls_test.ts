@@ -13,7 +13,6 @@ import {
   postgresOptions,
   redisOptions,
 } from "../../src/config/connector_options.ts";
-import { loadConfig } from "../../src/config/load_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import { ClickHouseStore } from "../../src/connectors/clickhouse/clickhouse_store.ts";
 import { PostgresStore } from "../../src/connectors/postgres/postgres_store.ts";
@@ -25,6 +24,7 @@ import { createTestSchema, postgresAvailable } from "../helpers/postgres_db.ts";
 import { createTestPrefix, redisAvailable } from "../helpers/redis_prefix.ts";
 import { requireService, runId } from "../helpers/services.ts";
 import { createTestPki, probeOpenssl, type TestPki } from "../helpers/test_pki.ts";
+import { testConfig } from "../helpers/test_pipeline.ts";
 import { startTlsProxy, type TlsProxy } from "../helpers/tls_proxy.ts";
 
 const opensslOk = await requireService("openssl", probeOpenssl);
@@ -38,9 +38,7 @@ const TICK: Tick = {
 };
 
 function configFrom(env: Record<string, string>): PipelineConfig {
-  const r = loadConfig({ args: ["--sqlite=", "--http=off"], env: (n) => env[n] });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return r.config;
+  return testConfig(["--sqlite=", "--http=off"], (n) => env[n]);
 }
 
 /** The terminator with the test CA's certificate and one with an unknown CA's, to `target`. */

@@ -1,12 +1,11 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../src/config/load_config.ts";
 import type { Store } from "../../src/connectors/store.ts";
-import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { Tick } from "../../src/market/tick.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { expectedCandles, generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
+import { sqliteCount } from "../helpers/sqlite_dump.ts";
+import { runToEnd, startTestPipeline } from "../helpers/test_pipeline.ts";
 
 /** A store whose writes hang until the test opens the gate: a store that stopped answering. */
 class GateStore implements Store {
@@ -50,23 +49,16 @@ Deno.test("backpressure: a store that stops answering stalls the source, bounds 
     gapMs: 100,
   });
   await Deno.writeTextFile(`${dir}/t.ndjson`, fixture.lines.join("\n"));
-  const r = loadConfig({
-    args: [
-      "--source=replay",
-      `--replay-file=${dir}/t.ndjson`,
-      "--sqlite=",
-      "--http=off",
-      "--bus-capacity=16",
-      "--partitions=2",
-    ],
-    env: () => undefined,
-  });
-  assert.equal(r.kind, "ok");
-  if (r.kind !== "ok") return;
   const store = new GateStore();
   let progress = 0;
-  const pipeline = await startPipeline(r.config, {
-    logger: silentLogger,
+  const pipeline = await startTestPipeline([
+    "--source=replay",
+    `--replay-file=${dir}/t.ndjson`,
+    "--sqlite=",
+    "--http=off",
+    "--bus-capacity=16",
+    "--partitions=2",
+  ], {
     extraStores: [store],
     onReplayProgress: (read, total) => (progress = read / total),
   });
@@ -136,34 +128,17 @@ Deno.test("restart on an existing database: stored rows stay, a second replay ad
     gapMs: 300,
   });
   await Deno.writeTextFile(`${dir}/t.ndjson`, fixture.lines.join("\n"));
-  const run = async () => {
-    const r = loadConfig({
-      args: [
-        "--source=replay",
-        `--replay-file=${dir}/t.ndjson`,
-        `--sqlite=${dir}/p.db`,
-        "--http=off",
-      ],
-      env: () => undefined,
-    });
-    if (r.kind !== "ok") throw new Error("config");
-    const p = await startPipeline(r.config, { logger: silentLogger });
-    await p.drained;
-    const counts = ["ticks", "candles", "indicators", "alerts", "dead_letters"].map((t) =>
-      Number(p.read && (p as unknown as { read: { candles: unknown } }) && t)
-    );
-    await p.stop();
-    return counts;
-  };
+  const run = () =>
+    runToEnd([
+      "--source=replay",
+      `--replay-file=${dir}/t.ndjson`,
+      `--sqlite=${dir}/p.db`,
+      "--http=off",
+    ]);
   await run();
-  const { DatabaseSync } = await import("node:sqlite");
-  const count = () => {
-    const db = new DatabaseSync(`${dir}/p.db`, { readOnly: true });
-    const out = ["ticks", "candles", "indicators", "alerts", "dead_letters", "schema_migrations"]
-      .map((t) => Number(db.prepare(`SELECT count(*) AS n FROM ${t}`).get()!.n));
-    db.close();
-    return out;
-  };
+  const count = () =>
+    ["ticks", "candles", "indicators", "alerts", "dead_letters", "schema_migrations"]
+      .map((t) => sqliteCount(`${dir}/p.db`, t));
   const first = count();
   assert.ok(first[0] > 0 && first[1] > 0);
   await run();

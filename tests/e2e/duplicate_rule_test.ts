@@ -6,9 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { loadConfig } from "../../src/config/load_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
+import { runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 Deno.test("duplicate rule: candles count exactly the ticks the raw-tick table keeps", async () => {
   const dir = await Deno.makeTempDir();
@@ -22,20 +20,13 @@ Deno.test("duplicate rule: candles count exactly the ticks the raw-tick table ke
       tick("9", t0 + 5000, 101), // a redelivery: same time
       tick("7", t0 + 61 * 60_000, 103), // the id again, 61 minutes later
     ];
-    await Deno.writeTextFile(`${dir}/t.ndjson`, lines.join("\n") + "\n");
-    const r = loadConfig({
-      args: [
-        "--source=replay",
-        `--replay-file=${dir}/t.ndjson`,
-        `--sqlite=${dir}/db`,
-        "--http=off",
-      ],
-      env: () => undefined,
-    });
-    if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-    const p = await startPipeline(r.config, { logger: silentLogger });
-    await p.drained;
-    await p.stop();
+    const file = await writeReplayFile(`${dir}/t.ndjson`, lines);
+    await runToEnd([
+      "--source=replay",
+      `--replay-file=${file}`,
+      `--sqlite=${dir}/db`,
+      "--http=off",
+    ]);
     const db = new DatabaseSync(`${dir}/db`, { readOnly: true });
     try {
       const ticks = db.prepare("SELECT id, ts FROM ticks ORDER BY ts").all().map((x) => ({ ...x }));

@@ -1,11 +1,8 @@
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { loadConfig } from "../../src/config/load_config.ts";
-import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
-import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { compareCandles, expectedCandles, generateReplay } from "../helpers/replay_fixture.ts";
+import { dumpResults } from "../helpers/sqlite_dump.ts";
+import { assertCleanStop, runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const fixture = generateReplay({
   seed: 2026,
@@ -15,17 +12,10 @@ const fixture = generateReplay({
   gapMs: 150,
 });
 
-function config(args: string[]): PipelineConfig {
-  const r = loadConfig({ args, env: () => undefined });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return r.config;
-}
-
 async function runReplay(dir: string, db: string, extra: string[] = []): Promise<void> {
-  const file = `${dir}/ticks.ndjson`;
-  await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
-  const pipeline = await startPipeline(
-    config([
+  const file = await writeReplayFile(`${dir}/ticks.ndjson`, fixture.lines);
+  await assertCleanStop(
+    await runToEnd([
       "--source=replay",
       `--replay-file=${file}`,
       `--sqlite=${db}`,
@@ -33,31 +23,10 @@ async function runReplay(dir: string, db: string, extra: string[] = []): Promise
       "--partitions=3",
       ...extra,
     ]),
-    { logger: silentLogger },
   );
-  await pipeline.drained;
-  await pipeline.stop();
-  const t = await pipeline.terminated;
-  assert.ok(t.ok, `clean stop: ${t.error}`);
 }
 
-function dump(db: string): Record<string, unknown[]> {
-  const conn = new DatabaseSync(db, { readOnly: true });
-  try {
-    const q = (sql: string) => conn.prepare(sql).all().map((r) => ({ ...r }));
-    return {
-      candles: q(`SELECT * FROM candles ORDER BY symbol, "interval", window_start`),
-      indicators: q(`SELECT * FROM indicators ORDER BY symbol, "interval", window_start`),
-      alerts: q(`SELECT * FROM alerts ORDER BY id`),
-      ticks: q(`SELECT * FROM ticks ORDER BY source, symbol, id`),
-      dead_letters: q(
-        `SELECT reason, detail, raw, source FROM dead_letters ORDER BY source, reason`,
-      ),
-    };
-  } finally {
-    conn.close();
-  }
-}
+const dump = (db: string) => dumpResults(db, { deadLetters: "by-reason" });
 
 Deno.test("embedded pipeline: replayed candles equal independently computed candles", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,8 +1,6 @@
 import assert from "node:assert/strict";
-import { loadConfig } from "../../src/config/load_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
+import { startTestPipeline } from "../helpers/test_pipeline.ts";
 
 Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad parameters", async () => {
   const dir = await Deno.makeTempDir();
@@ -14,18 +12,12 @@ Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad p
     gapMs: 400,
   });
   await Deno.writeTextFile(`${dir}/t.ndjson`, fixture.lines.join("\n"));
-  const r = loadConfig({
-    args: [
-      "--source=replay",
-      `--replay-file=${dir}/t.ndjson`,
-      `--sqlite=${dir}/db.sqlite`,
-      "--http=127.0.0.1:0",
-    ],
-    env: () => undefined,
-  });
-  assert.equal(r.kind, "ok");
-  if (r.kind !== "ok") return;
-  const pipeline = await startPipeline(r.config, { logger: silentLogger });
+  const pipeline = await startTestPipeline([
+    "--source=replay",
+    `--replay-file=${dir}/t.ndjson`,
+    `--sqlite=${dir}/db.sqlite`,
+    "--http=127.0.0.1:0",
+  ]);
   try {
     await pipeline.drained;
     const base = `http://127.0.0.1:${pipeline.http!.port}`;

@@ -1,13 +1,19 @@
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { Kafka, logLevel } from "kafkajs";
-import { loadConfig } from "../../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
 import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
-import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
+import {
+  committedOffsets,
+  consumeRecords,
+  observerClient,
+  runEmbeddedReference,
+  startPipelineCluster,
+} from "../helpers/kafka_cluster.ts";
+import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
+import { pollUntil } from "../helpers/services.ts";
+import { RESULT_QUERIES, sqliteRows } from "../helpers/sqlite_dump.ts";
+import { startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 4;
 const fixture = generateReplay({
@@ -17,38 +23,16 @@ const fixture = generateReplay({
   start: Date.UTC(2026, 8, 1),
   gapMs: 120,
 });
-const topics = Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: PARTITIONS }));
 
-function start(args: string[]): Promise<Pipeline> {
-  const r = loadConfig({
-    args: [...args, "--http=off", "--kafka-session-timeout=6s"],
-    env: () => undefined,
-  });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return startPipeline(r.config, { logger: silentLogger });
-}
+const start = (args: string[]): Promise<Pipeline> =>
+  startTestPipeline([...args, "--http=off", "--kafka-session-timeout=6s"]);
 
-function table(db: string, sql: string) {
-  const conn = new DatabaseSync(db, { readOnly: true });
-  try {
-    return conn.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    conn.close();
-  }
-}
-const CANDLES = `SELECT * FROM candles ORDER BY symbol, "interval", window_start`;
+const { candles: CANDLES, ticks: TICKS } = RESULT_QUERIES;
 
+/** The embedded pipeline on `lines`: the reference a Kafka run must equal. */
 async function embedded(dir: string, lines: string[]): Promise<string> {
-  const file = `${dir}/embedded.ndjson`;
-  await Deno.writeTextFile(file, lines.join("\n") + "\n");
-  const p = await start([
-    "--source=replay",
-    `--replay-file=${file}`,
-    `--sqlite=${dir}/embedded.db`,
-    `--partitions=${PARTITIONS}`,
-  ]);
-  await p.drained;
-  await p.stop();
+  const file = await writeReplayFile(`${dir}/embedded.ndjson`, lines);
+  await runEmbeddedReference({ file, db: `${dir}/embedded.db`, partitions: PARTITIONS });
   return `${dir}/embedded.db`;
 }
 
@@ -60,8 +44,8 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const mock = await startKafkaMock({ brokers: 1, topics });
-    const kafka = new Kafka({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
+    const mock = await startPipelineCluster({ partitions: PARTITIONS });
+    const kafka = observerClient(mock);
     const producer = kafka.producer();
     try {
       const valid = fixture.valid;
@@ -108,24 +92,11 @@ Deno.test({
       await processor.stop();
 
       // Every poison message is in the DLQ with its reason and original bytes.
-      const consumer = kafka.consumer({ groupId: "dlq-check", sessionTimeout: 6000 });
-      const seen: { value: string; reason: string }[] = [];
-      await consumer.connect();
-      await consumer.subscribe({ topic: DEFAULT_TOPICS.ticksDlq, fromBeginning: true });
-      await consumer.run({
-        eachMessage: ({ message }) => {
-          seen.push({
-            value: message.value!.toString(),
-            reason: message.headers!.reason!.toString(),
-          });
-          return Promise.resolve();
-        },
-      });
-      const deadline = Date.now() + 30_000;
-      while (seen.length < poison.length && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      await consumer.disconnect();
+      const seen = (await consumeRecords(kafka, {
+        topic: DEFAULT_TOPICS.ticksDlq,
+        count: poison.length,
+        consumer: { groupId: "dlq-check", sessionTimeout: 6000 },
+      })).map((m) => ({ value: m.value!.toString(), reason: m.headers!.reason!.toString() }));
       const key = (x: { value: string; reason: string }) => `${x.reason}|${x.value}`;
       assert.deepEqual(seen.map(key).sort(), poison.map(key).sort());
 
@@ -134,8 +105,8 @@ Deno.test({
         valid.map((t) => JSON.stringify(t)),
       );
       assert.deepEqual(
-        table(`${dir}/kafka.db`, CANDLES),
-        table(reference, CANDLES),
+        sqliteRows(`${dir}/kafka.db`, CANDLES),
+        sqliteRows(reference, CANDLES),
         "candles unaffected",
       );
     } finally {
@@ -153,10 +124,9 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const mock = await startKafkaMock({ brokers: 3, topics });
+    const mock = await startPipelineCluster({ brokers: 3, partitions: PARTITIONS });
     try {
-      const file = `${dir}/t.ndjson`;
-      await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
+      const file = await writeReplayFile(`${dir}/t.ndjson`, fixture.lines);
       const pipeline = await start([
         "--source=replay",
         `--replay-file=${file}`,
@@ -175,9 +145,9 @@ Deno.test({
       await pipeline.stop();
       assert.ok((await pipeline.terminated).ok, "no escalation");
       const reference = await embedded(dir, fixture.lines);
-      assert.deepEqual(table(`${dir}/kafka.db`, CANDLES), table(reference, CANDLES), "candles");
-      const ticks = "SELECT * FROM ticks ORDER BY source, symbol, id";
-      assert.deepEqual(table(`${dir}/kafka.db`, ticks), table(reference, ticks), "raw ticks");
+      const kafkaDb = `${dir}/kafka.db`;
+      assert.deepEqual(sqliteRows(kafkaDb, CANDLES), sqliteRows(reference, CANDLES), "candles");
+      assert.deepEqual(sqliteRows(kafkaDb, TICKS), sqliteRows(reference, TICKS), "raw ticks");
     } finally {
       await mock.stop();
       await Deno.remove(dir, { recursive: true });
@@ -192,8 +162,8 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const mock = await startKafkaMock({ brokers: 1, topics });
-    const kafka = new Kafka({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
+    const mock = await startPipelineCluster({ partitions: PARTITIONS });
+    const kafka = observerClient(mock);
     const producer = kafka.producer();
     const admin = kafka.admin();
     let pipeline: Pipeline | null = null;
@@ -221,19 +191,11 @@ Deno.test({
       for (const p of await admin.fetchTopicOffsets(DEFAULT_TOPICS.ticks)) {
         if (Number(p.high) > 0) withData.add(p.partition);
       }
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        const [t] = await admin.fetchOffsets({
-          groupId: "crypto-process",
-          topics: [DEFAULT_TOPICS.ticks],
-        });
-        const committed = new Map(t.partitions.map((p) => [p.partition, Number(p.offset)]));
-        if ([...withData].every((p) => (committed.get(p) ?? -1) > 0)) break;
-        if (Date.now() > deadline) {
-          assert.fail(`partitions with data not committed: ${JSON.stringify([...committed])}`);
-        }
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      let committed = new Map<number, number>();
+      await pollUntil("every partition with data to commit progress", async () => {
+        committed = await committedOffsets(admin, "crypto-process");
+        return [...withData].every((p) => (committed.get(p) ?? -1) > 0);
+      }, { timeoutMs: 30_000, intervalMs: 100, describe: () => [...committed] });
     } finally {
       await pipeline?.stop();
       await producer.disconnect();

@@ -5,22 +5,20 @@
  * travels in the commit metadata.
  */
 import assert from "node:assert/strict";
-import { Kafka, logLevel } from "kafkajs";
-import { loadConfig } from "../../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
-import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
+import {
+  observerClient,
+  startPipelineCluster,
+  waitForCommitsToTheEnd,
+} from "../helpers/kafka_cluster.ts";
+import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
-import { pollUntil } from "../helpers/services.ts";
+import { runToEnd, startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 4;
-
-function start(args: string[]): Promise<Pipeline> {
-  const r = loadConfig({ args: [...args, "--http=off", "--log-level=warn"], env: () => undefined });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return startPipeline(r.config, { logger: silentLogger });
-}
+const QUIET = ["--http=off", "--log-level=warn"];
+const start = (args: string[]): Promise<Pipeline> => startTestPipeline([...args, ...QUIET]);
 
 Deno.test({
   name:
@@ -38,14 +36,9 @@ Deno.test({
       gapMs: 300,
     });
     const dir = await Deno.makeTempDir();
-    const file = `${dir}/t.ndjson`;
-    await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
-    const mock = await startKafkaMock({
-      brokers: 1,
-      topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: PARTITIONS })),
-    });
-    const kafka = new Kafka({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
+    const file = await writeReplayFile(`${dir}/t.ndjson`, fixture.lines);
+    const mock = await startPipelineCluster({ partitions: PARTITIONS });
+    const admin = observerClient(mock).admin();
     await admin.connect();
     const running: Pipeline[] = [];
     try {
@@ -58,16 +51,15 @@ Deno.test({
         running.push(await start(["--role=process", ...common, `--sqlite=${dir}/${db}.db`]));
       }
       // A live-like input: no end marker, so the windows stay open after the last record.
-      const ingest = await start([
+      await runToEnd([
         "--role=ingest",
         ...common,
         "--source=replay",
         `--replay-file=${file}`,
         "--no-mark-end",
         "--sqlite=",
+        ...QUIET,
       ]);
-      await ingest.drained;
-      await ingest.stop();
 
       const highs = new Map(
         (await admin.fetchTopicOffsets(DEFAULT_TOPICS.ticks)).map((p) => [
@@ -78,13 +70,11 @@ Deno.test({
       const offsets = async () =>
         (await admin.fetchOffsets({ groupId: "crypto-process", topics: [DEFAULT_TOPICS.ticks] }))[0]
           .partitions;
-      await pollUntil("the group's committed lag to reach 0", async () => {
-        const committed = await offsets();
-        return committed.every((p) => {
-          const high = highs.get(p.partition) ?? 0;
-          return high === 0 || Number(p.offset) === high; // an empty partition commits nothing
-        });
-      }, { timeoutMs: 60_000, describe: async () => JSON.stringify(await offsets()) });
+      // The group's committed lag reaches 0.
+      await waitForCommitsToTheEnd(admin, ["crypto-process"], {
+        timeoutMs: 60_000,
+        describe: async () => JSON.stringify(await offsets()),
+      });
 
       // The restore point is before the committed offset wherever a 1h window holds data.
       for (const p of await offsets()) {

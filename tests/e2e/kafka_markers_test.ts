@@ -4,82 +4,56 @@
  * follow their symbol.
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { Kafka, logLevel, Partitioners } from "kafkajs";
-import { loadConfig } from "../../src/config/load_config.ts";
+import { Partitioners } from "kafkajs";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
 import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import { encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
-import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
+import {
+  assignedPartitions,
+  observerClient,
+  runEmbeddedReference,
+  startPipelineCluster,
+  waitForCommitsToTheEnd,
+} from "../helpers/kafka_cluster.ts";
+import { skipKafkaTests } from "../helpers/kafka_mock.ts";
+import { type PipelineProcess, spawnPipeline } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
+import { RESULT_QUERIES, sqliteRows } from "../helpers/sqlite_dump.ts";
+import {
+  migrateSqlite,
+  runToEnd,
+  startTestPipeline,
+  writeReplayFile,
+} from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 6;
 const SYMBOLS = ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "LTC-USD"];
 const COMMON = ["--intervals=1m,5m", "--kafka-session-timeout=6s", "--commit-interval=0"];
-
-function config(args: string[]) {
-  const r = loadConfig({ args: [...args, "--log-level=warn"], env: () => undefined });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return r.config;
-}
-const start = (args: string[]): Promise<Pipeline> =>
-  startPipeline(config([...args, "--http=off"]), { logger: silentLogger });
-
-function rows(db: string, sql: string) {
-  const conn = new DatabaseSync(db, { readOnly: true });
-  try {
-    return conn.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    conn.close();
-  }
-}
+const QUIET = ["--log-level=warn", "--http=off"];
+const start = (args: string[]): Promise<Pipeline> => startTestPipeline([...args, ...QUIET]);
 
 /** Results that must not depend on who processed what (processing-time columns left out). */
 function results(db: string) {
-  const key = `symbol, "interval", window_start`;
   return {
-    candles: rows(db, `SELECT * FROM candles ORDER BY ${key}`),
-    indicators: rows(db, `SELECT * FROM indicators ORDER BY ${key}`),
-    alerts: rows(db, `SELECT * FROM alerts ORDER BY id`),
-    late: rows(db, `SELECT raw FROM dead_letters WHERE reason = 'late' ORDER BY raw`),
+    candles: sqliteRows(db, RESULT_QUERIES.candles),
+    indicators: sqliteRows(db, RESULT_QUERIES.indicators),
+    alerts: sqliteRows(db, RESULT_QUERIES.alerts),
+    late: sqliteRows(db, `SELECT raw FROM dead_letters WHERE reason = 'late' ORDER BY raw`),
   };
 }
 
 async function kafkaSetUp() {
-  const mock = await startKafkaMock({
-    brokers: 1,
-    topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: PARTITIONS })),
-  });
-  const kafka = new Kafka({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
+  const mock = await startPipelineCluster({ partitions: PARTITIONS });
+  const kafka = observerClient(mock);
   const admin = kafka.admin();
   await admin.connect();
-  /** Committed offsets of `group` on the ticks topic, read as any Kafka tool reads them. */
-  const committed = async (group: string) => {
-    const [t] = await admin.fetchOffsets({ groupId: group, topics: [DEFAULT_TOPICS.ticks] });
-    return new Map(t.partitions.map((p) => [p.partition, Number(p.offset)]));
-  };
-  const highs = async () =>
-    new Map(
-      (await admin.fetchTopicOffsets(DEFAULT_TOPICS.ticks)).map((p) => [
-        p.partition,
-        Number(p.high),
-      ]),
-    );
-  /** Waits until `group` committed everything written so far (a lag of 0 in Kafka's own terms). */
-  const caughtUp = async (group: string) => {
-    const ends = await highs();
-    await pollUntil(`${group} to commit up to the high watermarks`, async () => {
-      const c = await committed(group);
-      return [...ends].every(([p, high]) => high === 0 || c.get(p) === high);
-    }, { timeoutMs: 90_000, describe: async () => [[...await committed(group)], [...ends]] });
-  };
   return {
     mock,
     kafka,
-    caughtUp,
+    /** Waits until `group` committed everything written so far (a lag of 0 in Kafka's terms). */
+    caughtUp: (group: string) => waitForCommitsToTheEnd(admin, [group], { timeoutMs: 90_000 }),
     async close() {
       await admin.disconnect();
       await mock.stop();
@@ -116,73 +90,57 @@ Deno.test({
       live: `${dir}/live.ndjson`,
       both: `${dir}/both.ndjson`,
     };
-    await Deno.writeTextFile(files.history, history.lines.join("\n") + "\n");
-    await Deno.writeTextFile(files.live, live.lines.join("\n") + "\n");
-    await Deno.writeTextFile(files.both, [...history.lines, ...live.lines].join("\n") + "\n");
+    await writeReplayFile(files.history, history.lines);
+    await writeReplayFile(files.live, live.lines);
+    await writeReplayFile(files.both, [...history.lines, ...live.lines]);
     const k = await kafkaSetUp();
     const shared = `${dir}/shared.db`;
     const procArgs = [...COMMON, `--kafka-brokers=${k.mock.bootstrap}`, `--sqlite=${shared}`];
-    let victim: Deno.ChildProcess | null = null;
+    let victim: PipelineProcess | null = null;
     const running: Pipeline[] = [];
     try {
       // The reference: one uninterrupted embedded run over the history and the live data.
-      const reference = await start([
-        ...COMMON.slice(0, 1),
-        "--source=replay",
-        `--replay-file=${files.both}`,
-        `--sqlite=${dir}/ref.db`,
-        `--partitions=${PARTITIONS}`,
-      ]);
-      await reference.drained;
-      await reference.stop();
+      await runEmbeddedReference({
+        file: files.both,
+        db: `${dir}/ref.db`,
+        partitions: PARTITIONS,
+        args: [...COMMON.slice(0, 1), ...QUIET],
+      });
 
-      const empty = `${dir}/empty.ndjson`;
-      await Deno.writeTextFile(empty, "");
-      const init = await start(["--source=replay", `--replay-file=${empty}`, `--sqlite=${shared}`]);
-      await init.stop();
+      // The schema exists before two processes open the file at once.
+      await migrateSqlite(shared);
 
       const survivor = await start(["--role=process", ...procArgs]);
       running.push(survivor);
-      victim = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", "src/main.ts", "--role=process", ...procArgs, "--http=off"],
-        stdout: "null",
-        stderr: "null",
-      }).spawn();
-      const assigned = async (n: number) => {
-        const text = await survivor.registry.metrics();
-        const m = /pipeline_kafka_assigned_partitions\{group="crypto-process"\} (\d+)/.exec(text);
-        return m !== null && Number(m[1]) === n;
-      };
+      victim = spawnPipeline(["--role=process", ...procArgs, "--http=off"]);
+      const assigned = async (n: number) => await assignedPartitions(survivor) === n;
       await pollUntil("both processors to share the partitions", () => assigned(3), 60_000, 50);
 
       // The history, ending with a marker on every partition (the default).
-      const ingest1 = await start([
+      await runToEnd([
         "--role=ingest",
         `--kafka-brokers=${k.mock.bootstrap}`,
         "--source=replay",
         `--replay-file=${files.history}`,
         "--sqlite=",
+        ...QUIET,
       ]);
-      await ingest1.drained;
-      await ingest1.stop();
       await k.caughtUp("crypto-process");
 
       // The owner of half the partitions dies after their markers; the survivor takes over.
-      victim.kill("SIGKILL");
-      await victim.status;
+      await victim.kill("SIGKILL");
       victim = null;
       await pollUntil("the survivor to own every partition", () => assigned(6), 60_000, 50);
 
       // Live data (a finite file here, so it ends with markers as well).
-      const ingest2 = await start([
+      await runToEnd([
         "--role=ingest",
         `--kafka-brokers=${k.mock.bootstrap}`,
         "--source=replay",
         `--replay-file=${files.live}`,
         "--sqlite=",
+        ...QUIET,
       ]);
-      await ingest2.drained;
-      await ingest2.stop();
       await k.caughtUp("crypto-process");
       for (const p of running.splice(0)) await p.stop();
 
@@ -196,8 +154,7 @@ Deno.test({
       assert.deepEqual(got.indicators, expected.indicators, "indicators");
       assert.deepEqual(got.alerts, expected.alerts, "alerts");
     } finally {
-      victim?.kill("SIGKILL");
-      await victim?.status;
+      await victim?.kill("SIGKILL");
       for (const p of running) await p.stop();
       await k.close();
       await Deno.remove(dir, { recursive: true });
@@ -220,19 +177,15 @@ Deno.test({
       gapMs: 150,
     });
     const dir = await Deno.makeTempDir();
-    const file = `${dir}/t.ndjson`;
-    await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
+    const file = await writeReplayFile(`${dir}/t.ndjson`, fixture.lines);
     const k = await kafkaSetUp();
     try {
-      const reference = await start([
-        ...COMMON.slice(0, 1),
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${dir}/ref.db`,
-        `--partitions=${PARTITIONS}`,
-      ]);
-      await reference.drained;
-      await reference.stop();
+      await runEmbeddedReference({
+        file,
+        db: `${dir}/ref.db`,
+        partitions: PARTITIONS,
+        args: [...COMMON.slice(0, 1), ...QUIET],
+      });
 
       // A foreign producer, before our ingest: ticks for BTC-USD on a partition that is not
       // BTC-USD's, in three ways. Event times inside the fixture's range, so that aggregating
@@ -258,18 +211,17 @@ Deno.test({
         ],
       });
       await producer.disconnect();
-      const kafka = await start([
+      await runToEnd([
         "--source=replay",
         `--replay-file=${file}`,
         `--sqlite=${dir}/kafka.db`,
         `--kafka-brokers=${k.mock.bootstrap}`,
         "--kafka-session-timeout=6s",
         ...COMMON.slice(0, 1),
+        ...QUIET,
       ]);
-      await kafka.drained;
-      await kafka.stop();
 
-      const misrouted = rows(
+      const misrouted = sqliteRows(
         `${dir}/kafka.db`,
         `SELECT detail, raw, source FROM dead_letters WHERE reason = 'misrouted' ORDER BY raw`,
       );
@@ -289,7 +241,7 @@ Deno.test({
       // Nothing misrouted reached a candle: BTC-USD's candles are the reference's plus only the
       // foreign ticks its own partition accepted.
       const btc = (db: string) =>
-        rows(
+        sqliteRows(
           db,
           `SELECT window_start, "interval", volume FROM candles WHERE symbol = 'BTC-USD' ORDER BY "interval", window_start`,
         );

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { loadConfig } from "../../src/config/load_config.ts";
-import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
-import { type KafkaMock, skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
+import { runEmbeddedReference, startPipelineCluster } from "../helpers/kafka_cluster.ts";
+import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
+import { dumpResults } from "../helpers/sqlite_dump.ts";
+import { runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 3;
 const fixture = generateReplay({
@@ -16,41 +14,7 @@ const fixture = generateReplay({
   gapMs: 200,
 });
 
-async function withMock(fn: (mock: KafkaMock) => Promise<void>) {
-  const mock = await startKafkaMock({
-    brokers: 1,
-    topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: PARTITIONS })),
-  });
-  try {
-    await fn(mock);
-  } finally {
-    await mock.stop();
-  }
-}
-
-function start(args: string[]): Promise<Pipeline> {
-  const r = loadConfig({ args: [...args, "--http=off"], env: () => undefined });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return startPipeline(r.config, { logger: silentLogger });
-}
-
-function dump(db: string) {
-  const conn = new DatabaseSync(db, { readOnly: true });
-  try {
-    const q = (sql: string) => conn.prepare(sql).all().map((r) => ({ ...r }));
-    return {
-      candles: q(`SELECT * FROM candles ORDER BY symbol, "interval", window_start`),
-      indicators: q(`SELECT * FROM indicators ORDER BY symbol, "interval", window_start`),
-      alerts: q(`SELECT * FROM alerts ORDER BY id`),
-      ticks: q(`SELECT * FROM ticks ORDER BY source, symbol, id`),
-      dead_letters: q(
-        `SELECT reason, count(*) AS n FROM dead_letters GROUP BY reason ORDER BY reason`,
-      ),
-    };
-  } finally {
-    conn.close();
-  }
-}
+const dump = (db: string) => dumpResults(db, { deadLetters: "counts" });
 
 Deno.test({
   name: "Kafka mode: ingest → process → SQLite equals the embedded pipeline on the same replay",
@@ -60,30 +24,19 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const file = `${dir}/t.ndjson`;
-    await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
+    const file = await writeReplayFile(`${dir}/t.ndjson`, fixture.lines);
     try {
-      const embedded = await start([
+      await runEmbeddedReference({ file, db: `${dir}/embedded.db`, partitions: PARTITIONS });
+      await using mock = await startPipelineCluster({ partitions: PARTITIONS });
+      const kafka = await runToEnd([
         "--source=replay",
         `--replay-file=${file}`,
-        `--sqlite=${dir}/embedded.db`,
-        `--partitions=${PARTITIONS}`,
+        `--sqlite=${dir}/kafka.db`,
+        `--kafka-brokers=${mock.bootstrap}`,
+        "--kafka-session-timeout=6s",
+        "--http=off",
       ]);
-      await embedded.drained;
-      await embedded.stop();
-
-      await withMock(async (mock) => {
-        const kafka = await start([
-          "--source=replay",
-          `--replay-file=${file}`,
-          `--sqlite=${dir}/kafka.db`,
-          `--kafka-brokers=${mock.bootstrap}`,
-          "--kafka-session-timeout=6s",
-        ]);
-        await kafka.drained;
-        await kafka.stop();
-        assert.ok((await kafka.terminated).ok);
-      });
+      assert.ok((await kafka.terminated).ok);
       const a = dump(`${dir}/embedded.db`);
       const b = dump(`${dir}/kafka.db`);
       assert.ok(a.candles.length > 50);

@@ -16,15 +16,15 @@ import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import { OPTIONS } from "../../src/config/options.ts";
 import { permissionFlags } from "../../src/config/permissions.ts";
-import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { feedStaleAfterMs } from "../../src/pipeline/partition_stage.ts";
 import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbase.ts";
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";
 import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
 import { compareCandles, exactSum } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
+import { assertCleanStop, startTestPipeline, testConfig } from "../helpers/test_pipeline.ts";
 
 /** An hour boundary a day ago: event times must not be ahead of the clock (parser: ≤ now + 60 s). */
 const T0 = Math.floor((Date.now() - 86_400_000) / 3_600_000) * 3_600_000;
@@ -105,28 +105,24 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
   const kraken = startFakeKraken(["BTC/USD", "ETH/USD"]);
   const servers: FakeWsServer[] = [coinbase, kraken];
   let db: DatabaseSync | null = null;
-  let pipeline: Awaited<ReturnType<typeof startPipeline>> | null = null;
+  let pipeline: Pipeline | null = null;
   try {
-    const loaded = loadConfig({
-      args: [
-        "--source=coinbase,kraken",
-        `--coinbase-ws-url=${coinbase.url()}`,
-        `--kraken-ws-url=${kraken.url("/v2")}`,
-        "--coinbase-symbols=BTC-USD,ETH-USD",
-        "--kraken-symbols=BTC-USD,ETH-USD",
-        `--sqlite=${dir}/pipeline.db`,
-        "--http=off",
-        "--intervals=1m,5m",
-        "--idle-timeout=1s",
-        `--allowed-lateness=${ALLOWED_LATENESS_MS}ms`,
-        "--shutdown-timeout=5s",
-        "--ui=off",
-      ],
-      env: () => undefined,
-    });
-    if (loaded.kind !== "ok") throw new Error(`config: ${JSON.stringify(loaded)}`);
-    assert.deepEqual(loaded.config.sources, ["coinbase", "kraken"]);
-    pipeline = await startPipeline(loaded.config, { logger: silentLogger });
+    const config = testConfig([
+      "--source=coinbase,kraken",
+      `--coinbase-ws-url=${coinbase.url()}`,
+      `--kraken-ws-url=${kraken.url("/v2")}`,
+      "--coinbase-symbols=BTC-USD,ETH-USD",
+      "--kraken-symbols=BTC-USD,ETH-USD",
+      `--sqlite=${dir}/pipeline.db`,
+      "--http=off",
+      "--intervals=1m,5m",
+      "--idle-timeout=1s",
+      `--allowed-lateness=${ALLOWED_LATENESS_MS}ms`,
+      "--shutdown-timeout=5s",
+      "--ui=off",
+    ]);
+    assert.deepEqual(config.sources, ["coinbase", "kraken"]);
+    pipeline = await startTestPipeline(config);
     db = new DatabaseSync(`${dir}/pipeline.db`, { readOnly: true });
     const conn = db;
     const rows = (sql: string) => conn.prepare(sql).all().map((r) => ({ ...r }));
@@ -354,8 +350,7 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
 
     // A graceful stop closes the feeds and drains; the stored candles stay exactly the same.
     await pipeline.stop();
-    const t = await pipeline.terminated;
-    assert.ok(t.ok, `clean stop: ${t.error}`);
+    await assertCleanStop(pipeline);
     pipeline = null;
     assert.deepEqual(
       rows(candleSql).filter((c) =>
@@ -444,11 +439,8 @@ Deno.test("config: the selected live feeds' settings are validated with every ot
 });
 
 Deno.test("feed_stale tolerates CoinCap's polling: two poll intervals, at least the rule's 60 s", () => {
-  const stale = (args: string[]) => {
-    const r = loadConfig({ args: [...args, "--http=off", "--sqlite="], env: () => undefined });
-    if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-    return feedStaleAfterMs(r.config);
-  };
+  const stale = (args: string[]) =>
+    feedStaleAfterMs(testConfig([...args, "--http=off", "--sqlite="]));
   assert.equal(stale(["--source=coinbase,kraken"]), 60_000);
   assert.equal(stale(["--source=coincap", "--coincap-api-key=k"]), 120_000);
   assert.equal(

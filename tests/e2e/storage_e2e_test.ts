@@ -7,11 +7,8 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { Redis } from "ioredis";
-import { loadConfig } from "../../src/config/load_config.ts";
-import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import {
   latestCandlesArgMaxSql,
   latestCandlesSql,
@@ -20,9 +17,8 @@ import {
 } from "../../src/connectors/clickhouse/queries.ts";
 import { sqlValue } from "../../src/connectors/clickhouse/sql_escape.ts";
 import { redisKeys } from "../../src/connectors/redis/redis_keys.ts";
-import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { createTestSchema, postgresAvailable, TEST_DATABASE_URL } from "../helpers/postgres_db.ts";
 import { createTestPrefix, redisAvailable, TEST_REDIS_URL } from "../helpers/redis_prefix.ts";
@@ -34,7 +30,15 @@ import {
   INTERVAL_MS,
 } from "../helpers/replay_fixture.ts";
 import { pollUntil, runId } from "../helpers/services.ts";
+import { sqliteRows } from "../helpers/sqlite_dump.ts";
 import { TcpProxy } from "../helpers/tcp_proxy.ts";
+import {
+  assertCleanStop,
+  runToEnd,
+  startTestPipeline,
+  testConfig,
+  writeReplayFile,
+} from "../helpers/test_pipeline.ts";
 import { startWebhookReceiver } from "../helpers/webhook_receiver.ts";
 import { HOSTILE_STRINGS } from "../connectors/hostile_values.ts";
 
@@ -80,12 +84,6 @@ async function openStores(): Promise<Stores> {
   };
 }
 
-function config(args: string[]): PipelineConfig {
-  const r = loadConfig({ args, env: () => undefined });
-  if (r.kind !== "ok") throw new Error(`config: ${JSON.stringify(r)}`);
-  return r.config;
-}
-
 /** Flags pointing every store at this run's places (`via` swaps in proxy addresses). */
 function storeArgs(
   s: Stores,
@@ -103,25 +101,6 @@ function storeArgs(
   ];
 }
 
-async function writeReplay(dir: string, name: string, lines: string[]): Promise<string> {
-  const file = `${dir}/${name}`;
-  await Deno.writeTextFile(file, lines.join("\n") + "\n");
-  return file;
-}
-
-/** Runs a finite replay to the end, lets `beforeStop` wait for side channels, stops cleanly. */
-async function runToEnd(cfg: PipelineConfig, beforeStop?: (p: Pipeline) => Promise<unknown>) {
-  const pipeline = await startPipeline(cfg, { logger: silentLogger });
-  try {
-    await pipeline.drained;
-    await beforeStop?.(pipeline);
-  } finally {
-    await pipeline.stop();
-  }
-  const t = await pipeline.terminated;
-  assert.ok(t.ok, `clean stop: ${t.error}`);
-}
-
 const key = (t: { source: string; symbol: string; id: string }) =>
   `${t.source}|${t.symbol}|${t.id}`;
 
@@ -129,15 +108,6 @@ function distinctTicks(valid: readonly FixtureTick[]): Map<string, FixtureTick> 
   const out = new Map<string, FixtureTick>();
   for (const t of valid) if (!out.has(key(t))) out.set(key(t), t);
   return out;
-}
-
-function sqliteRows(file: string, sql: string): Record<string, unknown>[] {
-  const db = new DatabaseSync(file, { readOnly: true });
-  try {
-    return db.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    db.close();
-  }
 }
 
 async function pgTicks(s: Stores) {
@@ -264,8 +234,8 @@ Deno.test({
     const s = await openStores();
     const hook = startWebhookReceiver();
     try {
-      const file = await writeReplay(s.dir, "ticks.ndjson", fixture.lines);
-      const cfg = config([
+      const file = await writeReplayFile(`${s.dir}/ticks.ndjson`, fixture.lines);
+      const cfg = testConfig([
         "--source=replay",
         `--replay-file=${file}`,
         `--sqlite=${s.dir}/p.db`,
@@ -284,7 +254,7 @@ Deno.test({
           const got = hookKeys(from);
           return [...sqliteAlertIds()].every((id) => got.has(id));
         }, 15_000);
-      await runToEnd(cfg, allAlertsDelivered(0));
+      await assertCleanStop(await runToEnd(cfg, { beforeStop: allAlertsDelivered(0) }));
 
       // SQLite candles = the reference model's candles.
       const sqliteCandles = sqliteRows(
@@ -411,7 +381,7 @@ Deno.test({
       });
       const before = await counts();
       const firstDelivery = hook.received.length;
-      await runToEnd(cfg, allAlertsDelivered(firstDelivery));
+      await assertCleanStop(await runToEnd(cfg, { beforeStop: allAlertsDelivered(firstDelivery) }));
       assert.deepEqual(await counts(), before, "a re-run adds no row, key or alert");
       assert.deepEqual(hookKeys(firstDelivery), alertIds, "re-sent alerts carry the same keys");
       assert.deepEqual(await chCandles(s, symbols), sqliteCandles, "ClickHouse after re-run");
@@ -447,11 +417,11 @@ Deno.test({
     });
     let pipeline: Pipeline | undefined;
     try {
-      const file = await writeReplay(s.dir, "ticks.ndjson", fixture.lines);
+      const file = await writeReplayFile(`${s.dir}/ticks.ndjson`, fixture.lines);
       const viaPg = new URL(TEST_DATABASE_URL);
       viaPg.hostname = "127.0.0.1";
       viaPg.port = String(pgProxy.port);
-      const cfg = config([
+      const cfg = testConfig([
         "--source=replay",
         `--replay-file=${file}`,
         "--sqlite=",
@@ -464,8 +434,7 @@ Deno.test({
         }),
       ]);
       let progress = 0;
-      pipeline = await startPipeline(cfg, {
-        logger: silentLogger,
+      pipeline = await startTestPipeline(cfg, {
         onReplayProgress: (read, total) => (progress = read / total),
       });
       const p = pipeline;
@@ -585,14 +554,16 @@ Deno.test({
     lines.push(injected);
     const s = await openStores();
     try {
-      const file = await writeReplay(s.dir, "hostile.ndjson", lines);
-      await runToEnd(config([
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${s.dir}/p.db`,
-        "--partitions=2",
-        ...storeArgs(s),
-      ]));
+      const file = await writeReplayFile(`${s.dir}/hostile.ndjson`, lines);
+      await assertCleanStop(
+        await runToEnd([
+          "--source=replay",
+          `--replay-file=${file}`,
+          `--sqlite=${s.dir}/p.db`,
+          "--partitions=2",
+          ...storeArgs(s),
+        ]),
+      );
       const want = new Set(ticks.map((t) => `${key(t)}|${t.price}|${t.ts}`));
       const got = (rows: Record<string, unknown>[], tsOf: (r: Record<string, unknown>) => number) =>
         new Set(
@@ -662,15 +633,17 @@ Deno.test({
       return new Response("unavailable", { status: 503 });
     });
     try {
-      const file = await writeReplay(s.dir, "ticks.ndjson", fixture.lines);
-      await runToEnd(config([
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${s.dir}/p.db`,
-        "--partitions=3",
-        `--alert-webhook-url=http://127.0.0.1:${dead.addr.port}/hook`,
-        ...storeArgs(s),
-      ]));
+      const file = await writeReplayFile(`${s.dir}/ticks.ndjson`, fixture.lines);
+      await assertCleanStop(
+        await runToEnd([
+          "--source=replay",
+          `--replay-file=${file}`,
+          `--sqlite=${s.dir}/p.db`,
+          "--partitions=3",
+          `--alert-webhook-url=http://127.0.0.1:${dead.addr.port}/hook`,
+          ...storeArgs(s),
+        ]),
+      );
       assert.ok(attempts > 0, "the webhook was tried");
       const alertIds = new Set(
         sqliteRows(`${s.dir}/p.db`, "SELECT id FROM alerts").map((r) => String(r.id)),

@@ -16,16 +16,14 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Prng } from "../../src/feeds/prng.ts";
-import { loadConfig } from "../../src/config/load_config.ts";
-import { silentLogger } from "../../src/logger.ts";
 import type { Candle } from "../../src/market/candle.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import {
   compareCandles,
   expectedCandles,
   type FixtureTick,
   generateReplay,
 } from "../helpers/replay_fixture.ts";
+import { assertCleanStop, runToEnd } from "../helpers/test_pipeline.ts";
 
 const MAX_LINE_BYTES = 16_384;
 const encoder = new TextEncoder();
@@ -219,23 +217,16 @@ async function replay(file: HostileFile, dir: string): Promise<DatabaseSync> {
   const path = `${dir}/${file.name}`;
   const newline = new Uint8Array([10]);
   await Deno.writeFile(path, new Uint8Array(file.lines.flatMap((l) => [...l, ...newline])));
-  const r = loadConfig({
-    args: [
+  await assertCleanStop(
+    await runToEnd([
       "--source=replay",
       `--replay-file=${path}`,
       `--sqlite=${dir}/out.db`,
       "--http=off",
       "--partitions=3",
       `--max-line-bytes=${MAX_LINE_BYTES}`,
-    ],
-    env: () => undefined,
-  });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  const pipeline = await startPipeline(r.config, { logger: silentLogger });
-  await pipeline.drained;
-  await pipeline.stop();
-  const t = await pipeline.terminated;
-  assert.ok(t.ok, `clean stop: ${t.error}`);
+    ]),
+  );
   return new DatabaseSync(`${dir}/out.db`, { readOnly: true });
 }
 

@@ -7,10 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
-import { loadConfig } from "../../src/config/load_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { MAX_SOURCE_LABELS } from "../../src/telemetry/label_budget.ts";
+import { runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const LINES = 100_000;
 const SOURCES = 60_000;
@@ -46,24 +44,16 @@ Deno.test({
           ts: t0 + i * 10,
           id: String(i),
         }));
-      await Deno.writeTextFile(`${dir}/t.ndjson`, lines.join("\n") + "\n");
-      const loaded = loadConfig({
-        args: [
-          "--source=replay",
-          `--replay-file=${dir}/t.ndjson`,
-          `--sqlite=${dir}/db.sqlite`,
-          "--http=off",
-          `--partitions=${PARTITIONS}`,
-          `--max-symbols=${MAX_SYMBOLS}`,
-        ],
-        env: () => undefined,
-      });
-      assert.equal(loaded.kind, "ok", JSON.stringify(loaded));
-      if (loaded.kind !== "ok") return;
-      const pipeline = await startPipeline(loaded.config, { logger: silentLogger });
-      await pipeline.drained;
-      const metrics = await pipeline.registry.metrics();
-      await pipeline.stop();
+      const file = await writeReplayFile(`${dir}/t.ndjson`, lines);
+      let metrics = "";
+      const pipeline = await runToEnd([
+        "--source=replay",
+        `--replay-file=${file}`,
+        `--sqlite=${dir}/db.sqlite`,
+        "--http=off",
+        `--partitions=${PARTITIONS}`,
+        `--max-symbols=${MAX_SYMBOLS}`,
+      ], { beforeStop: async (p) => (metrics = await p.registry.metrics()) });
       assert.ok((await pipeline.terminated).ok);
       assert.equal(pipeline.givenUp.total, 0, "nothing given up");
 

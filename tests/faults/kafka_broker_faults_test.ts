@@ -6,14 +6,14 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
-import { loadConfig } from "../../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
-import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
+import { runEmbeddedReference, startPipelineCluster } from "../helpers/kafka_cluster.ts";
+import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
+import { RESULT_QUERIES, sqliteCount, sqliteRows } from "../helpers/sqlite_dump.ts";
+import { startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 4;
 const BROKERS = 3;
@@ -24,24 +24,8 @@ const fixture = generateReplay({
   start: Date.UTC(2026, 9, 1),
   gapMs: 150,
 });
-
-function start(args: string[]): Promise<Pipeline> {
-  const r = loadConfig({
-    args: [...args, "--http=off", "--kafka-session-timeout=6s"],
-    env: () => undefined,
-  });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  return startPipeline(r.config, { logger: silentLogger });
-}
-
-function table(db: string, sql: string) {
-  const conn = new DatabaseSync(db, { readOnly: true });
-  try {
-    return conn.prepare(sql).all().map((r) => ({ ...r }));
-  } finally {
-    conn.close();
-  }
-}
+const COMMON = ["--http=off", "--kafka-session-timeout=6s"];
+const start = (args: string[]): Promise<Pipeline> => startTestPipeline([...args, ...COMMON]);
 
 Deno.test({
   name: "every Kafka broker down for 10 s while ticks flow, then coordinator and leaders move: " +
@@ -51,13 +35,9 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "broker_faults_" });
-    await using mock = await startKafkaMock({
-      brokers: BROKERS,
-      topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: PARTITIONS })),
-    });
+    await using mock = await startPipelineCluster({ brokers: BROKERS, partitions: PARTITIONS });
     try {
-      const file = `${dir}/t.ndjson`;
-      await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
+      const file = await writeReplayFile(`${dir}/t.ndjson`, fixture.lines);
       // ~20 minutes of event time at 60×: about 20 s of produce and consume around the faults.
       const pipeline = await start([
         "--source=replay",
@@ -67,13 +47,7 @@ Deno.test({
         `--sqlite=${dir}/kafka.db`,
       ]);
       try {
-        await pollUntil("ticks to flow", () => {
-          try {
-            return table(`${dir}/kafka.db`, "SELECT 1 FROM ticks LIMIT 1").length > 0;
-          } catch {
-            return false;
-          }
-        }, 30_000);
+        await pollUntil("ticks to flow", () => sqliteCount(`${dir}/kafka.db`) > 0, 30_000);
         for (let b = 1; b <= BROKERS; b++) await mock.brokerDown(b);
         await new Promise((r) => setTimeout(r, 10_000)); // the outage itself, not a wait
         for (let b = 1; b <= BROKERS; b++) await mock.brokerUp(b);
@@ -89,19 +63,11 @@ Deno.test({
       assert.ok((await pipeline.terminated).ok, "no escalation, a clean stop");
       assert.equal(pipeline.givenUp.total, 0, "nothing given up");
 
-      const reference = await start([
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${dir}/embedded.db`,
-        `--partitions=${PARTITIONS}`,
-      ]);
-      await reference.drained;
-      await reference.stop();
-      const ticks = "SELECT * FROM ticks ORDER BY source, symbol, id";
-      const candles = `SELECT * FROM candles ORDER BY symbol, "interval", window_start`;
+      await runEmbeddedReference({ file, db: `${dir}/embedded.db`, partitions: PARTITIONS });
+      const { ticks, candles } = RESULT_QUERIES;
       const distinct = new Set(fixture.valid.map((t) => `${t.source}|${t.symbol}|${t.id}`));
-      const stored = table(`${dir}/kafka.db`, ticks).length;
-      const letters = table(
+      const stored = sqliteRows(`${dir}/kafka.db`, ticks).length;
+      const letters = sqliteRows(
         `${dir}/kafka.db`,
         "SELECT reason, source, count(*) AS n FROM dead_letters GROUP BY reason, source",
       );
@@ -110,8 +76,14 @@ Deno.test({
         distinct.size,
         `distinct ticks stored; dead letters ${JSON.stringify(letters)}`,
       );
-      assert.deepEqual(table(`${dir}/kafka.db`, ticks), table(`${dir}/embedded.db`, ticks));
-      assert.deepEqual(table(`${dir}/kafka.db`, candles), table(`${dir}/embedded.db`, candles));
+      assert.deepEqual(
+        sqliteRows(`${dir}/kafka.db`, ticks),
+        sqliteRows(`${dir}/embedded.db`, ticks),
+      );
+      assert.deepEqual(
+        sqliteRows(`${dir}/kafka.db`, candles),
+        sqliteRows(`${dir}/embedded.db`, candles),
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
     }

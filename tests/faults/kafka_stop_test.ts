@@ -5,34 +5,21 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { DEFAULT_TOPICS } from "../../src/connectors/kafka/kafka_config.ts";
-import { skipKafkaTests, startKafkaMock } from "../helpers/kafka_mock.ts";
+import { startPipelineCluster } from "../helpers/kafka_cluster.ts";
+import { skipKafkaTests } from "../helpers/kafka_mock.ts";
+import { spawnPipeline } from "../helpers/pipeline_process.ts";
 import { pollUntil } from "../helpers/services.ts";
 
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
-
-/** A `process` instance in its own process, with its log lines collected. */
+/** A `process` instance in its own process. */
 function startProcessRole(bootstrap: string, db: string) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "--role=process",
-      `--kafka-brokers=${bootstrap}`,
-      `--sqlite=${db}`,
-      "--http=off",
-      "--kafka-session-timeout=6s",
-      "--shutdown-timeout=4s",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let log = "";
-  const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (chunk) => void (log += chunk) }),
-  );
-  return { child, log: () => log, reading };
+  return spawnPipeline([
+    "--role=process",
+    `--kafka-brokers=${bootstrap}`,
+    `--sqlite=${db}`,
+    "--http=off",
+    "--kafka-session-timeout=6s",
+    "--shutdown-timeout=4s",
+  ]);
 }
 
 for (const [label, settleMs] of [["before", 0], ["after", 1500]] as const) {
@@ -44,10 +31,7 @@ for (const [label, settleMs] of [["before", 0], ["after", 1500]] as const) {
     sanitizeResources: false,
     async fn() {
       const dir = await Deno.makeTempDir({ prefix: "kafka_stop_" });
-      await using mock = await startKafkaMock({
-        brokers: 1,
-        topics: Object.values(DEFAULT_TOPICS).map((name) => ({ name, partitions: 4 })),
-      });
+      await using mock = await startPipelineCluster({ partitions: 4 });
       const p = startProcessRole(mock.bootstrap, `${dir}/p.db`);
       try {
         await pollUntil(
@@ -65,24 +49,17 @@ for (const [label, settleMs] of [["before", 0], ["after", 1500]] as const) {
           );
         }
         p.child.kill("SIGTERM");
-        let status: Deno.CommandStatus | null = null;
-        p.child.status.then((s) => (status = s));
         // The stop's deadline is 4 s; the process' own backstop is 5 s later.
-        await pollUntil("the process to exit after SIGTERM", () => status, 12_000);
-        await p.reading;
+        await pollUntil("the process to exit after SIGTERM", () => p.exited, 12_000);
+        const status = await p.done();
         const afterStop = p.log().slice(p.log().indexOf('"stopping"'));
         assert.ok(!afterStop.includes('"restarting"'), "no actor restarted once the stop began");
         assert.ok(
-          status!.code === 0 || afterStop.includes("shutdown was not clean"),
+          status.code === 0 || afterStop.includes("shutdown was not clean"),
           `a non-zero exit says why: ${afterStop.slice(-400)}`,
         );
       } finally {
-        try {
-          p.child.kill("SIGKILL");
-        } catch {
-          // Exited.
-        }
-        await p.child.status;
+        await p.kill("SIGKILL");
         await Deno.remove(dir, { recursive: true });
       }
     },

@@ -5,12 +5,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { Prng } from "../../src/feeds/prng.ts";
+import { type PipelineProcess, spawnReplay } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
+import { dumpResults, sqliteCount } from "../helpers/sqlite_dump.ts";
+import { writeReplayFile } from "../helpers/test_pipeline.ts";
 
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const KILLS = 5;
 
 const fixture = generateReplay({
@@ -21,63 +22,18 @@ const fixture = generateReplay({
   gapMs: 150,
 });
 
-function replay(file: string, db: string): Deno.ChildProcess {
-  return new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      MAIN,
-      "--source=replay",
-      `--replay-file=${file}`,
-      `--sqlite=${db}`,
-      "--exit-at-end",
-      "--http=off",
-      "--ui=off",
-      "--log-level=error",
-      // Paced (the file spans ~100 minutes of event time), so kill points spread over the run.
-      "--replay-speed=4000",
-    ],
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
+function replay(file: string, db: string): PipelineProcess {
+  return spawnReplay({
+    file,
+    db,
+    // Paced (the file spans ~100 minutes of event time), so kill points spread over the run.
+    args: ["--log-level=error", "--replay-speed=4000"],
+  });
 }
 
-async function finish(child: Deno.ChildProcess): Promise<void> {
-  const [status, stderr] = await Promise.all([
-    child.status,
-    new Response(child.stderr).text(),
-  ]);
-  assert.equal(status.code, 0, `replay exit code (stderr: ${stderr.slice(-1000)})`);
-}
-
-function count(db: string): number {
-  try {
-    const conn = new DatabaseSync(db, { readOnly: true });
-    try {
-      return Number(conn.prepare("SELECT count(*) AS n FROM ticks").get()!.n);
-    } finally {
-      conn.close();
-    }
-  } catch {
-    return 0; // not created or not migrated yet
-  }
-}
-
-function dump(db: string): Record<string, unknown[]> {
-  const conn = new DatabaseSync(db, { readOnly: true });
-  try {
-    const q = (sql: string) => conn.prepare(sql).all().map((r) => ({ ...r }));
-    return {
-      candles: q(`SELECT * FROM candles ORDER BY symbol, "interval", window_start`),
-      indicators: q(`SELECT * FROM indicators ORDER BY symbol, "interval", window_start`),
-      alerts: q(`SELECT * FROM alerts ORDER BY id`),
-      ticks: q(`SELECT * FROM ticks ORDER BY source, symbol, id`),
-      // Processing-time columns (ts, seq) differ between runs by nature.
-      dead_letters: q(`SELECT reason, detail, raw, source FROM dead_letters ORDER BY source, raw`),
-    };
-  } finally {
-    conn.close();
-  }
+async function finish(run: PipelineProcess): Promise<void> {
+  const status = await run.done();
+  assert.equal(status.code, 0, `replay exit code (stderr: ${run.log().slice(-1000)})`);
 }
 
 Deno.test({
@@ -88,31 +44,26 @@ Deno.test({
   fn: async () => {
     const dir = await Deno.makeTempDir({ prefix: "kill_replay_" });
     try {
-      const file = `${dir}/ticks.ndjson`;
-      await Deno.writeTextFile(file, fixture.lines.join("\n") + "\n");
+      const file = await writeReplayFile(`${dir}/ticks.ndjson`, fixture.lines);
       await finish(replay(file, `${dir}/reference.db`));
-      const reference = dump(`${dir}/reference.db`);
+      const reference = dumpResults(`${dir}/reference.db`);
       const total = reference.ticks.length;
       const rng = new Prng(2027);
       for (let k = 0; k < KILLS; k++) {
         const db = `${dir}/killed-${k}.db`;
         const at = Math.floor(total * (0.1 + 0.8 * rng.next()));
-        const child = replay(file, db);
-        let exited = false;
-        child.status.then(() => (exited = true));
+        const run = replay(file, db);
         await pollUntil(
           `${at} ticks stored before the kill`,
-          () => exited || count(db) >= at,
+          () => run.exited || sqliteCount(db) >= at,
           60_000,
           5,
         );
-        child.kill("SIGKILL");
-        const status = await child.status;
-        await child.stderr.cancel();
+        const status = await run.kill("SIGKILL");
         assert.equal(status.signal, "SIGKILL", `run ${k} was killed (at ${at} of ${total} ticks)`);
-        assert.ok(count(db) < total, `run ${k} was killed before the end`);
+        assert.ok(sqliteCount(db) < total, `run ${k} was killed before the end`);
         await finish(replay(file, db));
-        assert.deepEqual(dump(db), reference, `after the kill at ${at} of ${total} ticks`);
+        assert.deepEqual(dumpResults(db), reference, `after the kill at ${at} of ${total} ticks`);
       }
     } finally {
       await Deno.remove(dir, { recursive: true });

@@ -7,13 +7,13 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { DatabaseSync } from "node:sqlite";
 import { PostgresStore } from "../../src/connectors/postgres/postgres_store.ts";
 import { createTestSchema, postgresAvailable, TEST_DATABASE_URL } from "../helpers/postgres_db.ts";
+import { spawnPipeline } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
+import { sqliteCount } from "../helpers/sqlite_dump.ts";
 
-const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
 const OVERLOAD_MS = 60_000;
 /** The bound: the embedded replay's own ~200 MB peak plus margin; unbounded queues would pass it. */
 const RSS_BOUND_MB = 400;
@@ -57,49 +57,34 @@ Deno.test({
       await pg.sql.unsafe(`CREATE TRIGGER slow BEFORE INSERT ON ${q}.ticks
         FOR EACH STATEMENT EXECUTE FUNCTION ${q}.slow()`);
 
-      const child = new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "-A",
-          MAIN,
-          "--source=replay",
-          `--replay-file=${dir}/t.ndjson`,
-          `--sqlite=${dir}/db.sqlite`,
-          `--database-url=${TEST_DATABASE_URL}`,
-          `--postgres-schema=${pg.schema}`,
-          "--http=off",
-          "--ui=off",
-          "--log-level=warn",
-          "--shutdown-timeout=60s",
-        ],
-        stdout: "null",
-        stderr: "piped",
-      }).spawn();
-      let log = "";
-      const reading = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-        new WritableStream({ write: (chunk) => void (log += chunk) }),
-      );
+      const run = spawnPipeline([
+        "--source=replay",
+        `--replay-file=${dir}/t.ndjson`,
+        `--sqlite=${dir}/db.sqlite`,
+        `--database-url=${TEST_DATABASE_URL}`,
+        `--postgres-schema=${pg.schema}`,
+        "--http=off",
+        "--ui=off",
+        "--log-level=warn",
+        "--shutdown-timeout=60s",
+      ]);
       let peak = 0;
       const started = performance.now();
       await pollUntil(
         "the overload period to pass",
         () => {
-          peak = Math.max(peak, rssMb(child.pid));
+          peak = Math.max(peak, rssMb(run.child.pid));
           return performance.now() - started >= OVERLOAD_MS;
         },
         OVERLOAD_MS + 10_000,
         250,
       );
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await reading;
-      assert.equal(status.code, 0, `a clean stop: ${log.slice(-2000)}`);
+      const status = await run.kill("SIGTERM");
+      assert.equal(status.code, 0, `a clean stop: ${run.log().slice(-2000)}`);
       assert.ok(peak > 0, "RSS was sampled");
       assert.ok(peak < RSS_BOUND_MB, `peak RSS ${Math.round(peak)} MB < ${RSS_BOUND_MB} MB`);
 
-      const db = new DatabaseSync(`${dir}/db.sqlite`, { readOnly: true });
-      const inSqlite = Number(db.prepare("SELECT count(*) AS n FROM ticks").get()!.n);
-      db.close();
+      const inSqlite = sqliteCount(`${dir}/db.sqlite`);
       const [{ n: inPostgres }] = await pg.sql.unsafe(`SELECT count(*)::int AS n FROM ${q}.ticks`);
       assert.ok(inSqlite < fixture.valid.length, "the source was held back (it never ran dry)");
       assert.ok(inSqlite > 100_000, `the pipeline kept moving (${inSqlite} ticks)`);

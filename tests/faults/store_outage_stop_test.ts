@@ -12,16 +12,14 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { type ClickHouseClient, createClient } from "@clickhouse/client";
 import { Redis } from "ioredis";
-import { loadConfig } from "../../src/config/load_config.ts";
 import { redisKeys } from "../../src/connectors/redis/redis_keys.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { startPipeline } from "../../src/pipeline/pipeline.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { createTestSchema, postgresAvailable, TEST_DATABASE_URL } from "../helpers/postgres_db.ts";
 import { createTestPrefix, redisAvailable, TEST_REDIS_URL } from "../helpers/redis_prefix.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil, runId } from "../helpers/services.ts";
 import { TcpProxy } from "../helpers/tcp_proxy.ts";
+import { runToEnd, startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 
 const pgOk = await postgresAvailable();
 const redisOk = await redisAvailable();
@@ -168,27 +166,21 @@ for (const target of TARGETS) {
         const dir = await Deno.makeTempDir({ prefix: "outage_stop_" });
         const proxy = TcpProxy.start(target.server());
         try {
-          await Deno.writeTextFile(`${dir}/ticks.ndjson`, fixture.lines.join("\n") + "\n");
+          const file = await writeReplayFile(`${dir}/ticks.ndjson`, fixture.lines);
           const storeArgs = target.args(proxy.port, run);
-          const loaded = loadConfig({
-            args: [
-              "--source=replay",
-              `--replay-file=${dir}/ticks.ndjson`,
-              `--sqlite=${dir}/db.sqlite`,
-              ...storeArgs,
-              "--http=off",
-              "--partitions=2",
-              "--bus-capacity=16",
-              "--shutdown-timeout=4s",
-              // Paced (~50 minutes of event time in ~15 s): rows keep coming through the outage
-              // however slow the machine.
-              "--replay-speed=200",
-            ],
-            env: () => undefined,
-          });
-          assert.equal(loaded.kind, "ok", JSON.stringify(loaded));
-          if (loaded.kind !== "ok") return;
-          const pipeline = await startPipeline(loaded.config, { logger: silentLogger });
+          const pipeline = await startTestPipeline([
+            "--source=replay",
+            `--replay-file=${file}`,
+            `--sqlite=${dir}/db.sqlite`,
+            ...storeArgs,
+            "--http=off",
+            "--partitions=2",
+            "--bus-capacity=16",
+            "--shutdown-timeout=4s",
+            // Paced (~50 minutes of event time in ~15 s): rows keep coming through the outage
+            // however slow the machine.
+            "--replay-speed=200",
+          ]);
           // Let some rows reach the store first, then take it away mid-run.
           await pollUntil(`a write to ${target.name}`, async () => {
             const text = await pipeline.registry.metrics();
@@ -239,21 +231,13 @@ for (const target of TARGETS) {
           const spool = `${dir}/db.sqlite-spool.ndjson`;
           assert.ok((await Deno.stat(spool)).size > 0, "the spool holds the given-up rows");
           await Deno.writeTextFile(`${dir}/empty.ndjson`, "");
-          const restart = loadConfig({
-            args: [
-              "--source=replay",
-              `--replay-file=${dir}/empty.ndjson`,
-              `--sqlite=${dir}/db.sqlite`,
-              ...storeArgs,
-              "--http=off",
-            ],
-            env: () => undefined,
-          });
-          assert.equal(restart.kind, "ok", JSON.stringify(restart));
-          if (restart.kind !== "ok") return;
-          const again = await startPipeline(restart.config, { logger: silentLogger });
-          await again.drained;
-          await again.stop();
+          const again = await runToEnd([
+            "--source=replay",
+            `--replay-file=${dir}/empty.ndjson`,
+            `--sqlite=${dir}/db.sqlite`,
+            ...storeArgs,
+            "--http=off",
+          ]);
           assert.ok((await again.terminated).ok);
           assert.equal(again.givenUp.total, 0);
           await assert.rejects(Deno.stat(spool), Deno.errors.NotFound, "the spool was emptied");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createCoinbaseSource } from "../../src/feeds/coinbase.ts";
 import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbase.ts";
-import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { FEED_WAIT, metric, passSleep, T0, withFeed } from "./helpers.ts";
 import { pollUntil } from "../helpers/services.ts";
 
 const iso = (ms: number) =>
@@ -9,14 +9,12 @@ const iso = (ms: number) =>
 
 Deno.test("createCoinbaseSource() subscribes on open and converts the maker side to the taker side", async () => {
   const server = startFakeCoinbase();
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinbaseSource({ url: server.url(), symbols: ["BTC-USD", "ETH-USD"] }, deps).run,
-    out.output,
-  );
-  try {
-    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
+  await withFeed({
+    venue: server,
+    source: (deps) =>
+      createCoinbaseSource({ url: server.url(), symbols: ["BTC-USD", "ETH-USD"] }, deps),
+  }, async ({ out }) => {
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, FEED_WAIT);
     assert.deepEqual(JSON.parse(server.connections[0].received[0]), {
       type: "subscribe",
       product_ids: ["BTC-USD", "ETH-USD"],
@@ -35,7 +33,7 @@ Deno.test("createCoinbaseSource() subscribes on open and converts the maker side
       coinbaseMatch({ tradeId: 1, side: "sell", time: iso(T0 + 1), price: "43000.5", size: "0.2" }),
     );
     server.broadcast(coinbaseMatch({ tradeId: 2, side: "buy", time: iso(T0 + 2) }));
-    await pollUntil("two ticks", () => out.ticks.length === 2, 5000, 5);
+    await pollUntil("two ticks", () => out.ticks.length === 2, FEED_WAIT);
     assert.deepEqual(out.ticks[0], {
       source: "coinbase",
       symbol: "BTC-USD",
@@ -47,22 +45,16 @@ Deno.test("createCoinbaseSource() subscribes on open and converts the maker side
     });
     assert.equal(out.ticks[1].side, "sell");
     assert.equal(out.deadLetters.length, 0);
-  } finally {
-    await run.stop();
-    await server.close();
-  }
+  });
 });
 
 Deno.test("createCoinbaseSource() counts trade-id gaps, drops the replayed last_match and dead-letters bad frames", async () => {
   const server = startFakeCoinbase();
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinbaseSource({ url: server.url(), symbols: ["BTC-USD"] }, deps).run,
-    out.output,
-  );
-  try {
-    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
+  const deps = await withFeed({
+    venue: server,
+    source: (deps) => createCoinbaseSource({ url: server.url(), symbols: ["BTC-USD"] }, deps),
+  }, async ({ deps, out }) => {
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, FEED_WAIT);
     server.broadcast(coinbaseMatch({ tradeId: 10, time: iso(T0) }));
     server.broadcast(coinbaseMatch({ tradeId: 11, time: iso(T0) }));
     server.broadcast(coinbaseMatch({ tradeId: 14, time: iso(T0) }));
@@ -72,26 +64,21 @@ Deno.test("createCoinbaseSource() counts trade-id gaps, drops the replayed last_
     await pollUntil(
       "3 ticks, 3 dead letters",
       () => out.ticks.length === 3 && out.deadLetters.length === 3,
-      5000,
-      5,
+      FEED_WAIT,
     );
     server.dropAll();
-    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
-    deps.clock.advance(deps.clock.sleeps[0]);
-    await pollUntil("resubscribed", () => server.connections[1]?.received.length === 1, 5000, 5);
+    await passSleep(deps.clock, 1);
+    await pollUntil("resubscribed", () => server.connections[1]?.received.length === 1, FEED_WAIT);
     server.broadcast(coinbaseMatch({ tradeId: 14, time: iso(T0), type: "last_match" }));
     server.broadcast(coinbaseMatch({ tradeId: 16, time: iso(T0) }));
-    await pollUntil("tick 16", () => out.ticks.length === 4, 5000, 5);
+    await pollUntil("tick 16", () => out.ticks.length === 4, FEED_WAIT);
     assert.deepEqual(out.ticks.map((t) => t.id), ["10", "11", "14", "16"]);
     assert.deepEqual(out.deadLetters.map((d) => d.reason), [
       "malformed_json",
       "unknown_message",
       "bad_timestamp",
     ]);
-  } finally {
-    await run.stop();
-    await server.close();
-  }
+  });
   const m = (name: string) => metric(deps.registry, name, { source: "coinbase" });
   assert.equal(
     await m("pipeline_feed_sequence_gaps_total"),
@@ -104,11 +91,11 @@ Deno.test("createCoinbaseSource() counts trade-id gaps, drops the replayed last_
 
 Deno.test("createCoinbaseSource() reconnects after an error message", async () => {
   const server = startFakeCoinbase();
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(createCoinbaseSource({ url: server.url() }, deps).run, out.output);
-  try {
-    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, 5000, 5);
+  const deps = await withFeed({
+    venue: server,
+    source: (deps) => createCoinbaseSource({ url: server.url() }, deps),
+  }, async ({ deps }) => {
+    await pollUntil("subscribe", () => server.connections[0]?.received.length === 1, FEED_WAIT);
     server.broadcast(
       JSON.stringify({
         type: "error",
@@ -116,13 +103,9 @@ Deno.test("createCoinbaseSource() reconnects after an error message", async () =
         reason: "ETH-XYZ is not a valid product",
       }),
     );
-    await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
-    deps.clock.advance(deps.clock.sleeps[0]);
-    await pollUntil("connection 2", () => server.connections.length === 2, 5000, 5);
-  } finally {
-    await run.stop();
-    await server.close();
-  }
+    await passSleep(deps.clock, 1);
+    await pollUntil("connection 2", () => server.connections.length === 2, FEED_WAIT);
+  });
   assert.equal(
     await metric(deps.registry, "pipeline_feed_errors_total", {
       source: "coinbase",

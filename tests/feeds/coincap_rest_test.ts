@@ -6,21 +6,28 @@ import {
 } from "../../src/feeds/coincap_rest.ts";
 import { FeedConfigError } from "../../src/feeds/feed_config.ts";
 import { respond, responseTime, startFakeCoinCap } from "../helpers/fake_venues/coincap.ts";
-import { collect, histogramCount, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import {
+  collect,
+  FEED_WAIT,
+  histogramCount,
+  metric,
+  T0,
+  testDeps,
+  waitForSleep,
+  withFeed,
+} from "./helpers.ts";
 import { pollUntil } from "../helpers/services.ts";
 
 const KEY = "test-key";
 
 Deno.test("createCoinCapRestSource() polls with the Bearer key and uses the response timestamp as event time", async () => {
   const api = startFakeCoinCap(KEY, T0);
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, pollIntervalMs: 30_000 }, deps).run,
-    out.output,
-  );
-  try {
-    await pollUntil("first poll", () => out.ticks.length === 2, 5000, 5);
+  const deps = await withFeed({
+    venue: api,
+    source: (deps) =>
+      createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, pollIntervalMs: 30_000 }, deps),
+  }, async ({ deps, out }) => {
+    await pollUntil("first poll", () => out.ticks.length === 2, FEED_WAIT);
     assert.equal(api.requests[0].authorization, `Bearer ${KEY}`);
     assert.equal(api.requests[0].url.searchParams.get("ids"), "bitcoin,ethereum");
     assert.deepEqual(out.ticks[0], {
@@ -32,17 +39,14 @@ Deno.test("createCoinCapRestSource() polls with the Bearer key and uses the resp
       id: `bitcoin:${T0}`,
     });
     assert.equal(out.ticks[1].symbol, "ETH-USD");
-    await pollUntil("interval sleep", () => deps.clock.sleeps.length === 1, 5000, 5);
+    await waitForSleep(deps.clock, 1);
     assert.deepEqual(deps.clock.sleeps, [30_000]);
     deps.clock.advance(29_999);
     assert.equal(api.requests.length, 1);
     deps.clock.advance(1);
-    await pollUntil("second poll", () => out.ticks.length === 4, 5000, 5);
+    await pollUntil("second poll", () => out.ticks.length === 4, FEED_WAIT);
     assert.equal(out.ticks[2].ts, responseTime(T0, 1));
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  });
   assert.equal(
     await metric(deps.registry, "pipeline_feed_messages_total", { source: "coincap" }),
     2,
@@ -53,17 +57,15 @@ Deno.test("createCoinCapRestSource() polls with the Bearer key and uses the resp
 
 Deno.test("createCoinCapRestSource() logs a 401 clearly and waits unauthorizedRetryMs instead of hot-looping", async () => {
   const api = startFakeCoinCap("the-real-key", T0);
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource(
-      { url: api.restUrl, apiKey: "wrong", unauthorizedRetryMs: 600_000 },
-      deps,
-    ).run,
-    out.output,
-  );
-  try {
-    await pollUntil("long wait", () => deps.clock.sleeps.length === 1, 5000, 5);
+  const deps = await withFeed({
+    venue: api,
+    source: (deps) =>
+      createCoinCapRestSource(
+        { url: api.restUrl, apiKey: "wrong", unauthorizedRetryMs: 600_000 },
+        deps,
+      ),
+  }, async ({ deps }) => {
+    await waitForSleep(deps.clock, 1);
     assert.deepEqual(deps.clock.sleeps, [600_000]);
     assert.equal(api.requests.length, 1);
     assert.ok(
@@ -72,12 +74,9 @@ Deno.test("createCoinCapRestSource() logs a 401 clearly and waits unauthorizedRe
       ),
     );
     deps.clock.advance(600_000);
-    await pollUntil("second attempt", () => deps.clock.sleeps.length === 2, 5000, 5);
+    await waitForSleep(deps.clock, 2);
     assert.equal(api.requests.length, 2);
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  });
   assert.equal(
     await metric(deps.registry, "pipeline_feed_errors_total", {
       source: "coincap",
@@ -110,28 +109,23 @@ Deno.test("createCoinCapRestSource() honours Retry-After on 429 and 5xx and back
     respond(503, "maintenance"),
     respond(502, "bad gateway", { "Retry-After": new Date(T0 + 100_000).toUTCString() }),
   );
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, retryInitialMs: 5_000 }, deps).run,
-    out.output,
-  );
-  try {
+  const deps = await withFeed({
+    venue: api,
+    source: (deps) =>
+      createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, retryInitialMs: 5_000 }, deps),
+  }, async ({ deps, out }) => {
     // The 4th request happens at T0 + 45 s; its Retry-After date is T0 + 100 s.
     const expected = [30_000, 5_000, 10_000, 55_000];
     for (let i = 0; i < expected.length; i++) {
-      await pollUntil(`sleep ${i + 1}`, () => deps.clock.sleeps.length === i + 1, 5000, 5);
+      await waitForSleep(deps.clock, i + 1);
       assert.equal(deps.clock.sleeps[i], expected[i], `delay ${i + 1}`);
       if (i < expected.length - 1) deps.clock.advance(expected[i]);
     }
     deps.clock.advance(55_000);
-    await pollUntil("recovered", () => out.ticks.length === 2, 5000, 5);
-    await pollUntil("normal interval", () => deps.clock.sleeps.length === 5, 5000, 5);
+    await pollUntil("recovered", () => out.ticks.length === 2, FEED_WAIT);
+    await waitForSleep(deps.clock, 5);
     assert.equal(deps.clock.sleeps[4], 60_000);
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  });
   const errors = (kind: string) =>
     metric(deps.registry, "pipeline_feed_errors_total", { source: "coincap", kind });
   assert.equal(await errors("http_429"), 1);
@@ -154,18 +148,16 @@ Deno.test("createCoinCapRestSource() dead-letters malformed and unexpected bodie
       }),
     ),
   );
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, pollIntervalMs: 1_000 }, deps).run,
-    out.output,
-  );
-  try {
+  await withFeed({
+    venue: api,
+    source: (deps) =>
+      createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, pollIntervalMs: 1_000 }, deps),
+  }, async ({ deps, out }) => {
     for (let i = 1; i <= 2; i++) {
-      await pollUntil(`poll ${i}`, () => deps.clock.sleeps.length === i, 5000, 5);
+      await waitForSleep(deps.clock, i);
       deps.clock.advance(1_000);
     }
-    await pollUntil("ETH tick", () => out.ticks.length === 1, 5000, 5);
+    await pollUntil("ETH tick", () => out.ticks.length === 1, FEED_WAIT);
     assert.deepEqual(out.deadLetters.map((d) => d.reason), [
       "malformed_json",
       "unknown_message",
@@ -174,33 +166,25 @@ Deno.test("createCoinCapRestSource() dead-letters malformed and unexpected bodie
     ]);
     assert.equal(out.deadLetters[0].raw, "<html>gateway</html>");
     assert.equal(out.ticks[0].symbol, "ETH-USD");
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  });
 });
 
 Deno.test("createCoinCapRestSource() times out a slow response on the injected clock, then recovers", async () => {
   const api = startFakeCoinCap(KEY, T0);
   api.script(api.slow());
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, requestTimeoutMs: 10_000 }, deps).run,
-    out.output,
-  );
-  try {
-    await pollUntil("request in flight", () => api.requests.length === 1, 5000, 5);
+  const deps = await withFeed({
+    venue: api,
+    source: (deps) =>
+      createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, requestTimeoutMs: 10_000 }, deps),
+  }, async ({ deps, out }) => {
+    await pollUntil("request in flight", () => api.requests.length === 1, FEED_WAIT);
     deps.clock.advance(10_000);
-    await pollUntil("backoff after timeout", () => deps.clock.sleeps.length === 1, 5000, 5);
+    await waitForSleep(deps.clock, 1);
     assert.equal(deps.clock.sleeps[0], 5_000);
     api.release();
     deps.clock.advance(5_000);
-    await pollUntil("ticks", () => out.ticks.length === 2, 5000, 5);
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+    await pollUntil("ticks", () => out.ticks.length === 2, FEED_WAIT);
+  });
   assert.equal(
     await metric(deps.registry, "pipeline_feed_errors_total", {
       source: "coincap",
@@ -214,22 +198,19 @@ Deno.test("createCoinCapRestSource() drops a repeated response timestamp as a du
   const api = startFakeCoinCap(KEY, T0);
   const body = JSON.stringify({ data: [{ id: "bitcoin", priceUsd: "43000" }], timestamp: T0 });
   api.script(respond(200, body), respond(200, body));
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({ url: api.restUrl, apiKey: KEY, assets: { bitcoin: "BTC-USD" } }, deps)
-      .run,
-    out.output,
-  );
-  try {
-    await pollUntil("poll 1", () => deps.clock.sleeps.length === 1, 5000, 5);
+  const deps = await withFeed({
+    venue: api,
+    source: (deps) =>
+      createCoinCapRestSource(
+        { url: api.restUrl, apiKey: KEY, assets: { bitcoin: "BTC-USD" } },
+        deps,
+      ),
+  }, async ({ deps, out }) => {
+    await waitForSleep(deps.clock, 1);
     deps.clock.advance(60_000);
-    await pollUntil("poll 2", () => deps.clock.sleeps.length === 2, 5000, 5);
+    await waitForSleep(deps.clock, 2);
     assert.equal(out.ticks.length, 1);
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  });
   assert.equal(
     await metric(deps.registry, "pipeline_duplicate_ticks_total", { source: "coincap" }),
     1,
@@ -240,19 +221,18 @@ Deno.test("createCoinCapRestSource() backfills m1 history before polling when ba
   const api = startFakeCoinCap(KEY, T0 + 600_000);
   const deps = testDeps();
   deps.clock.advance(300_000 + 30_000);
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({
-      url: api.restUrl,
-      apiKey: KEY,
-      assets: { bitcoin: "BTC-USD" },
-      backfillMinutes: 5,
-    }, deps)
-      .run,
-    out.output,
-  );
-  try {
-    await pollUntil("backfill and first poll", () => out.ticks.length === 6, 5000, 5);
+  await withFeed({
+    venue: api,
+    deps,
+    source: (deps) =>
+      createCoinCapRestSource({
+        url: api.restUrl,
+        apiKey: KEY,
+        assets: { bitcoin: "BTC-USD" },
+        backfillMinutes: 5,
+      }, deps),
+  }, async ({ out }) => {
+    await pollUntil("backfill and first poll", () => out.ticks.length === 6, FEED_WAIT);
     const history = api.requests[0].url;
     assert.equal(history.pathname, "/v3/assets/bitcoin/history");
     assert.equal(history.searchParams.get("interval"), "m1");
@@ -268,10 +248,7 @@ Deno.test("createCoinCapRestSource() backfills m1 history before polling when ba
       T0 + 600_000,
     ]);
     assert.equal(out.ticks[0].id, `bitcoin:${T0 + 60_000}`);
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  });
 });
 
 Deno.test("resolveCoinCapRestConfig() requires a key and reports every problem", () => {

@@ -9,7 +9,7 @@ import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbas
 import { startFakeCoinCap } from "../helpers/fake_venues/coincap.ts";
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";
 import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
-import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { FEED_WAIT, metric, reconnect, T0, type TestDeps, withFeed } from "./helpers.ts";
 import { pollUntil } from "../helpers/services.ts";
 
 const FEED_METRICS = [
@@ -25,7 +25,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const venues: {
   name: string;
   start(): FakeWsServer;
-  source(url: string, deps: ReturnType<typeof testDeps>): Source;
+  source(url: string, deps: TestDeps): Source;
   trade(): string;
 }[] = [
   {
@@ -51,21 +51,15 @@ const venues: {
 for (const v of venues) {
   Deno.test(`create${v.name[0].toUpperCase()}${v.name.slice(1)}Source() emits every pipeline_feed_* metric`, async () => {
     const server = v.start();
-    const deps = testDeps();
-    const out = collect();
-    const run = runInBackground(v.source(server.url(), deps).run, out.output);
-    try {
-      await pollUntil("connection", () => server.connections.length === 1, 5000, 5);
+    const deps = await withFeed({
+      venue: server,
+      source: (deps) => v.source(server.url(), deps),
+    }, async ({ deps, out }) => {
+      await pollUntil("connection", () => server.connections.length === 1, FEED_WAIT);
       server.broadcast(v.trade());
-      await pollUntil("tick", () => out.ticks.length === 1, 5000, 5);
-      server.dropAll();
-      await pollUntil("backoff", () => deps.clock.sleeps.length === 1, 5000, 5);
-      deps.clock.advance(deps.clock.sleeps[0]);
-      await pollUntil("reconnected", () => server.connections.length === 2, 5000, 5);
-    } finally {
-      await run.stop();
-      await server.close();
-    }
+      await pollUntil("tick", () => out.ticks.length === 1, FEED_WAIT);
+      await reconnect(server, deps.clock);
+    });
     const labels = { source: v.name };
     for (const name of FEED_METRICS) {
       assert.ok(deps.registry.getSingleMetric(name), `${name} registered`);
@@ -87,18 +81,12 @@ for (const v of venues) {
 
 Deno.test("createCoinCapRestSource() emits the request latency histogram and every pipeline_feed_* metric", async () => {
   const api = startFakeCoinCap("k", T0);
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createCoinCapRestSource({ url: api.restUrl, apiKey: "k" }, deps).run,
-    out.output,
-  );
-  try {
-    await pollUntil("ticks", () => out.ticks.length === 2, 5000, 5);
-  } finally {
-    await run.stop();
-    await api.close();
-  }
+  const deps = await withFeed({
+    venue: api,
+    source: (deps) => createCoinCapRestSource({ url: api.restUrl, apiKey: "k" }, deps),
+  }, async ({ out }) => {
+    await pollUntil("ticks", () => out.ticks.length === 2, FEED_WAIT);
+  });
   for (const name of [...FEED_METRICS, "pipeline_feed_request_seconds"]) {
     assert.ok(deps.registry.getSingleMetric(name), `${name} registered`);
   }

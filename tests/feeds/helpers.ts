@@ -1,6 +1,6 @@
 /**
- * Test helpers for the feeds: a manual clock (fake time), an output that collects, polling with a
- * deadline, and metric reads.
+ * Test helpers for the feeds: a manual clock (fake time), an output that collects, a source run
+ * against a fake venue, a backoff or poll interval let pass, a reconnect, and metric reads.
  * @module
  */
 import type { Clock, TimerHandle } from "../../src/clock.ts";
@@ -10,7 +10,9 @@ import { TickParser } from "../../src/market/tick_parser.ts";
 import { createLogger, type Logger } from "../../src/logger.ts";
 import { createRegistry, type Registry } from "../../src/telemetry/metrics.ts";
 import type { FeedDeps } from "../../src/feeds/feed_context.ts";
-import type { TickOutput } from "../../src/feeds/source.ts";
+import type { Source, TickOutput } from "../../src/feeds/source.ts";
+import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
+import { pollUntil } from "../helpers/services.ts";
 
 /** 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -172,6 +174,77 @@ export function runInBackground(
       await done;
     },
   };
+}
+
+/** A source under test: its deps (fake clock, captured log, registry) and what it produced. */
+export interface FeedRun {
+  readonly deps: TestDeps;
+  readonly out: Collected;
+}
+
+/** Options of {@linkcode withFeed}. */
+export interface WithFeedOptions {
+  /** The fake venue; closed once the source stopped. */
+  readonly venue: { close(): Promise<void> };
+  /** Builds the source under test from the test's deps. */
+  readonly source: (deps: TestDeps) => Source;
+  /** Deps prepared beforehand (e.g. a clock already advanced); default fresh {@linkcode testDeps}. */
+  readonly deps?: TestDeps;
+}
+
+/**
+ * Runs the source in the background while `body` runs, then stops it and closes the venue (also
+ * when `body` failed). Returns the deps, for the metrics and log lines a test asserts after the
+ * stop.
+ */
+export async function withFeed(
+  options: WithFeedOptions,
+  body: (feed: FeedRun) => Promise<void>,
+): Promise<TestDeps> {
+  const deps = options.deps ?? testDeps();
+  const out = collect();
+  const run = runInBackground(options.source(deps).run, out.output);
+  try {
+    await body({ deps, out });
+  } finally {
+    await run.stop();
+    await options.venue.close();
+  }
+  return deps;
+}
+
+/** How long feed tests wait for the source to act on real I/O or a timer that fired. */
+export const FEED_WAIT = { timeoutMs: 5000, intervalMs: 5 } as const;
+
+/**
+ * Waits until the source asked the clock for its `n`-th sleep (1-based: a backoff or a poll
+ * interval). Returns the sleep's length.
+ */
+export async function waitForSleep(clock: ManualClock, n: number): Promise<number> {
+  await pollUntil(`sleep ${n} on the fake clock`, () => clock.sleeps.length === n, {
+    ...FEED_WAIT,
+    describe: () => clock.sleeps,
+  });
+  return clock.sleeps[n - 1];
+}
+
+/** Waits for the clock's `n`-th sleep and moves time past it. Returns the sleep's length. */
+export async function passSleep(clock: ManualClock, n: number): Promise<number> {
+  const ms = await waitForSleep(clock, n);
+  clock.advance(ms);
+  return ms;
+}
+
+/**
+ * Drops every connection of `venue`, lets the source's next backoff pass and waits for its next
+ * connection. Returns the backoff.
+ */
+export async function reconnect(venue: FakeWsServer, clock: ManualClock): Promise<number> {
+  const next = venue.connections.length + 1;
+  venue.dropAll();
+  const ms = await passSleep(clock, clock.sleeps.length + 1);
+  await pollUntil(`connection ${next}`, () => venue.connections.length === next, FEED_WAIT);
+  return ms;
 }
 
 /** The observation count of histogram `name` for `source`. */

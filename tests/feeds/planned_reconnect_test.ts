@@ -8,7 +8,7 @@ import { createBinanceSource, resolveBinanceConfig } from "../../src/feeds/binan
 import { binanceTrade, startFakeBinance } from "../helpers/fake_venues/binance.ts";
 import type { FakeWsConnection } from "../helpers/fake_venues/ws_server.ts";
 import { pollUntil } from "../helpers/services.ts";
-import { collect, metric, runInBackground, T0, testDeps } from "./helpers.ts";
+import { FEED_WAIT, metric, T0, withFeed } from "./helpers.ts";
 
 const trade = (id: number) => binanceTrade({ id, time: T0 + id });
 const sendRange = (conn: FakeWsConnection, from: number, to: number) => {
@@ -22,36 +22,31 @@ async function overlap(
   announce: (old: FakeWsConnection, clock: { advance(ms: number): void }) => void,
 ) {
   const server = startFakeBinance();
-  const deps = testDeps();
-  const out = collect();
-  const run = runInBackground(
-    createBinanceSource({ url: server.url("/stream"), idleTimeoutMs: 25 * 3_600_000 }, deps).run,
-    out.output,
-  );
-  try {
-    await pollUntil("connection 1", () => server.connections.length === 1, 5000, 5);
+  const deps = await withFeed({
+    venue: server,
+    source: (deps) =>
+      createBinanceSource({ url: server.url("/stream"), idleTimeoutMs: 25 * 3_600_000 }, deps),
+  }, async ({ deps, out }) => {
+    await pollUntil("connection 1", () => server.connections.length === 1, FEED_WAIT);
     const old = server.connections[0];
     sendRange(old, 1, 5);
-    await pollUntil("trades 1–5", () => out.ticks.length === 5, 5000, 5);
+    await pollUntil("trades 1–5", () => out.ticks.length === 5, FEED_WAIT);
     announce(old, deps.clock);
     // The venue keeps streaming on the old connection after its announcement.
     sendRange(old, 6, 8);
-    await pollUntil("the next connection", () => server.connections.length === 2, 5000, 5);
+    await pollUntil("the next connection", () => server.connections.length === 2, FEED_WAIT);
     const next = server.connections[1];
-    await pollUntil("trades 6–8 from the old connection", () => out.ticks.length === 8, 5000, 5);
+    await pollUntil("trades 6–8 from the old connection", () => out.ticks.length === 8, FEED_WAIT);
     assert.equal(old.isOpen, true, "the old connection is read until the next one delivers");
     // The overlap: 9–12 on the old connection, 9–14 on the new one.
     sendRange(old, 9, 12);
     sendRange(next, 9, 14);
-    await pollUntil("the old connection closed by the client", () => !old.isOpen, 5000, 5);
+    await pollUntil("the old connection closed by the client", () => !old.isOpen, FEED_WAIT);
     sendRange(next, 15, 20);
-    await pollUntil("trade 20", () => out.ticks.some((t) => t.id === "20"), 5000, 5);
+    await pollUntil("trade 20", () => out.ticks.some((t) => t.id === "20"), FEED_WAIT);
     assert.deepEqual(ids(out.ticks), range(20), "every trade exactly once");
     assert.equal(deps.clock.sleeps.length, 0, "a planned reconnect does not back off");
-  } finally {
-    await run.stop();
-    await server.close();
-  }
+  });
   assert.equal(
     await metric(deps.registry, "pipeline_feed_reconnects_total", { source: "binance" }),
     1,

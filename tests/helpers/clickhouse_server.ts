@@ -3,7 +3,8 @@
  * temporary directory, for one test run or benchmark, and stops it.
  * @module
  */
-import { freePort, pollUntil } from "./services.ts";
+import { startServerProcess } from "./server_process.ts";
+import { freePort } from "./services.ts";
 
 /** Where the server binary and its config live. */
 export const CLICKHOUSE_BINARY = "/usr/sbin/clickhouse-server";
@@ -51,7 +52,8 @@ export async function startClickHouse(
     ? [`--users_config=${await writeUsers(dir, options.users)}`]
     : [];
   const [httpPort, tcpPort, interPort] = distinctPorts(3);
-  const child = new Deno.Command(CLICKHOUSE_BINARY, {
+  const server = await startServerProcess({
+    command: CLICKHOUSE_BINARY,
     args: [
       `--config-file=${CONFIG}`,
       "--",
@@ -67,55 +69,13 @@ export async function startClickHouse(
       `--logger.errorlog=${dir}/server.err.log`,
       ...usersConfig,
     ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
+    dir,
+    readyUrl: `http://127.0.0.1:${httpPort}/ping`,
+    what: "ClickHouse /ping",
+    exitedEarly: `clickhouse-server exited early, see ${dir}/server.err.log`,
+    timeoutMs: options.timeoutMs ?? 30_000,
   });
-  const url = `http://127.0.0.1:${httpPort}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (!exited) {
-      try {
-        child.kill("SIGKILL"); // throw-away data: no need for a graceful shutdown
-      } catch { /* already gone */ }
-      await status;
-    }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
-  const stopSync = () => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      child.kill("SIGKILL");
-    } catch { /* already gone */ }
-    try {
-      Deno.removeSync(dir, { recursive: true });
-    } catch { /* already removed */ }
-  };
-  try {
-    await pollUntil(
-      "ClickHouse /ping",
-      async () => {
-        if (exited) throw new Error(`clickhouse-server exited early, see ${dir}/server.err.log`);
-        const res = await fetch(`${url}/ping`);
-        await res.body?.cancel();
-        return res.ok;
-      },
-      options.timeoutMs ?? 30_000,
-      50,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, httpPort, dir, stop, stopSync };
+  return { url: `http://127.0.0.1:${httpPort}`, httpPort, dir, ...server };
 }
 
 /** The system's users.xml with `users` added (same profile, quota and networks as `default`). */

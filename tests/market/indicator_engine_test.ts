@@ -126,25 +126,10 @@ Deno.test("IndicatorEngine keeps series apart and bounded", () => {
 
 Deno.test("IndicatorEngine keeps at most maxSeries series, forgetting the least recently updated", () => {
   const engine = new IndicatorEngine({ sma: 2, maxSeries: 2 });
-  const candle = (symbol: string, window_start: number, close: number) => ({
-    symbol,
-    interval: "1m",
-    window_start,
-    open: close,
-    high: close,
-    low: close,
-    close,
-    volume: 1,
-    vwap: close,
-    trades: 1,
-    first_ts: window_start,
-    last_ts: window_start,
-    version: 1,
-  });
-  engine.onCandle(candle("A-USD", 0, 1));
-  engine.onCandle(candle("B-USD", 60_000, 1));
-  engine.onCandle(candle("A-USD", 120_000, 3));
-  engine.onCandle(candle("C-USD", 180_000, 5)); // B is the oldest: forgotten
-  assert.equal(engine.onCandle(candle("A-USD", 240_000, 5))[0].sma, 4, "A kept its history");
-  assert.equal(engine.onCandle(candle("B-USD", 300_000, 7))[0].sma, null, "B starts cold");
+  engine.onCandle(candle(0, 1, 1, "A-USD"));
+  engine.onCandle(candle(1, 1, 1, "B-USD"));
+  engine.onCandle(candle(2, 3, 1, "A-USD"));
+  engine.onCandle(candle(3, 5, 1, "C-USD")); // B is the oldest: forgotten
+  assert.equal(engine.onCandle(candle(4, 5, 1, "A-USD"))[0].sma, 4, "A kept its history");
+  assert.equal(engine.onCandle(candle(5, 7, 1, "B-USD"))[0].sma, null, "B starts cold");
 });

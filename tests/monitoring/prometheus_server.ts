@@ -4,6 +4,7 @@
  * loaded, and stops it.
  * @module
  */
+import { startServerProcess } from "../helpers/server_process.ts";
 import { freePort, pollUntil } from "../helpers/services.ts";
 
 /** The repository's alerting rules, loaded by every test Prometheus. */
@@ -79,53 +80,26 @@ export async function startPrometheus(options: {
     `          service: ${JSON.stringify(options.service ?? "process")}`,
   ].join("\n");
   await Deno.writeTextFile(`${dir}/prometheus.yml`, config + "\n");
-  const child = new Deno.Command("prometheus", {
+  const url = `http://127.0.0.1:${port}`;
+  const server = await startServerProcess({
+    command: "prometheus",
     args: [
       `--config.file=${dir}/prometheus.yml`,
       `--storage.tsdb.path=${dir}/data`,
       `--web.listen-address=127.0.0.1:${port}`,
       "--log.level=warn",
     ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  let exited = false;
-  const status = child.status.finally(() => exited = true);
-  const url = `http://127.0.0.1:${port}`;
-  let stopped = false;
-  const stop = async () => {
-    if (stopped) return;
-    stopped = true;
-    if (!exited) {
-      try {
-        child.kill("SIGKILL"); // throw-away TSDB: nothing to flush
-      } catch { /* already gone */ }
-    }
-    await status;
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-  };
+    dir,
+    readyUrl: `${url}/-/ready`,
+    what: "Prometheus /-/ready",
+    exitedEarly: "prometheus exited early (bad flags or config?)",
+    timeoutMs: options.timeoutMs ?? 20_000,
+  });
   const get = async <T>(path: string): Promise<ApiResponse<T>> => {
     const res = await fetch(`${url}${path}`);
     return await res.json() as ApiResponse<T>;
   };
   const query = (expr: string) => get<QueryData>(`/api/v1/query?query=${encodeURIComponent(expr)}`);
-  try {
-    await pollUntil(
-      "Prometheus /-/ready",
-      async () => {
-        if (exited) throw new Error("prometheus exited early (bad flags or config?)");
-        const res = await fetch(`${url}/-/ready`);
-        await res.body?.cancel();
-        return res.ok;
-      },
-      options.timeoutMs ?? 20_000,
-      50,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
   return {
     url,
     query,
@@ -146,6 +120,6 @@ export async function startPrometheus(options: {
         100,
       );
     },
-    stop,
+    stop: server.stop,
   };
 }

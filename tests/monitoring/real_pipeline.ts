@@ -4,10 +4,9 @@
  * simulator, writing to a test ClickHouse in a per-run database.
  * @module
  */
-import { loadConfig } from "../../src/config/load_config.ts";
-import { silentLogger } from "../../src/logger.ts";
-import { type Pipeline, startPipeline } from "../../src/pipeline/pipeline.ts";
+import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import { runId } from "../helpers/services.ts";
+import { startTestPipeline, testConfig } from "../helpers/test_pipeline.ts";
 import { monitoringReplay } from "./monitoring_replay.ts";
 
 /** A running pipeline and what a scrape config needs to reach it. */
@@ -24,14 +23,15 @@ export interface RealPipeline {
 /** Starts a pipeline from command-line `args` plus a temp SQLite file and an HTTP port. */
 export async function startRealPipeline(args: readonly string[]): Promise<RealPipeline> {
   const dir = await Deno.makeTempDir({ prefix: "monpipe_" });
-  const r = loadConfig({
-    args: [`--sqlite=${dir}/pipeline.db`, "--http=127.0.0.1:0", "--ui=off", ...args],
-    env: () => undefined,
-  });
-  if (r.kind !== "ok") throw new Error(`pipeline config rejected: ${JSON.stringify(r)}`);
+  const config = testConfig([
+    `--sqlite=${dir}/pipeline.db`,
+    "--http=127.0.0.1:0",
+    "--ui=off",
+    ...args,
+  ]);
   let pipeline: Pipeline;
   try {
-    pipeline = await startPipeline(r.config, { logger: silentLogger });
+    pipeline = await startTestPipeline(config);
   } catch (err) {
     await Deno.remove(dir, { recursive: true }).catch(() => {});
     throw err;

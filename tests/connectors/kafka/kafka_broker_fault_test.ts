@@ -51,7 +51,6 @@ Deno.test({
         "every tick consumed after the outage",
         () => new Set(member.seen).size === ticks.length,
         {
-          intervalMs: 25,
           timeoutMs: 60_000,
           describe: () => [new Set(member.seen).size, member.consumer.state, member.crashes],
         },

@@ -33,12 +33,12 @@ Deno.test({
         () =>
           a.consumer.assignment().length > 0 && b.consumer.assignment().length > 0 &&
           owned().length === 6,
-        { intervalMs: 25, describe: () => [a.consumer.assignment(), b.consumer.assignment()] },
+        { describe: () => [a.consumer.assignment(), b.consumer.assignment()] },
       );
       await pollUntil(
         "every tick consumed",
         () => new Set([...a.seen, ...b.seen]).size === ticks.length,
-        { intervalMs: 25, describe: () => [a.seen.length, b.seen.length] },
+        { describe: () => [a.seen.length, b.seen.length] },
       );
       assert.deepEqual(partitionsOf(owned()), range(6), "the members' assignments overlap");
       assert.deepEqual(
@@ -69,7 +69,6 @@ Deno.test({
           a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2 &&
           new Set([...a.seen, ...b.seen]).size === first.length,
         {
-          intervalMs: 25,
           describe: () => [a.consumer.assignment(), b.consumer.assignment(), a.seen.length],
         },
       );
@@ -86,7 +85,6 @@ Deno.test({
           a.consumer.assignment().length === 4 &&
           new Set([...a.seen, ...b.seen]).size === first.length + second.length,
         {
-          intervalMs: 25,
           describe: () => [
             a.consumer.assignment(),
             a.seen.length,
@@ -131,7 +129,6 @@ Deno.test({
     await first.start();
     try {
       await pollUntil("the first 100 records", () => delivered.length === 100, {
-        intervalMs: 25,
         describe: () => delivered.length,
       });
     } finally {
@@ -143,7 +140,6 @@ Deno.test({
     await second.consumer.start();
     try {
       await pollUntil("offsets 60..149", () => (second.offsets.get(0)?.length ?? 0) === 90, {
-        intervalMs: 25,
         describe: () => second.offsets.get(0)?.length,
       });
       assert.deepEqual(second.offsets.get(0), range(90).map((i) => i + 60));

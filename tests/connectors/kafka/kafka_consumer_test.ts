@@ -28,7 +28,6 @@ Deno.test({
     await m.consumer.start();
     try {
       await pollUntil("partition 1 drained", () => (m.offsets.get(1)?.length ?? 0) === 100, {
-        intervalMs: 25,
         describe: () => [...m.offsets].map(([p, o]) => [p, o.length]),
       });
       assert.equal(m.offsets.get(0), undefined, "paused partition 0 was delivered");
@@ -39,7 +38,6 @@ Deno.test({
 
       m.consumer.resume("pause", 0);
       await pollUntil("partition 0 after resume", () => (m.offsets.get(0)?.length ?? 0) === 100, {
-        intervalMs: 25,
         describe: () => m.offsets.get(0)?.length,
       });
       assert.deepEqual(m.consumer.paused(), []);
@@ -50,7 +48,7 @@ Deno.test({
         "lag 0 on both partitions",
         async () =>
           (await metric("pipeline_kafka_consumer_lag")).values.every((v) => v.value === 0),
-        { intervalMs: 25, describe: () => m.offsets.get(0)?.length },
+        { describe: () => m.offsets.get(0)?.length },
       );
       const lag = (await metric("pipeline_kafka_consumer_lag")).values;
       assert.deepEqual(lag.map((v) => v.labels.partition).sort(), ["0", "1"]);
@@ -95,7 +93,6 @@ Deno.test({
     await consumer.start();
     try {
       await pollUntil("all 20 records", () => delivered === 20, {
-        intervalMs: 25,
         timeoutMs: 40_000,
         describe: () => delivered,
       });
@@ -139,7 +136,6 @@ Deno.test({
     await consumer.start();
     try {
       await pollUntil("the crash report", () => crashes.length === 1, {
-        intervalMs: 25,
         describe: () => crashes,
       });
       assert.equal(crashes[0].name, "KafkaConsumerCrashError");
@@ -151,7 +147,6 @@ Deno.test({
       fail = false;
       await consumer.start();
       await pollUntil("delivery after the restart", () => delivered === 10, {
-        intervalMs: 25,
         describe: () => delivered,
       });
     } finally {

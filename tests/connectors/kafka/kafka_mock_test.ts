@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Kafka, logLevel } from "kafkajs";
+import { observerClient } from "../../helpers/kafka_cluster.ts";
 import { KafkaMockError } from "../../helpers/kafka_mock.ts";
 import { skipKafkaTests, startKafkaMock } from "./kafka_test_support.ts";
 
@@ -21,7 +21,7 @@ Deno.test({
       await mock.clearRequestErrors(0);
       await assert.rejects(mock.brokerUp(9), KafkaMockError);
 
-      const admin = new Kafka({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING }).admin();
+      const admin = observerClient(mock).admin();
       await admin.connect();
       try {
         const { topics } = await admin.fetchTopicMetadata({ topics: ["m", "m2"] });

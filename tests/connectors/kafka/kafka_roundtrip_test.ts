@@ -60,7 +60,6 @@ Deno.test({
     await consumer.start();
     try {
       await pollUntil("all ticks consumed", () => received.length >= sent.length, {
-        intervalMs: 25,
         describe: () => received.length,
       });
     } finally {

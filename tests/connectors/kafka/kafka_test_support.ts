@@ -1,6 +1,7 @@
 /**
- * Shared pieces of the Kafka connector tests: a kafkajs client for a mock cluster, tick fixtures,
- * consumer defaults that form a group quickly on the mock, and polling with a deadline.
+ * Shared pieces of the Kafka connector tests: a kafkajs client for a mock cluster built as the
+ * pipeline builds it, tick fixtures, consumer defaults that form a group quickly on the mock, and
+ * a consumer-group member that records what it receives.
  * @module
  */
 import type { Kafka } from "kafkajs";

@@ -4,7 +4,7 @@
  * bodies, slow responses) and push WebSocket frames.
  * @module
  */
-import type { FakeWsConnection } from "./ws_server.ts";
+import { FakeWsAcceptor, type FakeWsConnection } from "./ws_server.ts";
 
 /** A scripted response for the next REST request. */
 export type Scripted = (req: Request) => Response | Promise<Response>;
@@ -41,17 +41,21 @@ export function startFakeCoinCap(apiKey: string, start: number): FakeCoinCap {
   const prices: Record<string, string> = { bitcoin: "43000.1234567890", ethereum: "2300.5" };
   const queue: Scripted[] = [];
   const gates: (() => void)[] = [];
-  const wsConnections: FakeWsConnection[] = [];
-  const sockets = new Set<WebSocket>();
-  const closed: Promise<void>[] = [];
   let served = 0;
   const fake = {} as FakeCoinCap;
+  const ws = new FakeWsAcceptor({
+    onConnect: (conn) => {
+      if (fake.unauthorizedWs || conn.url.searchParams.get("apiKey") !== apiKey) {
+        conn.send("Unauthorized: your plan does not include WebSocket access");
+      }
+    },
+  });
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     const url = new URL(req.url);
     if (url.pathname === "/prices") {
       fake.wsAttempts++;
       if (fake.refuseWsStatus) return new Response("Unauthorized", { status: fake.refuseWsStatus });
-      return upgrade(req, url);
+      return ws.accept(req, url);
     }
     requests.push({ url, authorization: req.headers.get("authorization") });
     const scripted = queue.shift();
@@ -93,29 +97,6 @@ export function startFakeCoinCap(apiKey: string, start: number): FakeCoinCap {
     }
     return Response.json({ error: "not found" }, { status: 404 });
   });
-  const upgrade = (req: Request, url: URL): Response => {
-    const { socket, response } = Deno.upgradeWebSocket(req);
-    sockets.add(socket);
-    closed.push(new Promise((r) => socket.addEventListener("close", () => r())));
-    socket.addEventListener("close", () => sockets.delete(socket));
-    const conn: FakeWsConnection = {
-      url,
-      received: [],
-      send: (t) => socket.readyState === WebSocket.OPEN && socket.send(t),
-      close: (code = 1000, reason = "") =>
-        socket.readyState === WebSocket.OPEN && socket.close(code, reason),
-      get isOpen() {
-        return socket.readyState === WebSocket.OPEN;
-      },
-    };
-    socket.onopen = () => {
-      wsConnections.push(conn);
-      if (fake.unauthorizedWs || url.searchParams.get("apiKey") !== apiKey) {
-        socket.send("Unauthorized: your plan does not include WebSocket access");
-      }
-    };
-    return response;
-  };
   const port = (server.addr as Deno.NetAddr).port;
   return Object.assign(fake, {
     restUrl: `http://127.0.0.1:${port}/v3`,
@@ -130,14 +111,13 @@ export function startFakeCoinCap(apiKey: string, start: number): FakeCoinCap {
     release: () => {
       for (const g of gates.splice(0)) g();
     },
-    wsConnections,
+    wsConnections: ws.connections,
     unauthorizedWs: false,
     refuseWsStatus: undefined,
     wsAttempts: 0,
     close: async () => {
       for (const g of gates.splice(0)) g();
-      for (const s of sockets) if (s.readyState === WebSocket.OPEN) s.close(1001);
-      await Promise.all(closed);
+      await ws.closeAll();
       await server.shutdown();
     },
   });

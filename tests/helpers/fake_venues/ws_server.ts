@@ -37,22 +37,26 @@ export interface FakeWsServer {
   close(): Promise<void>;
 }
 
-/** Starts a fake WebSocket server. */
-export function startFakeWsServer(options: FakeWsServerOptions = {}): FakeWsServer {
-  const connections: FakeWsConnection[] = [];
-  const sockets = new Set<WebSocket>();
-  const closedAll: Promise<void>[] = [];
-  let refuse = 0;
-  let refuseStatus = 503;
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
-    if (refuse > 0) {
-      refuse--;
-      return new Response("refused", { status: refuseStatus });
-    }
+/**
+ * The WebSocket side of a fake venue: upgrades requests, records each connection and the frames
+ * it sends, and closes them all when the venue stops. Shared by every fake venue.
+ */
+export class FakeWsAcceptor {
+  readonly connections: FakeWsConnection[] = [];
+  readonly #options: FakeWsServerOptions;
+  readonly #sockets = new Set<WebSocket>();
+  readonly #closed: Promise<void>[] = [];
+
+  constructor(options: FakeWsServerOptions = {}) {
+    this.#options = options;
+  }
+
+  /** Upgrades `req` to a WebSocket connection; the connection is recorded once it opened. */
+  accept(req: Request, url: URL = new URL(req.url)): Response {
     const { socket, response } = Deno.upgradeWebSocket(req);
     const received: string[] = [];
     const conn: FakeWsConnection = {
-      url: new URL(req.url),
+      url,
       received,
       send: (text) => {
         if (socket.readyState === WebSocket.OPEN) socket.send(text);
@@ -64,21 +68,44 @@ export function startFakeWsServer(options: FakeWsServerOptions = {}): FakeWsServ
         return socket.readyState === WebSocket.OPEN;
       },
     };
-    sockets.add(socket);
-    closedAll.push(
+    this.#sockets.add(socket);
+    this.#closed.push(
       new Promise<void>((resolve) => socket.addEventListener("close", () => resolve())),
     );
-    socket.addEventListener("close", () => sockets.delete(socket));
+    socket.addEventListener("close", () => this.#sockets.delete(socket));
     socket.onopen = () => {
-      connections.push(conn);
-      options.onConnect?.(conn);
+      this.connections.push(conn);
+      this.#options.onConnect?.(conn);
     };
     socket.onmessage = (ev) => {
       const text = typeof ev.data === "string" ? ev.data : "";
       received.push(text);
-      options.onMessage?.(conn, text);
+      this.#options.onMessage?.(conn, text);
     };
     return response;
+  }
+
+  /** Closes every open connection with 1001 and waits until each has closed. */
+  async closeAll(reason = ""): Promise<void> {
+    for (const s of this.#sockets) {
+      if (s.readyState === WebSocket.OPEN) s.close(1001, reason);
+    }
+    await Promise.all(this.#closed);
+  }
+}
+
+/** Starts a fake WebSocket server. */
+export function startFakeWsServer(options: FakeWsServerOptions = {}): FakeWsServer {
+  const acceptor = new FakeWsAcceptor(options);
+  const connections = acceptor.connections;
+  let refuse = 0;
+  let refuseStatus = 503;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (req) => {
+    if (refuse > 0) {
+      refuse--;
+      return new Response("refused", { status: refuseStatus });
+    }
+    return acceptor.accept(req);
   });
   const port = (server.addr as Deno.NetAddr).port;
   return {
@@ -96,10 +123,7 @@ export function startFakeWsServer(options: FakeWsServerOptions = {}): FakeWsServ
       refuseStatus = status;
     },
     close: async () => {
-      for (const s of sockets) {
-        if (s.readyState === WebSocket.OPEN) s.close(1001, "server stopping");
-      }
-      await Promise.all(closedAll);
+      await acceptor.closeAll("server stopping");
       await server.shutdown();
     },
   };
