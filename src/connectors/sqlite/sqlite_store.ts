@@ -95,9 +95,13 @@ export class SqliteStore implements Store {
     const applied = new Set(
       db.prepare("SELECT version FROM schema_migrations").all().map((r) => Number(r.version)),
     );
+    const isApplied = db.prepare("SELECT 1 FROM schema_migrations WHERE version = ?");
     for (const m of SQLITE_MIGRATIONS) {
       if (applied.has(m.version)) continue;
       this.#transaction(() => {
+        // Asked again under the write lock: another process opening the same new file may have
+        // applied it since the read above.
+        if (isApplied.get(m.version)) return;
         db.exec(m.sql);
         db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
           .run(m.version, m.name, Date.now());
