@@ -388,6 +388,23 @@ Deno.test({
         30_000,
         250,
       ).catch(failWithLogs);
+      // Each processor answers from the shared ClickHouse, so both must give the same five bars
+      // once five are there; polled, because ten symbols with some 1m bar do not imply five of one.
+      await until(
+        "process to store five 1m candles of BTC-USD in ClickHouse",
+        async () => {
+          const res = await fetch(
+            `${clickhouse.url}/?query=${
+              encodeURIComponent(
+                `SELECT count() FROM ${db}.candles FINAL WHERE symbol = 'BTC-USD' AND \`interval\` = '1m'`,
+              )
+            }`,
+          );
+          return Number((await res.text()).trim()) >= 5;
+        },
+        30_000,
+        250,
+      ).catch(failWithLogs);
       const redisClient = new Redis(`redis://127.0.0.1:${redis.port}`, {
         password: vars.get("REDIS_PASSWORD"),
       });
@@ -400,7 +417,11 @@ Deno.test({
         );
         const body = await res.json();
         assert.equal(res.status, 200, JSON.stringify(body));
-        assert.equal(body.candles.length, 5, `${p.name} answers from ClickHouse for every symbol`);
+        assert.equal(
+          body.candles.length,
+          5,
+          `${p.name} answers BTC-USD's last five 1m bars from ClickHouse`,
+        );
       }
 
       // --- memory and a graceful stop -----------------------------------------------------------
