@@ -56,6 +56,7 @@ Deno.test("LearnedAnomalyScorer: recall and precision on a planted-anomaly strea
     const tp = scored.filter((x) => x.planted && x.score >= threshold).length;
     const fp = scored.filter((x) => !x.planted && x.score >= threshold).length;
     const recall = tp / planted, precision = tp / (tp + fp);
+    // deno-lint-ignore no-console -- the figures the comment above quotes
     console.log(
       `learned_anomaly @${threshold} bits: planted ${planted}, recall ` +
         `${recall.toFixed(3)}, precision ${precision.toFixed(3)} (tp ${tp}, fp ${fp})`,

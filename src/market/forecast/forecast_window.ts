@@ -1,0 +1,146 @@
+/**
+ * Every model over one window of closed candles: a pure function of the window.
+ * @module
+ */
+import { assertLambda, DEFAULT_EWMA_LAMBDA, ewmaVariance } from "./ewma_volatility.ts";
+import { fitGarch, type GarchFit, type GarchFitOptions, garchForecast } from "./garch.ts";
+import { logReturns } from "./log_returns.ts";
+import type { ForecastModel, ForecastUpdate, Prediction } from "./prediction.ts";
+import { ridgeForecast, type RidgeOptions } from "./ridge_forecast.ts";
+import type { LearnedAnomalyScorer } from "./learned_anomaly.ts";
+import type { WindowCandle } from "./window_candle.ts";
+
+/** Model settings; defaults in docs/forecasts.md. */
+export interface ForecastSettings {
+  /** Models to run. Default all three. */
+  models?: ReadonlySet<ForecastModel>;
+  /** Candles per window (N): every output is a function of the last N closed candles. Default 500. */
+  window?: number;
+  /** EWMA decay λ. Default 0.94. */
+  lambda?: number;
+  /** GARCH refit period K, in intervals: fits change only at epoch-aligned blocks of K. Default 60. */
+  refitEvery?: number;
+  garch?: GarchFitOptions;
+  ridge?: RidgeOptions;
+  /** Candles the anomaly score compares the latest with (the window's last ones). Default 250. */
+  anomalyWindow?: number;
+}
+
+/** The settings with defaults filled in. */
+export type ResolvedSettings =
+  & Required<Omit<ForecastSettings, "garch" | "ridge">>
+  & Pick<ForecastSettings, "garch" | "ridge">;
+
+/** Fills defaults and checks the settings; throws a RangeError naming every bad one. */
+export function resolveSettings(s: ForecastSettings): ResolvedSettings {
+  const r = {
+    models: s.models ?? new Set<ForecastModel>(["ewma", "garch", "ridge"]),
+    window: s.window ?? 500,
+    lambda: s.lambda ?? DEFAULT_EWMA_LAMBDA,
+    refitEvery: s.refitEvery ?? 60,
+    anomalyWindow: s.anomalyWindow ?? 250,
+    garch: s.garch,
+    ridge: s.ridge,
+  };
+  const problems: string[] = [];
+  if (!Number.isInteger(r.window) || r.window < 3) problems.push(`window ${r.window} (≥ 3)`);
+  if (!Number.isInteger(r.refitEvery) || r.refitEvery < 1 || r.refitEvery >= r.window) {
+    problems.push(`refitEvery ${r.refitEvery} (1 ≤ K < window)`);
+  }
+  if (!Number.isInteger(r.anomalyWindow) || r.anomalyWindow < 2) {
+    problems.push(`anomalyWindow ${r.anomalyWindow} (≥ 2)`);
+  }
+  try {
+    assertLambda(r.lambda);
+  } catch (e) {
+    problems.push((e as Error).message);
+  }
+  if (problems.length > 0) throw new RangeError(`Bad forecast settings: ${problems.join("; ")}`);
+  return r;
+}
+
+/** Caches one key's GARCH fits by their input's identity, so a fit runs once per refit block. */
+export interface FitCache {
+  get(id: string): GarchFit | undefined;
+  set(id: string, fit: GarchFit): void;
+}
+
+/**
+ * The forecasts after the window's last candle for the window after it (`intervalMs` later).
+ * GARCH is fitted on the window's candles in [B − (N − K − 1)·interval, B), B the start of the
+ * epoch-aligned block of K intervals holding the last candle — the same sample for every candle
+ * of a block, inside the window whenever it holds N candles — and its recursion then runs over
+ * the whole window.
+ */
+export function forecastWindow(
+  key: string,
+  intervalMs: number,
+  window: readonly WindowCandle[],
+  s: ResolvedSettings,
+  deps: { scorer: LearnedAnomalyScorer | null; fits: FitCache },
+): ForecastUpdate {
+  const last = window[window.length - 1];
+  const target = last.window_start + intervalMs;
+  let version = 0;
+  for (const c of window) version += c.version;
+  const base = { key, targetWindowStart: target, version, fallback: null };
+  const returns = logReturns(window.map((c) => c.close));
+  const ewma = ewmaVariance(returns, s.lambda);
+  const ewmaVol = ewma === null ? null : Math.sqrt(ewma);
+  const predictions: Prediction[] = [];
+  const none = { predictedReturn: null, probUp: null };
+  if (s.models.has("ewma")) {
+    predictions.push({ ...base, ...none, model: "ewma", predictedVol: ewmaVol });
+  }
+  if (s.models.has("garch")) {
+    const fit = garchFit(window, intervalMs, s, deps.fits);
+    const h = fit.ok ? garchForecast(returns, fit.params) : null;
+    predictions.push({
+      ...base,
+      ...none,
+      model: "garch",
+      predictedVol: h === null ? ewmaVol : Math.sqrt(h),
+      fallback: fit.ok ? null : fit.reason,
+    });
+  }
+  if (s.models.has("ridge")) {
+    const f = ridgeForecast(window, s.ridge);
+    predictions.push({
+      ...base,
+      model: "ridge",
+      predictedReturn: f?.predictedReturn ?? null,
+      predictedVol: null,
+      probUp: f?.probUp ?? null,
+    });
+  }
+  const anomalyScore = deps.scorer?.score(window.slice(-s.anomalyWindow)) ?? null;
+  return {
+    key,
+    windowStart: last.window_start,
+    targetWindowStart: target,
+    predictions,
+    anomalyScore,
+  };
+}
+
+function garchFit(
+  window: readonly WindowCandle[],
+  intervalMs: number,
+  s: ResolvedSettings,
+  fits: FitCache,
+): GarchFit | { ok: false; reason: "warmup" } {
+  const blockMs = s.refitEvery * intervalMs;
+  const end = Math.floor(window[window.length - 1].window_start / blockMs) * blockMs;
+  const from = end - (s.window - s.refitEvery - 1) * intervalMs;
+  const sample = window.filter((c) => c.window_start >= from && c.window_start < end);
+  if (sample.length < 2) return { ok: false, reason: "warmup" };
+  let versions = 0;
+  for (const c of sample) versions += c.version;
+  const id = `${sample[0].window_start}:${end}:${sample.length}:${versions}`;
+  let fit = fits.get(id);
+  if (fit === undefined) {
+    fit = fitGarch(logReturns(sample.map((c) => c.close)), s.garch);
+    fits.set(id, fit);
+  }
+  return fit;
+}
