@@ -19,6 +19,13 @@ export interface GarchFitOptions {
   maxPersistence?: number;
   /** Nelder–Mead iteration cap. Default 400. */
   maxIterations?: number;
+  /**
+   * `targeting` (default): variance targeting, ω = σ̄²(1 − α − β) with σ̄² the sample's mean
+   * square, α and β by maximum likelihood. `full`: ω, α and β all by maximum likelihood — on data
+   * without volatility clustering it drifts to the unidentified edge α → 0, β → 1, ω → 0 and is
+   * refused as not stationary.
+   */
+  method?: "targeting" | "full";
 }
 
 /** Why a fit was not used. */
@@ -82,8 +89,10 @@ export function garchLogLikelihood(returns: readonly number[], p: GarchParams): 
 /**
  * Maximum likelihood by Nelder–Mead from a fixed start (α 0.05, β 0.90, unconditional variance
  * the sample's), on returns scaled to unit mean square so one start suits every price level.
- * Parameters are transformed so every trial is valid: ω = e^a, α = e^b/(1 + e^b + e^c),
- * β = e^c/(1 + e^b + e^c), hence ω > 0, α, β > 0, α + β < 1. A fit whose α + β reaches
+ * Parameters are transformed so every trial is valid: α = e^b/(1 + e^b + e^c),
+ * β = e^c/(1 + e^b + e^c), hence α, β > 0 and α + β < 1; with `method: "full"` also ω = e^a,
+ * otherwise ω targets the sample variance. A fit with α below {@linkcode NO_ARCH_ALPHA} is the
+ * constant-variance model (α = β = 0, ω = mean square). A fit whose α + β reaches
  * `maxPersistence` (the integrated edge) is refused as not stationary.
  *
  * @example
@@ -97,19 +106,40 @@ export function fitGarch(returns: readonly number[], options: GarchFitOptions = 
   const scale2 = meanSquare(returns);
   if (!(scale2 > 0) || !Number.isFinite(scale2)) return { ok: false, reason: "flat" };
   const scaled = returns.map((r) => r / Math.sqrt(scale2));
-  const nll = (x: readonly number[]) => -garchLogLikelihood(scaled, fromTheta(x));
-  const start = [Math.log(0.05), 0, Math.log(18)];
+  const full = options.method === "full";
+  const params = (x: readonly number[]) => (full ? fromTheta(x) : targeted(x));
+  const nll = (x: readonly number[]) => -garchLogLikelihood(scaled, params(x));
+  const start = full ? [Math.log(0.05), 0, Math.log(18)] : [0, Math.log(18)];
   const m = nelderMead(nll, start, { maxIterations: options.maxIterations ?? 400 });
-  const unit = fromTheta(m.x);
-  const params = { omega: unit.omega * scale2, alpha: unit.alpha, beta: unit.beta };
-  if (![params.omega, params.alpha, params.beta, m.f].every(Number.isFinite)) {
+  let unit = params(m.x);
+  // At α = 0 no shock enters and β is not identified: the likelihood is flat along it and the
+  // optimiser drifts to β → 1. That is the constant-variance model, not an integrated one, so
+  // it is stated as such: σ² = the sample's mean square.
+  if (unit.alpha < NO_ARCH_ALPHA) unit = { omega: 1, alpha: 0, beta: 0 };
+  const p = { omega: unit.omega * scale2, alpha: unit.alpha, beta: unit.beta };
+  if (![p.omega, p.alpha, p.beta, m.f].every(Number.isFinite)) {
     return { ok: false, reason: "not_finite" };
   }
-  if (params.alpha + params.beta >= (options.maxPersistence ?? 0.999)) {
+  if (p.alpha + p.beta >= (options.maxPersistence ?? 0.999)) {
     return { ok: false, reason: "not_stationary" };
   }
-  const logLikelihood = -m.f - 0.5 * returns.length * Math.log(scale2);
-  return { ok: true, params, logLikelihood, iterations: m.iterations, converged: m.converged };
+  const logLikelihood = garchLogLikelihood(scaled, unit) - 0.5 * returns.length * Math.log(scale2);
+  return {
+    ok: true,
+    params: p,
+    logLikelihood,
+    iterations: m.iterations,
+    converged: m.converged,
+  };
+}
+
+/** Below this α a fit is the constant-variance model (α = β = 0). */
+export const NO_ARCH_ALPHA = 1e-6;
+
+// Variance targeting on unit-mean-square returns: ω = 1 − α − β.
+function targeted([b, c]: readonly number[]): GarchParams {
+  const { alpha, beta } = fromTheta([0, b, c]);
+  return { omega: 1 - alpha - beta, alpha, beta };
 }
 
 function fromTheta([a, b, c]: readonly number[]): GarchParams {

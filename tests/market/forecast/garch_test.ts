@@ -56,8 +56,10 @@ function simulate(p: typeof P, n: number, seed: number): number[] {
 // 0.03 for this parameter set; the bounds below are about 2.5 of them.
 Deno.test("fitGarch: recovers a known parameter set from simulated GARCH data (seeded)", () => {
   const truth = { omega: 2e-6, alpha: 0.1, beta: 0.85 };
-  for (const seed of [1, 2, 3]) {
-    const fit = fitGarch(simulate(truth, 4000, seed));
+  for (
+    const [seed, method] of [[1, "targeting"], [2, "targeting"], [3, "full"], [1, "full"]] as const
+  ) {
+    const fit = fitGarch(simulate(truth, 4000, seed), { method });
     if (!fit.ok) throw new Error(`seed ${seed}: fit failed (${fit.reason})`);
     const { omega, alpha, beta } = fit.params;
     const what = `seed ${seed}: ω ${omega}, α ${alpha}, β ${beta}`;
@@ -76,6 +78,18 @@ Deno.test("fitGarch: the fit's likelihood is at least the truth's", () => {
   if (!fit.ok) throw new Error(fit.reason);
   ok(fit.logLikelihood >= garchLogLikelihood(r, truth) - 1e-9);
   assertClose(fit.logLikelihood, garchLogLikelihood(r, fit.params), "reported log-likelihood");
+});
+
+Deno.test("fitGarch: data without clustering gives the constant-variance model, not a failure", () => {
+  const u = mulberry32(8);
+  const r = Array.from({ length: 500 }, () => (u() - 0.5) * 0.002);
+  const ms = r.reduce((s, x) => s + x * x, 0) / r.length;
+  for (const method of ["targeting", "full"] as const) {
+    const fit = fitGarch(r, { method });
+    if (!fit.ok) throw new Error(`${method}: ${fit.reason}`);
+    assertEquals([fit.params.alpha, fit.params.beta], [0, 0], method);
+    assertClose(fit.params.omega / ms, 1, `${method}: ω is the mean square`);
+  }
 });
 
 Deno.test("fitGarch: failures are reported, not thrown", () => {

@@ -1,0 +1,127 @@
+/**
+ * Walk-forward evaluation: each forecast scored on the candle that follows it, never on data it
+ * was fitted on.
+ * @module
+ */
+import { ForecastEngine, type ForecastEngineOptions } from "./forecast_engine.ts";
+import { DirectionalAccuracy, qlike, ReturnErrors, RunningMean } from "./evaluation_metrics.ts";
+import type { WindowCandle } from "./window_candle.ts";
+
+/** Smallest variance a forecast is scored with (σ 1e-6), so a zero squared return stays finite. */
+export const MIN_VARIANCE = 1e-12;
+
+/** The figures of one evaluation. */
+export interface EvaluationReport {
+  /** Keys evaluated and forecasts scored (the same forecasts for every model and baseline). */
+  readonly keys: number;
+  readonly scored: number;
+  /** Return forecasts: ridge against the zero-return forecast. */
+  readonly ridge: ReturnErrors;
+  readonly zero: ReturnErrors;
+  readonly direction: DirectionalAccuracy;
+  /** Share of up moves among non-zero realised returns (what "always up" would score). */
+  readonly upShare: number;
+  /** Brier score of P(up) and of the constant ½ (0.25). */
+  readonly brier: RunningMean;
+  /** QLIKE per volatility forecast, and its difference to EWMA per forecast. */
+  readonly qlike: Readonly<Record<VolModel, RunningMean>>;
+  readonly qlikeVsEwma: Readonly<Record<VolModel, RunningMean>>;
+  /** MSE of the variance forecast against the squared return, (r² − h)². */
+  readonly varianceMse: Readonly<Record<VolModel, RunningMean>>;
+  /** Variance forecasts raised to {@linkcode MIN_VARIANCE}, per model. */
+  readonly floored: Readonly<Record<VolModel, number>>;
+  /** GARCH forecasts served by EWMA instead (all, and by reason), and fits run. */
+  readonly garchFallbacks: number;
+  readonly garchFallbackReasons: Readonly<Record<string, number>>;
+  readonly garchFits: number;
+}
+
+/** The volatility forecasts compared: EWMA, GARCH and the last squared return. */
+export type VolModel = "ewma" | "garch" | "squared_return";
+const VOL_MODELS: readonly VolModel[] = ["ewma", "garch", "squared_return"];
+
+/**
+ * Runs a {@linkcode ForecastEngine} over each key's closed candles in window order and scores
+ * every forecast made from a full window (N candles) whose target window has a candle: the
+ * realised return is ln(close of the target / close of the candle before). Every model and
+ * baseline is scored on exactly these forecasts.
+ */
+export function walkForward(
+  series: ReadonlyMap<string, { intervalMs: number; candles: readonly WindowCandle[] }>,
+  options: ForecastEngineOptions = {},
+): EvaluationReport {
+  const engine = new ForecastEngine({ ...options, anomaly: null });
+  const window = options.window ?? 500;
+  const r = blankReport();
+  let ups = 0, nonZero = 0, scored = 0, fallbacks = 0;
+  const reasons: Record<string, number> = {};
+  for (const [key, { intervalMs, candles }] of series) {
+    for (let i = 0; i < candles.length; i++) {
+      const [u] = engine.onCandle(key, intervalMs, candles[i]);
+      const next = candles[i + 1];
+      if (u === undefined || i + 1 < window || next?.window_start !== u.targetWindowStart) continue;
+      const get = (m: string) => u.predictions.find((p) => p.model === m);
+      const ridge = get("ridge"), ewma = get("ewma"), garch = get("garch");
+      if (
+        ridge?.predictedReturn == null || ewma?.predictedVol == null || garch?.predictedVol == null
+      ) {
+        continue;
+      }
+      const realised = Math.log(next.close / candles[i].close);
+      const previous = Math.log(candles[i].close / candles[i - 1].close);
+      scored++;
+      if (garch.fallback !== null) {
+        fallbacks++;
+        reasons[garch.fallback] = (reasons[garch.fallback] ?? 0) + 1;
+      }
+      r.ridge.add(ridge.predictedReturn, realised);
+      r.zero.add(0, realised);
+      r.direction.add(ridge.predictedReturn, realised);
+      if (realised !== 0) {
+        nonZero++;
+        if (realised > 0) ups++;
+        r.brier.add((ridge.probUp! - (realised > 0 ? 1 : 0)) ** 2);
+      }
+      const h: Record<VolModel, number> = {
+        ewma: ewma.predictedVol ** 2,
+        garch: garch.predictedVol ** 2,
+        squared_return: previous * previous,
+      };
+      const loss = {} as Record<VolModel, number>;
+      for (const m of VOL_MODELS) {
+        if (h[m] < MIN_VARIANCE) r.floored[m]++;
+        loss[m] = qlike(Math.max(h[m], MIN_VARIANCE), realised * realised);
+        r.qlike[m].add(loss[m]);
+        r.varianceMse[m].add((realised * realised - h[m]) ** 2);
+      }
+      for (const m of VOL_MODELS) r.qlikeVsEwma[m].add(loss[m] - loss.ewma);
+    }
+  }
+  return {
+    ...r,
+    keys: series.size,
+    scored,
+    upShare: nonZero === 0 ? NaN : ups / nonZero,
+    garchFallbacks: fallbacks,
+    garchFallbackReasons: reasons,
+    garchFits: engine.garchFits,
+  };
+}
+
+function blankReport() {
+  const per = () => ({
+    ewma: new RunningMean(),
+    garch: new RunningMean(),
+    squared_return: new RunningMean(),
+  });
+  return {
+    ridge: new ReturnErrors(),
+    zero: new ReturnErrors(),
+    direction: new DirectionalAccuracy(),
+    brier: new RunningMean(),
+    qlike: per(),
+    qlikeVsEwma: per(),
+    varianceMse: per(),
+    floored: { ewma: 0, garch: 0, squared_return: 0 },
+  };
+}
