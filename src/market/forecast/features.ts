@@ -34,7 +34,8 @@ export interface FeatureMatrix {
  * window): the last `lags` log returns; (RSI − 50)/50; Bollinger %b − ½ (0 when the bands have
  * no width); (EMA fast − EMA slow)/close; the volume z-score against the `volumeLookback`
  * candles before t (0 when their σ is 0, as with feeds without sizes); and `cross_spread` when
- * every candle of the window has one. Recursive indicators start at the window's first candle.
+ * every candle of the window has one (or as `only.cross` says). Recursive indicators start at the
+ * window's first candle. `only.from` leaves rows before it null (and skips their work).
  *
  * @example
  * ```ts
@@ -46,13 +47,16 @@ export interface FeatureMatrix {
 export function featureMatrix(
   candles: readonly WindowCandle[],
   settings: FeatureSettings = {},
+  only: { from?: number; cross?: boolean } = {},
 ): FeatureMatrix {
   const s = resolve(settings);
+  const from = only.from ?? 0;
   const closes = candles.map((c) => c.close);
   const rsiValues = rsi(closes, s.rsi);
   const fast = ema(closes, s.emaFast);
   const slow = ema(closes, s.emaSlow);
-  const cross = candles.length > 0 && candles.every((c) => typeof c.cross_spread === "number");
+  const cross = only.cross ??
+    (candles.length > 0 && candles.every((c) => typeof c.cross_spread === "number"));
   const names = [
     ...Array.from({ length: s.lags }, (_, k) => `return_lag${k}`),
     "rsi",
@@ -63,7 +67,8 @@ export function featureMatrix(
   ];
   const warm = Math.max(s.lags, s.rsi, s.bollingerPeriod - 1, s.emaSlow - 1, s.volumeLookback);
   const rows = candles.map((c, t) => {
-    if (t < warm) return null;
+    if (t < warm || t < from) return null;
+    if (cross && typeof c.cross_spread !== "number") return null;
     const row: number[] = [];
     for (let k = 0; k < s.lags; k++) row.push(Math.log(closes[t - k] / closes[t - k - 1]));
     row.push(((rsiValues[t] as number) - 50) / 50);

@@ -3,7 +3,6 @@
  * @module
  */
 import { evictOldest } from "../evict_oldest.ts";
-import type { GarchFit } from "./garch.ts";
 import { type LearnedAnomalyOptions, LearnedAnomalyScorer } from "./learned_anomaly.ts";
 import type { ForecastUpdate, GarchFallback } from "./prediction.ts";
 import {
@@ -28,11 +27,12 @@ export interface ForecastEngineOptions extends ForecastSettings {
 interface Series {
   readonly intervalMs: number;
   readonly candles: WindowCandle[];
-  readonly fits: Map<string, GarchFit>;
+  readonly fits: Map<string, unknown>;
 }
 
-// GARCH fits remembered per key: the current block's and a few older ones for revisions.
-const FITS_PER_KEY = 4;
+// Fitted models remembered per key: three per block (GARCH, ridge, anomaly reference), for the
+// current block and a few older ones that revisions may need again.
+const FITS_PER_KEY = 12;
 
 /**
  * Keeps the last N + `revisable` closed candles of each key (a generic string, e.g. venue,
@@ -120,9 +120,10 @@ export class ForecastEngine {
   #forecastAt(key: string, s: Series, j: number): ForecastUpdate {
     const window = s.candles.slice(Math.max(0, j + 1 - this.#s.window), j + 1);
     const fits: FitCache = {
+      has: (id) => s.fits.has(id),
       get: (id) => s.fits.get(id),
       set: (id, fit) => {
-        this.#fits++;
+        if (id.startsWith("garch:")) this.#fits++;
         s.fits.set(id, fit);
         while (s.fits.size > FITS_PER_KEY) s.fits.delete(s.fits.keys().next().value!);
       },

@@ -6,7 +6,7 @@ import { assertLambda, DEFAULT_EWMA_LAMBDA, ewmaVariance } from "./ewma_volatili
 import { fitGarch, type GarchFit, type GarchFitOptions, garchForecast } from "./garch.ts";
 import { logReturns } from "./log_returns.ts";
 import type { ForecastModel, ForecastUpdate, Prediction } from "./prediction.ts";
-import { ridgeForecast, type RidgeOptions } from "./ridge_forecast.ts";
+import { fitRidge, type RidgeOptions, ridgePredict } from "./ridge_forecast.ts";
 import type { LearnedAnomalyScorer } from "./learned_anomaly.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
@@ -22,7 +22,7 @@ export interface ForecastSettings {
   refitEvery?: number;
   garch?: GarchFitOptions;
   ridge?: RidgeOptions;
-  /** Candles the anomaly score compares the latest with (the window's last ones). Default 250. */
+  /** Candles the anomaly score compares the latest with (the fit sample's last ones). Default 250. */
   anomalyWindow?: number;
 }
 
@@ -59,18 +59,21 @@ export function resolveSettings(s: ForecastSettings): ResolvedSettings {
   return r;
 }
 
-/** Caches one key's GARCH fits by their input's identity, so a fit runs once per refit block. */
+/** Caches one key's fitted models by their input's identity, so a fit runs once per refit block. */
 export interface FitCache {
-  get(id: string): GarchFit | undefined;
-  set(id: string, fit: GarchFit): void;
+  has(id: string): boolean;
+  get(id: string): unknown;
+  set(id: string, model: unknown): void;
 }
 
 /**
  * The forecasts after the window's last candle for the window after it (`intervalMs` later).
- * GARCH is fitted on the window's candles in [B − (N − K − 1)·interval, B), B the start of the
+ * EWMA runs over the whole window. GARCH, ridge and the anomaly reference are fitted on the fit
+ * sample: the window's candles in [B − (N − K − 1)·interval, B), B the start of the
  * epoch-aligned block of K intervals holding the last candle — the same sample for every candle
- * of a block, inside the window whenever it holds N candles — and its recursion then runs over
- * the whole window.
+ * of a block, inside the window whenever it holds N candles — so each is fitted once per block;
+ * the GARCH recursion, the ridge features and the anomaly score then use the window up to its
+ * last candle.
  */
 export function forecastWindow(
   key: string,
@@ -87,13 +90,21 @@ export function forecastWindow(
   const returns = logReturns(window.map((c) => c.close));
   const ewma = ewmaVariance(returns, s.lambda);
   const ewmaVol = ewma === null ? null : Math.sqrt(ewma);
+  const sample = fitSample(window, intervalMs, s);
+  const fitted = <T>(model: string, make: (c: readonly WindowCandle[]) => T): T | null => {
+    if (sample === null) return null;
+    const id = `${model}:${sample.id}`;
+    if (!deps.fits.has(id)) deps.fits.set(id, make(sample.candles));
+    return deps.fits.get(id) as T;
+  };
   const predictions: Prediction[] = [];
   const none = { predictedReturn: null, probUp: null };
   if (s.models.has("ewma")) {
     predictions.push({ ...base, ...none, model: "ewma", predictedVol: ewmaVol });
   }
   if (s.models.has("garch")) {
-    const fit = garchFit(window, intervalMs, s, deps.fits);
+    const fit: GarchFit | { ok: false; reason: "warmup" } = fitted("garch", (c) =>
+      fitGarch(logReturns(c.map((x) => x.close)), s.garch)) ?? { ok: false, reason: "warmup" };
     const h = fit.ok ? garchForecast(returns, fit.params) : null;
     predictions.push({
       ...base,
@@ -104,7 +115,8 @@ export function forecastWindow(
     });
   }
   if (s.models.has("ridge")) {
-    const f = ridgeForecast(window, s.ridge);
+    const model = fitted("ridge", (c) => fitRidge(c, s.ridge));
+    const f = model ? ridgePredict(model, window, s.ridge) : null;
     predictions.push({
       ...base,
       model: "ridge",
@@ -113,7 +125,9 @@ export function forecastWindow(
       probUp: f?.probUp ?? null,
     });
   }
-  const anomalyScore = deps.scorer?.score(window.slice(-s.anomalyWindow)) ?? null;
+  const scorer = deps.scorer;
+  const ref = scorer && fitted("anomaly", (c) => scorer.reference(c.slice(-s.anomalyWindow)));
+  const anomalyScore = ref ? scorer!.scoreAgainst(ref, window) : null;
   return {
     key,
     windowStart: last.window_start,
@@ -123,24 +137,18 @@ export function forecastWindow(
   };
 }
 
-function garchFit(
+/** The fit sample of the window's last candle and its identity (changed by any revision in it). */
+function fitSample(
   window: readonly WindowCandle[],
   intervalMs: number,
   s: ResolvedSettings,
-  fits: FitCache,
-): GarchFit | { ok: false; reason: "warmup" } {
+): { candles: readonly WindowCandle[]; id: string } | null {
   const blockMs = s.refitEvery * intervalMs;
   const end = Math.floor(window[window.length - 1].window_start / blockMs) * blockMs;
   const from = end - (s.window - s.refitEvery - 1) * intervalMs;
-  const sample = window.filter((c) => c.window_start >= from && c.window_start < end);
-  if (sample.length < 2) return { ok: false, reason: "warmup" };
+  const candles = window.filter((c) => c.window_start >= from && c.window_start < end);
+  if (candles.length < 2) return null;
   let versions = 0;
-  for (const c of sample) versions += c.version;
-  const id = `${sample[0].window_start}:${end}:${sample.length}:${versions}`;
-  let fit = fits.get(id);
-  if (fit === undefined) {
-    fit = fitGarch(logReturns(sample.map((c) => c.close)), s.garch);
-    fits.set(id, fit);
-  }
-  return fit;
+  for (const c of candles) versions += c.version;
+  return { candles, id: `${candles[0].window_start}:${end}:${candles.length}:${versions}` };
 }

@@ -62,19 +62,38 @@ export class LearnedAnomalyScorer {
     this.#minReference = options.minReference ?? 30;
   }
 
-  /** The last candle's score in bits, or null with too little reference. */
+  /** The last candle's score in bits against the candles before it, or null with too little reference. */
   score(candles: readonly WindowCandle[]): number | null {
+    const ref = this.reference(candles.slice(0, -1));
+    return ref === null ? null : this.scoreAgainst(ref, candles);
+  }
+
+  /** The reference made of `candles`: feature mapping, mass and median score. */
+  reference(candles: readonly WindowCandle[]): AnomalyReference | null {
     const features = anomalyFeatures(candles).filter((f): f is number[] => f !== null);
-    const latest = features.pop();
-    if (latest === undefined || features.length < this.#minReference) return null;
+    if (features.length < this.#minReference) return null;
     const map = unitMapping(features);
     const ref = features.map(map);
     const mass = this.#hst.mass(ref);
     const limit = this.#fraction * ref.length;
-    const refScores = ref.map((x) => this.#hst.score(mass, x, limit)).sort((a, b) => a - b);
-    const median = refScores[refScores.length >> 1];
-    return Math.log2(median / this.#hst.score(mass, map(latest), limit, 1));
+    const scores = ref.map((x) => this.#hst.score(mass, x, limit)).sort((a, b) => a - b);
+    return { map, mass, limit, median: scores[scores.length >> 1] };
   }
+
+  /** The last of `candles` (it needs the one before it) scored against a reference. */
+  scoreAgainst(ref: AnomalyReference, candles: readonly WindowCandle[]): number | null {
+    if (candles.length < 2) return null;
+    const latest = anomalyFeatures(candles.slice(-2))[1]!;
+    return Math.log2(ref.median / this.#hst.score(ref.mass, ref.map(latest), ref.limit, 1));
+  }
+}
+
+/** A reference set, prepared once and used to score many candles. */
+export interface AnomalyReference {
+  readonly map: (x: readonly number[]) => number[];
+  readonly mass: Int32Array[];
+  readonly limit: number;
+  readonly median: number;
 }
 
 function unitMapping(rows: readonly number[][]): (x: readonly number[]) => number[] {

@@ -4,7 +4,7 @@
  */
 import { featureMatrix, type FeatureSettings } from "./features.ts";
 import { normalCdf } from "./normal_cdf.ts";
-import { predictLinear, ridgeFit } from "./ridge.ts";
+import { type LinearModel, predictLinear, ridgeFit } from "./ridge.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
 /** Options of {@linkcode ridgeForecast}. */
@@ -26,13 +26,81 @@ export interface RidgeForecast {
   readonly rows: number;
 }
 
+/** A ridge model fitted on a sample of candles, ready to predict from a feature row. */
+export interface RidgeModel {
+  readonly linear: LinearModel;
+  readonly standardise: (row: readonly number[]) => number[];
+  readonly residualSd: number;
+  readonly rows: number;
+  /** Whether the model was fitted with the cross-source spread. */
+  readonly cross: boolean;
+}
+
+/** Candles the prediction's features are computed over. */
+export const PREDICT_TAIL = 128;
+
 /**
- * Fits ridge on (features at t → log return t → t + 1) for every t of the window with a full
+ * Fits ridge on (features at t → log return t → t + 1) for every t of `candles` with a full
  * feature row and a next candle, features standardised by the training rows' mean and σ
- * (a constant column becomes 0), then predicts from the last candle's features. The
- * probability of an up move is the normal-residual mapping Φ(r̂/σ̂ₑ) — not a separately fitted
- * logistic regression, and not calibrated beyond the Gaussian-residual assumption. Null with
- * fewer than 2·(features + 1) training rows or a singular fit.
+ * (a constant column becomes 0). Null with fewer than 2·(features + 1) training rows or a
+ * singular fit.
+ */
+export function fitRidge(
+  candles: readonly WindowCandle[],
+  options: RidgeOptions = {},
+): RidgeModel | null {
+  const { rows, names } = featureMatrix(candles, options.features);
+  const x: (readonly number[])[] = [];
+  const y: number[] = [];
+  for (let t = 0; t + 1 < rows.length; t++) {
+    const row = rows[t];
+    if (row === null) continue;
+    x.push(row);
+    y.push(Math.log(candles[t + 1].close / candles[t].close));
+  }
+  const p = names.length;
+  if (x.length < 2 * (p + 1)) return null;
+  const { scaled, apply } = standardise(x);
+  const linear = ridgeFit(scaled, y, (options.alpha ?? 0.1) * x.length);
+  if (linear === null) return null;
+  let rss = 0;
+  for (let i = 0; i < scaled.length; i++) rss += (y[i] - predictLinear(linear, scaled[i])) ** 2;
+  const residualSd = Math.sqrt(rss / (x.length - p - 1));
+  return {
+    linear,
+    standardise: apply,
+    residualSd,
+    rows: x.length,
+    cross: names.includes("cross_spread"),
+  };
+}
+
+/**
+ * The forecast after the last of `candles` from a fitted model: the last candle's features
+ * (computed over the last {@linkcode PREDICT_TAIL} of `candles`), r̂ = the model's prediction, and P(up) by the normal-residual
+ * mapping Φ(r̂/σ̂ₑ) — not a separately fitted logistic regression, and not calibrated beyond the
+ * Gaussian-residual assumption. Null when the last candle has no full feature row.
+ */
+export function ridgePredict(
+  model: RidgeModel,
+  candles: readonly WindowCandle[],
+  options: RidgeOptions = {},
+): RidgeForecast | null {
+  // The last PREDICT_TAIL candles suffice: the recursive indicators (RSI, EMAs) have all but
+  // forgotten their start by then, and it keeps the per-candle cost flat in the window length.
+  const tail = candles.length > PREDICT_TAIL ? candles.slice(-PREDICT_TAIL) : candles;
+  const last = tail.length - 1;
+  const row = featureMatrix(tail, options.features, { from: last, cross: model.cross }).rows[last];
+  if (row == null) return null;
+  const predictedReturn = predictLinear(model.linear, model.standardise(row));
+  const sd = model.residualSd;
+  const probUp = sd > 0 ? normalCdf(predictedReturn / sd) : 0.5;
+  return { predictedReturn, probUp, residualSd: sd, rows: model.rows };
+}
+
+/**
+ * Fits on the whole window ({@linkcode fitRidge}) and predicts after its last candle
+ * ({@linkcode ridgePredict}); the last candle has no next return, so it is not a training row.
  *
  * @example
  * ```ts
@@ -44,29 +112,8 @@ export function ridgeForecast(
   candles: readonly WindowCandle[],
   options: RidgeOptions = {},
 ): RidgeForecast | null {
-  const { rows } = featureMatrix(candles, options.features);
-  const last = rows.length - 1;
-  const target = last >= 0 ? rows[last] : null;
-  if (target === null) return null;
-  const x: (readonly number[])[] = [];
-  const y: number[] = [];
-  for (let t = 0; t < last; t++) {
-    const row = rows[t];
-    if (row === null) continue;
-    x.push(row);
-    y.push(Math.log(candles[t + 1].close / candles[t].close));
-  }
-  const p = target.length;
-  if (x.length < 2 * (p + 1)) return null;
-  const { scaled, apply } = standardise(x);
-  const model = ridgeFit(scaled, y, (options.alpha ?? 0.1) * x.length);
-  if (model === null) return null;
-  let rss = 0;
-  for (let i = 0; i < scaled.length; i++) rss += (y[i] - predictLinear(model, scaled[i])) ** 2;
-  const residualSd = Math.sqrt(rss / (x.length - p - 1));
-  const predictedReturn = predictLinear(model, apply(target));
-  const probUp = residualSd > 0 ? normalCdf(predictedReturn / residualSd) : 0.5;
-  return { predictedReturn, probUp, residualSd, rows: x.length };
+  const model = fitRidge(candles, options);
+  return model === null ? null : ridgePredict(model, candles, options);
 }
 
 /** Column z-scores by the rows' mean and population σ; σ = 0 maps the column to 0. */

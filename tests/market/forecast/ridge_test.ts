@@ -146,7 +146,9 @@ Deno.test("ridgeForecast: the fit on standardised features equals the normal equ
   const beta = normalEquations(x.map(z), y, 0.1 * x.length);
   const predict = (r: readonly number[]) => z(r).reduce((s, v, j) => s + v * beta[j + 1], beta[0]);
   // Relative 1e-9: returns are ~1e-4, where assertClose's absolute floor would be lax.
-  const expected = predict(rows[c.length - 1]!);
+  // The prediction's features come from the last 128 candles (PREDICT_TAIL).
+  const expected = predict(featureMatrix(c.slice(-128)).rows.at(-1)!);
+  ok(Math.abs(predict(rows[c.length - 1]!) - expected) > 0, "the tail matters: the test can tell");
   ok(Math.abs(f.predictedReturn - expected) <= 1e-9 * Math.abs(expected), `${f.predictedReturn}`);
   const rss = x.reduce((s, r, i) => s + (y[i] - predict(r)) ** 2, 0);
   assertClose(f.residualSd, Math.sqrt(rss / (x.length - p - 1)), "residual σ");
