@@ -71,6 +71,19 @@ export class ForecastEngine {
     }
   }
 
+  /**
+   * Stored candles per key a new owner should warm up with: N + `revisable`. The last N suffice
+   * for the forecasts after new candles; the extra ones let revisions recompute exactly too.
+   */
+  get warmUpCandles(): number {
+    return this.#s.window + this.#revisable;
+  }
+
+  /** Keys holding candles now. */
+  get keys(): number {
+    return this.#series.size;
+  }
+
   /** GARCH fits run so far. */
   get garchFits(): number {
     return this.#fits;

@@ -146,6 +146,7 @@ Deno.test("ForecastEngine: warm-up from the last stored candles reproduces an un
   }
   const warm = new ForecastEngine(OPTIONS);
   for (const [key, m] of stored) {
+    assertEquals(warm.warmUpCandles, 128);
     const last = [...m.values()].sort((x, y) => x.window_start - y.window_start).slice(-128);
     warm.warmUp(key, MIN, last.reverse()); // any order
   }
@@ -180,4 +181,16 @@ Deno.test("ForecastEngine: counts fits and fallbacks; bad settings are all repor
     () => new ForecastEngine({ window: 2, lambda: 1.5, refitEvery: 0 }),
     /window 2.*refitEvery 0.*λ/,
   );
+});
+
+Deno.test("ForecastEngine: keys beyond maxKeys evict the one whose newest candle is oldest", () => {
+  const engine = new ForecastEngine({ ...OPTIONS, maxKeys: 2, anomaly: null });
+  const cs = KEYS["sim|BTC-USD|1m"];
+  engine.onCandle("a", MIN, cs[5]);
+  engine.onCandle("b", MIN, cs[9]);
+  engine.onCandle("c", MIN, cs[7]); // evicts a (newest candle oldest)
+  assertEquals(engine.keys, 2);
+  // b kept its candle: a redelivery changes nothing; a came back cold and forecasts again.
+  assertEquals(engine.onCandle("b", MIN, cs[9]), []);
+  assertEquals(engine.onCandle("a", MIN, cs[5]).length, 1);
 });
