@@ -18,7 +18,10 @@ import type { WindowCandle } from "./window_candle.ts";
 export interface ForecastEngineOptions extends ForecastSettings {
   /** The learned anomaly score's forest; null turns the score off. Default: on, seed 1. */
   anomaly?: LearnedAnomalyOptions | null;
-  /** Latest candles per key that can still be revised (and recomputed). Default 16. */
+  /**
+   * Intervals before a key's newest candle within which a candle can still be revised (or
+   * arrive late) and recompute. Default 16.
+   */
   revisable?: number;
   /** Keys kept at once; beyond it the key whose newest candle is oldest is forgotten. Default ∞. */
   maxKeys?: number;
@@ -35,12 +38,13 @@ interface Series {
 const FITS_PER_KEY = 12;
 
 /**
- * Keeps the last N + `revisable` closed candles of each key (a generic string, e.g. venue,
- * symbol and interval joined) and, for each closed or revised candle, returns the forecasts
- * after it and after every later candle it changes. Each forecast is a pure function of the N
- * candles ending at its candle ({@linkcode forecastWindow}), so the same closed candles give
- * the same forecasts whatever order or batching they arrive in, and an engine warmed up with a
- * key's last N stored candles continues exactly as an uninterrupted one.
+ * Keeps the closed candles of the last N + `revisable` intervals of each key (a generic string,
+ * e.g. venue, symbol and interval joined) and, for each closed or revised candle, returns the
+ * forecasts after it and after every later candle it changes. Each forecast is a pure function
+ * of the candles of the N intervals ending with its candle ({@linkcode forecastWindow}), so the
+ * same closed candles give the same forecasts whatever order or batching they arrive in, and an
+ * engine warmed up with a key's stored candles of the last N intervals continues exactly as an
+ * uninterrupted one.
  *
  * @example
  * ```ts
@@ -72,10 +76,11 @@ export class ForecastEngine {
   }
 
   /**
-   * Stored candles per key a new owner should warm up with: N + `revisable`. The last N suffice
-   * for the forecasts after new candles; the extra ones let revisions recompute exactly too.
+   * Intervals of stored candles per key a new owner should warm up with, ending with the newest:
+   * N + `revisable`. The last N suffice for the forecasts after new candles; the extra ones let
+   * revisions recompute exactly too.
    */
-  get warmUpCandles(): number {
+  get warmUpIntervals(): number {
     return this.#s.window + this.#revisable;
   }
 
@@ -112,26 +117,32 @@ export class ForecastEngine {
   /** Takes a key's stored candles (any order) without forecasting: a new owner's warm-up. */
   warmUp(key: string, intervalMs: number, candles: readonly WindowCandle[]): void {
     const s = this.#seriesOf(key, intervalMs);
-    for (const c of candles) this.#insert(s, c);
+    for (const c of candles) this.#insert(s, c, true);
     this.#trim(s);
   }
 
-  // Inserts or replaces; the index, or −1 when the candle changes nothing or is too old.
-  #insert(s: Series, candle: WindowCandle): number {
+  // Inserts or replaces; the index, or −1 when the candle changes nothing or is too old: more
+  // than `revisable` intervals before the key's newest candle (a warm-up takes any).
+  #insert(s: Series, candle: WindowCandle, warmUp = false): number {
     const cs = s.candles;
     let i = cs.length;
     while (i > 0 && cs[i - 1].window_start > candle.window_start) i--;
     const existing = i > 0 && cs[i - 1].window_start === candle.window_start;
     const at = existing ? i - 1 : i;
     if (existing && candle.version <= cs[at].version) return -1;
-    if (cs.length >= this.#s.window && at < cs.length - this.#revisable) return -1;
+    const newest = cs.length === 0 ? -Infinity : cs[cs.length - 1].window_start;
+    if (!warmUp && candle.window_start <= newest - this.#revisable * s.intervalMs) return -1;
     if (existing) cs[at] = candle;
     else cs.splice(at, 0, candle);
     return at;
   }
 
   #forecastAt(key: string, s: Series, j: number): ForecastUpdate {
-    const window = s.candles.slice(Math.max(0, j + 1 - this.#s.window), j + 1);
+    // The candles of the N intervals ending with candle j (at most N candles).
+    const from = s.candles[j].window_start - (this.#s.window - 1) * s.intervalMs;
+    let i = j;
+    while (i > 0 && s.candles[i - 1].window_start >= from) i--;
+    const window = s.candles.slice(i, j + 1);
     const fits: FitCache = {
       has: (id) => s.fits.has(id),
       get: (id) => s.fits.get(id),
@@ -166,9 +177,15 @@ export class ForecastEngine {
     return s;
   }
 
+  // Keeps the last N + revisable intervals: every window a revision can still recompute.
   #trim(s: Series): void {
-    const extra = s.candles.length - (this.#s.window + this.#revisable);
-    if (extra > 0) s.candles.splice(0, extra);
+    const cs = s.candles;
+    if (cs.length === 0) return;
+    const keep = cs[cs.length - 1].window_start -
+      (this.#s.window + this.#revisable - 1) * s.intervalMs;
+    let extra = 0;
+    while (extra < cs.length && cs[extra].window_start < keep) extra++;
+    if (extra > 0) cs.splice(0, extra);
   }
 }
 

@@ -14,7 +14,10 @@ import type { WindowCandle } from "./window_candle.ts";
 export interface ForecastSettings {
   /** Models to run. Default all three. */
   models?: ReadonlySet<ForecastModel>;
-  /** Candles per window (N): every output is a function of the last N closed candles. Default 500. */
+  /**
+   * Window N, in intervals: every output is a function of the closed candles of the last N
+   * intervals (at most N candles; fewer where windows had no trades). Default 500.
+   */
   window?: number;
   /** EWMA decay λ. Default 0.94. */
   lambda?: number;
@@ -71,7 +74,7 @@ export interface FitCache {
  * EWMA runs over the whole window. GARCH, ridge and the anomaly reference are fitted on the fit
  * sample: the window's candles in [B − (N − K − 1)·interval, B), B the start of the
  * epoch-aligned block of K intervals holding the last candle — the same sample for every candle
- * of a block, inside the window whenever it holds N candles — so each is fitted once per block;
+ * of a block, always inside the window's N intervals — so each is fitted once per block;
  * the GARCH recursion, the ridge features and the anomaly score then use the window up to its
  * last candle.
  */

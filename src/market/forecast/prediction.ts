@@ -26,8 +26,9 @@ export interface Prediction {
   /** Probability that the return is positive. */
   readonly probUp: number | null;
   /**
-   * Σ of the versions of the window's candles: a revision raises it, so stores keeping the
-   * highest version keep the recomputed forecast; and it depends only on the window.
+   * Σ of the versions of the window's candles. The window of a target is a fixed span of event
+   * time, so a revision or a late first candle inside it only ever raises the sum: stores keeping
+   * the highest version keep the latest forecast. It depends only on the window.
    */
   readonly version: number;
   /** GARCH only: set when the EWMA forecast was served instead. */

@@ -42,7 +42,8 @@ const VOL_MODELS: readonly VolModel[] = ["ewma", "garch", "squared_return"];
 
 /**
  * Runs a {@linkcode ForecastEngine} over each key's closed candles in window order and scores
- * every forecast made from a full window (N candles) whose target window has a candle: the
+ * every forecast made from a full window (the series reaches N intervals back) whose target
+ * window has a candle: the
  * realised return is ln(close of the target / close of the candle before). Every model and
  * baseline is scored on exactly these forecasts.
  */
@@ -59,7 +60,9 @@ export function walkForward(
     for (let i = 0; i < candles.length; i++) {
       const [u] = engine.onCandle(key, intervalMs, candles[i]);
       const next = candles[i + 1];
-      if (u === undefined || i + 1 < window || next?.window_start !== u.targetWindowStart) continue;
+      const history = candles[i].window_start - candles[0].window_start;
+      if (u === undefined || history < (window - 1) * intervalMs) continue;
+      if (next?.window_start !== u.targetWindowStart) continue;
       const get = (m: string) => u.predictions.find((p) => p.model === m);
       const ridge = get("ridge"), ewma = get("ewma"), garch = get("garch");
       if (

@@ -137,7 +137,8 @@ Deno.test("ForecastEngine: warm-up from the last stored candles reproduces an un
     const out = full.onCandle(key, MIN, c);
     if (i >= cut) expected.push(...out);
   });
-  // A new owner: the stored candles (final versions) up to the cut, the last N + revisable per key.
+  // A new owner: the stored candles (final versions) up to the cut, those of the last N + revisable
+  // intervals per key.
   const stored = new Map<string, Map<number, WindowCandle>>();
   for (const [key, c] of deliveries.slice(0, cut)) {
     const m = stored.get(key) ?? new Map<number, WindowCandle>();
@@ -146,9 +147,10 @@ Deno.test("ForecastEngine: warm-up from the last stored candles reproduces an un
   }
   const warm = new ForecastEngine(OPTIONS);
   for (const [key, m] of stored) {
-    assertEquals(warm.warmUpCandles, 128);
-    const last = [...m.values()].sort((x, y) => x.window_start - y.window_start).slice(-128);
-    warm.warmUp(key, MIN, last.reverse()); // any order
+    assertEquals(warm.warmUpIntervals, 128);
+    const newest = Math.max(...m.keys());
+    const last = [...m.values()].filter((c) => c.window_start > newest - 128 * MIN);
+    warm.warmUp(key, MIN, last.reverse()); // newest first: any order
   }
   const got: ForecastUpdate[] = [];
   for (const [key, c] of deliveries.slice(cut)) got.push(...warm.onCandle(key, MIN, c));
@@ -193,4 +195,25 @@ Deno.test("ForecastEngine: keys beyond maxKeys evict the one whose newest candle
   // b kept its candle: a redelivery changes nothing; a came back cold and forecasts again.
   assertEquals(engine.onCandle("b", MIN, cs[9]), []);
   assertEquals(engine.onCandle("a", MIN, cs[5]).length, 1);
+});
+
+Deno.test("ForecastEngine: a late first candle inside a full window raises the version", () => {
+  // Version-2 candles everywhere, so dropping one from a count-based window would lower the sum.
+  const cs = KEYS["sim|BTC-USD|1m"].slice(0, 200).map(revised);
+  const engine = new ForecastEngine({ ...OPTIONS, anomaly: null });
+  const late = cs[195];
+  let before = 0;
+  for (const c of cs) {
+    if (c === late) continue;
+    const [u] = engine.onCandle("k", MIN, c);
+    before = u.predictions[0].version;
+  }
+  const after = engine.onCandle("k", MIN, { ...late, version: 1 });
+  assertEquals(after.length, 5); // its own forecast and the four after it
+  ok(
+    after.at(-1)!.predictions[0].version > before,
+    `${after.at(-1)!.predictions[0].version} ≤ ${before}`,
+  );
+  // Older than the revisable intervals: ignored.
+  assertEquals(engine.onCandle("k", MIN, { ...cs[150], version: 3 }), []);
 });
