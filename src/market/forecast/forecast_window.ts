@@ -89,45 +89,18 @@ export function forecastWindow(
   const target = last.window_start + intervalMs;
   let version = 0;
   for (const c of window) version += c.version;
-  const base = { key, targetWindowStart: target, version, fallback: null };
-  const returns = logReturns(window.map((c) => c.close));
-  const ewma = ewmaVariance(returns, s.lambda);
-  const ewmaVol = ewma === null ? null : Math.sqrt(ewma);
   const sample = fitSample(window, intervalMs, s);
-  const fitted = <T>(model: string, make: (c: readonly WindowCandle[]) => T): T | null => {
+  const fitted: Fitted = (model, make) => {
     if (sample === null) return null;
     const id = `${model}:${sample.id}`;
     if (!deps.fits.has(id)) deps.fits.set(id, make(sample.candles));
-    return deps.fits.get(id) as T;
+    return deps.fits.get(id) as ReturnType<typeof make>;
   };
-  const predictions: Prediction[] = [];
-  const none = { predictedReturn: null, probUp: null };
-  if (s.models.has("ewma")) {
-    predictions.push({ ...base, ...none, model: "ewma", predictedVol: ewmaVol });
-  }
-  if (s.models.has("garch")) {
-    const fit: GarchFit | { ok: false; reason: "warmup" } = fitted("garch", (c) =>
-      fitGarch(logReturns(c.map((x) => x.close)), s.garch)) ?? { ok: false, reason: "warmup" };
-    const h = fit.ok ? garchForecast(returns, fit.params) : null;
-    predictions.push({
-      ...base,
-      ...none,
-      model: "garch",
-      predictedVol: h === null ? ewmaVol : Math.sqrt(h),
-      fallback: fit.ok ? null : fit.reason,
-    });
-  }
-  if (s.models.has("ridge")) {
-    const model = fitted("ridge", (c) => fitRidge(c, s.ridge));
-    const f = model ? ridgePredict(model, window, s.ridge) : null;
-    predictions.push({
-      ...base,
-      model: "ridge",
-      predictedReturn: f?.predictedReturn ?? null,
-      predictedVol: null,
-      probUp: f?.probUp ?? null,
-    });
-  }
+  const base = { key, targetWindowStart: target, version, fallback: null };
+  const predictions = [
+    ...volatilityPredictions(window, s, fitted, base),
+    ...(s.models.has("ridge") ? [ridgePrediction(window, s, fitted, base)] : []),
+  ];
   const scorer = deps.scorer;
   const ref = scorer && fitted("anomaly", (c) => scorer.reference(c.slice(-s.anomalyWindow)));
   const anomalyScore = ref ? scorer!.scoreAgainst(ref, window) : null;
@@ -137,6 +110,58 @@ export function forecastWindow(
     targetWindowStart: target,
     predictions,
     anomalyScore,
+  };
+}
+
+/** The model fitted on the fit sample (cached per block), or null without a sample. */
+type Fitted = <T>(model: string, make: (sample: readonly WindowCandle[]) => T) => T | null;
+
+type Base = Pick<Prediction, "key" | "targetWindowStart" | "version" | "fallback">;
+
+const NO_RETURN = { predictedReturn: null, probUp: null };
+
+function volatilityPredictions(
+  window: readonly WindowCandle[],
+  s: ResolvedSettings,
+  fitted: Fitted,
+  base: Base,
+): Prediction[] {
+  const returns = logReturns(window.map((c) => c.close));
+  const ewma = ewmaVariance(returns, s.lambda);
+  const ewmaVol = ewma === null ? null : Math.sqrt(ewma);
+  const out: Prediction[] = [];
+  if (s.models.has("ewma")) {
+    out.push({ ...base, ...NO_RETURN, model: "ewma", predictedVol: ewmaVol });
+  }
+  if (s.models.has("garch")) {
+    const fit: GarchFit | { ok: false; reason: "warmup" } = fitted("garch", (c) =>
+      fitGarch(logReturns(c.map((x) => x.close)), s.garch)) ?? { ok: false, reason: "warmup" };
+    const h = fit.ok ? garchForecast(returns, fit.params) : null;
+    out.push({
+      ...base,
+      ...NO_RETURN,
+      model: "garch",
+      predictedVol: h === null ? ewmaVol : Math.sqrt(h),
+      fallback: fit.ok ? null : fit.reason,
+    });
+  }
+  return out;
+}
+
+function ridgePrediction(
+  window: readonly WindowCandle[],
+  s: ResolvedSettings,
+  fitted: Fitted,
+  base: Base,
+): Prediction {
+  const model = fitted("ridge", (c) => fitRidge(c, s.ridge));
+  const f = model ? ridgePredict(model, window, s.ridge) : null;
+  return {
+    ...base,
+    model: "ridge",
+    predictedReturn: f?.predictedReturn ?? null,
+    predictedVol: null,
+    probUp: f?.probUp ?? null,
   };
 }
 

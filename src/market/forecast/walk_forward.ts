@@ -5,6 +5,7 @@
  */
 import { ForecastEngine, type ForecastEngineOptions } from "./forecast_engine.ts";
 import { DirectionalAccuracy, qlike, ReturnErrors, RunningMean } from "./evaluation_metrics.ts";
+import type { Prediction } from "./prediction.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
 /** Smallest variance a forecast is scored with (σ 1e-6), so a zero squared return stays finite. */
@@ -54,8 +55,6 @@ export function walkForward(
   const engine = new ForecastEngine({ ...options, anomaly: null });
   const window = options.window ?? 500;
   const r = blankReport();
-  let ups = 0, nonZero = 0, scored = 0, fallbacks = 0;
-  const reasons: Record<string, number> = {};
   for (const [key, { intervalMs, candles }] of series) {
     for (let i = 0; i < candles.length; i++) {
       const [u] = engine.onCandle(key, intervalMs, candles[i]);
@@ -63,45 +62,14 @@ export function walkForward(
       const history = candles[i].window_start - candles[0].window_start;
       if (u === undefined || history < (window - 1) * intervalMs) continue;
       if (next?.window_start !== u.targetWindowStart) continue;
-      const get = (m: string) => u.predictions.find((p) => p.model === m);
-      const ridge = get("ridge"), ewma = get("ewma"), garch = get("garch");
-      if (
-        ridge?.predictedReturn == null || ewma?.predictedVol == null || garch?.predictedVol == null
-      ) {
-        continue;
-      }
       const realised = Math.log(next.close / candles[i].close);
       const previous = Math.log(candles[i].close / candles[i - 1].close);
-      scored++;
-      if (garch.fallback !== null) {
-        fallbacks++;
-        reasons[garch.fallback] = (reasons[garch.fallback] ?? 0) + 1;
-      }
-      r.ridge.add(ridge.predictedReturn, realised);
-      r.zero.add(0, realised);
-      r.direction.add(ridge.predictedReturn, realised);
-      if (realised !== 0) {
-        nonZero++;
-        if (realised > 0) ups++;
-        r.brier.add((ridge.probUp! - (realised > 0 ? 1 : 0)) ** 2);
-      }
-      const h: Record<VolModel, number> = {
-        ewma: ewma.predictedVol ** 2,
-        garch: garch.predictedVol ** 2,
-        squared_return: previous * previous,
-      };
-      const loss = {} as Record<VolModel, number>;
-      for (const m of VOL_MODELS) {
-        if (h[m] < MIN_VARIANCE) r.floored[m]++;
-        loss[m] = qlike(Math.max(h[m], MIN_VARIANCE), realised * realised);
-        r.qlike[m].add(loss[m]);
-        r.varianceMse[m].add((realised * realised - h[m]) ** 2);
-      }
-      for (const m of VOL_MODELS) r.qlikeVsEwma[m].add(loss[m] - loss.ewma);
+      score(r, u.predictions, realised, previous);
     }
   }
+  const { ups, nonZero, scored, fallbacks, reasons, ...rest } = r;
   return {
-    ...r,
+    ...rest,
     keys: series.size,
     scored,
     upShare: nonZero === 0 ? NaN : ups / nonZero,
@@ -109,6 +77,43 @@ export function walkForward(
     garchFallbackReasons: reasons,
     garchFits: engine.garchFits,
   };
+}
+
+type Tally = ReturnType<typeof blankReport>;
+
+// Scores one forecast of every model and baseline; skipped unless every model forecast.
+function score(r: Tally, ps: readonly Prediction[], realised: number, previous: number): void {
+  const get = (m: string) => ps.find((p) => p.model === m);
+  const ridge = get("ridge"), ewma = get("ewma"), garch = get("garch");
+  if (ridge?.predictedReturn == null || ewma?.predictedVol == null || garch?.predictedVol == null) {
+    return;
+  }
+  r.scored++;
+  if (garch.fallback !== null) {
+    r.fallbacks++;
+    r.reasons[garch.fallback] = (r.reasons[garch.fallback] ?? 0) + 1;
+  }
+  r.ridge.add(ridge.predictedReturn, realised);
+  r.zero.add(0, realised);
+  r.direction.add(ridge.predictedReturn, realised);
+  if (realised !== 0) {
+    r.nonZero++;
+    if (realised > 0) r.ups++;
+    r.brier.add((ridge.probUp! - (realised > 0 ? 1 : 0)) ** 2);
+  }
+  const h: Record<VolModel, number> = {
+    ewma: ewma.predictedVol ** 2,
+    garch: garch.predictedVol ** 2,
+    squared_return: previous * previous,
+  };
+  const loss = {} as Record<VolModel, number>;
+  for (const m of VOL_MODELS) {
+    if (h[m] < MIN_VARIANCE) r.floored[m]++;
+    loss[m] = qlike(Math.max(h[m], MIN_VARIANCE), realised * realised);
+    r.qlike[m].add(loss[m]);
+    r.varianceMse[m].add((realised * realised - h[m]) ** 2);
+  }
+  for (const m of VOL_MODELS) r.qlikeVsEwma[m].add(loss[m] - loss.ewma);
 }
 
 function blankReport() {
@@ -126,5 +131,10 @@ function blankReport() {
     qlikeVsEwma: per(),
     varianceMse: per(),
     floored: { ewma: 0, garch: 0, squared_return: 0 },
+    scored: 0,
+    fallbacks: 0,
+    ups: 0,
+    nonZero: 0,
+    reasons: {} as Record<string, number>,
   };
 }
