@@ -44,8 +44,18 @@ export function evaluationTable(r: EvaluationReport, lambda: number): string {
         reasons(r)
       }). Lower QLIKE, MAE, RMSE and ` +
       `Brier are better; Δ < 0 beats EWMA.`,
+    "",
+    `Learned anomaly score (Half-Space Trees): ${r.anomalyScored} candles scored; ` +
+      `${r.anomalyOver3} at ≥ 3 bits (warning), ${r.anomalyOver6} at ≥ 6 bits (critical) — ` +
+      `${perThousand(r.anomalyOver3, r.anomalyScored)} and ${
+        perThousand(r.anomalyOver6, r.anomalyScored)
+      } per 1 000 candles, before the cooldown.`,
   );
   return lines.join("\n");
+}
+
+function perThousand(n: number, of: number): string {
+  return of === 0 ? "—" : (1000 * n / of).toFixed(1);
 }
 
 function reasons(r: EvaluationReport): string {

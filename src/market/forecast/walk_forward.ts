@@ -35,6 +35,10 @@ export interface EvaluationReport {
   readonly garchFallbacks: number;
   readonly garchFallbackReasons: Readonly<Record<string, number>>;
   readonly garchFits: number;
+  /** Learned anomaly scores of the scored forecasts' candles, and how many reached 3 and 6 bits. */
+  readonly anomalyScored: number;
+  readonly anomalyOver3: number;
+  readonly anomalyOver6: number;
 }
 
 /** The volatility forecasts compared: EWMA, GARCH and the last squared return. */
@@ -52,7 +56,7 @@ export function walkForward(
   series: ReadonlyMap<string, { intervalMs: number; candles: readonly WindowCandle[] }>,
   options: ForecastEngineOptions = {},
 ): EvaluationReport {
-  const engine = new ForecastEngine({ ...options, anomaly: null });
+  const engine = new ForecastEngine(options);
   const window = options.window ?? 500;
   const r = blankReport();
   for (const [key, { intervalMs, candles }] of series) {
@@ -65,6 +69,11 @@ export function walkForward(
       const realised = Math.log(next.close / candles[i].close);
       const previous = Math.log(candles[i].close / candles[i - 1].close);
       score(r, u.predictions, realised, previous);
+      if (u.anomalyScore !== null) {
+        r.anomalyScored++;
+        if (u.anomalyScore >= 3) r.anomalyOver3++;
+        if (u.anomalyScore >= 6) r.anomalyOver6++;
+      }
     }
   }
   const { ups, nonZero, scored, fallbacks, reasons, ...rest } = r;
@@ -136,5 +145,8 @@ function blankReport() {
     ups: 0,
     nonZero: 0,
     reasons: {} as Record<string, number>,
+    anomalyScored: 0,
+    anomalyOver3: 0,
+    anomalyOver6: 0,
   };
 }
