@@ -65,25 +65,108 @@ export function featureMatrix(
     "volume_z",
     ...(cross ? ["cross_spread"] : []),
   ];
-  const warm = Math.max(s.lags, s.rsi, s.bollingerPeriod - 1, s.emaSlow - 1, s.volumeLookback);
+  const warm = warmUp(s);
   const rows = candles.map((c, t) => {
     if (t < warm || t < from) return null;
     if (cross && typeof c.cross_spread !== "number") return null;
-    const row: number[] = [];
-    for (let k = 0; k < s.lags; k++) row.push(Math.log(closes[t - k] / closes[t - k - 1]));
-    row.push(((rsiValues[t] as number) - 50) / 50);
-    const bands = bollingerAt(closes, {
-      period: s.bollingerPeriod,
-      multiplier: s.bollingerMultiplier,
-    }, t)!;
-    const width = bands.upper - bands.lower;
-    row.push(width > 0 ? (c.close - bands.lower) / width - 0.5 : 0);
-    row.push(((fast[t] as number) - (slow[t] as number)) / c.close);
-    row.push(volumeZ(candles, t, s.volumeLookback));
-    if (cross) row.push(c.cross_spread as number);
-    return row;
+    return buildRow(candles, closes, t, s, cross, [rsiValues[t]!, fast[t]!, slow[t]!]);
   });
   return { names, rows };
+}
+
+/**
+ * The last candle's row of {@linkcode featureMatrix} with the same arithmetic (so the same
+ * numbers), without the rows before it: the per-candle path of a prediction. Null while warming
+ * up, or when `cross` asks for a cross spread the candle lacks.
+ *
+ * @example
+ * ```ts
+ * import { featureRow } from "./features.ts";
+ * featureRow([], {}, false); // null
+ * ```
+ */
+export function featureRow(
+  candles: readonly WindowCandle[],
+  settings: FeatureSettings,
+  cross: boolean,
+): number[] | null {
+  const s = resolve(settings);
+  const t = candles.length - 1;
+  if (t < warmUp(s) || (cross && typeof candles[t].cross_spread !== "number")) return null;
+  const closes = candles.map((c) => c.close);
+  const indicators: [number, number, number] = [
+    lastRsi(closes, s.rsi),
+    lastEma(closes, s.emaFast),
+    lastEma(closes, s.emaSlow),
+  ];
+  return buildRow(candles, closes, t, s, cross, indicators);
+}
+
+function warmUp(s: Required<FeatureSettings>): number {
+  return Math.max(s.lags, s.rsi, s.bollingerPeriod - 1, s.emaSlow - 1, s.volumeLookback);
+}
+
+// One row from the indicator values at t: [RSI, EMA fast, EMA slow].
+function buildRow(
+  candles: readonly WindowCandle[],
+  closes: readonly number[],
+  t: number,
+  s: Required<FeatureSettings>,
+  cross: boolean,
+  [rsiT, fastT, slowT]: readonly [number, number, number],
+): number[] {
+  const c = candles[t];
+  const row: number[] = [];
+  for (let k = 0; k < s.lags; k++) row.push(Math.log(closes[t - k] / closes[t - k - 1]));
+  row.push((rsiT - 50) / 50);
+  const bands = bollingerAt(closes, {
+    period: s.bollingerPeriod,
+    multiplier: s.bollingerMultiplier,
+  }, t)!;
+  const width = bands.upper - bands.lower;
+  row.push(width > 0 ? (c.close - bands.lower) / width - 0.5 : 0);
+  row.push((fastT - slowT) / c.close);
+  row.push(volumeZ(candles, t, s.volumeLookback));
+  if (cross) row.push(c.cross_spread as number);
+  return row;
+}
+
+// rsiStep's arithmetic in scalars: the last value of rsi(closes, n).
+function lastRsi(closes: readonly number[], n: number): number {
+  let avgGain = 0, avgLoss = 0, changes = 0, value = NaN;
+  for (let i = 1; i < closes.length; i++) {
+    const change = closes[i] - closes[i - 1];
+    const gain = change > 0 ? change : 0;
+    const loss = change < 0 ? -change : 0;
+    if (changes < n - 1) {
+      avgGain += gain;
+      avgLoss += loss;
+      changes++;
+      continue;
+    } else if (changes === n - 1) {
+      avgGain = (avgGain + gain) / n;
+      avgLoss = (avgLoss + loss) / n;
+      changes = n;
+    } else {
+      avgGain = (avgGain * (n - 1) + gain) / n;
+      avgLoss = (avgLoss * (n - 1) + loss) / n;
+    }
+    value = avgLoss === 0 ? 100 : 100 - 100 / (1 + avgGain / avgLoss);
+  }
+  return value;
+}
+
+// emaStep's arithmetic in scalars: the last value of ema(closes, n).
+function lastEma(closes: readonly number[], n: number): number {
+  let value = NaN, seedSum = 0;
+  for (let i = 0; i < closes.length; i++) {
+    if (i >= n) value = value + (2 / (n + 1)) * (closes[i] - value);
+    else {
+      seedSum += closes[i];
+      if (i === n - 1) value = seedSum / n;
+    }
+  }
+  return value;
 }
 
 function volumeZ(candles: readonly WindowCandle[], t: number, n: number): number {

@@ -2,7 +2,7 @@
  * The return / direction model: ridge regression of the next log return on the window's features.
  * @module
  */
-import { featureMatrix, type FeatureSettings } from "./features.ts";
+import { featureMatrix, featureRow, type FeatureSettings } from "./features.ts";
 import { normalCdf } from "./normal_cdf.ts";
 import { type LinearModel, predictLinear, ridgeFit } from "./ridge.ts";
 import type { WindowCandle } from "./window_candle.ts";
@@ -89,8 +89,7 @@ export function ridgePredict(
   // The last PREDICT_TAIL candles suffice: the recursive indicators (RSI, EMAs) have all but
   // forgotten their start by then, and it keeps the per-candle cost flat in the window length.
   const tail = candles.length > PREDICT_TAIL ? candles.slice(-PREDICT_TAIL) : candles;
-  const last = tail.length - 1;
-  const row = featureMatrix(tail, options.features, { from: last, cross: model.cross }).rows[last];
+  const row = featureRow(tail, options.features ?? {}, model.cross);
   if (row == null) return null;
   const predictedReturn = predictLinear(model.linear, model.standardise(row));
   const sd = model.residualSd;

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { ridgeFit } from "../../../src/market/forecast/ridge.ts";
 import { ridgeForecast } from "../../../src/market/forecast/ridge_forecast.ts";
-import { featureMatrix } from "../../../src/market/forecast/features.ts";
+import { featureMatrix, featureRow } from "../../../src/market/forecast/features.ts";
 import { normalCdf } from "../../../src/market/forecast/normal_cdf.ts";
 import type { WindowCandle } from "../../../src/market/forecast/window_candle.ts";
 import { assertClose, mulberry32 } from "../prng.ts";
@@ -154,4 +154,22 @@ Deno.test("ridgeForecast: the fit on standardised features equals the normal equ
   assertClose(f.residualSd, Math.sqrt(rss / (x.length - p - 1)), "residual σ");
   ok(Math.abs(f.probUp - normalCdf(f.predictedReturn / f.residualSd)) < 1e-12);
   assertEquals(ridgeForecast(c.slice(0, 30)), null); // too few training rows
+});
+
+Deno.test("featureRow: the last row of featureMatrix, number for number", () => {
+  for (const seed of [1, 2, 3]) {
+    const c = candles(130, seed).map((x, i) => ({ ...x, cross_spread: (i % 7) * 1e-4 }));
+    for (const n of [26, 27, 60, 130]) {
+      const w = c.slice(0, n);
+      for (const cross of [false, true]) {
+        assertEquals(featureRow(w, {}, cross), featureMatrix(w, {}, { cross }).rows.at(-1));
+      }
+    }
+    const settings = { lags: 1, rsi: 5, emaFast: 3, emaSlow: 8, volumeLookback: 4 };
+    assertEquals(
+      featureRow(c, settings, false),
+      featureMatrix(c, settings, { cross: false }).rows.at(-1),
+    );
+  }
+  assertEquals(featureRow(candles(20, 1), {}, false), null); // warming up
 });
