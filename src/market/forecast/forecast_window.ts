@@ -93,7 +93,7 @@ export function forecastWindow(
   const fitted: Fitted = (model, make) => {
     if (sample === null) return null;
     const id = `${model}:${sample.id}`;
-    if (!deps.fits.has(id)) deps.fits.set(id, make(sample.candles));
+    if (!deps.fits.has(id)) deps.fits.set(id, make(sample.candles()));
     return deps.fits.get(id) as ReturnType<typeof make>;
   };
   const base = { key, targetWindowStart: target, version, fallback: null };
@@ -165,18 +165,25 @@ function ridgePrediction(
   };
 }
 
-/** The fit sample of the window's last candle and its identity (changed by any revision in it). */
+/**
+ * The fit sample of the window's last candle — its candles, sliced only when a model is fitted —
+ * and its identity (changed by any revision or late candle in it).
+ */
 function fitSample(
   window: readonly WindowCandle[],
   intervalMs: number,
   s: ResolvedSettings,
-): { candles: readonly WindowCandle[]; id: string } | null {
+): { candles: () => readonly WindowCandle[]; id: string } | null {
   const blockMs = s.refitEvery * intervalMs;
   const end = Math.floor(window[window.length - 1].window_start / blockMs) * blockMs;
   const from = end - (s.window - s.refitEvery - 1) * intervalMs;
-  const candles = window.filter((c) => c.window_start >= from && c.window_start < end);
-  if (candles.length < 2) return null;
-  let versions = 0;
-  for (const c of candles) versions += c.version;
-  return { candles, id: `${candles[0].window_start}:${end}:${candles.length}:${versions}` };
+  let i = 0;
+  while (i < window.length && window[i].window_start < from) i++;
+  let j = i, versions = 0;
+  for (; j < window.length && window[j].window_start < end; j++) versions += window[j].version;
+  if (j - i < 2) return null;
+  return {
+    candles: () => window.slice(i, j),
+    id: `${window[i].window_start}:${end}:${j - i}:${versions}`,
+  };
 }
