@@ -21,7 +21,10 @@ export interface ForecastSettings {
   window?: number;
   /** EWMA decay λ. Default 0.94. */
   lambda?: number;
-  /** GARCH refit period K, in intervals: fits change only at epoch-aligned blocks of K. Default 60. */
+  /**
+   * Refit period K, in intervals: GARCH, ridge and the anomaly reference change only at
+   * epoch-aligned blocks of K. Default 60.
+   */
   refitEvery?: number;
   garch?: GarchFitOptions;
   ridge?: RidgeOptions;
@@ -70,7 +73,9 @@ export interface FitCache {
 }
 
 /**
- * The forecasts after the window's last candle for the window after it (`intervalMs` later).
+ * The forecasts after the window's last candle for the window after it (`intervalMs` later);
+ * `window` holds the closed candles of the N intervals ending with it, in window order (as
+ * {@linkcode ForecastEngine} passes them).
  * EWMA runs over the whole window. GARCH, ridge and the anomaly reference are fitted on the fit
  * sample: the window's candles in [B − (N − K − 1)·interval, B), B the start of the
  * epoch-aligned block of K intervals holding the last candle — the same sample for every candle
