@@ -52,6 +52,10 @@ Deno.test("evaluate: a small NDJSON replay gives the walk-forward table, baselin
     const zeroRow = text.split("\n").find((l) => l.startsWith("| baseline: zero return"))!;
     assertEquals(zeroRow.split("|")[2].trim(), mae.toExponential(4));
     assertEquals(zeroRow.split("|")[3].trim(), rmse.toExponential(4));
+    match(
+      text,
+      new RegExp(`Learned anomaly score \\(Half-Space Trees\\): ${scored} candles scored`),
+    );
     for (const row of ["| ridge |", "| EWMA (RiskMetrics) λ = 0.94 |", "| GARCH(1,1) |"]) {
       ok(text.includes(row), row);
     }
