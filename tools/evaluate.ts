@@ -4,6 +4,7 @@
  *
  * ```sh
  * deno task evaluate ticks.ndjson [--interval 1m] [--window 500] [--lambda 0.94] [--refit-every 60]
+ *   [--garch-min-returns 100]
  * deno task evaluate BTCUSDT-trades-2024-01-01.csv [--symbol BTC-USDT]
  * deno task evaluate --simulate 2000000 [--seed 42]
  * ```
@@ -27,6 +28,7 @@ export interface EvaluateArgs {
   readonly window: number;
   readonly lambda: number;
   readonly refitEvery: number;
+  readonly garchMinReturns: number;
 }
 
 /** Parses the arguments; every problem reported at once. */
@@ -42,6 +44,7 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
       window: { type: "string", default: "500" },
       lambda: { type: "string", default: "0.94" },
       "refit-every": { type: "string", default: "60" },
+      "garch-min-returns": { type: "string", default: "100" },
     },
   });
   const problems: string[] = [];
@@ -60,6 +63,7 @@ export function parseEvaluateArgs(args: string[]): EvaluateArgs {
     window: int("window", values.window, 3),
     lambda: Number(values.lambda),
     refitEvery: int("refit-every", values["refit-every"], 1),
+    garchMinReturns: int("garch-min-returns", values["garch-min-returns"], 2),
   };
   if ((parsed.file === undefined) === (simulate === undefined)) {
     problems.push("give either a replay file or --simulate TICKS");
@@ -80,11 +84,24 @@ export async function evaluate(a: EvaluateArgs): Promise<string> {
     window: a.window,
     lambda: a.lambda,
     refitEvery: a.refitEvery,
+    garch: { minReturns: a.garchMinReturns },
   });
   const what = a.file ?? `simulator seed ${a.seed}`;
   const head = `${what}: ${input.ticks} ticks (${input.rejected} rejected), ${a.interval} ` +
     `candles, window N = ${a.window}, GARCH refit every ${a.refitEvery} intervals`;
-  return `${head}\n\n${evaluationTable(report, a.lambda)}\n`;
+  // The fit sample spans N − K − 1 intervals: fewer returns than the minimum and GARCH never fits.
+  const span = a.window - a.refitEvery - 1;
+  const note = span - 1 < a.garchMinReturns
+    ? `\nNote: the GARCH fit sample holds at most ${span - 1} returns, below --garch-min-returns ` +
+      `${a.garchMinReturns}: every GARCH forecast falls back to EWMA.\n`
+    : "";
+  if (report.scored === 0) {
+    return `${head}\n\nNo forecast could be scored: each needs every model's forecast, a next ` +
+      `candle and N intervals of history. Ridge needs a fit sample (N − K − 1 intervals) of about ` +
+      `42 candles (25 of indicator warm-up, 16 training rows); raise --window or give more ` +
+      `input.\n${note}`;
+  }
+  return `${head}\n\n${evaluationTable(report, a.lambda)}\n${note}`;
 }
 
 if (import.meta.main) {

@@ -110,30 +110,21 @@ Deno.test("evaluate: argument problems are reported together; the CLI exits 2 on
 });
 
 Deno.test("evaluate: the simulator input is deterministic", async () => {
-  const a = await evaluate(
-    parseEvaluateArgs([
-      "--simulate",
-      "30000",
-      "--window",
-      "20",
-      "--refit-every",
-      "5",
-      "--seed",
-      "7",
-    ]),
-  );
-  const b = await evaluate(
-    parseEvaluateArgs([
-      "--simulate",
-      "30000",
-      "--window",
-      "20",
-      "--refit-every",
-      "5",
-      "--seed",
-      "7",
-    ]),
-  );
+  const args = ["--simulate", "120000", "--window", "80", "--refit-every", "10", "--seed", "7"];
+  const a = await evaluate(parseEvaluateArgs(args));
+  const b = await evaluate(parseEvaluateArgs(args));
   assertEquals(a, b);
-  match(a, /simulator seed 7: 29\d{3} ticks/);
+  match(a, /simulator seed 7: 119\d{3} ticks/);
+  match(a, /^[1-9]\d* walk-forward forecasts over 10 series$/m);
+  // N 80, K 10: the fit sample holds at most 68 returns, so GARCH always falls back, and says so.
+  match(a, /Note: the GARCH fit sample holds at most 68 returns, below --garch-min-returns 100/);
+  match(a, /served by EWMA \(100\.0 %: too_few \d+\)/);
+});
+
+Deno.test("evaluate: a window too short for any scored forecast says so instead of NaNs", async () => {
+  const text = await evaluate(
+    parseEvaluateArgs(["--simulate", "30000", "--window", "20", "--refit-every", "5"]),
+  );
+  match(text, /No forecast could be scored/);
+  ok(!text.includes("NaN"), text);
 });
