@@ -9,7 +9,13 @@ import type { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.
 import { queryRows, readLatestCandles } from "../connectors/clickhouse/queries.ts";
 import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
 import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
-import type { Candle } from "../market/candle.ts";
+import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
+
+/**
+ * The venue whose candles the analytics run on, and so the one a new owner warms them from.
+ * (Indicators and candle rules run on the composite; docs/analytics.md.)
+ */
+const venue = COMPOSITE_VENUE;
 
 /** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */
 export const WARMUP_CANDLES = 5000;
@@ -47,7 +53,7 @@ export function sqliteHistory(read: SqliteReader): CandleHistory {
         const rows: Candle[] = [];
         for (const symbol of symbols) {
           for (const interval of intervals) {
-            rows.push(...read.candles({ symbol, interval, limit: WARMUP_CANDLES }));
+            rows.push(...read.candles({ venue, symbol, interval, limit: WARMUP_CANDLES }));
           }
         }
         out.set(p, rows);
@@ -71,6 +77,7 @@ export function clickhouseHistory(store: ClickHouseStore, database: string): Can
         for (const symbol of mine) {
           for (const interval of intervals) {
             const newestFirst = await readLatestCandles(store.client, database, {
+              venue,
               symbol,
               interval,
               limit: WARMUP_CANDLES,

@@ -27,7 +27,7 @@ export function sqliteCount(file: string, table = "ticks"): number {
 
 /** Ordered queries of the result tables, by table. */
 export const RESULT_QUERIES = {
-  candles: `SELECT * FROM candles ORDER BY symbol, "interval", window_start`,
+  candles: `SELECT * FROM candles ORDER BY symbol, "interval", window_start, venue`,
   indicators: `SELECT * FROM indicators ORDER BY symbol, "interval", window_start`,
   alerts: `SELECT * FROM alerts ORDER BY id`,
   ticks: `SELECT * FROM ticks ORDER BY source, symbol, id`,
