@@ -1,20 +1,19 @@
 /**
- * The composite's constituents and exclusions as the text columns stores keep them in:
- * `coinbase,kraken` and `binance:outlier,coincap:stale` (venue names have no `,` or `:`).
+ * The composite's constituents and exclusions as the text columns stores keep them in, JSON so
+ * any venue name survives: `["coinbase","kraken"]` and
+ * `[{"venue":"binance","reason":"outlier"}]`. Null for a venue candle.
  * @module
  */
-import type { Candle, ExclusionReason } from "./candle.ts";
+import type { Candle } from "./candle.ts";
 
-/** The constituents column: comma-separated venues; null for a venue candle. */
+/** The constituents column: a JSON array of venues; null for a venue candle. */
 export function constituentsText(c: Candle): string | null {
-  return c.constituents === undefined ? null : c.constituents.join(",");
+  return c.constituents === undefined ? null : JSON.stringify(c.constituents);
 }
 
-/** The exclusions column: comma-separated `venue:reason`; null for a venue candle. */
+/** The exclusions column: a JSON array of `{venue, reason}`; null for a venue candle. */
 export function excludedText(c: Candle): string | null {
-  return c.excluded === undefined
-    ? null
-    : c.excluded.map((e) => `${e.venue}:${e.reason}`).join(",");
+  return c.excluded === undefined ? null : JSON.stringify(c.excluded);
 }
 
 /** The candle fields back from the two columns (nothing for a venue candle's nulls). */
@@ -22,13 +21,9 @@ export function compositeFields(
   constituents: string | null | undefined,
   excluded: string | null | undefined,
 ): Pick<Candle, "constituents" | "excluded"> {
-  if (constituents === null || constituents === undefined) return {};
-  const list = (s: string) => (s === "" ? [] : s.split(","));
+  if (constituents === null || constituents === undefined || constituents === "") return {};
   return {
-    constituents: list(constituents),
-    excluded: list(excluded ?? "").map((e) => {
-      const [venue, reason] = e.split(":");
-      return { venue, reason: reason as ExclusionReason };
-    }),
+    constituents: JSON.parse(constituents),
+    excluded: excluded ? JSON.parse(excluded) : [],
   };
 }

@@ -11,12 +11,6 @@ import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
 import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
 import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
 
-/**
- * The venue whose candles the analytics run on, and so the one a new owner warms them from.
- * (Indicators and candle rules run on the composite; docs/analytics.md.)
- */
-const venue = COMPOSITE_VENUE;
-
 /** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */
 export const WARMUP_CANDLES = 5000;
 
@@ -44,8 +38,11 @@ function symbolsByPartition(
   return out;
 }
 
-/** History from the embedded store. */
-export function sqliteHistory(read: SqliteReader): CandleHistory {
+/**
+ * History from the embedded store: the candles of `venue`, the one the analytics run on
+ * (`--analytics-venue`, the composite by default).
+ */
+export function sqliteHistory(read: SqliteReader, venue = COMPOSITE_VENUE): CandleHistory {
   return {
     forPartitions(assigned, partitions, intervals) {
       const out = new Map<number, Candle[]>();
@@ -63,8 +60,12 @@ export function sqliteHistory(read: SqliteReader): CandleHistory {
   };
 }
 
-/** History from ClickHouse (deduplicated by version). */
-export function clickhouseHistory(store: ClickHouseStore, database: string): CandleHistory {
+/** History from ClickHouse (deduplicated by version), of `venue` as for SQLite. */
+export function clickhouseHistory(
+  store: ClickHouseStore,
+  database: string,
+  venue = COMPOSITE_VENUE,
+): CandleHistory {
   return {
     async forPartitions(assigned, partitions, intervals) {
       const symbols = (await queryRows(

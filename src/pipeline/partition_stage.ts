@@ -115,6 +115,7 @@ function createLocal(
       allowedLatenessMs: config.windows.allowedLatenessMs,
       lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
       maxSymbols,
+      composite: config.composite,
     },
     stats,
     createTickRules(settings),
@@ -129,6 +130,7 @@ export function windowWorkerSettings(ctx: StageContext): WindowWorkerSettings {
     allowedLatenessMs: config.windows.allowedLatenessMs,
     lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
     staleAfterMs: feedStaleAfterMs(config),
+    composite: config.composite,
     ...(config.symbols ? { allowList: [...config.symbols] } : {}),
   };
 }
@@ -189,6 +191,7 @@ export function analyticsSettings(ctx: StageContext, partitions: number): Analyt
   const symbols = symbolsPerPartition(ctx.config, partitions);
   const series = symbols * ctx.intervals.length;
   return {
+    venues: [ctx.config.analyticsVenue],
     indicators: { maxSeries: series },
     anomalies: {
       staleAfterMs: feedStaleAfterMs(ctx.config),

@@ -239,9 +239,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
 /** Where a new Kafka owner warms its analytics from: ClickHouse when configured, else SQLite. */
 function candleHistoryOf(stores: readonly Store[], config: PipelineConfig): CandleHistory | null {
   const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
-  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase);
+  const venue = config.analyticsVenue;
+  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase, venue);
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
-  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db)) : null;
+  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db), venue) : null;
 }
 
 /**

@@ -28,6 +28,8 @@ const fixture = generateReplay({
   symbols: ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "LTC-USD"],
   start: Date.UTC(2026, 7, 1),
   gapMs: 150,
+  // Two venues per symbol: venue candles and composites must both survive the takeover.
+  venues: ["coinbase", "kraken"],
 });
 
 const QUIET = ["--log-level=warn", "--http=off"];

@@ -187,19 +187,15 @@ export function expectedCandles(
   return out.sort(compareCandles);
 }
 
-/** A candle as the SQLite store keeps it (composite members as text) → the Candle. */
+/** A candle as the SQLite store keeps it (composite members as JSON text) → the Candle. */
 export function fromSqliteRow(r: Record<string, unknown>): Candle {
   const { constituents, excluded, ...rest } = r;
   const c = rest as unknown as Candle;
   if (constituents === null || constituents === undefined) return c;
-  const list = (s: unknown) => (s === "" ? [] : String(s).split(","));
   return {
     ...c,
-    constituents: list(constituents),
-    excluded: list(excluded).map((e) => {
-      const [venue, reason] = e.split(":");
-      return { venue, reason: reason as "stale" | "outlier" };
-    }),
+    constituents: JSON.parse(String(constituents)),
+    excluded: JSON.parse(String(excluded)),
   };
 }
 
