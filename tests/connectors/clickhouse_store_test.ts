@@ -113,7 +113,18 @@ Deno.test({
           sqlValue(store.config.database)
         } ORDER BY name`,
       );
-      assert.deepEqual(tables.map((t) => t.name), ["alerts", "candles", "indicators", "ticks"]);
+      assert.deepEqual(tables.map((t) => t.name), [
+        "alerts",
+        "candles",
+        "indicators",
+        "schema_migrations",
+        "ticks",
+      ]);
+      const versions = await queryRows(
+        store.client,
+        `SELECT DISTINCT version FROM ${store.config.database}.schema_migrations ORDER BY version`,
+      );
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2]);
     }),
 });
 

@@ -1,16 +1,19 @@
 /**
  * The versioned ClickHouse schema. Version 1 is the schema before candles had a venue (the
  * tables `schemaSql` created then); version 2 keys candles by venue. ClickHouse cannot change a
- * table's sort key on 18.16, so version 2 builds the new table, copies the old rows into it under
- * the venue `legacy` and swaps the names in one RENAME; the old table stays as
- * `candles_before_venue` until an operator drops it. Applied versions are recorded in
- * `schema_migrations`; each step also checks the tables themselves, so instances starting
- * together (no locks in ClickHouse) converge instead of failing.
+ * table's sort key, and 18.16 cannot RENAME these tables (it fails re-reading their stored
+ * definition), so version 2 copies the old candles into `candles_before_venue` (kept until an
+ * operator drops it), drops `candles`, creates it keyed by venue and copies the old rows back under
+ * the venue `legacy`. Applied versions are recorded in `schema_migrations`; every step checks the
+ * tables themselves first and the copies land in ReplacingMergeTree tables read with FINAL, so an
+ * interrupted upgrade resumes and instances starting together converge (a copy made twice
+ * collapses).
  * @module
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { queryRows } from "./queries.ts";
-import { CANDLES, createTableSql } from "./schema.ts";
+import type { Candle } from "../../market/candle.ts";
+import { CANDLES, createTableSql, type TableSpec } from "./schema.ts";
 import { sqlIdentifier, sqlValue } from "./sql_escape.ts";
 
 /** The schema version this code writes. */
@@ -27,16 +30,14 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
   const db = sqlIdentifier(database);
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${db}.schema_migrations (version UInt32, ` +
-      "name String, applied_at DateTime('UTC')) ENGINE = MergeTree() ORDER BY version",
+      "name String, applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY version",
   });
-  if (await hasTable(client, database, "candles") && !(await hasVenue(client, database))) {
-    await moveCandlesToVenueTable(client, database);
-  }
   const applied = new Set(
-    (await queryRows(client, `SELECT version FROM ${db}.schema_migrations`)).map((r) =>
+    (await queryRows(client, `SELECT DISTINCT version FROM ${db}.schema_migrations`)).map((r) =>
       Number(r.version)
     ),
   );
+  if (!applied.has(2)) await candlesByVenue(client, database);
   for (const [version, name] of [[1, "initial tables"], [2, "candles keyed by venue"]] as const) {
     if (applied.has(version)) continue;
     await client.command({
@@ -44,6 +45,41 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
         `(${sqlValue(version)}, ${sqlValue(name)}, now())`,
     });
   }
+}
+
+// Version 1 → 2: the candles so far kept apart, and under the venue `legacy` in the new table.
+async function candlesByVenue(client: ClickHouseClient, database: string): Promise<void> {
+  const db = sqlIdentifier(database);
+  const before = `${db}.${CANDLES_BEFORE_VENUE}`;
+  if (await hasTable(client, database, "candles") && !(await hasVenue(client, database))) {
+    await client.command({ query: createTableSql(database, BEFORE_VENUE) });
+    if (await count(client, `${before}`) === 0) {
+      await client.command({
+        query:
+          `INSERT INTO ${before} (${CANDLE_FIELDS}) SELECT ${CANDLE_FIELDS} FROM ${db}.candles`,
+      });
+    }
+    await client.command({ query: `DROP TABLE IF EXISTS ${db}.candles` });
+  }
+  if (!(await hasTable(client, database, CANDLES_BEFORE_VENUE))) return;
+  await client.command({ query: createTableSql(database, CANDLES) });
+  if (await count(client, `${db}.candles WHERE venue = 'legacy'`) > 0) return;
+  await client.command({
+    query: `INSERT INTO ${db}.candles (venue, ${CANDLE_FIELDS}) ` +
+      `SELECT 'legacy', ${CANDLE_FIELDS} FROM ${before} FINAL`,
+  });
+}
+
+/** The candles table of schema version 1, as the old rows are kept. */
+const BEFORE_VENUE: TableSpec<Candle> = {
+  name: CANDLES_BEFORE_VENUE,
+  columns: CANDLES.columns.filter((c) => !["venue", "constituents", "excluded"].includes(c.name)),
+  engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
+    "ORDER BY (symbol, `interval`, window_start)",
+};
+
+async function count(client: ClickHouseClient, from: string): Promise<number> {
+  return Number((await queryRows(client, `SELECT count() AS n FROM ${from}`))[0]?.n);
 }
 
 async function hasTable(client: ClickHouseClient, database: string, table: string) {
@@ -62,20 +98,4 @@ async function hasVenue(client: ClickHouseClient, database: string) {
       "AND table = 'candles' AND name = 'venue'",
   );
   return Number(rows[0]?.n) > 0;
-}
-
-// Version 1 → 2: the candles so far, under the venue `legacy`, in a table keyed by venue.
-async function moveCandlesToVenueTable(client: ClickHouseClient, database: string) {
-  const db = sqlIdentifier(database);
-  const next = "candles_venue_upgrade";
-  await client.command({ query: `DROP TABLE IF EXISTS ${db}.${next}` });
-  await client.command({ query: createTableSql(database, { ...CANDLES, name: next }) });
-  await client.command({
-    query: `INSERT INTO ${db}.${next} (venue, ${CANDLE_FIELDS}) ` +
-      `SELECT 'legacy', ${CANDLE_FIELDS} FROM ${db}.candles`,
-  });
-  await client.command({
-    query: `RENAME TABLE ${db}.candles TO ${db}.${CANDLES_BEFORE_VENUE}, ` +
-      `${db}.${next} TO ${db}.candles`,
-  });
 }
