@@ -123,7 +123,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   await spool?.redeliver(stores).catch((error) =>
     log.error("delivery spool not read; it is tried again at the next start", { error })
   );
-  const latest = new LatestView({ maxSymbols: config.windows.maxSymbols });
+  const latest = new LatestView({
+    maxSymbols: config.windows.maxSymbols,
+    venue: config.analyticsVenue,
+  });
   const system = createActorSystem({
     name: "pipeline",
     registry,
