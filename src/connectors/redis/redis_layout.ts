@@ -27,11 +27,9 @@ export async function upgradeRedisLayout(
     for (const key of found) {
       const rest = key.slice(head.length).split(":");
       // Layout 1 has two parts after `candle:`; layout 2 has three.
-      if (rest.length !== 2 || (await redis.hexists(key, "venue"))) continue;
-      const target = keys.candle(LEGACY_VENUE, rest[0], rest[1]);
-      await redis.hset(key, "venue", LEGACY_VENUE);
-      // RENAME keeps the TTL; a concurrent upgrader may have moved it already.
-      await redis.rename(key, target).catch(() => {});
+      if (rest.length !== 2) continue;
+      // RENAME keeps the TTL; a concurrent upgrader may have moved it already (then it fails).
+      await redis.rename(key, keys.candle(LEGACY_VENUE, rest[0], rest[1])).catch(() => {});
     }
   } while (cursor !== "0");
   await redis.set(keys.layout, REDIS_LAYOUT);
