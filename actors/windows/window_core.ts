@@ -36,6 +36,11 @@ export interface WindowSettings {
   readonly maxSymbols?: number;
   /** How the composite candles are built (docs/analytics.md); defaults when absent. */
   readonly composite?: CompositeOptions;
+  /**
+   * Venue → symbol → the venue's own instrument, where configuration renamed it (the Binance
+   * symbol map): stamped on that venue's candles so the equivalence shows in the data.
+   */
+  readonly instruments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** What a step produced, in the order it must be handed on. */
@@ -51,6 +56,7 @@ export interface WindowOutput {
 export class WindowCore {
   readonly #agg: CandleAggregator;
   readonly #book: CompositeBook;
+  readonly #instruments: NonNullable<WindowSettings["instruments"]>;
   readonly #counter: TickCounter;
   readonly #rules: TickRules | null;
   readonly #maxSymbols: number;
@@ -62,8 +68,10 @@ export class WindowCore {
   #duplicate = false;
   readonly #out = {
     candle: (c: Candle) => {
-      this.#candles.push(c);
-      this.#book.add(c);
+      const instrument = this.#instruments[c.venue]?.[c.symbol];
+      const stamped = instrument === undefined ? c : { ...c, instrument };
+      this.#candles.push(stamped);
+      this.#book.add(stamped);
     },
     late: (tick: Tick, detail: string) => this.#reject(tick, "late", detail),
     duplicate: (_tick: Tick) => void (this.#duplicate = true),
@@ -82,6 +90,7 @@ export class WindowCore {
       settings.composite ?? {},
     );
     this.#maxSymbols = settings.maxSymbols ?? Infinity;
+    this.#instruments = settings.instruments ?? {};
     this.#counter = counter;
     this.#rules = rules;
   }

@@ -23,6 +23,8 @@ export interface WindowWorkerSettings {
   readonly allowList?: readonly string[];
   /** How composite candles are built; defaults when absent. */
   readonly composite?: CompositeOptions;
+  /** Venue → symbol → the venue's own instrument (WindowSettings.instruments). */
+  readonly instruments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** One request; `id` pairs it with its reply. */

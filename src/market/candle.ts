@@ -46,6 +46,11 @@ export interface Candle {
   readonly last_ts: number;
   /** 1 for the first emission, +1 for each revision by late data. */
   readonly version: number;
+  /**
+   * Venue candles only, when configuration declared the venue's own instrument equivalent to
+   * `symbol` (`--binance-symbol-map BTC-USDT=BTC-USD`): that instrument, e.g. `BTC-USDT`.
+   */
+  readonly instrument?: string;
   /** Composite only: the venues whose candles it was built from, sorted. */
   readonly constituents?: readonly string[];
   /** Composite only: venues with a candle in the window that were left out, and why. */

@@ -90,3 +90,25 @@ Deno.test("WindowCore: a composite follows its venue candles in the same step, a
   assert.equal(got.length, want.length);
   got.forEach((c, i) => assert.deepEqual({ ...c, version: 0 }, { ...want[i], version: 0 }));
 });
+
+Deno.test("WindowCore stamps a renamed instrument on its venue's candles (Binance's BTC-USDT as BTC-USD)", () => {
+  const at = Date.UTC(2026, 2, 1);
+  const t = (source: string, price: number, id: string): Tick => ({
+    source,
+    symbol: "BTC-USD",
+    price,
+    size: 1,
+    ts: at + Number(id),
+    id,
+  });
+  const out = emitted([t("binance", 100, "1"), t("coinbase", 101, "2")], {
+    ...SETTINGS,
+    intervals: parseIntervals("1m"),
+    instruments: { binance: { "BTC-USD": "BTC-USDT" } },
+  });
+  assert.deepEqual(out.map((c) => [c.venue, c.instrument, c.constituents]), [
+    ["binance", "BTC-USDT", undefined],
+    ["coinbase", undefined, undefined],
+    ["composite", undefined, ["binance", "coinbase"]],
+  ]);
+});

@@ -85,13 +85,17 @@ Deno.test({
         },
       ]);
       const kraken: Candle = { ...legacy[1], venue: "kraken", version: 1 };
+      const binance: Candle = { ...kraken, venue: "binance", instrument: "BTC-USDT" };
       const composite: Candle = {
         ...kraken,
         venue: "composite",
         constituents: ["kraken"],
         excluded: [{ venue: "coinbase", reason: "stale" }],
       };
-      await store.writeCandles([kraken, composite]);
+      await store.writeCandles([kraken, binance, composite]);
+      assert.deepEqual(await readLatestCandles(store.client, db, { ...q, venue: "binance" }), [
+        binance,
+      ]);
       assert.deepEqual(await readLatestCandles(store.client, db, { ...q, venue: "kraken" }), [
         kraken,
       ]);
@@ -107,7 +111,7 @@ Deno.test({
       );
       assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2]);
       const [n] = await queryRows(store.client, `SELECT count() AS n FROM ${db}.candles FINAL`);
-      assert.equal(Number(n.n), 4, "two legacy windows, one venue candle, one composite");
+      assert.equal(Number(n.n), 5, "two legacy windows, two venue candles, one composite");
       const [kept] = await queryRows(
         store.client,
         `SELECT count() AS n FROM ${db}.candles_before_venue`,

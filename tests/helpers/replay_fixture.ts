@@ -189,8 +189,11 @@ export function expectedCandles(
 
 /** A candle as the SQLite store keeps it (composite members as JSON text) → the Candle. */
 export function fromSqliteRow(r: Record<string, unknown>): Candle {
-  const { constituents, excluded, ...rest } = r;
-  const c = rest as unknown as Candle;
+  const { instrument, constituents, excluded, ...rest } = r;
+  const c =
+    (instrument === null || instrument === undefined
+      ? rest
+      : { ...rest, instrument }) as unknown as Candle;
   if (constituents === null || constituents === undefined) return c;
   return {
     ...c,

@@ -73,7 +73,9 @@ async function candlesByVenue(client: ClickHouseClient, database: string): Promi
 /** The candles table of schema version 1, as the old rows are kept. */
 const BEFORE_VENUE: TableSpec<Candle> = {
   name: CANDLES_BEFORE_VENUE,
-  columns: CANDLES.columns.filter((c) => !["venue", "constituents", "excluded"].includes(c.name)),
+  columns: CANDLES.columns.filter((c) =>
+    !["venue", "instrument", "constituents", "excluded"].includes(c.name)
+  ),
   engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
     "ORDER BY (symbol, `interval`, window_start)",
 };

@@ -27,7 +27,8 @@ export interface CandleQuery {
 // Aliases must not shadow column names: ClickHouse resolves WHERE against SELECT aliases.
 const CANDLE_COLUMNS =
   "venue, symbol, `interval`, toUInt32(window_start) AS window_start_s, open, high, " +
-  "low, close, volume, vwap, trades, first_ts, last_ts, version, constituents, excluded";
+  "low, close, volume, vwap, trades, first_ts, last_ts, version, instrument, constituents, " +
+  "excluded";
 
 /** SQL for the latest candles of one venue, symbol and interval, newest first, de-duplicated. */
 export function latestCandlesSql(database: string, q: CandleQuery): string {
@@ -53,6 +54,7 @@ export function latestCandlesArgMaxSql(database: string, q: CandleQuery): string
     "trades",
     "first_ts",
     "last_ts",
+    "instrument",
     "constituents",
     "excluded",
   ];
@@ -117,6 +119,9 @@ export function rowToCandle(r: RawRow): Candle {
     first_ts: Number(r.first_ts),
     last_ts: Number(r.last_ts),
     version: Number(r.version),
+    ...(r.instrument === null || r.instrument === undefined
+      ? {}
+      : { instrument: String(r.instrument) }),
     ...compositeFields(r.constituents as string | null, r.excluded as string | null),
   };
 }

@@ -44,6 +44,7 @@ export const CANDLES: TableSpec<Candle> = {
     { name: "first_ts", type: "UInt64", get: (c) => c.first_ts },
     { name: "last_ts", type: "UInt64", get: (c) => c.last_ts },
     { name: "version", type: "UInt32", get: (c) => c.version },
+    { name: "instrument", type: "Nullable(String)", get: (c) => c.instrument ?? null },
     { name: "constituents", type: "Nullable(String)", get: (c) => constituentsText(c) },
     { name: "excluded", type: "Nullable(String)", get: (c) => excludedText(c) },
   ],

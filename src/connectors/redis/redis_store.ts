@@ -187,6 +187,7 @@ export class RedisStore implements Store {
       first_ts: n("first_ts"),
       last_ts: n("last_ts"),
       version: n("version"),
+      ...(h.instrument ? { instrument: h.instrument } : {}),
       ...compositeFields(h.constituents, h.excluded),
     };
   }

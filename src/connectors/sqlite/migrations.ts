@@ -80,7 +80,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
         volume REAL NOT NULL, vwap REAL, trades INTEGER NOT NULL,
         first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, version INTEGER NOT NULL,
-        constituents TEXT, excluded TEXT,
+        instrument TEXT, constituents TEXT, excluded TEXT,
         PRIMARY KEY (venue, symbol, "interval", window_start)
       ) WITHOUT ROWID;
       INSERT INTO candles_v3 (venue, symbol, "interval", window_start, open, high, low, close,

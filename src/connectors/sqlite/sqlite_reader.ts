@@ -8,7 +8,8 @@ import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { compositeFields } from "../../market/composite_fields.ts";
 
-type StoredCandle = Omit<Candle, "constituents" | "excluded"> & {
+type StoredCandle = Omit<Candle, "instrument" | "constituents" | "excluded"> & {
+  instrument: string | null;
   constituents: string | null;
   excluded: string | null;
 };
@@ -24,12 +25,13 @@ export class SqliteReader implements ReadApi {
   candles(q: { venue: string; symbol: string; interval: string; limit: number }): Candle[] {
     const rows = this.#db.prepare(
       `SELECT venue, symbol, "interval", window_start, open, high, low, close, volume, vwap,
-              trades, first_ts, last_ts, version, constituents, excluded
+              trades, first_ts, last_ts, version, instrument, constituents, excluded
        FROM candles WHERE venue = ? AND symbol = ? AND "interval" = ?
        ORDER BY window_start DESC LIMIT ?`,
     ).all(q.venue, q.symbol, q.interval, q.limit) as unknown as StoredCandle[];
-    return rows.reverse().map(({ constituents, excluded, ...c }) => ({
+    return rows.reverse().map(({ instrument, constituents, excluded, ...c }) => ({
       ...c,
+      ...(instrument === null ? {} : { instrument }),
       ...compositeFields(constituents, excluded),
     }));
   }

@@ -140,6 +140,7 @@ export class SqliteStore implements Store {
           c.first_ts,
           c.last_ts,
           c.version,
+          c.instrument ?? null,
           constituentsText(c),
           excludedText(c),
         );
@@ -255,13 +256,13 @@ function prepareWrites(db: DatabaseSync): Record<
     ),
     candle: db.prepare(
       `INSERT INTO candles (venue, symbol, "interval", window_start, open, high, low, close,
-         volume, vwap, trades, first_ts, last_ts, version, constituents, excluded)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         volume, vwap, trades, first_ts, last_ts, version, instrument, constituents, excluded)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (venue, symbol, "interval", window_start) DO UPDATE SET
          open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
          volume = excluded.volume, vwap = excluded.vwap, trades = excluded.trades,
          first_ts = excluded.first_ts, last_ts = excluded.last_ts, version = excluded.version,
-         constituents = excluded.constituents, excluded = excluded.excluded
+         instrument = excluded.instrument, constituents = excluded.constituents, excluded = excluded.excluded
        WHERE excluded.version > candles.version`,
     ),
     indicator: db.prepare(

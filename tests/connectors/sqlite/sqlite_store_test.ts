@@ -229,11 +229,13 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before venue
         },
       ]);
       // New venue and composite candles of the same windows sit beside them.
-      const venue = { ...legacy[0], venue: "kraken", version: 1 };
-      const composite = { ...venue, venue: "composite", constituents: ["kraken"], excluded: [] };
+      // Binance's BTC-USDT declared equivalent to BTC-USD: the row keeps the instrument.
+      const venue = { ...legacy[0], venue: "binance", instrument: "BTC-USDT", version: 1 };
+      const { instrument: _, ...plain } = venue;
+      const composite = { ...plain, venue: "composite", constituents: ["binance"], excluded: [] };
       await store.writeCandles([venue, composite]);
       const q = { symbol: "BTC-USD", interval: "1m", limit: 9 };
-      assert.deepEqual(read.candles({ ...q, venue: "kraken" }), [venue]);
+      assert.deepEqual(read.candles({ ...q, venue: "binance" }), [venue]);
       assert.deepEqual(read.candles({ ...q, venue: "composite" }), [composite]);
       assert.equal(read.candles({ ...q, venue: "legacy" }).length, 2, "legacy rows untouched");
       assert.deepEqual(read.symbols(), ["BTC-USD", "ETH-USD"]);
