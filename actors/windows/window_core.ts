@@ -1,9 +1,10 @@
 /**
  * The per-tick work of one partition's window stage, apart from where it runs: event-time venue
  * candles (src/market/candle_aggregator.ts), the composite candles built from them
- * (src/market/composite_book.ts; a symbol's venues share a partition), the tick-level anomaly rules and per-source tick counts. The
- * window aggregator actor runs one in its own thread; in Kafka mode the window worker thread runs
- * them (window_worker_host.ts), so the consumer's thread only decodes Kafka's protocol.
+ * (src/market/composite_book.ts; a symbol's venues share a partition), the tick-level anomaly
+ * rules and per-source tick counts. The window aggregator actor runs one in its own thread; in
+ * Kafka mode the window worker thread runs them (window_worker_host.ts), so the consumer's thread
+ * only decodes Kafka's protocol.
  * @module
  */
 import type { Alert } from "../../src/market/alert.ts";
@@ -135,7 +136,8 @@ export class WindowCore {
     this.#composites();
   }
 
-  // After each step of the aggregator: the composites of the windows it changed (composite_book.ts).
+  // After each step of the aggregator: the composites of the windows it changed
+  // (composite_book.ts).
   #composites(): void {
     const composites = this.#book.take(this.#agg.watermark);
     for (let i = 0; i < composites.length; i++) this.#candles.push(composites[i]);

@@ -14,7 +14,10 @@ export interface CompositeOptions {
    * and left out (unless every venue is). Default 60 000 ms.
    */
   readonly staleAfterMs?: number;
-  /** A venue whose price is more than k median absolute deviations from the median is an outlier. Default 5; at least 1. */
+  /**
+   * k: a venue whose price is more than k median absolute deviations from the median is an
+   * outlier. Default 5; at least 1, so that at least half the venues always remain.
+   */
   readonly outlierMads?: number;
   /** Venues that feed the composite; empty or absent: every venue. */
   readonly venues?: readonly string[];
@@ -78,7 +81,17 @@ export function compositeCandle(
   if (feeding.length === 0) return null;
   const sorted = [...feeding].sort((a, b) => (a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : 0));
   const excluded = exclusions(sorted, windowEnd, options);
-  const members = sorted.filter((c) => !excluded.has(c.venue));
+  return {
+    ...combine(sorted.filter((c) => !excluded.has(c.venue)), version),
+    excluded: sorted.filter((c) => excluded.has(c.venue)).map((c) => ({
+      venue: c.venue,
+      reason: excluded.get(c.venue)!,
+    })),
+  };
+}
+
+// Step 4 of the method: the constituents' candles into one (members sorted by venue, not empty).
+function combine(members: readonly Candle[], version: number): Candle {
   const volume = new ExactSum();
   for (const c of members) volume.add(c.volume);
   const total = volume.value();
@@ -105,9 +118,5 @@ export function compositeCandle(
     last_ts: Math.max(...members.map((c) => c.last_ts)),
     version,
     constituents: members.map((c) => c.venue),
-    excluded: sorted.filter((c) => excluded.has(c.venue)).map((c) => ({
-      venue: c.venue,
-      reason: excluded.get(c.venue)!,
-    })),
   };
 }
