@@ -85,6 +85,8 @@ export class CandleAggregator {
   readonly #maxSymbols: number;
   /** Venue → symbol → state. */
   readonly #venues = new Map<string, Map<string, SymbolState>>();
+  /** The state the last tick went to: consecutive ticks of one series skip both lookups. */
+  #lastState: SymbolState | null = null;
   #series = 0;
   #watermark = -Infinity;
   #nextClose = Infinity;
@@ -248,6 +250,8 @@ export class CandleAggregator {
   }
 
   #state(venue: string, symbol: string): SymbolState {
+    const last = this.#lastState;
+    if (last !== null && last.symbol === symbol && last.venue === venue) return last;
     let symbols = this.#venues.get(venue);
     if (symbols === undefined) this.#venues.set(venue, symbols = new Map());
     let st = symbols.get(symbol);
@@ -255,7 +259,7 @@ export class CandleAggregator {
       symbols.set(symbol, st = newSymbolState(venue, symbol, this.#intervals));
       this.#series++;
     }
-    return st;
+    return this.#lastState = st;
   }
 
   *#allStates(): Iterable<SymbolState> {
@@ -358,6 +362,7 @@ export class CandleAggregator {
         if (st.buckets.size === 0 && st.slots.every((slot) => slot.windows.length === 0)) {
           symbols.delete(symbol);
           this.#series--;
+          if (this.#lastState === st) this.#lastState = null;
         }
       }
       if (symbols.size === 0) this.#venues.delete(venue);

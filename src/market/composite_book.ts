@@ -84,7 +84,9 @@ export class CompositeBook {
    * length, symbol (as the aggregator orders candles); then forgets the windows the watermark has
    * put out of reach of late data.
    */
-  take(watermark: number): Candle[] {
+  take(watermark: number): readonly Candle[] {
+    // Most steps (one tick inside open windows) change no window: nothing to allocate.
+    if (this.#dirty.length === 0 && watermark < this.#nextExpire) return NONE;
     const out: Candle[] = [];
     if (this.#dirty.length > 0) {
       const dirty = this.#dirty.sort(byEmissionOrder);
@@ -111,6 +113,8 @@ export class CompositeBook {
     this.#nextExpire = next;
   }
 }
+
+const NONE: readonly Candle[] = Object.freeze([]);
 
 function byEmissionOrder(a: Entry, b: Entry): number {
   if (a.end !== b.end) return a.end - b.end;

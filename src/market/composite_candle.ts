@@ -42,6 +42,7 @@ export function exclusions(
   options: CompositeOptions = {},
 ): Map<string, ExclusionReason> {
   const out = new Map<string, ExclusionReason>();
+  if (candles.length < 2) return out; // a single venue is never stale against itself
   const staleAfter = options.staleAfterMs ?? 60_000;
   const stale = candles.filter((c) => windowEnd - c.last_ts > staleAfter);
   if (stale.length < candles.length) { for (const c of stale) out.set(c.venue, "stale"); }
@@ -91,31 +92,52 @@ export function compositeCandle(
 }
 
 // Step 4 of the method: the constituents' candles into one (members sorted by venue, not empty).
+// One pass for the sums and extremes; the weighted means need the values and weights as arrays.
 function combine(members: readonly Candle[], version: number): Candle {
   const volume = new ExactSum();
-  for (const c of members) volume.add(c.volume);
+  let high = -Infinity;
+  let low = Infinity;
+  let trades = 0;
+  let firstTs = Infinity;
+  let lastTs = -Infinity;
+  const opens: number[] = [];
+  const closes: number[] = [];
+  const volumes: number[] = [];
+  const vwaps: number[] = [];
+  const vwapWeights: number[] = [];
+  for (const c of members) {
+    volume.add(c.volume);
+    if (c.high > high) high = c.high;
+    if (c.low < low) low = c.low;
+    trades += c.trades;
+    if (c.first_ts < firstTs) firstTs = c.first_ts;
+    if (c.last_ts > lastTs) lastTs = c.last_ts;
+    opens.push(c.open);
+    closes.push(c.close);
+    volumes.push(c.volume);
+    if (c.vwap !== null && c.volume > 0) {
+      vwaps.push(c.vwap);
+      vwapWeights.push(c.volume);
+    }
+  }
   const total = volume.value();
   // Volume weights; equal weights when no member has volume (price-only feeds such as CoinCap).
-  const weights = members.map((c) => (total > 0 ? c.volume : 1));
-  const withVolume = members.filter((c) => c.vwap !== null && c.volume > 0);
+  const weights = total > 0 ? volumes : volumes.map(() => 1);
   const first = members[0];
   return {
     venue: COMPOSITE_VENUE,
     symbol: first.symbol,
     interval: first.interval,
     window_start: first.window_start,
-    open: weightedMean(members.map((c) => c.open), weights),
-    high: Math.max(...members.map((c) => c.high)),
-    low: Math.min(...members.map((c) => c.low)),
-    close: weightedMean(members.map((c) => c.close), weights),
+    open: weightedMean(opens, weights),
+    high,
+    low,
+    close: weightedMean(closes, weights),
     volume: total,
-    vwap: withVolume.length === 0 ? null : weightedMean(
-      withVolume.map((c) => c.vwap!),
-      withVolume.map((c) => c.volume),
-    ),
-    trades: members.reduce((n, c) => n + c.trades, 0),
-    first_ts: Math.min(...members.map((c) => c.first_ts)),
-    last_ts: Math.max(...members.map((c) => c.last_ts)),
+    vwap: vwaps.length === 0 ? null : weightedMean(vwaps, vwapWeights),
+    trades,
+    first_ts: firstTs,
+    last_ts: lastTs,
     version,
     constituents: members.map((c) => c.venue),
   };

@@ -25,7 +25,10 @@ function scaled(x: number): Scaled {
 }
 
 function bitLength(n: bigint): number {
-  return n === 0n ? 0 : (n < 0n ? -n : n).toString(2).length;
+  if (n === 0n) return 0;
+  // Hex digits: a quarter of the string toString(2) would build.
+  const hex = (n < 0n ? -n : n).toString(16);
+  return (hex.length - 1) * 4 + (32 - Math.clz32(parseInt(hex[0], 16)));
 }
 
 /** Σ mᵢ·2^eᵢ as one m·2^e (e the smallest exponent). */
@@ -45,6 +48,10 @@ export function weightedMean(values: readonly number[], weights: readonly number
   if (values.length !== weights.length || values.length === 0) {
     throw new RangeError("weightedMean: values and weights must be non-empty and of equal length");
   }
+  // Equal values (one venue, or venues that agree) are their own mean, exactly: no big integers.
+  if (values.every((x) => x === values[0]) && validWeights(weights) && Number.isFinite(values[0])) {
+    return values[0];
+  }
   const products: Scaled[] = [];
   const ws: Scaled[] = [];
   for (let i = 0; i < values.length; i++) {
@@ -62,6 +69,15 @@ export function weightedMean(values: readonly number[], weights: readonly number
   const den = sum(ws);
   if (den.m <= 0n) throw new RangeError("weightedMean: the weights sum to 0");
   return quotient(num, den);
+}
+
+function validWeights(weights: readonly number[]): boolean {
+  let positive = false;
+  for (const w of weights) {
+    if (!Number.isFinite(w) || w < 0) return false;
+    if (w > 0) positive = true;
+  }
+  return positive;
 }
 
 // num / den rounded to the nearest double: an integer quotient with at least 64 significant
