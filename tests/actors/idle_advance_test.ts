@@ -135,7 +135,8 @@ Deno.test("window stage, on the worker: a quiet Kafka partition closes its open 
       rejected: () => {},
       processed: () => void (handedOn = true),
     });
-    await pollUntil("the batch to be handed on", () => handedOn, 5000, 1);
+    // The first batch waits for the worker thread to start: seconds on a loaded machine.
+    await pollUntil("the batch to be handed on", () => handedOn, 30_000, 1);
     await closesOnlyWhenIdle(clock, candles);
   } finally {
     await system.shutdown();

@@ -72,7 +72,8 @@ Deno.test("window stage: a sync barrier waits for the stores without holding lat
     ref.tell(batch(0, handedOn));
     ref.tell({ kind: "sync", done: () => synced++, fail: (e: unknown) => failures.push(e) });
     ref.tell(batch(3, handedOn));
-    await pollUntil("both batches to be handed on", () => handedOn.length === 2, 5000, 1);
+    // The first batch waits for the worker thread to start: seconds on a loaded machine.
+    await pollUntil("both batches to be handed on", () => handedOn.length === 2, 30_000, 1);
     assert.equal(synced, 0, "the barrier waits for the stores' write");
     write.resolve();
     await pollUntil("the barrier to pass", () => synced === 1, 5000, 1);
