@@ -1,8 +1,9 @@
 /**
  * The instance's HTTP endpoint (loopback by default): `/metrics` for Prometheus, `/health` (the
  * process and its actor system are alive), `/ready` (stores migrated, topology running, not
- * shutting down), and the read API under `/api`. The routes are here; connections, their limits
- * and the protocol are src/http/http1_server.ts.
+ * shutting down), the read API under `/api`, and the dashboard: its page at `/`, its files under
+ * `/assets/`, its live events at `/api/stream` (src/http/sse_hub.ts). The routes are here;
+ * connections, their limits and the protocol are src/http/http1_server.ts.
  * @module
  */
 import type { Logger } from "../logger.ts";
@@ -11,6 +12,9 @@ import { type Http1Limits, serveHttp1 } from "./http1_server.ts";
 import { httpMetrics } from "./http_metrics.ts";
 import type { LatestView } from "./latest_view.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
+import { type Asset, assetResponse, dashboardAssets } from "./dashboard_assets.ts";
+import type { HealthSummary } from "./health_summary.ts";
+import type { SseHub } from "./sse_hub.ts";
 
 /** Dependencies of {@linkcode startHttpServer}. */
 export interface HttpServerOptions {
@@ -21,6 +25,12 @@ export interface HttpServerOptions {
   /** Store-backed queries; null answers 503 on `/api/candles` and `/api/alerts`. */
   readonly read: ReadApi | null;
   readonly intervals: readonly string[];
+  /** The instance's role, for the dashboard (`ingest` has no market data). */
+  readonly role?: string;
+  /** The dashboard's live events; null answers 503 on `/api/stream`. */
+  readonly stream?: SseHub | null;
+  /** The dashboard's health page, from the metrics. */
+  readonly healthSummary?: () => Promise<HealthSummary>;
   readonly health: () => { ok: boolean; detail?: Record<string, unknown> };
   readonly ready: () => boolean;
   /** Connection limits; defaults in `HTTP1_DEFAULTS` (src/http/http1_server.ts). */
@@ -39,10 +49,11 @@ export interface HttpServer {
 const MAX_LIMIT = 5000;
 
 /** Starts the server; resolves once it listens, rejects when it cannot. */
-export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const assets = await dashboardAssets();
   return new Promise((resolve) => {
     const metrics = httpMetrics(options.registry);
-    const server = serveHttp1((req) => route(req, options), {
+    const server = serveHttp1((req) => route(req, options, assets), {
       ...options.limits,
       hostname: options.hostname,
       port: options.port,
@@ -54,6 +65,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
       hostname: server.hostname,
       port: server.port,
       close: async () => {
+        options.stream?.close();
         await server.close();
         metrics.unwatch();
       },
@@ -61,11 +73,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
   });
 }
 
-async function route(req: Request, o: HttpServerOptions): Promise<Response> {
+async function route(
+  req: Request,
+  o: HttpServerOptions,
+  assets: ReadonlyMap<string, Asset>,
+): Promise<Response> {
   const url = new URL(req.url);
   if (req.method !== "GET" && req.method !== "HEAD") {
     return json({ error: "method not allowed" }, 405);
   }
+  const asset = assets.get(url.pathname);
+  if (asset) return assetResponse(asset, req.headers.get("if-none-match"));
   try {
     switch (url.pathname) {
       case "/metrics":
@@ -78,6 +96,19 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
         return o.ready() ? json({ status: "ready" }) : json({ status: "not ready" }, 503);
       case "/api/latest":
         return json({ symbols: o.latest.snapshot() });
+      case "/api/info":
+        return json({
+          role: o.role ?? "all",
+          intervals: o.intervals,
+          store: o.read !== null,
+          stream: !!o.stream,
+        });
+      case "/api/stream":
+        if (!o.stream) return json({ error: "the live stream is off in this instance" }, 503);
+        return o.stream.connect(req.headers.get("last-event-id"));
+      case "/api/health":
+        if (!o.healthSummary) return json({ error: "no health summary" }, 503);
+        return json(await o.healthSummary());
       case "/api/candles":
         return await candles(url.searchParams, o);
       case "/api/alerts":
@@ -101,9 +132,13 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
     errors.push(`interval must be one of ${o.intervals.join(", ")}`);
   }
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
+  const before = q.has("before")
+    ? intParam(q, "before", { fallback: 0, max: Number.MAX_SAFE_INTEGER }, errors)
+    : undefined;
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ symbol, interval, candles: await o.read.candles({ symbol, interval, limit }) });
+  const candles = await o.read.candles({ symbol, interval, limit, before });
+  return json({ symbol, interval, candles });
 }
 
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {

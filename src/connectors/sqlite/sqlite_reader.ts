@@ -3,7 +3,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { ReadApi } from "../read_api.ts";
+import type { CandlesQuery, ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 
@@ -15,12 +15,18 @@ export class SqliteReader implements ReadApi {
     this.#db = db;
   }
 
-  candles(q: { symbol: string; interval: string; limit: number }): Candle[] {
+  candles(q: CandlesQuery): Candle[] {
     const rows = this.#db.prepare(
       `SELECT symbol, "interval", window_start, open, high, low, close, volume, vwap, trades,
               first_ts, last_ts, version
-       FROM candles WHERE symbol = ? AND "interval" = ? ORDER BY window_start DESC LIMIT ?`,
-    ).all(q.symbol, q.interval, q.limit) as unknown as Candle[];
+       FROM candles WHERE symbol = ? AND "interval" = ? AND window_start < ?
+       ORDER BY window_start DESC LIMIT ?`,
+    ).all(
+      q.symbol,
+      q.interval,
+      q.before ?? Number.MAX_SAFE_INTEGER,
+      q.limit,
+    ) as unknown as Candle[];
     return rows.reverse().map((r) => ({ ...r }));
   }
 

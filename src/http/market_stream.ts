@@ -1,0 +1,154 @@
+/**
+ * The pipeline's tap for the dashboard's live stream. The partition stages hand it what they hand
+ * the latest view — ticks, closed candles and their late revisions, indicators, alerts, dead
+ * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
+ * otherwise it only appends to bounded buffers, which a timer turns into a few batched events
+ * (`candles`, `partial`, `indicators`, `alerts`, `deadletters`, `prices`, `health`). A buffer over
+ * its bound is discarded and a `reset` event sent instead: the browsers reload from the read API.
+ * @module
+ */
+import type { Alert } from "../market/alert.ts";
+import type { Candle } from "../market/candle.ts";
+import type { DeadLetter } from "../market/dead_letter.ts";
+import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { Interval } from "../market/interval.ts";
+import type { Tick } from "../market/tick.ts";
+import type { HealthSummary } from "./health_summary.ts";
+import { PartialCandles } from "./partial_candles.ts";
+import type { SseHub } from "./sse_hub.ts";
+
+/** What the stages call; each call returns without waiting. */
+export interface MarketTap {
+  ticks(rows: readonly Tick[]): void;
+  candles(rows: readonly Candle[]): void;
+  indicators(rows: readonly IndicatorRow[]): void;
+  alerts(rows: readonly Alert[]): void;
+  deadLetters(rows: readonly DeadLetter[]): void;
+}
+
+/** Options of {@linkcode MarketStream}. */
+export interface MarketStreamOptions {
+  readonly intervals: readonly Interval[];
+  /** Symbols with an in-progress candle at once (the pipeline's `--max-symbols`). */
+  readonly maxSymbols: number;
+  /** Rows of one kind held between flushes; beyond, a `reset` replaces them. */
+  readonly maxPendingRows?: number;
+  readonly flushMs?: number;
+  readonly healthMs?: number;
+  readonly health: () => Promise<HealthSummary>;
+}
+
+const RAW_CHARS = 240;
+
+/** Buffers the pipeline's records and publishes them to `hub` in batches. */
+export class MarketStream implements MarketTap {
+  readonly #hub: SseHub;
+  readonly #o: MarketStreamOptions;
+  readonly #maxPending: number;
+  readonly #partials: PartialCandles;
+  #candles: Candle[] = [];
+  #indicators: IndicatorRow[] = [];
+  #alerts: Alert[] = [];
+  #dead: DeadLetter[] = [];
+  #prices = new Map<string, { symbol: string; price: number; ts: number; source: string }>();
+  #overflow = false;
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(hub: SseHub, o: MarketStreamOptions) {
+    this.#hub = hub;
+    this.#o = o;
+    this.#maxPending = o.maxPendingRows ?? 10_000;
+    this.#partials = new PartialCandles(o.intervals, o.maxSymbols);
+    this.#timers.push(setInterval(() => this.flush(), o.flushMs ?? 250));
+    this.#timers.push(setInterval(() => void this.#health(), o.healthMs ?? 2000));
+    for (const t of this.#timers) Deno.unrefTimer(t);
+  }
+
+  ticks(rows: readonly Tick[]): void {
+    if (!this.#hub.active) return;
+    for (const t of rows) {
+      this.#partials.add(t);
+      const p = this.#prices.get(t.symbol);
+      if (!p || t.ts >= p.ts) {
+        this.#prices.set(t.symbol, {
+          symbol: t.symbol,
+          price: t.price,
+          ts: t.ts,
+          source: t.source,
+        });
+      }
+    }
+    if (this.#prices.size > this.#o.maxSymbols) this.#prices.clear();
+  }
+
+  candles(rows: readonly Candle[]): void {
+    if (!this.#hub.active) return;
+    for (const c of rows) this.#partials.closed(c);
+    this.#candles = this.#append(this.#candles, rows);
+  }
+
+  indicators(rows: readonly IndicatorRow[]): void {
+    if (this.#hub.active) this.#indicators = this.#append(this.#indicators, rows);
+  }
+
+  alerts(rows: readonly Alert[]): void {
+    if (this.#hub.active) this.#alerts = this.#append(this.#alerts, rows);
+  }
+
+  deadLetters(rows: readonly DeadLetter[]): void {
+    if (!this.#hub.active) return;
+    // Only their beginning: a dead letter may be a whole oversized message.
+    const short = rows.map((d) => ({ ...d, raw: d.raw.slice(0, RAW_CHARS) }));
+    this.#dead = this.#append(this.#dead, short);
+  }
+
+  /** Publishes what is buffered (the timer calls it; tests call it directly). */
+  flush(): void {
+    if (this.#overflow) {
+      this.#overflow = false;
+      this.#clear();
+      this.#hub.publish("reset", {});
+      return;
+    }
+    // Candles first: a browser applies an indicator or alert to a bar it already has.
+    if (this.#candles.length) this.#hub.publish("candles", this.#candles);
+    const partial = this.#partials.takeChanged();
+    if (partial.length) this.#hub.publish("partial", partial);
+    if (this.#indicators.length) this.#hub.publish("indicators", this.#indicators);
+    if (this.#alerts.length) this.#hub.publish("alerts", this.#alerts);
+    if (this.#dead.length) this.#hub.publish("deadletters", this.#dead);
+    if (this.#prices.size) this.#hub.publish("prices", [...this.#prices.values()]);
+    this.#clear();
+  }
+
+  /** Stops the timers. */
+  close(): void {
+    for (const t of this.#timers) clearInterval(t);
+  }
+
+  async #health(): Promise<void> {
+    if (this.#hub.clients === 0) return;
+    try {
+      this.#hub.publish("health", await this.#o.health());
+    } catch {
+      // A failed read of the registry skips one update; the next one tries again.
+    }
+  }
+
+  #append<T>(buf: T[], rows: readonly T[]): T[] {
+    if (this.#overflow || buf.length + rows.length > this.#maxPending) {
+      this.#overflow = true;
+      return [];
+    }
+    for (const r of rows) buf.push(r);
+    return buf;
+  }
+
+  #clear(): void {
+    this.#candles = [];
+    this.#indicators = [];
+    this.#alerts = [];
+    this.#dead = [];
+    this.#prices = new Map();
+  }
+}
