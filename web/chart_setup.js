@@ -63,8 +63,10 @@ export function buildChart(container) {
     axisLabelVisible: false,
     color: "#888",
   });
+  // The price pane gets three quarters of the height, RSI the rest.
   const panes = chart.panes();
-  panes[1]?.setHeight(110);
+  panes[0]?.setStretchFactor(3);
+  panes[1]?.setStretchFactor(1);
   const markers = createSeriesMarkers(candles, []);
   const c = { chart, candles, volume, emaFast, emaSlow, bbUpper, bbMiddle, bbLower, rsi, markers };
   applyTheme(c);

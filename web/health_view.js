@@ -6,14 +6,10 @@ import { formatTime } from "./format.js";
 import { on } from "./live.js";
 import { utc } from "./prefs.js";
 
-const RECENT_DEAD = 50;
-
 /** @param {{role: string, intervals: string[], store: boolean}} info */
 export function healthView(info) {
   /** @type {any} */
   let prev = null;
-  /** @type {any[]} */
-  let dead = [];
   const updated = el(
     "p",
     { class: "note", role: "status" },
@@ -131,29 +127,24 @@ export function healthView(info) {
           h.kafkaLag.map((/** @type {any} */ s) => [s.labels.topic, s.labels.partition, s.value]),
         ),
     );
-    renderDead();
+    renderDead(h.recentDeadLetters ?? []);
     setText(updated, `Updated ${formatTime(h.ts, utc())}`);
     node.dataset.loaded = "true";
     prev = h;
   }
 
-  function renderDead() {
+  /** @param {any[]} dead newest first */
+  function renderDead(dead) {
     replace(
       sections.recent,
-      dead.length === 0 ? el("p", { class: "note" }, "None since this page opened.") : table(
+      dead.length === 0 ? el("p", { class: "note" }, "None.") : table(
         ["Time", "Reason", "Source", "Input"],
         dead.map((d) => [formatTime(d.ts, utc()), d.reason, d.source, el("code", {}, d.raw)]),
       ),
     );
   }
 
-  const offs = [
-    on("health", render),
-    on("deadletters", (ds) => {
-      dead = [...ds.slice().reverse(), ...dead].slice(0, RECENT_DEAD);
-      renderDead();
-    }),
-  ];
+  const offs = [on("health", render)];
   getJson("/api/health").then(render).catch(() => {});
   return { node, dispose: () => offs.forEach((off) => off()) };
 }

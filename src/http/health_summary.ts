@@ -5,6 +5,7 @@
  * but no stores), so every list may be empty.
  * @module
  */
+import type { DeadLetter } from "../market/dead_letter.ts";
 import type { Registry } from "../telemetry/metrics.ts";
 
 /** One labelled value. */
@@ -36,6 +37,8 @@ export interface HealthSummary {
   readonly kafkaLag: Sample[];
   /** Dashboard streams: connected, dropped as too slow, refused at the cap. */
   readonly dashboard: Sample[];
+  /** The newest dead letters, newest first (added by the pipeline's dashboard tap). */
+  readonly recentDeadLetters?: readonly DeadLetter[];
 }
 
 interface MetricJson {

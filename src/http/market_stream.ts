@@ -3,8 +3,10 @@
  * the latest view — ticks, closed candles and their late revisions, indicators, alerts, dead
  * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
  * otherwise it only appends to bounded buffers, which a timer turns into a few batched events
- * (`candles`, `partial`, `indicators`, `alerts`, `deadletters`, `prices`, `health`). A buffer over
- * its bound is discarded and a `reset` event sent instead: the browsers reload from the read API.
+ * (`candles`, `partial`, `indicators`, `alerts`, `prices`, `health`). A buffer over its bound is
+ * discarded and a `reset` event sent instead: the browsers reload from the read API. The last
+ * few dead letters are kept whether or not anyone watches (they are rare and the health page
+ * shows them from its first load).
  * @module
  */
 import type { Alert } from "../market/alert.ts";
@@ -39,6 +41,7 @@ export interface MarketStreamOptions {
 }
 
 const RAW_CHARS = 240;
+const RECENT_DEAD_LETTERS = 50;
 
 /** Buffers the pipeline's records and publishes them to `hub` in batches. */
 export class MarketStream implements MarketTap {
@@ -50,6 +53,7 @@ export class MarketStream implements MarketTap {
   #indicators: IndicatorRow[] = [];
   #alerts: Alert[] = [];
   #dead: DeadLetter[] = [];
+  #deadAt = 0;
   #prices = new Map<string, { symbol: string; price: number; ts: number; source: string }>();
   #overflow = false;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
@@ -96,10 +100,20 @@ export class MarketStream implements MarketTap {
   }
 
   deadLetters(rows: readonly DeadLetter[]): void {
-    if (!this.#hub.active) return;
-    // Only their beginning: a dead letter may be a whole oversized message.
-    const short = rows.map((d) => ({ ...d, raw: d.raw.slice(0, RAW_CHARS) }));
-    this.#dead = this.#append(this.#dead, short);
+    // The newest RECENT_DEAD_LETTERS in a ring; only their beginning (a dead letter may be a
+    // whole oversized message).
+    for (const d of rows.slice(-RECENT_DEAD_LETTERS)) {
+      const short = { ...d, raw: d.raw.slice(0, RAW_CHARS), detail: d.detail.slice(0, RAW_CHARS) };
+      this.#dead[this.#deadAt++ % RECENT_DEAD_LETTERS] = short;
+    }
+  }
+
+  /** The most recent dead letters, newest first. */
+  recentDeadLetters(): DeadLetter[] {
+    const n = Math.min(this.#deadAt, RECENT_DEAD_LETTERS);
+    const out: DeadLetter[] = [];
+    for (let i = 1; i <= n; i++) out.push(this.#dead[(this.#deadAt - i) % RECENT_DEAD_LETTERS]);
+    return out;
   }
 
   /** Publishes what is buffered (the timer calls it; tests call it directly). */
@@ -116,7 +130,6 @@ export class MarketStream implements MarketTap {
     if (partial.length) this.#hub.publish("partial", partial);
     if (this.#indicators.length) this.#hub.publish("indicators", this.#indicators);
     if (this.#alerts.length) this.#hub.publish("alerts", this.#alerts);
-    if (this.#dead.length) this.#hub.publish("deadletters", this.#dead);
     if (this.#prices.size) this.#hub.publish("prices", [...this.#prices.values()]);
     this.#clear();
   }
@@ -148,7 +161,6 @@ export class MarketStream implements MarketTap {
     this.#candles = [];
     this.#indicators = [];
     this.#alerts = [];
-    this.#dead = [];
     this.#prices = new Map();
   }
 }

@@ -19,7 +19,7 @@ import { SqliteStore } from "../connectors/sqlite/sqlite_store.ts";
 import type { Store } from "../connectors/store.ts";
 import type { ReplayProgress } from "../feeds/replay.ts";
 import { type HttpServer, startHttpServer } from "../http/http_server.ts";
-import { healthSummary } from "../http/health_summary.ts";
+import { type HealthSummary, healthSummary } from "../http/health_summary.ts";
 import { LatestView } from "../http/latest_view.ts";
 import { MarketStream } from "../http/market_stream.ts";
 import { SseHub } from "../http/sse_hub.ts";
@@ -215,7 +215,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       intervals: config.intervals,
       role: config.role,
       stream: dashboard?.hub ?? null,
-      healthSummary: () => healthSummary(registry, { role: config.role, now: Date.now() }),
+      healthSummary: dashboard?.health ??
+        (() => healthSummary(registry, { role: config.role, now: Date.now() })),
       health: () => ({ ok: !terminatedAlready, detail: { role: config.role } }),
       ready: () => !sequence?.stopping && !terminatedAlready,
       log: log.child("http"),
@@ -258,17 +259,21 @@ function dashboardOf(
   config: PipelineConfig,
   registry: Registry,
   intervals: readonly Interval[],
-): { hub: SseHub; tap: MarketStream } | null {
+): { hub: SseHub; tap: MarketStream; health: () => Promise<HealthSummary> } | null {
   if (!config.http || config.dashboardClients === 0) return null;
   const hub = new SseHub({ maxClients: config.dashboardClients }, {
     observer: sseMetrics(registry),
   });
+  const health = async (): Promise<HealthSummary> => ({
+    ...await healthSummary(registry, { role: config.role, now: Date.now() }),
+    recentDeadLetters: tap.recentDeadLetters(),
+  });
   const tap = new MarketStream(hub, {
     intervals,
     maxSymbols: config.windows.maxSymbols,
-    health: () => healthSummary(registry, { role: config.role, now: Date.now() }),
+    health,
   });
-  return { hub, tap };
+  return { hub, tap, health };
 }
 
 /** Where a new Kafka owner warms its analytics from: ClickHouse when configured, else SQLite. */
