@@ -137,9 +137,18 @@ export function healthView(info) {
   function renderDead(dead) {
     replace(
       sections.recent,
-      dead.length === 0 ? el("p", { class: "note" }, "None.") : table(
-        ["Time", "Reason", "Source", "Input"],
-        dead.map((d) => [formatTime(d.ts, utc()), d.reason, d.source, el("code", {}, d.raw)]),
+      dead.length === 0 ? el("p", { class: "note" }, "None.") : el(
+        "ol",
+        { class: "dead-letters" },
+        ...dead.map((d) =>
+          el(
+            "li",
+            {},
+            el("div", {}, el("span", { class: "badge" }, d.reason), " ", formatTime(d.ts, utc())),
+            el("div", { class: "note" }, d.source, " · ", d.detail),
+            el("code", {}, d.raw),
+          )
+        ),
       ),
     );
   }
