@@ -1,8 +1,9 @@
 // Formatting of numbers and times for display. Pure: tested in tests/web/format_test.ts.
 
 /**
- * A price with a precision that suits its size: 4 significant decimals for small prices, 2 for
- * large ones. Null and non-finite values show as an en dash.
+ * A price with a precision that suits its size: 4 decimals from 1 to 1000, at least 4
+ * significant digits below 1, 2 decimals from 1000;
+ * null and non-finite values show as an en dash.
  * @param {number|null|undefined} p
  * @returns {string}
  */
