@@ -48,6 +48,12 @@ export interface HttpServer {
 
 const MAX_LIMIT = 5000;
 
+/** Where the dashboard is: the HTTP address, with an IPv6 host in brackets. */
+export function dashboardUrl(http: { hostname: string; port: number }): string {
+  const host = http.hostname.includes(":") ? `[${http.hostname}]` : http.hostname;
+  return `http://${host}:${http.port}/`;
+}
+
 /** Starts the server; resolves once it listens, rejects when it cannot. */
 export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
   const assets = await dashboardAssets();

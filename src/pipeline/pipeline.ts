@@ -18,7 +18,7 @@ import { spoolPathOf } from "../connectors/sqlite/sqlite_paths.ts";
 import { SqliteStore } from "../connectors/sqlite/sqlite_store.ts";
 import type { Store } from "../connectors/store.ts";
 import type { ReplayProgress } from "../feeds/replay.ts";
-import { type HttpServer, startHttpServer } from "../http/http_server.ts";
+import { dashboardUrl, type HttpServer, startHttpServer } from "../http/http_server.ts";
 import { type HealthSummary, healthSummary } from "../http/health_summary.ts";
 import { LatestView } from "../http/latest_view.ts";
 import { MarketStream } from "../http/market_stream.ts";
@@ -222,7 +222,9 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       log: log.child("http"),
     })
     : null;
-  if (http) log.info("http listening", { url: `http://${http.hostname}:${http.port}` });
+  if (http) {
+    log.info("http listening; dashboard there", { url: dashboardUrl(http) });
+  }
   sequence = createStopSequence({
     timeoutMs: config.shutdownTimeoutMs,
     clock,
