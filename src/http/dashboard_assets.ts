@@ -2,7 +2,7 @@
  * The dashboard's files (web/), embedded in the program when it is loaded: the pipeline serves
  * them with no read permission and no path from a request ever reaching the file system. The
  * chart library is the copy in web/vendor/ (tools/vendor_web.ts; tests/web/vendored_chart_test.ts
- * checks it is the pinned package's). Each is served with its type, a strong ETag and a strict
+ * checks it is the pinned package's). Each is served with its type, an ETag and a strict
  * Content-Security-Policy.
  * @module
  */
@@ -76,21 +76,31 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** Every asset by the path it is served at (`/` is index.html). */
-export async function dashboardAssets(): Promise<ReadonlyMap<string, Asset>> {
+/**
+ * Every asset by the path it is served at (`/` is index.html). Synchronous, so the server listens
+ * at once even while a replay at full speed keeps the event loop busy.
+ */
+export function dashboardAssets(): ReadonlyMap<string, Asset> {
   const out = new Map<string, Asset>();
   const encoder = new TextEncoder();
   for (const [name, text] of SOURCES) {
     const body = encoder.encode(text);
-    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", body));
-    const etag = `"${
-      [...digest.slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")
-    }"`;
     const ext = name.slice(name.lastIndexOf(".") + 1);
-    const asset = { body, contentType: TYPES[ext] ?? "application/octet-stream", etag };
+    const asset = {
+      body,
+      contentType: TYPES[ext] ?? "application/octet-stream",
+      etag: `"${fnv1a(body, 0x811c9dc5)}${fnv1a(body, 0x050c5d1f)}-${body.length.toString(16)}"`,
+    };
     out.set(name === "index.html" ? "/" : `/assets/${name}`, asset);
   }
   return out;
+}
+
+/** 32-bit FNV-1a of `bytes` from `seed`, as 8 hex digits: enough to tell versions apart. */
+function fnv1a(bytes: Uint8Array, seed: number): string {
+  let h = seed;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 /** The response for `asset`: 304 when the client holds this version. */

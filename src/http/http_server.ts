@@ -55,8 +55,8 @@ export function dashboardUrl(http: { hostname: string; port: number }): string {
 }
 
 /** Starts the server; resolves once it listens, rejects when it cannot. */
-export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
-  const assets = await dashboardAssets();
+export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const assets = dashboardAssets();
   return new Promise((resolve) => {
     const metrics = httpMetrics(options.registry);
     const server = serveHttp1((req) => route(req, options, assets), {

@@ -54,7 +54,8 @@ export class MarketStream implements MarketTap {
   #alerts: Alert[] = [];
   #dead: DeadLetter[] = [];
   #deadAt = 0;
-  #prices = new Map<string, { symbol: string; price: number; ts: number; source: string }>();
+  /** The newest tick per symbol since the last flush (ticks are immutable: kept as they are). */
+  #prices = new Map<string, Tick>();
   #overflow = false;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
 
@@ -73,14 +74,7 @@ export class MarketStream implements MarketTap {
     for (const t of rows) {
       this.#partials.add(t);
       const p = this.#prices.get(t.symbol);
-      if (!p || t.ts >= p.ts) {
-        this.#prices.set(t.symbol, {
-          symbol: t.symbol,
-          price: t.price,
-          ts: t.ts,
-          source: t.source,
-        });
-      }
+      if (!p || t.ts >= p.ts) this.#prices.set(t.symbol, t);
     }
     if (this.#prices.size > this.#o.maxSymbols) this.#prices.clear();
   }
@@ -130,7 +124,15 @@ export class MarketStream implements MarketTap {
     if (partial.length) this.#hub.publish("partial", partial);
     if (this.#indicators.length) this.#hub.publish("indicators", this.#indicators);
     if (this.#alerts.length) this.#hub.publish("alerts", this.#alerts);
-    if (this.#prices.size) this.#hub.publish("prices", [...this.#prices.values()]);
+    if (this.#prices.size) {
+      const prices = [...this.#prices.values()].map((t) => ({
+        symbol: t.symbol,
+        price: t.price,
+        ts: t.ts,
+        source: t.source,
+      }));
+      this.#hub.publish("prices", prices);
+    }
     this.#clear();
   }
 

@@ -22,7 +22,7 @@ Deno.test("web/vendor holds the pinned lightweight-charts build, byte for byte",
 });
 
 Deno.test("every file under web/ is embedded and served at its path", async () => {
-  const assets = await dashboardAssets();
+  const assets = dashboardAssets();
   const files: string[] = [];
   for await (const e of Deno.readDir(WEB)) if (e.isFile) files.push(e.name);
   for await (const e of Deno.readDir(new URL("vendor/", WEB))) files.push(`vendor/${e.name}`);
@@ -36,7 +36,7 @@ Deno.test("every file under web/ is embedded and served at its path", async () =
 });
 
 Deno.test("assets: strict CSP, nosniff, and 304 for a known ETag", async () => {
-  const assets = await dashboardAssets();
+  const assets = dashboardAssets();
   const page = assets.get("/")!;
   const res = assetResponse(page, null);
   assert.equal(res.headers.get("content-security-policy"), CONTENT_SECURITY_POLICY);

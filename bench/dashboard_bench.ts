@@ -1,0 +1,201 @@
+/**
+ * The dashboard's cost to the pipeline. Throughput: the embedded replay (candles, indicators and
+ * alerts into SQLite) with 20 dashboards streaming `/api/stream` for the whole run against the
+ * same run with none, in paired rounds of alternating order (medians and ranges). Memory: the RSS
+ * a pipeline replaying at real time gains with 100 streams connected, per stream.
+ * @module
+ */
+import { report, round } from "./measure.ts";
+import { rssKb, timeChild, writeReplayFixture } from "./replay_run.ts";
+import { v8FlagsArg } from "../src/config/v8_flags.ts";
+import { freePort } from "../tests/helpers/services.ts";
+
+const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 1_000_000);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 5);
+const CLIENTS = 20;
+const MEMORY_CLIENTS = 100;
+const dir = await Deno.makeTempDir({ prefix: "dashboard-bench-" });
+const file = `${dir}/ticks.ndjson`;
+const root = new URL("..", import.meta.url).pathname;
+
+try {
+  await writeReplayFixture(file, TICKS);
+  const rates: Record<"none" | "clients", number[]> = { none: [], clients: [] };
+  const ratios: number[] = [];
+  let events = 0;
+  const connectedAfter: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? [0, CLIENTS] : [CLIENTS, 0];
+    const got: Record<number, number> = {};
+    for (const n of order) {
+      const run = await replay(n, `${dir}/r${r}-${n}.db`);
+      got[n] = TICKS / run.seconds;
+      if (n > 0) {
+        events = run.events;
+        connectedAfter.push(Math.round(run.connectedAfterS * 10) / 10);
+      }
+    }
+    rates.none.push(got[0]);
+    rates.clients.push(got[CLIENTS]);
+    ratios.push(got[CLIENTS] / got[0]);
+  }
+  report({
+    bench: "embedded_replay_sqlite_20_dashboards",
+    ticks_per_s: Math.round(median(rates.clients)),
+    ticks_per_s_range: rates.clients.map(Math.round).sort((a, b) => a - b),
+    baseline: "embedded_replay_sqlite_no_dashboard",
+    baseline_ticks_per_s: Math.round(median(rates.none)),
+    baseline_range: rates.none.map(Math.round).sort((a, b) => a - b),
+    ratio: round(median(ratios)),
+    ratio_range: ratios.map((x) => round(x)).sort((a, b) => a - b),
+    events_per_client: events,
+    clients_connected_after_s: connectedAfter,
+    run_seconds: round(TICKS / median(rates.clients)),
+    rounds: ROUNDS,
+    ticks: TICKS,
+  });
+  const perClient = await memoryPerClient();
+  report({
+    bench: "dashboard_memory_per_client",
+    kb_per_client: Math.round(median(perClient)),
+    kb_range: perClient.map(Math.round).sort((a, b) => a - b),
+    clients: MEMORY_CLIENTS,
+  });
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
+
+/** One replay of the file, to the end, with `clients` streams reading all along. */
+async function replay(
+  clients: number,
+  db: string,
+): Promise<{ seconds: number; events: number; connectedAfterS: number }> {
+  const port = freePort();
+  let events = 0;
+  let connectedAfterS = 0;
+  const t0 = performance.now();
+  const run = await timeChild(pipelineArgs(port, db, []), async (exited) => {
+    if (clients === 0) return;
+    const streams = await Promise.all(
+      Array.from({ length: clients }, () => connect(port, exited)),
+    );
+    connectedAfterS = (performance.now() - t0) / 1000;
+    const counts = await Promise.all(streams.map(countEvents));
+    events = Math.min(...counts);
+  });
+  return { seconds: run.seconds, events, connectedAfterS };
+}
+
+function pipelineArgs(port: number, db: string, extra: string[]): string[] {
+  return [
+    "run",
+    "--allow-all",
+    v8FlagsArg(),
+    `${root}src/main.ts`,
+    "--source=replay",
+    `--replay-file=${file}`,
+    "--exit-at-end",
+    `--http=127.0.0.1:${port}`,
+    "--log-level=warn",
+    `--sqlite=${db}`,
+    "--no-store-ticks",
+    "--intervals=1m,5m,1h",
+    ...extra,
+  ];
+}
+
+/** Reads events until the stream ends. */
+async function countEvents(res: Response): Promise<number> {
+  let events = 0;
+  const reader = res.body!.getReader();
+  try {
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      for (const b of r.value) if (b === 10) events++;
+    }
+  } catch {
+    // The pipeline exited: the stream is cut.
+  }
+  // Each event is four lines and a blank one.
+  return Math.floor(events / 4);
+}
+
+/** Connects as soon as the server listens (until `exited` aborts, or for 30 s). */
+async function connect(port: number, exited?: AbortSignal): Promise<Response> {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/api/stream`);
+      if (res.ok) return res;
+      await res.body?.cancel();
+    } catch (err) {
+      if (performance.now() > deadline || exited?.aborted) throw err;
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/**
+ * RSS of a pipeline replaying at real time (50 ticks/s) before and with 100 streams connected,
+ * in three rounds: the growth per stream.
+ */
+async function memoryPerClient(): Promise<number[]> {
+  const out: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const port = freePort();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: pipelineArgs(port, `${dir}/m${r}.db`, [
+        "--replay-speed=1",
+        `--dashboard-clients=${MEMORY_CLIENTS}`,
+      ]).filter((a) => a !== "--exit-at-end"),
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    try {
+      await (await connect(port)).body!.cancel();
+      await settle();
+      const before = await steadyRss(child.pid);
+      const streams = await Promise.all(
+        Array.from({ length: MEMORY_CLIENTS }, () => connect(port)),
+      );
+      const readers = streams.map((s) => drain(s));
+      await settle();
+      const after = await steadyRss(child.pid);
+      out.push((after - before) / MEMORY_CLIENTS);
+      for (const s of streams) await s.body?.cancel().catch(() => {});
+      await Promise.all(readers);
+    } finally {
+      child.kill("SIGTERM");
+      await child.status;
+    }
+  }
+  return out;
+}
+
+async function drain(res: Response): Promise<void> {
+  try {
+    const reader = res.body!.getReader();
+    while (!(await reader.read()).done) { /* discard */ }
+  } catch {
+    // Cancelled.
+  }
+}
+
+function settle(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 3000));
+}
+
+/** The median of 11 RSS samples 100 ms apart. */
+async function steadyRss(pid: number): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    samples.push(await rssKb(pid));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return median(samples);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
