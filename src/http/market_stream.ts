@@ -42,6 +42,8 @@ export interface MarketStreamOptions {
 
 const RAW_CHARS = 240;
 const RECENT_DEAD_LETTERS = 50;
+/** A candle is ~250 bytes of JSON: 500 of them are ~125 KiB, an eighth of a client's buffer. */
+const ROWS_PER_EVENT = 500;
 
 /** Buffers the pipeline's records and publishes them to `hub` in batches. */
 export class MarketStream implements MarketTap {
@@ -119,11 +121,11 @@ export class MarketStream implements MarketTap {
       return;
     }
     // Candles first: a browser applies an indicator or alert to a bar it already has.
-    if (this.#candles.length) this.#hub.publish("candles", this.#candles);
+    this.#publishRows("candles", this.#candles);
     const partial = this.#partials.takeChanged();
-    if (partial.length) this.#hub.publish("partial", partial);
-    if (this.#indicators.length) this.#hub.publish("indicators", this.#indicators);
-    if (this.#alerts.length) this.#hub.publish("alerts", this.#alerts);
+    this.#publishRows("partial", partial);
+    this.#publishRows("indicators", this.#indicators);
+    this.#publishRows("alerts", this.#alerts);
     if (this.#prices.size) {
       const prices = [...this.#prices.values()].map((t) => ({
         symbol: t.symbol,
@@ -147,6 +149,13 @@ export class MarketStream implements MarketTap {
       this.#hub.publish("health", await this.#o.health());
     } catch {
       // A failed read of the registry skips one update; the next one tries again.
+    }
+  }
+
+  /** Rows in events of at most ROWS_PER_EVENT: each well within a client's buffer. */
+  #publishRows(type: string, rows: readonly unknown[]): void {
+    for (let i = 0; i < rows.length; i += ROWS_PER_EVENT) {
+      this.#hub.publish(type, rows.slice(i, i + ROWS_PER_EVENT));
     }
   }
 

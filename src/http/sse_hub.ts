@@ -11,8 +11,10 @@
 export interface SseLimits {
   /** Streams at once; one more is answered 503. */
   readonly maxClients: number;
-  /** Events kept for clients resuming with `Last-Event-ID`. */
+  /** Events kept for clients resuming with `Last-Event-ID`, at most this many… */
   readonly ringEvents: number;
+  /** …and at most this many bytes (a batch of candles can be large). */
+  readonly ringBytes: number;
   /** Bytes a client may have queued; one more event and it is dropped. */
   readonly clientBufferBytes: number;
   /** After the last client left, events are still numbered and kept this long for a resume. */
@@ -21,10 +23,11 @@ export interface SseLimits {
   readonly heartbeatMs: number;
 }
 
-/** The defaults: 20 dashboards, 4096 events to resume from, 1 MiB per client. */
+/** The defaults: 20 dashboards, 4096 events or 4 MiB to resume from, 1 MiB per client. */
 export const SSE_DEFAULTS: SseLimits = {
   maxClients: 20,
   ringEvents: 4096,
+  ringBytes: 4 << 20,
   clientBufferBytes: 1 << 20,
   keepAfterLastClientMs: 60_000,
   heartbeatMs: 15_000,
@@ -65,6 +68,7 @@ export class SseHub {
   readonly #clients = new Set<Client>();
   readonly #ring: Stored[] = [];
   #ringStart = 0;
+  #ringBytes = 0;
   #nextId = 1;
   #lastClientGoneAt = -Infinity;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
@@ -102,7 +106,15 @@ export class SseHub {
     const json = JSON.stringify(data, finiteOrNull);
     const bytes = encoder.encode(`id: ${this.#epoch}-${id}\nevent: ${type}\ndata: ${json}\n\n`);
     this.#ring.push({ id, bytes });
-    if (this.#ring.length - this.#ringStart > this.#limits.ringEvents) this.#ringStart++;
+    this.#ringBytes += bytes.length;
+    while (
+      this.#ring.length - this.#ringStart > this.#limits.ringEvents ||
+      (this.#ringBytes > this.#limits.ringBytes && this.#ring.length - this.#ringStart > 1)
+    ) {
+      this.#ringBytes -= this.#ring[this.#ringStart].bytes.length;
+      // Dropped from the ring: no longer held in memory while waiting for compaction.
+      (this.#ring as Array<Stored | undefined>)[this.#ringStart++] = undefined;
+    }
     // Compact now and then rather than shift() per event.
     if (this.#ringStart > this.#limits.ringEvents) {
       this.#ring.splice(0, this.#ringStart);

@@ -154,3 +154,25 @@ Deno.test("market stream: the last 50 dead letters, newest first, cut to 240 cha
     stream.close();
   }
 });
+
+Deno.test("market stream: a large batch goes out in events of at most 500 rows", async () => {
+  const hub = new SseHub();
+  const stream = new MarketStream(hub, { intervals: IV, maxSymbols: 10, health, flushMs: 1e9 });
+  try {
+    const res = hub.connect(null);
+    const rows = Array.from(
+      { length: 1201 },
+      (_, i) =>
+        ({ symbol: "A-USD", interval: "1m", window_start: i * 60_000, version: 1 }) as Candle,
+    );
+    stream.candles(rows);
+    stream.flush();
+    const events = await readEvents(res, 3);
+    const sizes = events.map((e) => (e.data as Candle[]).length);
+    assert.deepEqual(sizes, [500, 500, 201]);
+    assert.deepEqual(events.flatMap((e) => e.data as Candle[]), rows);
+  } finally {
+    stream.close();
+    hub.close();
+  }
+});

@@ -215,3 +215,19 @@ Deno.test("sse hub: close ends every stream", async () => {
   assert.equal(await r.failure(), null);
   assert.equal(hub.clients, 0);
 });
+
+Deno.test("sse hub: the ring is bounded in bytes too: large events leave fewer to resume from", async () => {
+  const hub = new SseHub({ ringEvents: 100, ringBytes: 1000 }, { epoch: "b" });
+  const keep = new EventReader(hub.connect(null));
+  // ~230 bytes each: four fit in 1000 bytes.
+  for (let i = 1; i <= 10; i++) hub.publish("n", "z".repeat(200));
+  const gone = new EventReader(hub.connect("b-5"));
+  const [, reset] = await gone.next(2);
+  assert.equal(reset.event, "reset", "event 6 is no longer held");
+  await gone.cancel();
+  const held = new EventReader(hub.connect("b-6"));
+  const events = await held.next(5);
+  assert.deepEqual(events.slice(1).map((e) => e.id), ["b-7", "b-8", "b-9", "b-10"]);
+  await held.cancel();
+  await keep.cancel();
+});
