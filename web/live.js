@@ -1,6 +1,8 @@
 // The live stream (/api/stream, Server-Sent Events): one EventSource for the page; views subscribe
 // to event types. The browser resumes after a reconnect with Last-Event-ID; when the server could
-// not resume (its ring no longer holds the events) it sends `reset`, and views reload.
+// not resume (its ring no longer holds the events) it sends `reset`, and views reload. Candle
+// events are per symbol: a page charting one symbol streams only that symbol's
+// ({@link streamSymbols}); every page gets `latest`, alerts, prices and health.
 
 /** @typedef {(data: any) => void} Listener */
 
@@ -8,8 +10,8 @@ const TYPES = [
   "candles",
   "partial",
   "indicators",
+  "latest",
   "alerts",
-  "deadletters",
   "prices",
   "health",
   "reset",
@@ -22,22 +24,47 @@ const stateListeners = new Set();
 /** @type {EventSource|null} */
 let source = null;
 let state = "connecting";
+let enabled = false;
+let url = "";
+/** @type {Promise<void>} */
+let opened = Promise.resolve();
 
 /**
- * Opens the stream (once).
- * @param {boolean} enabled false when the instance has no live stream
+ * Opens the stream, with no symbol's candles yet.
+ * @param {boolean} on false when the instance has no live stream
  */
-export function startLive(enabled) {
-  if (!enabled) return setState("off");
-  if (source) return;
-  source = new EventSource("/api/stream");
-  source.addEventListener("open", () => setState("live"));
-  source.addEventListener(
+export function startLive(on) {
+  enabled = on;
+  if (!on) return setState("off");
+  void streamSymbols([]);
+}
+
+/**
+ * Streams the candle events of `symbols` (reconnecting when they change). Resolves once the
+ * stream is open (or failed): what a view loads after that, it will not miss live.
+ * @param {string[]} symbols
+ * @returns {Promise<void>}
+ */
+export function streamSymbols(symbols) {
+  if (!enabled) return Promise.resolve();
+  const next = `/api/stream?symbols=${symbols.map(encodeURIComponent).join(",")}`;
+  if (next === url && source) return opened;
+  source?.close();
+  url = next;
+  setState("connecting");
+  const es = new EventSource(next);
+  source = es;
+  opened = new Promise((resolve) => {
+    es.addEventListener("open", () => resolve(), { once: true });
+    es.addEventListener("error", () => resolve(), { once: true });
+  });
+  es.addEventListener("open", () => setState("live"));
+  es.addEventListener(
     "error",
-    () => setState(source?.readyState === 2 ? "closed" : "reconnecting"),
+    () => setState(es.readyState === 2 ? "closed" : "reconnecting"),
   );
   for (const type of TYPES) {
-    source.addEventListener(type, (e) => {
+    es.addEventListener(type, (e) => {
       const data = JSON.parse(/** @type {MessageEvent} */ (e).data);
       for (const fn of listeners.get(type) ?? []) {
         try {
@@ -49,6 +76,7 @@ export function startLive(enabled) {
       }
     });
   }
+  return opened;
 }
 
 /**

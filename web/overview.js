@@ -11,7 +11,8 @@ const SPARK_CANDLES = 60;
 
 /**
  * @typedef {{ symbol: string, price: number|null, open: number|null, rsi: number|null,
- *   volume: number|null, alerts: number, closes: number[], cells: Record<string, HTMLElement>,
+ *   volume: number|null, alerts: number, closes: number[], last: number,
+ *   cells: Record<string, HTMLElement>,
  *   spark: SVGSVGElement, row: HTMLElement }} Row
  */
 
@@ -108,6 +109,7 @@ export function overviewView(params, info) {
     });
     r = {
       symbol,
+      last: -Infinity,
       price: null,
       open: null,
       rsi: null,
@@ -158,6 +160,7 @@ export function overviewView(params, info) {
     await Promise.all([...rows.values()].map(async (r) => {
       const cs = await candles(r.symbol, interval, { limit: SPARK_CANDLES }).catch(() => []);
       r.closes = cs.map((/** @type {any} */ c) => c.close);
+      r.last = cs.at(-1)?.window_start ?? -Infinity;
       render(r);
     }));
     node.dataset.loaded = "true";
@@ -172,17 +175,19 @@ export function overviewView(params, info) {
       }
       resort();
     }),
-    on("candles", (cs) => {
+    on("latest", ({ candles: cs, indicators: is }) => {
       for (const c of cs) {
         if (c.interval !== interval) continue;
         const r = rowOf(c.symbol);
         r.open = c.open;
         r.volume = c.volume;
-        if (c.version === 1) r.closes = [...r.closes, c.close].slice(-SPARK_CANDLES);
+        // A newer window closed: its close extends the sparkline (a revision does not).
+        if (c.window_start > r.last) {
+          r.closes = [...r.closes, c.close].slice(-SPARK_CANDLES);
+          r.last = c.window_start;
+        }
         render(r);
       }
-    }),
-    on("indicators", (is) => {
       for (const i of is) {
         if (i.interval !== interval) continue;
         const r = rowOf(i.symbol);

@@ -8,7 +8,7 @@ import { applyTheme, buildChart } from "./chart_setup.js";
 import { el, setText } from "./dom.js";
 import { formatPrice, formatTime, formatVolume } from "./format.js";
 import { bollinger, ema, PERIODS, rsi } from "./indicators.js";
-import { on } from "./live.js";
+import { on, streamSymbols } from "./live.js";
 import { utc, watchPrefs } from "./prefs.js";
 import { ingestNote } from "./overview.js";
 
@@ -293,7 +293,9 @@ export function symbolView(symbol, params, info) {
     interval,
   };
   /** @type {any} */ (globalThis).dashboardChart = probe;
-  load().catch((err) => setText(status, `Cannot load ${symbol}: ${err.message}`));
+  // This symbol's candle events first, then the history: nothing closes unseen in between.
+  streamSymbols([symbol]).then(load)
+    .catch((err) => setText(status, `Cannot load ${symbol}: ${err.message}`));
   return {
     node,
     dispose: () => {

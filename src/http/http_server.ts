@@ -111,7 +111,7 @@ async function route(
         });
       case "/api/stream":
         if (!o.stream) return json({ error: "the live stream is off in this instance" }, 503);
-        return o.stream.connect(req.headers.get("last-event-id"));
+        return stream(req, url.searchParams, o.stream);
       case "/api/health":
         if (!o.healthSummary) return json({ error: "no health summary" }, 503);
         return json(await o.healthSummary());
@@ -130,7 +130,7 @@ async function route(
 async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const symbol = (q.get("symbol") ?? "").trim().toUpperCase();
-  if (!/^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/.test(symbol)) {
+  if (!SYMBOL.test(symbol)) {
     errors.push("symbol is required, like BTC-USD");
   }
   const interval = q.get("interval") ?? o.intervals[0];
@@ -145,6 +145,24 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
   const candles = await o.read.candles({ symbol, interval, limit, before });
   return json({ symbol, interval, candles });
+}
+
+const SYMBOL = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;
+const MAX_STREAM_SYMBOLS = 20;
+
+/**
+ * The dashboard's event stream. `symbols=A,B` subscribes to those symbols' candle events; without
+ * it, every symbol's (a page charting one symbol asks for just that one).
+ */
+function stream(req: Request, q: URLSearchParams, hub: SseHub): Response {
+  const raw = q.get("symbols");
+  const symbols = raw === null ? null : raw.split(",").filter((x) => x !== "");
+  if (symbols && (symbols.length > MAX_STREAM_SYMBOLS || !symbols.every((x) => SYMBOL.test(x)))) {
+    return json({
+      error: `symbols must be up to ${MAX_STREAM_SYMBOLS} symbols like BTC-USD, comma-separated`,
+    }, 400);
+  }
+  return hub.connect(req.headers.get("last-event-id"), symbols && new Set(symbols));
 }
 
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {

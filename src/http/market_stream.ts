@@ -2,8 +2,10 @@
  * The pipeline's tap for the dashboard's live stream. The partition stages hand it what they hand
  * the latest view — ticks, closed candles and their late revisions, indicators, alerts, dead
  * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
- * otherwise it only appends to bounded buffers, which a timer turns into a few batched events
- * (`candles`, `partial`, `indicators`, `alerts`, `prices`, `health`). A buffer over its bound is
+ * otherwise it only appends to bounded buffers, which a timer turns into a few batched events:
+ * `candles`, `partial` and `indicators` per symbol (topics: a page charting one symbol subscribes
+ * to it alone), `latest` (the newest candle and indicators of each series, for the overview),
+ * `alerts`, `prices` and `health`. A buffer over its bound is
  * discarded and a `reset` event sent instead: the browsers reload from the read API. The last
  * few dead letters are kept whether or not anyone watches (they are rare and the health page
  * shows them from its first load).
@@ -18,6 +20,24 @@ import type { Tick } from "../market/tick.ts";
 import type { HealthSummary } from "./health_summary.ts";
 import { PartialCandles } from "./partial_candles.ts";
 import type { SseHub } from "./sse_hub.ts";
+
+/** The newest row (by window start, then version) of each symbol and interval. */
+function newestPerSeries<
+  T extends { symbol: string; interval: string; window_start: number; version: number },
+>(
+  rows: readonly T[],
+): T[] {
+  const newest = new Map<string, T>();
+  for (const r of rows) {
+    const key = `${r.symbol}|${r.interval}`;
+    const have = newest.get(key);
+    if (
+      !have || r.window_start > have.window_start ||
+      (r.window_start === have.window_start && r.version >= have.version)
+    ) newest.set(key, r);
+  }
+  return [...newest.values()];
+}
 
 /** What the stages call; each call returns without waiting. */
 export interface MarketTap {
@@ -120,11 +140,17 @@ export class MarketStream implements MarketTap {
       this.#hub.publish("reset", {});
       return;
     }
-    // Candles first: a browser applies an indicator or alert to a bar it already has.
-    this.#publishRows("candles", this.#candles);
-    const partial = this.#partials.takeChanged();
-    this.#publishRows("partial", partial);
-    this.#publishRows("indicators", this.#indicators);
+    // Per symbol, for the pages charting it; the newest per series for every page. Candles
+    // first: a browser applies an indicator or alert to a bar it already has.
+    this.#publishBySymbol("candles", this.#candles);
+    this.#publishBySymbol("partial", this.#partials.takeChanged());
+    this.#publishBySymbol("indicators", this.#indicators);
+    if (this.#candles.length || this.#indicators.length) {
+      this.#hub.publish("latest", {
+        candles: newestPerSeries(this.#candles),
+        indicators: newestPerSeries(this.#indicators),
+      });
+    }
     this.#publishRows("alerts", this.#alerts);
     if (this.#prices.size) {
       const prices = [...this.#prices.values()].map((t) => ({
@@ -153,10 +179,16 @@ export class MarketStream implements MarketTap {
   }
 
   /** Rows in events of at most ROWS_PER_EVENT: each well within a client's buffer. */
-  #publishRows(type: string, rows: readonly unknown[]): void {
+  #publishRows(type: string, rows: readonly unknown[], topic?: string): void {
     for (let i = 0; i < rows.length; i += ROWS_PER_EVENT) {
-      this.#hub.publish(type, rows.slice(i, i + ROWS_PER_EVENT));
+      this.#hub.publish(type, rows.slice(i, i + ROWS_PER_EVENT), topic);
     }
+  }
+
+  /** Each symbol's rows as events of that topic. */
+  #publishBySymbol(type: string, rows: readonly { symbol: string }[]): void {
+    const bySymbol = Map.groupBy(rows, (r) => r.symbol);
+    for (const [symbol, mine] of bySymbol) this.#publishRows(type, mine, symbol);
   }
 
   #append<T>(buf: T[], rows: readonly T[]): T[] {

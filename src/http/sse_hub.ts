@@ -50,10 +50,13 @@ const NO_OBSERVER: SseObserver = {
 
 interface Client {
   readonly controller: ReadableStreamDefaultController<Uint8Array>;
+  /** The topics it asked for besides the untopical events; null: every event. */
+  readonly topics: ReadonlySet<string> | null;
 }
 
 interface Stored {
   readonly id: number;
+  readonly topic: string | undefined;
   readonly bytes: Uint8Array;
 }
 
@@ -99,13 +102,16 @@ export class SseHub {
       this.#now() - this.#lastClientGoneAt < this.#limits.keepAfterLastClientMs;
   }
 
-  /** Publishes one event of `type` carrying `data` as JSON; returns its id (0: nobody watches). */
-  publish(type: string, data: unknown): number {
+  /**
+   * Publishes one event of `type` carrying `data` as JSON; returns its id (0: nobody watches).
+   * With a `topic` (a symbol), only the clients that subscribed to it get the event.
+   */
+  publish(type: string, data: unknown, topic?: string): number {
     if (!this.active) return 0;
     const id = this.#nextId++;
     const json = JSON.stringify(data, finiteOrNull);
     const bytes = encoder.encode(`id: ${this.#epoch}-${id}\nevent: ${type}\ndata: ${json}\n\n`);
-    this.#ring.push({ id, bytes });
+    this.#ring.push({ id, topic, bytes });
     this.#ringBytes += bytes.length;
     while (
       this.#ring.length - this.#ringStart > this.#limits.ringEvents ||
@@ -120,7 +126,7 @@ export class SseHub {
       this.#ring.splice(0, this.#ringStart);
       this.#ringStart = 0;
     }
-    for (const c of this.#clients) this.#send(c, bytes);
+    for (const c of this.#clients) if (wants(c, topic)) this.#send(c, bytes);
     this.#observer.published(1);
     return id;
   }
@@ -128,9 +134,10 @@ export class SseHub {
   /**
    * A response streaming events to one client, or 503 at the cap. With `lastEventId` of this run
    * still in the ring, the events after it come first; otherwise (an id the ring no longer holds,
-   * or from another run) a `reset` event tells the client to reload what it shows.
+   * or from another run) a `reset` event tells the client to reload what it shows. `topics`:
+   * the topical events it wants (null: all of them).
    */
-  connect(lastEventId: string | null): Response {
+  connect(lastEventId: string | null, topics: ReadonlySet<string> | null = null): Response {
     if (this.#clients.size >= this.#limits.maxClients) {
       this.#observer.refused();
       const body = encoder.encode(JSON.stringify({
@@ -148,7 +155,7 @@ export class SseHub {
     let client: Client | undefined;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
-        client = { controller };
+        client = { controller, topics };
         this.#clients.add(client);
         this.#observer.clients(this.#clients.size);
         this.#startHeartbeat();
@@ -191,7 +198,8 @@ export class SseHub {
       return;
     }
     for (let i = this.#ringStart + (after + 1 - first); i < this.#ring.length; i++) {
-      this.#send(client, this.#ring[i].bytes);
+      const e = this.#ring[i];
+      if (wants(client, e.topic)) this.#send(client, e.bytes);
     }
   }
 
@@ -227,6 +235,10 @@ export class SseHub {
     }, this.#limits.heartbeatMs);
     Deno.unrefTimer(this.#heartbeat);
   }
+}
+
+function wants(c: Client, topic: string | undefined): boolean {
+  return topic === undefined || c.topics === null || c.topics.has(topic);
 }
 
 function finiteOrNull(_k: string, v: unknown): unknown {

@@ -69,7 +69,10 @@ Deno.test("dashboard routes: events stream over HTTP/1.1; a departed client free
     assert.equal(res.headers.get("content-type"), "text/event-stream; charset=utf-8");
     const reader = res.body!.getReader();
     await pollUntil("the client registered", () => hub.clients === 1);
-    const refused = await fetch(`${base}/api/stream`);
+    const bad = await fetch(`${base}/api/stream?symbols=BTC-USD,<img>`);
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json()).error, /symbols must be/);
+    const refused = await fetch(`${base}/api/stream?symbols=BTC-USD`);
     assert.equal(refused.status, 503, "over the cap of 1");
     await refused.body?.cancel();
     hub.publish("alerts", [{ symbol: "<b>X</b>-USD" }]);

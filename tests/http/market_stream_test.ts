@@ -96,9 +96,10 @@ Deno.test("market stream: does nothing while nobody watches; batches once someon
     stream.ticks([tick("A-USD", 61_000, 10)]);
     stream.alerts([]);
     stream.flush();
-    const events = await readEvents(res, 3);
-    assert.deepEqual(events.map((e) => e.event), ["candles", "partial", "prices"]);
+    const events = await readEvents(res, 4);
+    assert.deepEqual(events.map((e) => e.event), ["candles", "partial", "latest", "prices"]);
     assert.deepEqual(events[0].data, [candle]);
+    assert.deepEqual(events[2].data, { candles: [candle], indicators: [] });
     // The tick before anyone watched is not in the preview.
     assert.equal((events[1].data as { trades: number }[])[0].trades, 1);
   } finally {
@@ -171,6 +172,33 @@ Deno.test("market stream: a large batch goes out in events of at most 500 rows",
     const sizes = events.map((e) => (e.data as Candle[]).length);
     assert.deepEqual(sizes, [500, 500, 201]);
     assert.deepEqual(events.flatMap((e) => e.data as Candle[]), rows);
+  } finally {
+    stream.close();
+    hub.close();
+  }
+});
+
+Deno.test("market stream: candle events go to the symbol's subscribers; latest to everyone", async () => {
+  const hub = new SseHub();
+  const stream = new MarketStream(hub, { intervals: IV, maxSymbols: 10, health, flushMs: 1e9 });
+  try {
+    const onlyB = hub.connect(null, new Set(["B-USD"]));
+    const none = hub.connect(null, new Set());
+    const c = (symbol: string, window_start: number, version = 1) =>
+      ({ symbol, interval: "1m", window_start, version }) as Candle;
+    stream.candles([c("A-USD", 0), c("B-USD", 0), c("A-USD", 60_000), c("A-USD", 0, 2)]);
+    stream.flush();
+    stream.alerts([]);
+    const b = await readEvents(onlyB, 2);
+    assert.deepEqual(b.map((e) => e.event), ["candles", "latest"]);
+    assert.deepEqual(b[0].data, [c("B-USD", 0)]);
+    // The newest window of each series; a revision of an older one is not the newest.
+    assert.deepEqual(b[1].data, {
+      candles: [c("A-USD", 60_000), c("B-USD", 0)],
+      indicators: [],
+    });
+    const n = await readEvents(none, 1);
+    assert.deepEqual(n.map((e) => e.event), ["latest"]);
   } finally {
     stream.close();
     hub.close();

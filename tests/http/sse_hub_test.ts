@@ -231,3 +231,19 @@ Deno.test("sse hub: the ring is bounded in bytes too: large events leave fewer t
   await held.cancel();
   await keep.cancel();
 });
+
+Deno.test("sse hub: topical events reach only their subscribers, live and on resume", async () => {
+  const hub = new SseHub({}, { epoch: "t" });
+  const all = new EventReader(hub.connect(null));
+  const btc = new EventReader(hub.connect(null, new Set(["BTC-USD"])));
+  await all.next(1);
+  await btc.next(1);
+  hub.publish("candles", 1, "BTC-USD");
+  hub.publish("candles", 2, "ETH-USD");
+  hub.publish("alerts", 3);
+  assert.deepEqual((await all.next(3)).map((e) => e.data), ["1", "2", "3"]);
+  assert.deepEqual((await btc.next(2)).map((e) => e.data), ["1", "3"]);
+  const eth = new EventReader(hub.connect("t-0", new Set(["ETH-USD"])));
+  assert.deepEqual((await eth.next(3)).slice(1).map((e) => e.data), ["2", "3"]);
+  await Promise.all([all.cancel(), btc.cancel(), eth.cancel()]);
+});
