@@ -29,6 +29,8 @@ export async function writeReplayFixture(file: string, ticks: number): Promise<v
 export interface ChildRun {
   readonly seconds: number;
   readonly peakRssKb: number;
+  /** CPU time the child used (user + system), as last read from /proc before it exited. */
+  readonly cpuSeconds: number;
 }
 
 /**
@@ -43,10 +45,14 @@ export async function timeChild(
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "inherit" })
     .spawn();
   let peak = 0;
+  let cpu = 0;
   const poll = setInterval(async () => {
     try {
       const m = /VmHWM:\s+(\d+) kB/.exec(await Deno.readTextFile(`/proc/${child.pid}/status`));
       if (m) peak = Math.max(peak, Number(m[1]));
+      // Fields 14 and 15 of /proc/pid/stat (after the command name): utime, stime in ticks.
+      const stat = (await Deno.readTextFile(`/proc/${child.pid}/stat`)).split(") ")[1].split(" ");
+      cpu = (Number(stat[11]) + Number(stat[12])) / 100;
     } catch {
       // Exited between polls.
     }
@@ -58,7 +64,7 @@ export async function timeChild(
   clearInterval(poll);
   await beside;
   if (!status.success) throw new Error(`${args.join(" ")} exited with ${status.code}`);
-  return { seconds: (performance.now() - t0) / 1000, peakRssKb: peak };
+  return { seconds: (performance.now() - t0) / 1000, peakRssKb: peak, cpuSeconds: cpu };
 }
 
 /** The current RSS of process `pid` in kB (VmRSS). */
