@@ -48,10 +48,9 @@ async function route() {
   current = null;
   for (const a of document.querySelectorAll("nav a")) {
     const section = (a.getAttribute("href") ?? "").replace(/^#\//, "");
-    a.toggleAttribute(
-      "aria-current",
-      section === (parts[0] ?? "") || (section === "" && parts[0] === "symbol"),
-    );
+    const current = section === (parts[0] ?? "") || (section === "" && parts[0] === "symbol");
+    if (current) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
   }
   const info = await instanceInfo();
   /** @type {View} */
