@@ -94,7 +94,8 @@ export class MarketStream implements MarketTap {
   ticks(rows: readonly Tick[]): void {
     if (!this.#hub.active) return;
     for (const t of rows) {
-      this.#partials.add(t);
+      // The in-progress candle is a preview: only for symbols a page charts.
+      if (this.#hub.wants(t.symbol)) this.#partials.add(t);
       const p = this.#prices.get(t.symbol);
       if (!p || t.ts >= p.ts) this.#prices.set(t.symbol, t);
     }

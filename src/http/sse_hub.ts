@@ -74,6 +74,9 @@ export class SseHub {
   #ringBytes = 0;
   #nextId = 1;
   #lastClientGoneAt = -Infinity;
+  /** Clients wanting every topic, and per topic those that asked for it. */
+  #allTopics = 0;
+  readonly #topicRefs = new Map<string, number>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   /** A fresh number per process start: ids from another run never resume here. */
   readonly #epoch: string;
@@ -100,6 +103,14 @@ export class SseHub {
   get active(): boolean {
     return this.#clients.size > 0 ||
       this.#now() - this.#lastClientGoneAt < this.#limits.keepAfterLastClientMs;
+  }
+
+  /**
+   * Whether a connected client wants events of `topic`: publishers skip work for topics nobody
+   * follows when what they would publish is only a preview (a resuming client may miss it).
+   */
+  wants(topic: string): boolean {
+    return this.#allTopics > 0 || this.#topicRefs.has(topic);
   }
 
   /**
@@ -157,6 +168,7 @@ export class SseHub {
       start: (controller) => {
         client = { controller, topics };
         this.#clients.add(client);
+        this.#follow(topics, +1);
         this.#observer.clients(this.#clients.size);
         this.#startHeartbeat();
         controller.enqueue(encoder.encode("retry: 2000\n\n"));
@@ -220,11 +232,24 @@ export class SseHub {
 
   #remove(c: Client): void {
     if (!this.#clients.delete(c)) return;
+    this.#follow(c.topics, -1);
     this.#observer.clients(this.#clients.size);
     if (this.#clients.size === 0) {
       this.#lastClientGoneAt = this.#now();
       clearInterval(this.#heartbeat);
       this.#heartbeat = undefined;
+    }
+  }
+
+  #follow(topics: ReadonlySet<string> | null, by: 1 | -1): void {
+    if (topics === null) {
+      this.#allTopics += by;
+      return;
+    }
+    for (const t of topics) {
+      const n = (this.#topicRefs.get(t) ?? 0) + by;
+      if (n > 0) this.#topicRefs.set(t, n);
+      else this.#topicRefs.delete(t);
     }
   }
 

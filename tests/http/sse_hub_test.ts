@@ -247,3 +247,21 @@ Deno.test("sse hub: topical events reach only their subscribers, live and on res
   assert.deepEqual((await eth.next(3)).slice(1).map((e) => e.data), ["2", "3"]);
   await Promise.all([all.cancel(), btc.cancel(), eth.cancel()]);
 });
+
+Deno.test("sse hub: wants a topic while a client follows it or every topic", async () => {
+  const hub = new SseHub();
+  assert.equal(hub.wants("BTC-USD"), false);
+  const a = new EventReader(hub.connect(null, new Set(["BTC-USD"])));
+  const b = new EventReader(hub.connect(null, new Set(["BTC-USD", "ETH-USD"])));
+  assert.equal(hub.wants("BTC-USD"), true);
+  assert.equal(hub.wants("SOL-USD"), false);
+  await b.cancel();
+  assert.equal(hub.wants("BTC-USD"), true);
+  assert.equal(hub.wants("ETH-USD"), false);
+  await a.cancel();
+  assert.equal(hub.wants("BTC-USD"), false);
+  const all = new EventReader(hub.connect(null));
+  assert.equal(hub.wants("SOL-USD"), true);
+  await all.cancel();
+  assert.equal(hub.wants("SOL-USD"), false);
+});
