@@ -15,12 +15,13 @@ export async function getJson(path) {
  * Candles of one symbol and interval, oldest first.
  * @param {string} symbol
  * @param {string} interval
- * @param {{limit?: number, before?: number}} [o]
+ * @param {{limit?: number, before?: number, venue?: string}} [o]
  * @returns {Promise<any[]>}
  */
 export async function candles(symbol, interval, o = {}) {
   const q = new URLSearchParams({ symbol, interval, limit: String(o.limit ?? 500) });
   if (o.before !== undefined) q.set("before", String(o.before));
+  if (o.venue !== undefined) q.set("venue", o.venue);
   return (await getJson(`/api/candles?${q}`)).candles;
 }
 
@@ -28,7 +29,8 @@ export async function candles(symbol, interval, o = {}) {
 let info = null;
 /**
  * What this instance is: role, intervals, whether it has a store and a live stream.
- * @returns {Promise<{role: string, intervals: string[], store: boolean, stream: boolean}>}
+ * @returns {Promise<{role: string, intervals: string[], venue: string, store: boolean,
+ *   stream: boolean}>}
  */
 export function instanceInfo() {
   info ??= getJson("/api/info");

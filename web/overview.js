@@ -28,7 +28,7 @@ const COLUMNS = [
 
 /**
  * @param {URLSearchParams} params
- * @param {{role: string, intervals: string[], store: boolean}} info
+ * @param {{role: string, intervals: string[], venue: string, store: boolean}} info
  */
 export function overviewView(params, info) {
   const interval = info.intervals.includes(params.get("interval") ?? "")
@@ -158,7 +158,8 @@ export function overviewView(params, info) {
     resort();
     if (!info.store) return;
     await Promise.all([...rows.values()].map(async (r) => {
-      const cs = await candles(r.symbol, interval, { limit: SPARK_CANDLES }).catch(() => []);
+      const cs = await candles(r.symbol, interval, { limit: SPARK_CANDLES, venue: info.venue })
+        .catch(() => []);
       r.closes = cs.map((/** @type {any} */ c) => c.close);
       r.last = cs.at(-1)?.window_start ?? -Infinity;
       render(r);
@@ -177,7 +178,7 @@ export function overviewView(params, info) {
     }),
     on("latest", ({ candles: cs, indicators: is }) => {
       for (const c of cs) {
-        if (c.interval !== interval) continue;
+        if (c.interval !== interval || c.venue !== info.venue) continue;
         const r = rowOf(c.symbol);
         r.open = c.open;
         r.volume = c.volume;

@@ -17,12 +17,14 @@ const PAGE = 500;
 /**
  * @param {string} symbol
  * @param {URLSearchParams} params
- * @param {{role: string, intervals: string[], store: boolean}} info
+ * @param {{role: string, intervals: string[], venue: string, store: boolean}} info
  */
 export function symbolView(symbol, params, info) {
   const asked = params.get("interval") ?? "";
   const interval = info.intervals.includes(asked) ? asked : info.intervals[0];
   const ivMs = intervalMs(interval);
+  // The venue the indicators and alerts run on (the composite unless configured otherwise).
+  const venue = info.venue;
   const at = Number(params.get("at") ?? NaN);
   const book = new CandleBook();
   /** @type {any[]} */
@@ -153,7 +155,7 @@ export function symbolView(symbol, params, info) {
     if (loadingOlder || exhausted || oldest === null || !info.store) return;
     loadingOlder = true;
     try {
-      const page = await fetchCandles(symbol, interval, { limit: PAGE, before: oldest });
+      const page = await fetchCandles(symbol, interval, { limit: PAGE, before: oldest, venue });
       if (page.length < PAGE) exhausted = true;
       const range = c.chart.timeScale().getVisibleLogicalRange();
       const before = book.bars().length;
@@ -184,7 +186,7 @@ export function symbolView(symbol, params, info) {
       return;
     }
     const [page, recent] = await Promise.all([
-      fetchCandles(symbol, interval, { limit: PAGE }),
+      fetchCandles(symbol, interval, { limit: PAGE, venue }),
       getJson("/api/alerts?limit=1000").catch(() => ({ alerts: [] })),
     ]);
     exhausted = page.length < PAGE;
@@ -198,6 +200,7 @@ export function symbolView(symbol, params, info) {
     ) {
       exhausted = true;
       const older = await fetchCandles(symbol, interval, {
+        venue,
         limit: PAGE,
         before: book.oldestClosed() ?? undefined,
       });
@@ -259,7 +262,9 @@ export function symbolView(symbol, params, info) {
       (cs) =>
         redraw(
           book.addClosed(
-            cs.filter((/** @type {any} */ k) => k.symbol === symbol && k.interval === interval),
+            cs.filter((/** @type {any} */ k) =>
+              k.venue === venue && k.symbol === symbol && k.interval === interval
+            ),
           ),
         ),
     ),

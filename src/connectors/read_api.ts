@@ -9,6 +9,7 @@ import type { Candle } from "../market/candle.ts";
 
 /** What {@linkcode ReadApi.candles} asks for. */
 export interface CandlesQuery {
+  readonly venue: string;
   readonly symbol: string;
   readonly interval: string;
   readonly limit: number;
@@ -18,8 +19,9 @@ export interface CandlesQuery {
 /** Read queries behind `/api/candles` and `/api/alerts`. */
 export interface ReadApi {
   /**
-   * The most recent `limit` candles (latest version), oldest first; with `before`, the most recent
-   * whose window starts before it (epoch ms), for loading older history page by page.
+   * The most recent `limit` candles of one venue (latest version), oldest first; with `before`,
+   * the most recent whose window starts before it (epoch ms), for loading older history page by
+   * page.
    */
   candles(query: CandlesQuery): Candle[] | Promise<Candle[]>;
   /** The most recent `limit` alerts, newest first. */

@@ -6,6 +6,7 @@
  * connections, their limits and the protocol are src/http/http1_server.ts.
  * @module
  */
+import { COMPOSITE_VENUE } from "../market/candle.ts";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../telemetry/metrics.ts";
 import { type Http1Limits, serveHttp1 } from "./http1_server.ts";
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   readonly intervals: readonly string[];
   /** The instance's role, for the dashboard (`ingest` has no market data). */
   readonly role?: string;
+  /** The venue whose candles the dashboard charts: the one the indicators run on. */
+  readonly venue?: string;
   /** The dashboard's live events; null answers 503 on `/api/stream`. */
   readonly stream?: SseHub | null;
   /** The dashboard's health page, from the metrics. */
@@ -106,6 +109,7 @@ async function route(
         return json({
           role: o.role ?? "all",
           intervals: o.intervals,
+          venue: o.venue ?? COMPOSITE_VENUE,
           store: o.read !== null,
           stream: !!o.stream,
         });
@@ -137,14 +141,20 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
   if (!o.intervals.includes(interval)) {
     errors.push(`interval must be one of ${o.intervals.join(", ")}`);
   }
+  // The composite by default (docs/analytics.md); a venue name, or `legacy` for rows stored
+  // before candles were kept per venue.
+  const venue = q.get("venue") ?? COMPOSITE_VENUE;
+  if (venue.length < 1 || venue.length > 256) {
+    errors.push("venue must be a feed name like coinbase, or composite (the default)");
+  }
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   const before = q.has("before")
     ? intParam(q, "before", { fallback: 0, max: Number.MAX_SAFE_INTEGER }, errors)
     : undefined;
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  const candles = await o.read.candles({ symbol, interval, limit, before });
-  return json({ symbol, interval, candles });
+  const rows = await o.read.candles({ venue, symbol, interval, limit, before });
+  return json({ venue, symbol, interval, candles: rows });
 }
 
 const SYMBOL = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;

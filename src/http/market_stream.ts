@@ -21,15 +21,21 @@ import type { HealthSummary } from "./health_summary.ts";
 import { PartialCandles } from "./partial_candles.ts";
 import type { SseHub } from "./sse_hub.ts";
 
-/** The newest row (by window start, then version) of each symbol and interval. */
+/** The newest row (by window start, then version) of each venue, symbol and interval. */
 function newestPerSeries<
-  T extends { symbol: string; interval: string; window_start: number; version: number },
+  T extends {
+    venue?: string;
+    symbol: string;
+    interval: string;
+    window_start: number;
+    version: number;
+  },
 >(
   rows: readonly T[],
 ): T[] {
   const newest = new Map<string, T>();
   for (const r of rows) {
-    const key = `${r.symbol}|${r.interval}`;
+    const key = `${r.venue ?? ""}|${r.symbol}|${r.interval}`;
     const have = newest.get(key);
     if (
       !have || r.window_start > have.window_start ||
@@ -51,6 +57,8 @@ export interface MarketTap {
 /** Options of {@linkcode MarketStream}. */
 export interface MarketStreamOptions {
   readonly intervals: readonly Interval[];
+  /** The venue the in-progress candles preview (the analytics venue, the composite by default). */
+  readonly venue: string;
   /** Symbols with an in-progress candle at once (the pipeline's `--max-symbols`). */
   readonly maxSymbols: number;
   /** Rows of one kind held between flushes; beyond, a `reset` replaces them. */
@@ -85,7 +93,7 @@ export class MarketStream implements MarketTap {
     this.#hub = hub;
     this.#o = o;
     this.#maxPending = o.maxPendingRows ?? 10_000;
-    this.#partials = new PartialCandles(o.intervals, o.maxSymbols);
+    this.#partials = new PartialCandles(o.intervals, o.maxSymbols, o.venue);
     this.#timers.push(setInterval(() => this.flush(), o.flushMs ?? 250));
     this.#timers.push(setInterval(() => void this.#health(), o.healthMs ?? 2000));
     for (const t of this.#timers) Deno.unrefTimer(t);

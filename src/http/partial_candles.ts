@@ -1,6 +1,7 @@
 /**
  * In-progress candles for the dashboard: per symbol and interval, the window the newest tick fell
- * in, aggregated from the ticks the stream saw. The pipeline's own aggregator emits only closed
+ * in, aggregated from the ticks the stream saw, of every venue: a preview of the charted venue's
+ * candle (for the composite, an approximation — the composite combines the venues' candles). The pipeline's own aggregator emits only closed
  * windows; these are a live preview, replaced by the real candle once its window closes. Ticks of
  * an older window than the one in progress are left to the aggregator (late data revises the
  * closed candle, which the stream carries). Bounded by symbols × intervals.
@@ -19,12 +20,14 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 export class PartialCandles {
   readonly #intervals: readonly Interval[];
   readonly #maxSymbols: number;
+  readonly #venue: string;
   readonly #open = new Map<string, Mutable<PartialCandle>[]>();
   readonly #changed = new Set<Mutable<PartialCandle>>();
 
-  constructor(intervals: readonly Interval[], maxSymbols: number) {
+  constructor(intervals: readonly Interval[], maxSymbols: number, venue: string) {
     this.#intervals = intervals;
     this.#maxSymbols = maxSymbols;
+    this.#venue = venue;
   }
 
   add(t: Tick): void {
@@ -61,8 +64,9 @@ export class PartialCandles {
     }
   }
 
-  /** A closed candle arrived: its window is no longer in progress. */
+  /** A closed candle arrived: its window is no longer in progress (for the previewed venue). */
   closed(c: Candle): void {
+    if (c.venue !== this.#venue) return;
     const per = this.#open.get(c.symbol);
     const i = this.#intervals.findIndex((iv) => iv.name === c.interval);
     const p = per?.[i];
@@ -81,6 +85,7 @@ export class PartialCandles {
 
   #fresh(t: Tick, interval: string, start: number, size: number): Mutable<PartialCandle> {
     return {
+      venue: this.#venue,
       symbol: t.symbol,
       interval,
       window_start: start,

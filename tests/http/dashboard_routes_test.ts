@@ -53,6 +53,7 @@ Deno.test("dashboard routes: the page, its files and /api/info", async () => {
     assert.deepEqual(await (await fetch(`${base}/api/info`)).json(), {
       role: "process",
       intervals: ["1m", "5m"],
+      venue: "composite",
       store: true,
       stream: true,
     });
@@ -98,7 +99,13 @@ Deno.test("dashboard routes: /api/candles?before= pages back; a bad value is ref
     const ok = await fetch(`${base}/api/candles?symbol=BTC-USD&interval=5m&limit=3&before=1000`);
     assert.equal(ok.status, 200);
     await ok.body?.cancel();
-    assert.deepEqual(queries, [{ symbol: "BTC-USD", interval: "5m", limit: 3, before: 1000 }]);
+    assert.deepEqual(queries, [{
+      venue: "composite",
+      symbol: "BTC-USD",
+      interval: "5m",
+      limit: 3,
+      before: 1000,
+    }]);
     const bad = await fetch(`${base}/api/candles?symbol=BTC-USD&before=-5`);
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error, /before must be one decimal integer/);

@@ -17,7 +17,7 @@ const tick = (symbol: string, ts: number, price: number, size: number | null = 1
 });
 
 Deno.test("partial candles: OHLCV per open window from the ticks seen, in any order", () => {
-  const p = new PartialCandles(IV, 10);
+  const p = new PartialCandles(IV, 10, "composite");
   const ticks = [
     tick("A-USD", 61_000, 10, 2),
     tick("A-USD", 65_000, 12, 1),
@@ -44,15 +44,21 @@ Deno.test("partial candles: OHLCV per open window from the ticks seen, in any or
     5,
   ]);
   assert.deepEqual(p.takeChanged(), [], "nothing changed since");
-  // A later window starts a new candle; closing the 1 m one drops its preview.
+  // A later window starts a new candle; closing the 1 m one drops its preview — only when it is
+  // the previewed venue's candle.
   p.add(tick("A-USD", 120_000, 13, null));
-  p.closed({ symbol: "A-USD", interval: "1m", window_start: 120_000 } as Candle);
+  p.closed({ venue: "coinbase", symbol: "A-USD", interval: "1m", window_start: 120_000 } as Candle);
+  assert.deepEqual(p.takeChanged().map((c) => c.interval), ["1m", "5m"]);
+  p.add(tick("A-USD", 121_000, 14, 2));
+  p.closed(
+    { venue: "composite", symbol: "A-USD", interval: "1m", window_start: 120_000 } as Candle,
+  );
   const after = p.takeChanged();
-  assert.deepEqual(after.map((c) => [c.interval, c.window_start, c.volume]), [["5m", 0, 8]]);
+  assert.deepEqual(after.map((c) => [c.interval, c.window_start, c.volume]), [["5m", 0, 10]]);
 });
 
 Deno.test("partial candles: bounded by symbols", () => {
-  const p = new PartialCandles(IV.slice(0, 1), 2);
+  const p = new PartialCandles(IV.slice(0, 1), 2, "composite");
   for (let i = 0; i < 5; i++) p.add(tick(`S${i}-USD`, 1000, 1));
   p.takeChanged();
   p.add(tick("S4-USD", 2000, 2));
@@ -86,12 +92,24 @@ async function readEvents(res: Response, n: number): Promise<{ event: string; da
 
 Deno.test("market stream: does nothing while nobody watches; batches once someone does", async () => {
   const hub = new SseHub({}, { now: () => 0 });
-  const stream = new MarketStream(hub, { intervals: IV, maxSymbols: 10, health, flushMs: 1e9 });
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    flushMs: 1e9,
+  });
   try {
     stream.ticks([tick("A-USD", 61_000, 10)]);
     stream.flush();
     const res = hub.connect(null);
-    const candle = { symbol: "A-USD", interval: "1m", window_start: 0, version: 1 } as Candle;
+    const candle = {
+      venue: "composite",
+      symbol: "A-USD",
+      interval: "1m",
+      window_start: 0,
+      version: 1,
+    } as Candle;
     stream.candles([candle]);
     stream.ticks([tick("A-USD", 61_000, 10)]);
     stream.alerts([]);
@@ -112,6 +130,7 @@ Deno.test("market stream: a buffer over its bound becomes one reset", async () =
   const hub = new SseHub();
   const stream = new MarketStream(hub, {
     intervals: IV,
+    venue: "composite",
     maxSymbols: 10,
     health,
     flushMs: 1e9,
@@ -119,7 +138,13 @@ Deno.test("market stream: a buffer over its bound becomes one reset", async () =
   });
   try {
     const res = hub.connect(null);
-    const c = { symbol: "A-USD", interval: "1m", window_start: 0, version: 1 } as Candle;
+    const c = {
+      venue: "composite",
+      symbol: "A-USD",
+      interval: "1m",
+      window_start: 0,
+      version: 1,
+    } as Candle;
     stream.candles([c, c]);
     stream.candles([c, c]);
     stream.candles([c]);
@@ -137,7 +162,12 @@ Deno.test("market stream: a buffer over its bound becomes one reset", async () =
 
 Deno.test("market stream: the last 50 dead letters, newest first, cut to 240 characters", () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, { intervals: IV, maxSymbols: 10, health });
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+  });
   try {
     const dl = (i: number) => ({
       reason: "bad_price" as const,
@@ -158,13 +188,25 @@ Deno.test("market stream: the last 50 dead letters, newest first, cut to 240 cha
 
 Deno.test("market stream: a large batch goes out in events of at most 500 rows", async () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, { intervals: IV, maxSymbols: 10, health, flushMs: 1e9 });
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    flushMs: 1e9,
+  });
   try {
     const res = hub.connect(null);
     const rows = Array.from(
       { length: 1201 },
       (_, i) =>
-        ({ symbol: "A-USD", interval: "1m", window_start: i * 60_000, version: 1 }) as Candle,
+        ({
+          venue: "composite",
+          symbol: "A-USD",
+          interval: "1m",
+          window_start: i * 60_000,
+          version: 1,
+        }) as Candle,
     );
     stream.candles(rows);
     stream.flush();
@@ -180,12 +222,18 @@ Deno.test("market stream: a large batch goes out in events of at most 500 rows",
 
 Deno.test("market stream: candle events go to the symbol's subscribers; latest to everyone", async () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, { intervals: IV, maxSymbols: 10, health, flushMs: 1e9 });
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    flushMs: 1e9,
+  });
   try {
     const onlyB = hub.connect(null, new Set(["B-USD"]));
     const none = hub.connect(null, new Set());
     const c = (symbol: string, window_start: number, version = 1) =>
-      ({ symbol, interval: "1m", window_start, version }) as Candle;
+      ({ venue: "composite", symbol, interval: "1m", window_start, version }) as Candle;
     stream.candles([c("A-USD", 0), c("B-USD", 0), c("A-USD", 60_000), c("A-USD", 0, 2)]);
     stream.flush();
     stream.alerts([]);

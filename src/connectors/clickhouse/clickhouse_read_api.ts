@@ -35,6 +35,7 @@ export class ClickHouseReadApi implements ReadApi {
 
   async candles(q: CandlesQuery): Promise<Candle[]> {
     const newestFirst = await readLatestCandles(this.#client, this.#database, {
+      venue: q.venue,
       symbol: q.symbol,
       interval: q.interval,
       limit: q.limit,
