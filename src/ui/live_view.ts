@@ -82,7 +82,7 @@ export function render(
   const url = pipeline.http ? dashboardUrl(pipeline.http) : "off";
   return [
     `crypto-pipeline  ${new Date().toISOString().slice(11, 19)}Z  ` +
-    `${Math.round(ticksPerSecond)} ticks/s  mailbox pressure ${(pressure * 100).toFixed(0)}%`,
+    `${Math.round(ticksPerSecond)} ticks/s  mailbox pressure ${(pressure * 100).toFixed(0)}%  ` +
     `dashboard ${url}`,
     "",
     line(head),
