@@ -44,6 +44,7 @@ export function symbolView(symbol, params, info) {
       "div",
       { class: "toolbar" },
       el("h1", {}, el("a", { href: "#/", "aria-label": "Back to markets" }, "←"), " ", symbol),
+      el("span", { class: "chip", title: "The venue whose candles are charted" }, venue),
       el(
         "div",
         { class: "intervals", role: "group", "aria-label": "Interval" },
