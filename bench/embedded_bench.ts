@@ -6,8 +6,8 @@
  * /proc (VmHWM) while it runs.
  * @module
  */
-import { generateReplay } from "../tests/helpers/replay_fixture.ts";
 import { report, round } from "./measure.ts";
+import { timeChild, writeReplayFixture } from "./replay_run.ts";
 import { v8FlagsArg } from "../src/config/v8_flags.ts";
 
 const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 2_000_000);
@@ -16,7 +16,7 @@ const file = `${dir}/ticks.ndjson`;
 const root = new URL("..", import.meta.url).pathname;
 
 try {
-  await writeFixture();
+  await writeReplayFixture(file, TICKS);
   const baseline = await timeChild([
     "run",
     "--allow-read",
@@ -56,44 +56,4 @@ try {
   }
 } finally {
   await Deno.remove(dir, { recursive: true });
-}
-
-async function writeFixture(): Promise<void> {
-  const symbols = Array.from({ length: 50 }, (_, i) => `S${i}-USD`);
-  const chunk = 200_000;
-  using out = await Deno.open(file, { write: true, create: true, truncate: true });
-  const encoder = new TextEncoder();
-  let start = Date.UTC(2026, 0, 1);
-  for (let done = 0; done < TICKS; done += chunk) {
-    const f = generateReplay({
-      seed: done + 1,
-      ticks: Math.min(chunk, TICKS - done),
-      symbols,
-      start,
-      gapMs: 20,
-    });
-    await out.write(encoder.encode(f.lines.join("\n") + "\n"));
-    start = f.valid.reduce((m, t) => Math.max(m, t.ts), start) + 1;
-  }
-}
-
-/** Runs a child process to completion; wall time and peak RSS (VmHWM). */
-async function timeChild(args: string[]): Promise<{ seconds: number; peakRssKb: number }> {
-  const t0 = performance.now();
-  const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "inherit" })
-    .spawn();
-  let peak = 0;
-  const poll = setInterval(async () => {
-    try {
-      const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
-      const m = /VmHWM:\s+(\d+) kB/.exec(status);
-      if (m) peak = Math.max(peak, Number(m[1]));
-    } catch {
-      // Exited between polls.
-    }
-  }, 50);
-  const status = await child.status;
-  clearInterval(poll);
-  if (!status.success) throw new Error(`${args.join(" ")} exited with ${status.code}`);
-  return { seconds: (performance.now() - t0) / 1000, peakRssKb: peak };
 }

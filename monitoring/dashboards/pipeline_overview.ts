@@ -319,6 +319,28 @@ export function pipelineOverview(): Dashboard {
         ],
       },
       {
+        type: "timeseries",
+        title: "Built-in dashboard streams",
+        description: "Browsers streaming the built-in dashboard's live events (capped by " +
+          "--dashboard-clients), events published, streams dropped for falling behind their " +
+          "buffer and refused at the cap. A dropped stream never slows the pipeline.",
+        size: wide,
+        unit: "short",
+        targets: [
+          prom(`sum(pipeline_dashboard_clients{${I}})`, { legend: "browsers" }),
+          prom(`sum(rate(pipeline_dashboard_events_total{${I}}[${RATE}]))`, {
+            legend: "events/s",
+          }),
+          prom(
+            `sum by (reason) (rate(pipeline_dashboard_clients_dropped_total{${I}}[${RATE}]))`,
+            { legend: "dropped {{reason}}/s" },
+          ),
+          prom(`sum(rate(pipeline_dashboard_clients_refused_total{${I}}[${RATE}]))`, {
+            legend: "refused/s",
+          }),
+        ],
+      },
+      {
         type: "table",
         title: "Build info",
         size: { w: 24, h: 6 },

@@ -240,6 +240,13 @@ export const OPTIONS = {
     help: "HTTP listen address for /metrics, /health, /ready and /api (off or empty to disable)",
     parse: (raw) => isOff(raw) ? null : parseHostPort(raw),
   }),
+  "dashboard-clients": opt({
+    env: "DASHBOARD_CLIENTS",
+    default: "20",
+    help:
+      "browsers streaming the dashboard's live updates at once (/api/stream); 0 = no live stream",
+    parse: (raw) => parseInteger(raw, 0, 1000),
+  }),
   "log-level": opt({
     env: "LOG_LEVEL",
     default: "info",

@@ -100,6 +100,8 @@ export interface PipelineConfig {
     readonly sasl: KafkaSaslConfig | null;
   };
   readonly http: { readonly hostname: string; readonly port: number } | null;
+  /** Dashboard event streams at once (`--dashboard-clients`); 0: none. */
+  readonly dashboardClients: number;
   readonly logLevel: LogLevel;
   readonly liveView: "auto" | "on" | "off";
   readonly shutdownTimeoutMs: number;
@@ -210,6 +212,7 @@ export function assemblePipelineConfig(
       sasl: mechanism && username && password ? { mechanism, username, password } : null,
     },
     http: v["http"] === undefined ? { hostname: "127.0.0.1", port: 9464 } : v["http"],
+    dashboardClients: v["dashboard-clients"] ?? 20,
     logLevel: v["log-level"] ?? "info",
     liveView: v["ui"] ?? "auto",
     shutdownTimeoutMs: v["shutdown-timeout"] ?? 15_000,

@@ -7,12 +7,23 @@
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
 
+/** What {@linkcode ReadApi.candles} asks for. */
+export interface CandlesQuery {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly interval: string;
+  readonly limit: number;
+  readonly before?: number;
+}
+
 /** Read queries behind `/api/candles` and `/api/alerts`. */
 export interface ReadApi {
-  /** The most recent `limit` candles of one venue (latest version), oldest first. */
-  candles(
-    query: { venue: string; symbol: string; interval: string; limit: number },
-  ): Candle[] | Promise<Candle[]>;
+  /**
+   * The most recent `limit` candles of one venue (latest version), oldest first; with `before`,
+   * the most recent whose window starts before it (epoch ms), for loading older history page by
+   * page.
+   */
+  candles(query: CandlesQuery): Candle[] | Promise<Candle[]>;
   /** The most recent `limit` alerts, newest first. */
   alerts(query: { limit: number }): Alert[] | Promise<Alert[]>;
   /** Every symbol with stored candles. */

@@ -1,8 +1,9 @@
 /**
  * The instance's HTTP endpoint (loopback by default): `/metrics` for Prometheus, `/health` (the
  * process and its actor system are alive), `/ready` (stores migrated, topology running, not
- * shutting down), and the read API under `/api`. The routes are here; connections, their limits
- * and the protocol are src/http/http1_server.ts.
+ * shutting down), the read API under `/api`, and the dashboard: its page at `/`, its files under
+ * `/assets/`, its live events at `/api/stream` (src/http/sse_hub.ts). The routes are here;
+ * connections, their limits and the protocol are src/http/http1_server.ts.
  * @module
  */
 import { COMPOSITE_VENUE } from "../market/candle.ts";
@@ -12,6 +13,9 @@ import { type Http1Limits, serveHttp1 } from "./http1_server.ts";
 import { httpMetrics } from "./http_metrics.ts";
 import type { LatestView } from "./latest_view.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
+import { type Asset, assetResponse, dashboardAssets } from "./dashboard_assets.ts";
+import type { HealthSummary } from "./health_summary.ts";
+import type { SseHub } from "./sse_hub.ts";
 
 /** Dependencies of {@linkcode startHttpServer}. */
 export interface HttpServerOptions {
@@ -22,6 +26,14 @@ export interface HttpServerOptions {
   /** Store-backed queries; null answers 503 on `/api/candles` and `/api/alerts`. */
   readonly read: ReadApi | null;
   readonly intervals: readonly string[];
+  /** The instance's role, for the dashboard (`ingest` has no market data). */
+  readonly role?: string;
+  /** The venue whose candles the dashboard charts: the one the indicators run on. */
+  readonly venue?: string;
+  /** The dashboard's live events; null answers 503 on `/api/stream`. */
+  readonly stream?: SseHub | null;
+  /** The dashboard's health page, from the metrics. */
+  readonly healthSummary?: () => Promise<HealthSummary>;
   readonly health: () => { ok: boolean; detail?: Record<string, unknown> };
   readonly ready: () => boolean;
   /** Connection limits; defaults in `HTTP1_DEFAULTS` (src/http/http1_server.ts). */
@@ -39,11 +51,18 @@ export interface HttpServer {
 
 const MAX_LIMIT = 5000;
 
+/** Where the dashboard is: the HTTP address, with an IPv6 host in brackets. */
+export function dashboardUrl(http: { hostname: string; port: number }): string {
+  const host = http.hostname.includes(":") ? `[${http.hostname}]` : http.hostname;
+  return `http://${host}:${http.port}/`;
+}
+
 /** Starts the server; resolves once it listens, rejects when it cannot. */
 export function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const assets = dashboardAssets();
   return new Promise((resolve) => {
     const metrics = httpMetrics(options.registry);
-    const server = serveHttp1((req) => route(req, options), {
+    const server = serveHttp1((req) => route(req, options, assets), {
       ...options.limits,
       hostname: options.hostname,
       port: options.port,
@@ -55,6 +74,7 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
       hostname: server.hostname,
       port: server.port,
       close: async () => {
+        options.stream?.close();
         await server.close();
         metrics.unwatch();
       },
@@ -62,11 +82,17 @@ export function startHttpServer(options: HttpServerOptions): Promise<HttpServer>
   });
 }
 
-async function route(req: Request, o: HttpServerOptions): Promise<Response> {
+async function route(
+  req: Request,
+  o: HttpServerOptions,
+  assets: ReadonlyMap<string, Asset>,
+): Promise<Response> {
   const url = new URL(req.url);
   if (req.method !== "GET" && req.method !== "HEAD") {
     return json({ error: "method not allowed" }, 405);
   }
+  const asset = assets.get(url.pathname);
+  if (asset) return assetResponse(asset, req.headers.get("if-none-match"));
   try {
     switch (url.pathname) {
       case "/metrics":
@@ -79,6 +105,20 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
         return o.ready() ? json({ status: "ready" }) : json({ status: "not ready" }, 503);
       case "/api/latest":
         return json({ symbols: o.latest.snapshot() });
+      case "/api/info":
+        return json({
+          role: o.role ?? "all",
+          intervals: o.intervals,
+          venue: o.venue ?? COMPOSITE_VENUE,
+          store: o.read !== null,
+          stream: !!o.stream,
+        });
+      case "/api/stream":
+        if (!o.stream) return json({ error: "the live stream is off in this instance" }, 503);
+        return stream(req, url.searchParams, o.stream);
+      case "/api/health":
+        if (!o.healthSummary) return json({ error: "no health summary" }, 503);
+        return json(await o.healthSummary());
       case "/api/candles":
         return await candles(url.searchParams, o);
       case "/api/alerts":
@@ -94,7 +134,7 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
 async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const symbol = (q.get("symbol") ?? "").trim().toUpperCase();
-  if (!/^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/.test(symbol)) {
+  if (!SYMBOL.test(symbol)) {
     errors.push("symbol is required, like BTC-USD");
   }
   const interval = q.get("interval") ?? o.intervals[0];
@@ -108,10 +148,31 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
     errors.push("venue must be a feed name like coinbase, or composite (the default)");
   }
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
+  const before = q.has("before")
+    ? intParam(q, "before", { fallback: 0, max: Number.MAX_SAFE_INTEGER }, errors)
+    : undefined;
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  const rows = await o.read.candles({ venue, symbol, interval, limit });
+  const rows = await o.read.candles({ venue, symbol, interval, limit, before });
   return json({ venue, symbol, interval, candles: rows });
+}
+
+const SYMBOL = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;
+const MAX_STREAM_SYMBOLS = 20;
+
+/**
+ * The dashboard's event stream. `symbols=A,B` subscribes to those symbols' candle events; without
+ * it, every symbol's (a page charting one symbol asks for just that one).
+ */
+function stream(req: Request, q: URLSearchParams, hub: SseHub): Response {
+  const raw = q.get("symbols");
+  const symbols = raw === null ? null : raw.split(",").filter((x) => x !== "");
+  if (symbols && (symbols.length > MAX_STREAM_SYMBOLS || !symbols.every((x) => SYMBOL.test(x)))) {
+    return json({
+      error: `symbols must be up to ${MAX_STREAM_SYMBOLS} symbols like BTC-USD, comma-separated`,
+    }, 400);
+  }
+  return hub.connect(req.headers.get("last-event-id"), symbols && new Set(symbols));
 }
 
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {

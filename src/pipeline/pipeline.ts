@@ -18,10 +18,14 @@ import { spoolPathOf } from "../connectors/sqlite/sqlite_paths.ts";
 import { SqliteStore } from "../connectors/sqlite/sqlite_store.ts";
 import type { Store } from "../connectors/store.ts";
 import type { ReplayProgress } from "../feeds/replay.ts";
-import { type HttpServer, startHttpServer } from "../http/http_server.ts";
+import { dashboardUrl, type HttpServer, startHttpServer } from "../http/http_server.ts";
+import { type HealthSummary, healthSummary } from "../http/health_summary.ts";
 import { LatestView } from "../http/latest_view.ts";
+import { MarketStream } from "../http/market_stream.ts";
+import { SseHub } from "../http/sse_hub.ts";
+import { sseMetrics } from "../http/sse_metrics.ts";
 import type { Logger } from "../logger.ts";
-import { parseIntervals } from "../market/interval.ts";
+import { type Interval, parseIntervals } from "../market/interval.ts";
 import { TickParser } from "../market/tick_parser.ts";
 import type { ActorSystem, Termination } from "../runtime/system.ts";
 import { createActorSystem } from "../runtime/system.ts";
@@ -34,6 +38,7 @@ import { connectKafka, type KafkaConnection, startKafkaRoles } from "./kafka/kaf
 import { startMemoryTopology } from "./memory_topology.ts";
 import type { StageContext } from "./partition_stage.ts";
 import { spawnSinks } from "./sink_routes.ts";
+import { tapRoutes } from "./tapped_routes.ts";
 import { createSources } from "./sources.ts";
 import { createStopSequence, type StopSequence } from "./stop_sequence.ts";
 import { openStores } from "./stores.ts";
@@ -142,8 +147,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     },
   });
 
+  const intervals = parseIntervals(config.intervals.join(","));
+  const dashboard = dashboardOf(config, registry, intervals);
   // Sinks first: everything upstream sends to them.
-  const routes = spawnSinks(system, stores, {
+  const sinkRoutes = spawnSinks(system, stores, {
     registry,
     storeTicks: config.storage.storeTicks,
     ledger,
@@ -154,11 +161,12 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     giveUpWriteMs: config.shutdownTimeoutMs / 8,
     spool,
   });
+  const routes = dashboard ? tapRoutes(sinkRoutes, dashboard.tap) : sinkRoutes;
   relay.connect(routes);
   const stage: StageContext = {
     system,
     config,
-    intervals: parseIntervals(config.intervals.join(",")),
+    intervals,
     registry,
     clock,
     latest,
@@ -208,12 +216,19 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       latest,
       read,
       intervals: config.intervals,
+      role: config.role,
+      venue: config.analyticsVenue,
+      stream: dashboard?.hub ?? null,
+      healthSummary: dashboard?.health ??
+        (() => healthSummary(registry, { role: config.role, now: Date.now() })),
       health: () => ({ ok: !terminatedAlready, detail: { role: config.role } }),
       ready: () => !sequence?.stopping && !terminatedAlready,
       log: log.child("http"),
     })
     : null;
-  if (http) log.info("http listening", { url: `http://${http.hostname}:${http.port}` });
+  if (http) {
+    log.info("http listening; dashboard there", { url: dashboardUrl(http) });
+  }
   sequence = createStopSequence({
     timeoutMs: config.shutdownTimeoutMs,
     clock,
@@ -224,7 +239,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     routes,
     ledger,
     giveUp,
-    closeHttp: () => http?.close() ?? Promise.resolve(),
+    closeHttp: () => {
+      dashboard?.tap.close();
+      return http?.close() ?? Promise.resolve();
+    },
   });
   return {
     config,
@@ -237,6 +255,32 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     terminated: sequence.terminated,
     stop: sequence.stop,
   };
+}
+
+/**
+ * The dashboard's live stream (with `--http` and `--dashboard-clients` > 0): the hub the browsers
+ * connect to and the tap in front of the sink routes that feeds it.
+ */
+function dashboardOf(
+  config: PipelineConfig,
+  registry: Registry,
+  intervals: readonly Interval[],
+): { hub: SseHub; tap: MarketStream; health: () => Promise<HealthSummary> } | null {
+  if (!config.http || config.dashboardClients === 0) return null;
+  const hub = new SseHub({ maxClients: config.dashboardClients }, {
+    observer: sseMetrics(registry),
+  });
+  const health = async (): Promise<HealthSummary> => ({
+    ...await healthSummary(registry, { role: config.role, now: Date.now() }),
+    recentDeadLetters: tap.recentDeadLetters(),
+  });
+  const tap = new MarketStream(hub, {
+    intervals,
+    venue: config.analyticsVenue,
+    maxSymbols: config.windows.maxSymbols,
+    health,
+  });
+  return { hub, tap, health };
 }
 
 /** Where a new Kafka owner warms its analytics from: ClickHouse when configured, else SQLite. */

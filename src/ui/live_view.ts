@@ -3,6 +3,7 @@
  * latest closed 1m candle, EMA and RSI, alert count; plus ticks/s and mailbox pressure.
  * @module
  */
+import { dashboardUrl } from "../http/http_server.ts";
 import type { Candle } from "../market/candle.ts";
 import type { SymbolSnapshot } from "../http/latest_view.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
@@ -78,12 +79,11 @@ export function render(
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");
-  const url = pipeline.http ? `http://${pipeline.http.hostname}:${pipeline.http.port}` : "off";
+  const url = pipeline.http ? dashboardUrl(pipeline.http) : "off";
   return [
     `crypto-pipeline  ${new Date().toISOString().slice(11, 19)}Z  ` +
-    `${Math.round(ticksPerSecond)} ticks/s  mailbox pressure ${
-      (pressure * 100).toFixed(0)
-    }%  http ${url}`,
+    `${Math.round(ticksPerSecond)} ticks/s  mailbox pressure ${(pressure * 100).toFixed(0)}%  ` +
+    `dashboard ${url}`,
     "",
     line(head),
     ...rows.map(line),

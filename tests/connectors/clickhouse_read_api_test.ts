@@ -69,6 +69,11 @@ Deno.test({
       const got = await ch.candles(q);
       assert.deepEqual(got, lite.candles(q), "latest three candles, oldest first");
       assert.deepEqual(got.map((c) => c.version), [2, 1, 2]);
+      // The page before the second window: the first two, as SQLite pages them.
+      const older = { ...q, before: T0 + 2 * 60_000 };
+      const page = await ch.candles(older);
+      assert.deepEqual(page, lite.candles(older), "the page before a window");
+      assert.deepEqual(page.map((c) => c.window_start), [T0, T0 + 60_000]);
       assert.deepEqual(await ch.symbols(), lite.symbols());
       const byId = (a: Alert, b: Alert) => a.id < b.id ? -1 : 1;
       const newest = await ch.alerts({ limit: 4 });

@@ -41,3 +41,15 @@ Deno.test("live view: each symbol's row shows the composite candle, its venue an
   assert.match(row, /100\.0000\/110\.0000\/90\.0000\/100\.0000/, "the composite's o/h/l/c");
   assert.match(row, /coinbase,kraken \(binance:outlier\)$/);
 });
+
+Deno.test("live view: the first line names the dashboard's URL", () => {
+  const pipeline = {
+    http: { hostname: "127.0.0.1", port: 9464 },
+    config: { intervals: ["1m"], analyticsVenue: "composite" },
+  };
+  const frame = render([], 0, 0, pipeline as unknown as Pick<Pipeline, "http" | "config">);
+  assert.match(frame.split("\n")[0], /dashboard http:\/\/127\.0\.0\.1:9464\/$/);
+  const v6 = { ...pipeline, http: { hostname: "::1", port: 80 } };
+  const frame6 = render([], 0, 0, v6 as unknown as Pick<Pipeline, "http" | "config">);
+  assert.match(frame6.split("\n")[0], /dashboard http:\/\/\[::1\]:80\/$/);
+});

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { ReadApi } from "../read_api.ts";
+import type { CandlesQuery, ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { queryRows, readLatestAlerts, readLatestCandles } from "./queries.ts";
@@ -33,10 +33,14 @@ export class ClickHouseReadApi implements ReadApi {
     this.#database = database;
   }
 
-  async candles(
-    q: { venue: string; symbol: string; interval: string; limit: number },
-  ): Promise<Candle[]> {
-    const newestFirst = await readLatestCandles(this.#client, this.#database, q);
+  async candles(q: CandlesQuery): Promise<Candle[]> {
+    const newestFirst = await readLatestCandles(this.#client, this.#database, {
+      venue: q.venue,
+      symbol: q.symbol,
+      interval: q.interval,
+      limit: q.limit,
+      ...(q.before === undefined ? {} : { toMs: q.before }),
+    });
     return newestFirst.reverse();
   }
 

@@ -3,7 +3,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { ReadApi } from "../read_api.ts";
+import type { CandlesQuery, ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { compositeFields } from "../../market/composite_fields.ts";
@@ -22,13 +22,19 @@ export class SqliteReader implements ReadApi {
     this.#db = db;
   }
 
-  candles(q: { venue: string; symbol: string; interval: string; limit: number }): Candle[] {
+  candles(q: CandlesQuery): Candle[] {
     const rows = this.#db.prepare(
       `SELECT venue, symbol, "interval", window_start, open, high, low, close, volume, vwap,
               trades, first_ts, last_ts, version, instrument, constituents, excluded
-       FROM candles WHERE venue = ? AND symbol = ? AND "interval" = ?
+       FROM candles WHERE venue = ? AND symbol = ? AND "interval" = ? AND window_start < ?
        ORDER BY window_start DESC LIMIT ?`,
-    ).all(q.venue, q.symbol, q.interval, q.limit) as unknown as StoredCandle[];
+    ).all(
+      q.venue,
+      q.symbol,
+      q.interval,
+      q.before ?? Number.MAX_SAFE_INTEGER,
+      q.limit,
+    ) as unknown as StoredCandle[];
     return rows.reverse().map(({ instrument, constituents, excluded, ...c }) => ({
       ...c,
       ...(instrument === null ? {} : { instrument }),

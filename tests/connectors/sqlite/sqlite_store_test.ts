@@ -73,6 +73,21 @@ Deno.test("SqliteStore keeps the highest candle version and ignores repeats", as
   });
 });
 
+Deno.test("SqliteReader pages back with before: the latest candles starting earlier", async () => {
+  await withStore(async (store) => {
+    const starts = Array.from({ length: 10 }, (_, i) => i * 60_000);
+    await store.writeCandles(starts.map((window_start) => candle({ window_start })));
+    const reader = new SqliteReader(store.db);
+    const page = (before?: number) =>
+      reader.candles({ venue: "coinbase", symbol: "BTC-USD", interval: "1m", limit: 3, before })
+        .map((c) => c.window_start / 60_000);
+    assert.deepEqual(page(), [7, 8, 9]);
+    assert.deepEqual(page(7 * 60_000), [4, 5, 6]);
+    assert.deepEqual(page(2 * 60_000 + 1), [0, 1, 2]);
+    assert.deepEqual(page(0), []);
+  });
+});
+
 Deno.test("SqliteStore writes ticks, alerts and dead letters idempotently, hostile text intact", async () => {
   await withStore(async (store) => {
     const hostile = 'x\'); DROP TABLE candles; -- \\ "quoted" ☃ 𝄞 ' + "y".repeat(5000);

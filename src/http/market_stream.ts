@@ -1,0 +1,218 @@
+/**
+ * The pipeline's tap for the dashboard's live stream. The partition stages hand it what they hand
+ * the latest view — ticks, closed candles and their late revisions, indicators, alerts, dead
+ * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
+ * otherwise it only appends to bounded buffers, which a timer turns into a few batched events:
+ * `candles`, `partial` and `indicators` per symbol (topics: a page charting one symbol subscribes
+ * to it alone), `latest` (the newest candle and indicators of each series, for the overview),
+ * `alerts`, `prices` and `health`. A buffer over its bound is
+ * discarded and a `reset` event sent instead: the browsers reload from the read API. The last
+ * few dead letters are kept whether or not anyone watches (they are rare and the health page
+ * shows them from its first load).
+ * @module
+ */
+import type { Alert } from "../market/alert.ts";
+import type { Candle } from "../market/candle.ts";
+import type { DeadLetter } from "../market/dead_letter.ts";
+import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { Interval } from "../market/interval.ts";
+import type { Tick } from "../market/tick.ts";
+import type { HealthSummary } from "./health_summary.ts";
+import { PartialCandles } from "./partial_candles.ts";
+import type { SseHub } from "./sse_hub.ts";
+
+/** The newest row (by window start, then version) of each venue, symbol and interval. */
+function newestPerSeries<
+  T extends {
+    venue?: string;
+    symbol: string;
+    interval: string;
+    window_start: number;
+    version: number;
+  },
+>(
+  rows: readonly T[],
+): T[] {
+  const newest = new Map<string, T>();
+  for (const r of rows) {
+    const key = `${r.venue ?? ""}|${r.symbol}|${r.interval}`;
+    const have = newest.get(key);
+    if (
+      !have || r.window_start > have.window_start ||
+      (r.window_start === have.window_start && r.version >= have.version)
+    ) newest.set(key, r);
+  }
+  return [...newest.values()];
+}
+
+/** What the stages call; each call returns without waiting. */
+export interface MarketTap {
+  ticks(rows: readonly Tick[]): void;
+  candles(rows: readonly Candle[]): void;
+  indicators(rows: readonly IndicatorRow[]): void;
+  alerts(rows: readonly Alert[]): void;
+  deadLetters(rows: readonly DeadLetter[]): void;
+}
+
+/** Options of {@linkcode MarketStream}. */
+export interface MarketStreamOptions {
+  readonly intervals: readonly Interval[];
+  /** The venue the in-progress candles preview (the analytics venue, the composite by default). */
+  readonly venue: string;
+  /** Symbols with an in-progress candle at once (the pipeline's `--max-symbols`). */
+  readonly maxSymbols: number;
+  /** Rows of one kind held between flushes; beyond, a `reset` replaces them. */
+  readonly maxPendingRows?: number;
+  readonly flushMs?: number;
+  readonly healthMs?: number;
+  readonly health: () => Promise<HealthSummary>;
+}
+
+const RAW_CHARS = 240;
+const RECENT_DEAD_LETTERS = 50;
+/** A candle is ~250 bytes of JSON: 500 of them are ~125 KiB, an eighth of a client's buffer. */
+const ROWS_PER_EVENT = 500;
+
+/** Buffers the pipeline's records and publishes them to `hub` in batches. */
+export class MarketStream implements MarketTap {
+  readonly #hub: SseHub;
+  readonly #o: MarketStreamOptions;
+  readonly #maxPending: number;
+  readonly #partials: PartialCandles;
+  #candles: Candle[] = [];
+  #indicators: IndicatorRow[] = [];
+  #alerts: Alert[] = [];
+  #dead: DeadLetter[] = [];
+  #deadAt = 0;
+  /** The newest tick per symbol since the last flush (ticks are immutable: kept as they are). */
+  #prices = new Map<string, Tick>();
+  #overflow = false;
+  readonly #timers: ReturnType<typeof setInterval>[] = [];
+
+  constructor(hub: SseHub, o: MarketStreamOptions) {
+    this.#hub = hub;
+    this.#o = o;
+    this.#maxPending = o.maxPendingRows ?? 10_000;
+    this.#partials = new PartialCandles(o.intervals, o.maxSymbols, o.venue);
+    this.#timers.push(setInterval(() => this.flush(), o.flushMs ?? 250));
+    this.#timers.push(setInterval(() => void this.#health(), o.healthMs ?? 2000));
+    for (const t of this.#timers) Deno.unrefTimer(t);
+  }
+
+  ticks(rows: readonly Tick[]): void {
+    if (!this.#hub.active) return;
+    for (const t of rows) {
+      // The in-progress candle is a preview: only for symbols a page charts.
+      if (this.#hub.wants(t.symbol)) this.#partials.add(t);
+      const p = this.#prices.get(t.symbol);
+      if (!p || t.ts >= p.ts) this.#prices.set(t.symbol, t);
+    }
+    if (this.#prices.size > this.#o.maxSymbols) this.#prices.clear();
+  }
+
+  candles(rows: readonly Candle[]): void {
+    if (!this.#hub.active) return;
+    for (const c of rows) this.#partials.closed(c);
+    this.#candles = this.#append(this.#candles, rows);
+  }
+
+  indicators(rows: readonly IndicatorRow[]): void {
+    if (this.#hub.active) this.#indicators = this.#append(this.#indicators, rows);
+  }
+
+  alerts(rows: readonly Alert[]): void {
+    if (this.#hub.active) this.#alerts = this.#append(this.#alerts, rows);
+  }
+
+  deadLetters(rows: readonly DeadLetter[]): void {
+    // The newest RECENT_DEAD_LETTERS in a ring; only their beginning (a dead letter may be a
+    // whole oversized message).
+    for (const d of rows.slice(-RECENT_DEAD_LETTERS)) {
+      const short = { ...d, raw: d.raw.slice(0, RAW_CHARS), detail: d.detail.slice(0, RAW_CHARS) };
+      this.#dead[this.#deadAt++ % RECENT_DEAD_LETTERS] = short;
+    }
+  }
+
+  /** The most recent dead letters, newest first. */
+  recentDeadLetters(): DeadLetter[] {
+    const n = Math.min(this.#deadAt, RECENT_DEAD_LETTERS);
+    const out: DeadLetter[] = [];
+    for (let i = 1; i <= n; i++) out.push(this.#dead[(this.#deadAt - i) % RECENT_DEAD_LETTERS]);
+    return out;
+  }
+
+  /** Publishes what is buffered (the timer calls it; tests call it directly). */
+  flush(): void {
+    if (this.#overflow) {
+      this.#overflow = false;
+      this.#clear();
+      this.#hub.publish("reset", {});
+      return;
+    }
+    // Per symbol, for the pages charting it; the newest per series for every page. Candles
+    // first: a browser applies an indicator or alert to a bar it already has.
+    this.#publishBySymbol("candles", this.#candles);
+    this.#publishBySymbol("partial", this.#partials.takeChanged());
+    this.#publishBySymbol("indicators", this.#indicators);
+    if (this.#candles.length || this.#indicators.length) {
+      this.#hub.publish("latest", {
+        candles: newestPerSeries(this.#candles),
+        indicators: newestPerSeries(this.#indicators),
+      });
+    }
+    this.#publishRows("alerts", this.#alerts);
+    if (this.#prices.size) {
+      const prices = [...this.#prices.values()].map((t) => ({
+        symbol: t.symbol,
+        price: t.price,
+        ts: t.ts,
+        source: t.source,
+      }));
+      this.#hub.publish("prices", prices);
+    }
+    this.#clear();
+  }
+
+  /** Stops the timers. */
+  close(): void {
+    for (const t of this.#timers) clearInterval(t);
+  }
+
+  async #health(): Promise<void> {
+    if (this.#hub.clients === 0) return;
+    try {
+      this.#hub.publish("health", await this.#o.health());
+    } catch {
+      // A failed read of the registry skips one update; the next one tries again.
+    }
+  }
+
+  /** Rows in events of at most ROWS_PER_EVENT: each well within a client's buffer. */
+  #publishRows(type: string, rows: readonly unknown[], topic?: string): void {
+    for (let i = 0; i < rows.length; i += ROWS_PER_EVENT) {
+      this.#hub.publish(type, rows.slice(i, i + ROWS_PER_EVENT), topic);
+    }
+  }
+
+  /** Each symbol's rows as events of that topic. */
+  #publishBySymbol(type: string, rows: readonly { symbol: string }[]): void {
+    const bySymbol = Map.groupBy(rows, (r) => r.symbol);
+    for (const [symbol, mine] of bySymbol) this.#publishRows(type, mine, symbol);
+  }
+
+  #append<T>(buf: T[], rows: readonly T[]): T[] {
+    if (this.#overflow || buf.length + rows.length > this.#maxPending) {
+      this.#overflow = true;
+      return [];
+    }
+    for (const r of rows) buf.push(r);
+    return buf;
+  }
+
+  #clear(): void {
+    this.#candles = [];
+    this.#indicators = [];
+    this.#alerts = [];
+    this.#prices = new Map();
+  }
+}
