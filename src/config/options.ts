@@ -136,6 +136,12 @@ export const OPTIONS = {
     help: "simulator ticks per second per symbol",
     parse: parsePositiveNumber,
   }),
+  "sim-warmup": opt({
+    env: "SIMULATOR_WARMUP",
+    default: "45m",
+    help: "simulated history produced at once before live pacing (warms indicators and alerts)",
+    parse: parseDuration,
+  }),
   "symbols": opt({
     env: "SYMBOLS",
     default: undefined,

@@ -32,6 +32,7 @@ export function createSources(
         return createSimulator({
           seed: config.simulator.seed,
           ticksPerSecond: config.simulator.ticksPerSecond,
+          warmupMs: config.simulator.warmupMs,
           symbols: universe,
         }, { clock: ctx.clock });
       }

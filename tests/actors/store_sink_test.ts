@@ -286,3 +286,33 @@ Deno.test("store sink: once the stop runs out of time a write that never answers
   assert.deepEqual(refused.slice(2), ["ticks", 1]);
   await system.shutdown();
 });
+
+Deno.test("store sink: natural batching writes at once when idle and gathers while a write is in flight", async () => {
+  const writes: string[][] = [];
+  const pending: (() => void)[] = [];
+  const store: Store = {
+    name: "slow",
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(rows.map((t) => t.id));
+      return new Promise<void>((resolve) => pending.push(resolve));
+    },
+    close: () => Promise.resolve(),
+  };
+  // A manual clock that is never advanced: no timer can be what triggers a write.
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-slow", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await pollUntil("the first write in flight", () => writes.length === 1, 5000, 1);
+  ref.tell({ kind: "ticks", rows: [tick("2")] });
+  ref.tell({ kind: "ticks", rows: [tick("3"), tick("4")] });
+  assert.equal(writes.length, 1, "nothing else is written while a write is in flight");
+  pending.shift()!();
+  await pollUntil("the second write in flight", () => writes.length === 2, 5000, 1);
+  assert.deepEqual(writes, [["1"], ["2", "3", "4"]], "what gathered meanwhile is one write");
+  pending.shift()!();
+  await barrier(ref);
+  await system.shutdown();
+});
