@@ -40,6 +40,8 @@ export interface PipelineConfig {
     readonly ticksPerSecond: number;
     /** Simulated history produced at once before live pacing starts (ms). */
     readonly warmupMs: number;
+    /** Per-tick probability that a symbol goes silent for 70–120 s. */
+    readonly silenceProbability: number;
   };
   /** Allow-list; null accepts every well-formed symbol. */
   readonly symbols: readonly string[] | null;
@@ -154,6 +156,7 @@ export function assemblePipelineConfig(
       seed: v["seed"] ?? 42,
       ticksPerSecond: v["sim-rate"] ?? 3,
       warmupMs: v["sim-warmup"] ?? 45 * 60_000,
+      silenceProbability: v["sim-silence"] ?? 0.00002,
     },
     // An empty list (SYMBOLS= in an env file) is no allow-list, not one that refuses everything.
     symbols: v["symbols"]?.length ? v["symbols"] : null,

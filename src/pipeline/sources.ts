@@ -33,6 +33,7 @@ export function createSources(
           seed: config.simulator.seed,
           ticksPerSecond: config.simulator.ticksPerSecond,
           warmupMs: config.simulator.warmupMs,
+          silenceProbability: config.simulator.silenceProbability,
           symbols: universe,
         }, { clock: ctx.clock });
       }
