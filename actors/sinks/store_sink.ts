@@ -6,8 +6,15 @@
  * is, the mailbox gathers what comes next and the next write takes all of it (up to the mailbox
  * bound). An idle pipeline thus writes each record at once (no timer adds latency), a busy one
  * writes large batches, the batch size following the store's own speed. A `maxDelayMs` above zero
- * restores timed batching (wait up to that long for `batchRows` rows). While it retries it
- * takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
+ * restores timed batching (wait up to that long for `batchRows` rows).
+ *
+ * A store whose writes run on the event loop (SQLite) is never seen with a write in flight, so
+ * natural batching would make it commit once per event-loop turn: at 10 k ticks/s hundreds of
+ * small transactions a second, each costing about a millisecond of the loop (measured), which
+ * delayed everything else. Such a store is batched by a short timer,
+ * {@linkcode BLOCKING_STORE_DELAY_MS}, well inside the candle latency target.
+ *
+ * While a sink retries it takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
  * is down slows the pipeline, it does not lose data.
  *
  * A non-retriable failure is about rows, not the store: the batch is split in halves and written
@@ -32,7 +39,8 @@ export interface StoreSinkConfig {
   readonly batchRows?: number;
   /**
    * Timed batching: write at most this long after the first buffered row, earlier when `batchRows`
-   * are buffered. Default 0: natural batching (write whenever no write is in flight).
+   * are buffered. Default 0: natural batching (write whenever no write is in flight); for a store
+   * that blocks the event loop, {@linkcode BLOCKING_STORE_DELAY_MS}.
    */
   readonly maxDelayMs?: number;
   /** Mailbox bound (messages, each a batch of up to ~1000 rows). Default 64. */
@@ -40,6 +48,9 @@ export interface StoreSinkConfig {
   /** Retry backoff for transient failures. */
   readonly retry?: { readonly minMs: number; readonly maxMs: number };
 }
+
+/** Timed batching delay of a store whose writes block the event loop (SQLite). */
+export const BLOCKING_STORE_DELAY_MS = 15;
 
 /**
  * Writes one refused batch may take to isolate the rows a store refuses: a batch with one bad row
@@ -139,7 +150,8 @@ class StoreSink implements Actor<SinkMessage> {
     this.#giveUp = deps.giveUp;
     this.#giveUpWriteMs = deps.giveUpWriteMs ?? 1000;
     this.#batchRows = config.batchRows ?? 5000;
-    this.#maxDelayMs = config.maxDelayMs ?? 0;
+    this.#maxDelayMs = config.maxDelayMs ??
+      (store.blocksEventLoop ? BLOCKING_STORE_DELAY_MS : 0);
     this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
     this.#onWritten = deps.onWritten;
     this.#latency = histogram(deps.registry, {

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { MAX_ISOLATION_WRITES, storeSinkProps } from "../../actors/sinks/store_sink.ts";
+import {
+  BLOCKING_STORE_DELAY_MS,
+  MAX_ISOLATION_WRITES,
+  storeSinkProps,
+} from "../../actors/sinks/store_sink.ts";
 import type { SinkMessage } from "../../actors/sinks/sink_message.ts";
 import type { Store } from "../../src/connectors/store.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -314,5 +318,32 @@ Deno.test("store sink: natural batching writes at once when idle and gathers whi
   assert.deepEqual(writes, [["1"], ["2", "3", "4"]], "what gathered meanwhile is one write");
   pending.shift()!();
   await barrier(ref);
+  await system.shutdown();
+});
+
+Deno.test("store sink: a store that blocks the event loop is batched by a short timer instead", async () => {
+  const writes: string[][] = [];
+  const store: Store = {
+    name: "blocking",
+    blocksEventLoop: true,
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(rows.map((t) => t.id));
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-blocking", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await pollUntil("the row taken", () => ref.size === 0 && clock.pending === 1, 5000, 1);
+  ref.tell({ kind: "ticks", rows: [tick("2")] });
+  await pollUntil("the row taken", () => ref.size === 0, 5000, 1);
+  assert.deepEqual(writes, [], "nothing written before the delay");
+  clock.tick(BLOCKING_STORE_DELAY_MS);
+  await pollUntil("the timed write", () => writes.length === 1, 5000, 1);
+  assert.deepEqual(writes, [["1", "2"]]);
   await system.shutdown();
 });
