@@ -11,8 +11,10 @@
  * A store whose writes run on the event loop (SQLite) is never seen with a write in flight, so
  * natural batching would make it commit once per event-loop turn: at 10 k ticks/s hundreds of
  * small transactions a second, each costing about a millisecond of the loop (measured), which
- * delayed everything else. Such a store is batched by a short timer,
- * {@linkcode BLOCKING_STORE_DELAY_MS}, well inside the candle latency target.
+ * delayed everything else. Such a store holds bulk rows (raw ticks, dead letters) for a short timer,
+ * {@linkcode BLOCKING_STORE_DELAY_MS}; candles, indicators and alerts, which come a few per window
+ * close and are waited for (the latency targets), are written at once, with whatever bulk rows are
+ * buffered.
  *
  * While a sink retries it takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
  * is down slows the pipeline, it does not lose data.
@@ -48,6 +50,9 @@ export interface StoreSinkConfig {
   /** Retry backoff for transient failures. */
   readonly retry?: { readonly minMs: number; readonly maxMs: number };
 }
+
+/** Kinds a blocking store writes at once; the others (bulk) wait for its short timer. */
+const URGENT_KINDS: readonly RecordKind[] = ["candles", "indicators", "alerts"];
 
 /** Timed batching delay of a store whose writes block the event loop (SQLite). */
 export const BLOCKING_STORE_DELAY_MS = 15;
@@ -123,6 +128,8 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #store: Store;
   readonly #batchRows: number;
   readonly #maxDelayMs: number;
+  /** The short timer of a blocking store holds back only bulk rows (see the module doc). */
+  readonly #lingerBulkOnly: boolean;
   readonly #retry: { minMs: number; maxMs: number };
   readonly #onWritten?: WrittenListener;
   readonly #onRefused?: RefusedListener;
@@ -150,6 +157,7 @@ class StoreSink implements Actor<SinkMessage> {
     this.#giveUp = deps.giveUp;
     this.#giveUpWriteMs = deps.giveUpWriteMs ?? 1000;
     this.#batchRows = config.batchRows ?? 5000;
+    this.#lingerBulkOnly = config.maxDelayMs === undefined && store.blocksEventLoop === true;
     this.#maxDelayMs = config.maxDelayMs ??
       (store.blocksEventLoop ? BLOCKING_STORE_DELAY_MS : 0);
     this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
@@ -206,7 +214,8 @@ class StoreSink implements Actor<SinkMessage> {
     }
     // Natural batching: this actor takes no message while a write is in flight, so arriving here
     // means none is; whatever gathered in the mailbox meanwhile is in `messages`.
-    const natural = this.#maxDelayMs <= 0 && this.#buffered > 0;
+    const natural = this.#buffered > 0 &&
+      (this.#maxDelayMs <= 0 || (this.#lingerBulkOnly && this.#urgentBuffered()));
     if (writeNow || natural || this.#buffered >= this.#batchRows) {
       return this.#flush(ctx).then((gaveUp) => settle(barriers, gaveUp));
     }
@@ -215,6 +224,12 @@ class StoreSink implements Actor<SinkMessage> {
       this.#cancelTimer = ctx.scheduleSelf({ kind: "write" }, this.#maxDelayMs);
     }
     return undefined;
+  }
+
+  /** Rows someone waits for are buffered: candles, indicators or alerts (not raw ticks, dead letters). */
+  #urgentBuffered(): boolean {
+    for (const kind of URGENT_KINDS) if ((this.#buffers.get(kind)?.length ?? 0) > 0) return true;
+    return false;
   }
 
   stopping(ctx: ActorContext<SinkMessage>): Promise<void> {

@@ -347,3 +347,32 @@ Deno.test("store sink: a store that blocks the event loop is batched by a short 
   assert.deepEqual(writes, [["1", "2"]]);
   await system.shutdown();
 });
+
+Deno.test("store sink: a blocking store writes candles at once, with the raw ticks held so far", async () => {
+  const writes: string[] = [];
+  const store: Store = {
+    name: "blocking-candles",
+    blocksEventLoop: true,
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(`ticks ${rows.map((t) => t.id).join(",")}`);
+      return Promise.resolve();
+    },
+    writeCandles(rows) {
+      writes.push(`candles ${rows.length}`);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-blocking-candles", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await pollUntil("the tick held", () => ref.size === 0 && clock.pending === 1, 5000, 1);
+  assert.deepEqual(writes, []);
+  ref.tell({ kind: "candles", rows: [candle] });
+  await pollUntil("the candle written", () => writes.length === 2, 5000, 1);
+  assert.deepEqual(writes, ["ticks 1", "candles 1"], "no clock tick needed");
+  await system.shutdown();
+});
