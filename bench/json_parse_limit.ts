@@ -10,7 +10,13 @@ let best = 0;
 let checksum = 0;
 for (let pass = 0; pass < 3; pass++) {
   const t0 = performance.now();
-  for (const line of lines) checksum += JSON.parse(line).ts & 1;
+  for (const line of lines) {
+    try {
+      checksum += JSON.parse(line).ts & 1;
+    } catch {
+      // The fixture's bad lines (~0.5 %) count as parsed, as in plain_json_read.ts.
+    }
+  }
   best = Math.max(best, lines.length / ((performance.now() - t0) / 1000));
 }
 await Deno.stdout.write(new TextEncoder().encode(`${Math.round(best)} ${checksum}\n`));
