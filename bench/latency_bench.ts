@@ -1,7 +1,9 @@
 /**
- * Latency at a fixed offered rate: the embedded pipeline (its own process, `src/main.ts`) fed by
- * the simulator at 10 ticks/ms (10 symbols × 1000/s) for 60 s, candles of 1 s and 1 m into SQLite
- * (raw ticks stored too, the default), and this process watching it from outside:
+ * Latency at a fixed offered rate: the pipeline (its own process, `src/main.ts`) fed by the
+ * simulator at 10 ticks/ms (10 symbols × 1000/s) for 60 s, candles of 1 s and 1 m into SQLite (raw
+ * ticks stored too, the default), embedded and in Kafka mode (role `all` through librdkafka's mock
+ * cluster, 4 partitions: `deno run -A bench/latency_bench.ts [embedded] [kafka]`), and this process
+ * watching it from outside:
  *
  * - `latest_price`: tick arrival → its price visible through the read API. The simulator emits a
  *   tick no earlier than its event time, so event time is its arrival; `/api/latest` is polled back
@@ -22,6 +24,8 @@ import { DatabaseSync } from "node:sqlite";
 import { report, round } from "./measure.ts";
 import { v8FlagsArg } from "../src/config/v8_flags.ts";
 import { bucketQuantile, counterSum, quantiles } from "./latency_stats.ts";
+import { librdkafkaInstalled } from "../tests/helpers/kafka_mock.ts";
+import { startPipelineCluster } from "../tests/helpers/kafka_cluster.ts";
 
 const SECONDS = Number(Deno.env.get("BENCH_LATENCY_SECONDS") ?? 60);
 const RATE = Number(Deno.env.get("BENCH_LATENCY_RATE") ?? 1000);
@@ -32,61 +36,85 @@ const dir = await Deno.makeTempDir({ prefix: "latency-bench-" });
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
-const child = new Deno.Command(Deno.execPath(), {
-  args: [
-    "run",
-    "--allow-all",
-    v8FlagsArg(),
-    `${root}src/main.ts`,
-    "--source=simulator",
-    `--sim-rate=${RATE}`,
-    // Long enough to warm the candle rules (30 returns of 1 s candles), short enough that their
-    // first alerts, one per (symbol, rule) per 5 min of cooldown, fall in the measured minute.
-    "--sim-warmup=35s",
-    // A silent symbol (70–120 s, one every few seconds at this rate) would lower the offered rate.
-    "--sim-silence=0",
-    "--intervals=1s,1m",
-    `--allowed-lateness=${LATENESS_MS}ms`,
-    `--sqlite=${dir}/latency.db`,
-    `--http=127.0.0.1:${port}`,
-    "--log-level=warn",
-  ],
-  stdout: "null",
-  stderr: "inherit",
-}).spawn();
+const modes = Deno.args.length > 0 ? Deno.args : ["embedded", "kafka"];
+for (const mode of modes) {
+  if (mode === "embedded") await measure(mode, []);
+  else if (mode === "kafka") await measureKafka();
+  else throw new Error(`unknown mode ${mode}: embedded or kafka`);
+}
+await Deno.remove(dir, { recursive: true });
 
-try {
-  await untilLive();
-  const from = Date.now() + 1000; // only ticks and windows of the live, paced part
-  await new Promise((r) => setTimeout(r, from - Date.now()));
-  const before = await scrape();
-  const samples = await watch(from, from + SECONDS * 1000);
-  const after = await scrape();
-  const ticks = counterSum(after, "pipeline_ticks_total") -
-    counterSum(before, "pipeline_ticks_total");
-  for (const [name, values] of Object.entries(samples)) {
-    const q = quantiles(values);
-    report({
-      bench: `latency_embedded_${name}`,
-      samples: values.length,
-      p50_ms: round(q.p50, 1),
-      p99_ms: round(q.p99, 1),
-      max_ms: round(q.max, 1),
-      target_p99_ms: name === "latest_price" ? 20 : 50,
-      histogram_p99_le_ms: histogramP99(before, after, name),
-      offered_ticks_per_s: RATE * 10,
-      achieved_ticks_per_s: Math.round(ticks / SECONDS),
-      seconds: SECONDS,
-    });
+/** Kafka mode: role `all` through librdkafka's mock cluster (4 partitions per topic). */
+async function measureKafka(): Promise<void> {
+  if (!librdkafkaInstalled()) {
+    report({ bench: "latency_kafka", error: "librdkafka's mock cluster is not installed" });
+    return;
   }
-} finally {
+  const mock = await startPipelineCluster({ partitions: 4 });
   try {
-    child.kill("SIGTERM");
-  } catch {
-    // Already gone.
+    await measure("kafka", [`--kafka-brokers=${mock.bootstrap}`]);
+  } finally {
+    await mock.stop();
   }
-  await child.status;
-  await Deno.remove(dir, { recursive: true });
+}
+
+async function measure(mode: string, extra: string[]): Promise<void> {
+  const dbPath = `${dir}/${mode}.db`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      v8FlagsArg(),
+      `${root}src/main.ts`,
+      "--source=simulator",
+      `--sim-rate=${RATE}`,
+      // Long enough to warm the candle rules (30 returns of 1 s candles), short enough that their
+      // first alerts, one per (symbol, rule) per 5 min of cooldown, fall in the measured minute.
+      "--sim-warmup=35s",
+      // A silent symbol (70–120 s, one every few seconds at this rate) would lower the offered rate.
+      "--sim-silence=0",
+      "--intervals=1s,1m",
+      `--allowed-lateness=${LATENESS_MS}ms`,
+      `--sqlite=${dbPath}`,
+      `--http=127.0.0.1:${port}`,
+      "--log-level=warn",
+      ...extra,
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    await untilLive();
+    const from = Date.now() + 1000; // only ticks and windows of the live, paced part
+    await new Promise((r) => setTimeout(r, from - Date.now()));
+    const before = await scrape();
+    const samples = await watch(dbPath, from, from + SECONDS * 1000);
+    const after = await scrape();
+    const ticks = counterSum(after, "pipeline_ticks_total") -
+      counterSum(before, "pipeline_ticks_total");
+    for (const [name, values] of Object.entries(samples)) {
+      const q = quantiles(values);
+      report({
+        bench: `latency_${mode}_${name}`,
+        samples: values.length,
+        p50_ms: round(q.p50, 1),
+        p99_ms: round(q.p99, 1),
+        max_ms: round(q.max, 1),
+        target_p99_ms: mode === "kafka" ? 150 : name === "latest_price" ? 20 : 50,
+        histogram_p99_le_ms: histogramP99(before, after, name),
+        offered_ticks_per_s: RATE * 10,
+        achieved_ticks_per_s: Math.round(ticks / SECONDS),
+        seconds: SECONDS,
+      });
+    }
+  } finally {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  }
 }
 
 /** Waits until the simulator's warm-up is over: the newest price is of the last second. */
@@ -112,11 +140,11 @@ async function scrape(): Promise<string> {
 }
 
 /** Polls the read API back to back and the SQLite file every 5 ms until `until`. */
-async function watch(from: number, until: number): Promise<Watched> {
+async function watch(dbPath: string, from: number, until: number): Promise<Watched> {
   const latency: Watched = { latest_price: [], candle_stored: [], alert_stored: [] };
   const lastTs = new Map<string, number>();
   const seen = new Set<string>();
-  const db = new DatabaseSync(`${dir}/latency.db`, { readOnly: true });
+  const db = new DatabaseSync(dbPath, { readOnly: true });
   const candles = db.prepare(
     `SELECT symbol, "interval" AS i, window_start AS w FROM candles WHERE window_start >= ?`,
   );
