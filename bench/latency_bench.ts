@@ -2,7 +2,7 @@
  * Latency at a fixed offered rate: the pipeline (its own process, `src/main.ts`) fed by the
  * simulator at 10 ticks/ms (10 symbols × 1000/s) for 60 s, candles of 1 s and 1 m into SQLite (raw
  * ticks stored too, the default), embedded and in Kafka mode (role `all` through librdkafka's mock
- * cluster, 4 partitions: `deno run -A bench/latency_bench.ts [embedded] [kafka]`), and this process
+ * cluster, 12 partitions: `deno run -A bench/latency_bench.ts [embedded] [kafka]`), and this process
  * watching it from outside:
  *
  * - `latest_price`: tick arrival → its price visible through the read API. The simulator emits a
@@ -44,13 +44,14 @@ for (const mode of modes) {
 }
 await Deno.remove(dir, { recursive: true });
 
-/** Kafka mode: role `all` through librdkafka's mock cluster (4 partitions per topic). */
+/** Kafka mode: role `all` through librdkafka's mock cluster (12 partitions per topic). */
 async function measureKafka(): Promise<void> {
   if (!librdkafkaInstalled()) {
     report({ bench: "latency_kafka", error: "librdkafka's mock cluster is not installed" });
     return;
   }
-  const mock = await startPipelineCluster({ partitions: 4 });
+  // 12, the topics' default: the mock keeps ~5 MB per partition, and the warm-up burst must fit.
+  const mock = await startPipelineCluster({ partitions: 12 });
   try {
     await measure("kafka", [`--kafka-brokers=${mock.bootstrap}`]);
   } finally {
