@@ -1,7 +1,22 @@
 /**
- * The store sink: one actor per store, batching records by size and time, writing each kind in
- * one call, retrying transient failures with backoff for as long as it takes. While it retries it
- * takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
+ * The store sink: one actor per store, batching records naturally, writing each kind in one call,
+ * retrying transient failures with backoff for as long as it takes.
+ *
+ * Natural batching: rows are written as soon as they arrive when no write is in flight; while one
+ * is, the mailbox gathers what comes next and the next write takes all of it (up to the mailbox
+ * bound). An idle pipeline thus writes each record at once (no timer adds latency), a busy one
+ * writes large batches, the batch size following the store's own speed. A `maxDelayMs` above zero
+ * restores timed batching (wait up to that long for `batchRows` rows).
+ *
+ * A store whose writes run on the event loop (SQLite) is never seen with a write in flight, so
+ * natural batching would make it commit once per event-loop turn: at 10 k ticks/s hundreds of
+ * small transactions a second, each costing about a millisecond of the loop (measured), which
+ * delayed everything else. Such a store holds bulk rows (raw ticks, dead letters) for a short timer,
+ * {@linkcode BLOCKING_STORE_DELAY_MS}; candles, indicators and alerts, which come a few per window
+ * close and are waited for (the latency targets), are written at once, with whatever bulk rows are
+ * buffered.
+ *
+ * While a sink retries it takes no messages, so its bounded mailbox fills and every producer upstream waits: a store that
  * is down slows the pipeline, it does not lose data.
  *
  * A non-retriable failure is about rows, not the store: the batch is split in halves and written
@@ -17,19 +32,30 @@ import { isRetriable } from "../../src/errors.ts";
 import { backoffDelay } from "../../src/runtime/supervision.ts";
 import { histogram, type Registry } from "../../src/telemetry/metrics.ts";
 import { type Barrier, isBarrier } from "../barrier.ts";
+import { observeCloseLag, type WindowRow } from "./window_close_lag.ts";
 import type { RecordKind, SinkMessage } from "./sink_message.ts";
 
 /** Configuration of a store sink. */
 export interface StoreSinkConfig {
   /** Write when this many rows are buffered. Default 5000. */
   readonly batchRows?: number;
-  /** Write at most this long after the first buffered row. Default 200 ms. */
+  /**
+   * Timed batching: write at most this long after the first buffered row, earlier when `batchRows`
+   * are buffered. Default 0: natural batching (write whenever no write is in flight); for a store
+   * that blocks the event loop, {@linkcode BLOCKING_STORE_DELAY_MS}.
+   */
   readonly maxDelayMs?: number;
   /** Mailbox bound (messages, each a batch of up to ~1000 rows). Default 64. */
   readonly capacity?: number;
   /** Retry backoff for transient failures. */
   readonly retry?: { readonly minMs: number; readonly maxMs: number };
 }
+
+/** Kinds a blocking store writes at once; the others (bulk) wait for its short timer. */
+const URGENT_KINDS: readonly RecordKind[] = ["candles", "indicators", "alerts"];
+
+/** Timed batching delay of a store whose writes block the event loop (SQLite). */
+export const BLOCKING_STORE_DELAY_MS = 15;
 
 /**
  * Writes one refused batch may take to isolate the rows a store refuses: a batch with one bad row
@@ -49,6 +75,8 @@ export interface StoreSinkDeps {
   readonly giveUp?: AbortSignal;
   /** How long a write may take once `giveUp` is aborted before it is abandoned. Default 1000. */
   readonly giveUpWriteMs?: number;
+  /** The windows' allowed lateness, for the window-close lag of candles and alerts. Default 0. */
+  readonly allowedLatenessMs?: number;
 }
 
 /** Called after rows were durably written (the offset tracker listens here). */
@@ -100,6 +128,8 @@ class StoreSink implements Actor<SinkMessage> {
   readonly #store: Store;
   readonly #batchRows: number;
   readonly #maxDelayMs: number;
+  /** The short timer of a blocking store holds back only bulk rows (see the module doc). */
+  readonly #lingerBulkOnly: boolean;
   readonly #retry: { minMs: number; maxMs: number };
   readonly #onWritten?: WrittenListener;
   readonly #onRefused?: RefusedListener;
@@ -108,6 +138,8 @@ class StoreSink implements Actor<SinkMessage> {
   /** A write was abandoned after `giveUp`: the store is not waited for again. */
   #abandoned = false;
   readonly #latency: { observe(v: number): void };
+  readonly #closeLag: Record<"candles" | "alerts", { observe(v: number): void }>;
+  readonly #allowedLatenessMs: number;
   readonly #buffers = new Map<RecordKind, unknown[]>();
   /** `sync` barriers waiting for the next write. */
   #synced: Barrier[] = [];
@@ -125,7 +157,9 @@ class StoreSink implements Actor<SinkMessage> {
     this.#giveUp = deps.giveUp;
     this.#giveUpWriteMs = deps.giveUpWriteMs ?? 1000;
     this.#batchRows = config.batchRows ?? 5000;
-    this.#maxDelayMs = config.maxDelayMs ?? 200;
+    this.#lingerBulkOnly = config.maxDelayMs === undefined && store.blocksEventLoop === true;
+    this.#maxDelayMs = config.maxDelayMs ??
+      (store.blocksEventLoop ? BLOCKING_STORE_DELAY_MS : 0);
     this.#retry = config.retry ?? { minMs: 100, maxMs: 10_000 };
     this.#onWritten = deps.onWritten;
     this.#latency = histogram(deps.registry, {
@@ -134,6 +168,17 @@ class StoreSink implements Actor<SinkMessage> {
       labelNames: ["sink"],
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     }).labels({ sink: store.name });
+    const closeLag = histogram(deps.registry, {
+      name: "pipeline_window_close_to_write_seconds",
+      help: "A window's close (watermark past its end) to its candle or alert acknowledged",
+      labelNames: ["sink", "kind"],
+      buckets: CLOSE_LAG_BUCKETS,
+    });
+    this.#closeLag = {
+      candles: closeLag.labels({ sink: store.name, kind: "candles" }),
+      alerts: closeLag.labels({ sink: store.name, kind: "alerts" }),
+    };
+    this.#allowedLatenessMs = deps.allowedLatenessMs ?? 0;
   }
 
   receive(message: SinkMessage, ctx: ActorContext<SinkMessage>): Promise<void> | void {
@@ -167,7 +212,11 @@ class StoreSink implements Actor<SinkMessage> {
         this.#buffered += m.rows.length;
       }
     }
-    if (writeNow || this.#buffered >= this.#batchRows) {
+    // Natural batching: this actor takes no message while a write is in flight, so arriving here
+    // means none is; whatever gathered in the mailbox meanwhile is in `messages`.
+    const natural = this.#buffered > 0 &&
+      (this.#maxDelayMs <= 0 || (this.#lingerBulkOnly && this.#urgentBuffered()));
+    if (writeNow || natural || this.#buffered >= this.#batchRows) {
       return this.#flush(ctx).then((gaveUp) => settle(barriers, gaveUp));
     }
     settle(barriers, null);
@@ -175,6 +224,12 @@ class StoreSink implements Actor<SinkMessage> {
       this.#cancelTimer = ctx.scheduleSelf({ kind: "write" }, this.#maxDelayMs);
     }
     return undefined;
+  }
+
+  /** Rows someone waits for are buffered: candles, indicators or alerts (not raw ticks, dead letters). */
+  #urgentBuffered(): boolean {
+    for (const kind of URGENT_KINDS) if ((this.#buffers.get(kind)?.length ?? 0) > 0) return true;
+    return false;
   }
 
   stopping(ctx: ActorContext<SinkMessage>): Promise<void> {
@@ -334,6 +389,10 @@ class StoreSink implements Actor<SinkMessage> {
   }
 
   #observeLatency(kind: RecordKind, rows: unknown[], now: number): void {
+    if (kind === "candles" || kind === "alerts") {
+      const lag = this.#closeLag[kind];
+      observeCloseLag(rows as WindowRow[], now, this.#allowedLatenessMs, (s) => lag.observe(s));
+    }
     let newest = -Infinity;
     for (const r of rows as { ts?: number; last_ts?: number; window_start?: number }[]) {
       const t = kind === "ticks" ? r.ts : kind === "candles" ? r.last_ts : undefined;
@@ -342,6 +401,25 @@ class StoreSink implements Actor<SinkMessage> {
     if (newest > -Infinity) this.#latency.observe(Math.max(0, (now - newest) / 1000));
   }
 }
+
+/** Fine below 50 ms: the latency targets (docs/metrics.md) are tens of milliseconds. */
+const CLOSE_LAG_BUCKETS = [
+  0.001,
+  0.0025,
+  0.005,
+  0.01,
+  0.02,
+  0.05,
+  0.1,
+  0.15,
+  0.25,
+  0.5,
+  1,
+  2.5,
+  5,
+  10,
+  60,
+];
 
 /** Rows refused together, and why. */
 interface Refusal {

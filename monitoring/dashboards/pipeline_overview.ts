@@ -254,6 +254,26 @@ export function pipelineOverview(): Dashboard {
       },
       {
         type: "timeseries",
+        title: "Latency: latest price visible, window close to stored candle / alert (p99)",
+        description:
+          "Tick event time to its price in /api/latest; a window's close (watermark past its end) to its candle or alert acknowledged by each store. Targets: embedded 20 ms and 50 ms.",
+        size: wide,
+        unit: "s",
+        targets: [
+          prom(
+            `histogram_quantile(0.99, sum by (le) (rate(pipeline_latest_price_delay_seconds_bucket{${I}}[${RATE}])))`,
+            { legend: "latest price p99" },
+          ),
+          prom(
+            // Since each process started: windows close a few times a minute (once an hour for 1h
+            // candles), so a rate interval often holds none and the quantile of a rate is empty.
+            `histogram_quantile(0.99, sum by (sink, kind, le) (pipeline_window_close_to_write_seconds_bucket{${I}}))`,
+            { legend: "{{sink}} {{kind}} p99 since start" },
+          ),
+        ],
+      },
+      {
+        type: "timeseries",
         title: "Sink rows written",
         size: wide,
         unit: "rowsps",

@@ -138,6 +138,18 @@ export const OPTIONS = {
     help: "simulator ticks per second per symbol",
     parse: parsePositiveNumber,
   }),
+  "sim-warmup": opt({
+    env: "SIMULATOR_WARMUP",
+    default: "45m",
+    help: "simulated history produced at once before live pacing (warms indicators and alerts)",
+    parse: parseDuration,
+  }),
+  "sim-silence": opt({
+    env: "SIMULATOR_SILENCE",
+    default: "0.00002",
+    help: "per-tick probability that a simulated symbol goes silent for 70–120 s (0: never)",
+    parse: (raw) => parseNumberInRange(raw, 0, 1),
+  }),
   "symbols": opt({
     env: "SYMBOLS",
     default: undefined,

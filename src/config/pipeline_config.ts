@@ -35,7 +35,14 @@ export interface PipelineConfig {
     readonly maxLineBytes: number;
     readonly exitAtEnd: boolean;
   };
-  readonly simulator: { readonly seed: number; readonly ticksPerSecond: number };
+  readonly simulator: {
+    readonly seed: number;
+    readonly ticksPerSecond: number;
+    /** Simulated history produced at once before live pacing starts (ms). */
+    readonly warmupMs: number;
+    /** Per-tick probability that a symbol goes silent for 70–120 s. */
+    readonly silenceProbability: number;
+  };
   /** Allow-list; null accepts every well-formed symbol. */
   readonly symbols: readonly string[] | null;
   readonly intervals: readonly string[];
@@ -155,7 +162,12 @@ export function assemblePipelineConfig(
       maxLineBytes: v["max-line-bytes"] ?? 1_048_576,
       exitAtEnd: v["exit-at-end"] ?? false,
     },
-    simulator: { seed: v["seed"] ?? 42, ticksPerSecond: v["sim-rate"] ?? 3 },
+    simulator: {
+      seed: v["seed"] ?? 42,
+      ticksPerSecond: v["sim-rate"] ?? 3,
+      warmupMs: v["sim-warmup"] ?? 45 * 60_000,
+      silenceProbability: v["sim-silence"] ?? 0.00002,
+    },
     // An empty list (SYMBOLS= in an env file) is no allow-list, not one that refuses everything.
     symbols: v["symbols"]?.length ? v["symbols"] : null,
     intervals: v["intervals"] ?? ["1m", "5m", "1h"],

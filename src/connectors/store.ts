@@ -21,6 +21,12 @@ export interface Store {
   /** Short name used in metrics and logs, e.g. `sqlite`, `postgres`. */
   readonly name: string;
   /**
+   * True when a write runs on the event loop (`node:sqlite` is synchronous): no write is ever seen
+   * in flight, so natural batching would commit once per event-loop turn; the sink gathers for a
+   * few milliseconds instead (actors/sinks/store_sink.ts).
+   */
+  readonly blocksEventLoop?: boolean;
+  /**
    * Whether this instance keeps `kind` when it has the write method but may be configured not to
    * (ClickHouse's optional raw ticks). Absent: every kind it has a write method for.
    */

@@ -32,7 +32,7 @@ import type { LatestView } from "../http/latest_view.ts";
 import type { Interval } from "../market/interval.ts";
 import type { ActorRef } from "../runtime/actor_ref.ts";
 import type { ActorSystem } from "../runtime/system.ts";
-import type { Registry } from "../telemetry/metrics.ts";
+import { histogram, type Registry } from "../telemetry/metrics.ts";
 import type { SinkRoutes } from "./sink_routes.ts";
 
 /** What every partition stage shares. */
@@ -172,6 +172,7 @@ function windowDownstream(
   analytics: ActorRef<AnalyticsMessage>,
 ): WindowDownstream {
   const { routes, latest } = ctx;
+  const delay = latestPriceDelay(ctx.registry);
   return {
     candles: (rows) => analytics.tell({ kind: "candles", rows }),
     ticks: ctx.archiveTicks ? routes.allTicks : routes.latestPrices,
@@ -180,9 +181,23 @@ function windowDownstream(
       for (const a of rows) latest.alert(a);
       return routes.alerts(rows);
     },
-    latest: (ticks, count) => latest.ticks(ticks, count),
+    latest: (ticks, count) => {
+      latest.ticks(ticks, count);
+      let newest = -Infinity;
+      for (const t of ticks) if (t.ts > newest) newest = t.ts;
+      if (newest > -Infinity) delay.observe(Math.max(0, ctx.clock.now() - newest) / 1000);
+    },
     barrier: (kind) => barrier(analytics, kind),
   };
+}
+
+/** Event time of a batch's newest tick to its price in the latest view (the read API's source). */
+function latestPriceDelay(registry: Registry): { observe(seconds: number): void } {
+  return histogram(registry, {
+    name: "pipeline_latest_price_delay_seconds",
+    help: "Event time of the newest tick of a batch to its price visible in the latest view",
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10, 60],
+  });
 }
 
 /**

@@ -159,6 +159,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     // Halfway through the stop failing stores are given up; a write still in flight gets an
     // eighth of the timeout, leaving the last quarter for the rest of the stop.
     giveUpWriteMs: config.shutdownTimeoutMs / 8,
+    allowedLatenessMs: config.windows.allowedLatenessMs,
     spool,
   });
   const routes = dashboard ? tapRoutes(sinkRoutes, dashboard.tap) : sinkRoutes;

@@ -59,6 +59,8 @@ export interface SinkRouteOptions {
   readonly giveUp?: AbortSignal;
   /** How long a write may take after `giveUp` before its rows are given up. */
   readonly giveUpWriteMs?: number;
+  /** The windows' allowed lateness (the sinks' window-close lag metric). */
+  readonly allowedLatenessMs?: number;
   /** Where rows given up at a stop are kept to be sent again at the next start (embedded mode). */
   readonly spool?: DeliverySpool;
 }
@@ -81,6 +83,7 @@ export function spawnSinks(
       registry: options.registry,
       giveUp: options.giveUp,
       giveUpWriteMs: options.giveUpWriteMs,
+      allowedLatenessMs: options.allowedLatenessMs,
       onRefused: (kind, rows, error, givenUp) => refused(store, kind, rows, error, givenUp),
     }))
   );

@@ -32,6 +32,8 @@ export function createSources(
         return createSimulator({
           seed: config.simulator.seed,
           ticksPerSecond: config.simulator.ticksPerSecond,
+          warmupMs: config.simulator.warmupMs,
+          silenceProbability: config.simulator.silenceProbability,
           symbols: universe,
         }, { clock: ctx.clock });
       }

@@ -1,5 +1,9 @@
 import assert from "node:assert/strict";
-import { MAX_ISOLATION_WRITES, storeSinkProps } from "../../actors/sinks/store_sink.ts";
+import {
+  BLOCKING_STORE_DELAY_MS,
+  MAX_ISOLATION_WRITES,
+  storeSinkProps,
+} from "../../actors/sinks/store_sink.ts";
 import type { SinkMessage } from "../../actors/sinks/sink_message.ts";
 import type { Store } from "../../src/connectors/store.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -284,5 +288,91 @@ Deno.test("store sink: once the stop runs out of time a write that never answers
   await assert.rejects(barrier(ref), /an earlier write never finished/);
   assert.equal(calls, 1, "the store is not waited for again");
   assert.deepEqual(refused.slice(2), ["ticks", 1]);
+  await system.shutdown();
+});
+
+Deno.test("store sink: natural batching writes at once when idle and gathers while a write is in flight", async () => {
+  const writes: string[][] = [];
+  const pending: (() => void)[] = [];
+  const store: Store = {
+    name: "slow",
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(rows.map((t) => t.id));
+      return new Promise<void>((resolve) => pending.push(resolve));
+    },
+    close: () => Promise.resolve(),
+  };
+  // A manual clock that is never advanced: no timer can be what triggers a write.
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-slow", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await pollUntil("the first write in flight", () => writes.length === 1, 5000, 1);
+  ref.tell({ kind: "ticks", rows: [tick("2")] });
+  ref.tell({ kind: "ticks", rows: [tick("3"), tick("4")] });
+  assert.equal(writes.length, 1, "nothing else is written while a write is in flight");
+  pending.shift()!();
+  await pollUntil("the second write in flight", () => writes.length === 2, 5000, 1);
+  assert.deepEqual(writes, [["1"], ["2", "3", "4"]], "what gathered meanwhile is one write");
+  pending.shift()!();
+  await barrier(ref);
+  await system.shutdown();
+});
+
+Deno.test("store sink: a store that blocks the event loop is batched by a short timer instead", async () => {
+  const writes: string[][] = [];
+  const store: Store = {
+    name: "blocking",
+    blocksEventLoop: true,
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(rows.map((t) => t.id));
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-blocking", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await pollUntil("the row taken", () => ref.size === 0 && clock.pending === 1, 5000, 1);
+  ref.tell({ kind: "ticks", rows: [tick("2")] });
+  await pollUntil("the row taken", () => ref.size === 0, 5000, 1);
+  assert.deepEqual(writes, [], "nothing written before the delay");
+  clock.tick(BLOCKING_STORE_DELAY_MS);
+  await pollUntil("the timed write", () => writes.length === 1, 5000, 1);
+  assert.deepEqual(writes, [["1", "2"]]);
+  await system.shutdown();
+});
+
+Deno.test("store sink: a blocking store writes candles at once, with the raw ticks held so far", async () => {
+  const writes: string[] = [];
+  const store: Store = {
+    name: "blocking-candles",
+    blocksEventLoop: true,
+    migrate: () => Promise.resolve(),
+    writeTicks(rows) {
+      writes.push(`ticks ${rows.map((t) => t.id).join(",")}`);
+      return Promise.resolve();
+    },
+    writeCandles(rows) {
+      writes.push(`candles ${rows.length}`);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-blocking-candles", store, {}, { registry }));
+  ref.tell({ kind: "ticks", rows: [tick("1")] });
+  await pollUntil("the tick held", () => ref.size === 0 && clock.pending === 1, 5000, 1);
+  assert.deepEqual(writes, []);
+  ref.tell({ kind: "candles", rows: [candle] });
+  await pollUntil("the candle written", () => writes.length === 2, 5000, 1);
+  assert.deepEqual(writes, ["ticks 1", "candles 1"], "no clock tick needed");
   await system.shutdown();
 });

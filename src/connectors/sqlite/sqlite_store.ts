@@ -59,6 +59,7 @@ function createDirectory(dir: string): void {
 /** The embedded SQLite store. */
 export class SqliteStore implements Store {
   readonly name = "sqlite";
+  readonly blocksEventLoop = true;
   readonly #db: DatabaseSync;
   readonly #metrics: SinkMetrics;
   #statements?: ReturnType<typeof prepareWrites>;

@@ -1,0 +1,201 @@
+/**
+ * Latency at a fixed offered rate: the pipeline (its own process, `src/main.ts`) fed by the
+ * simulator at 10 ticks/ms (10 symbols × 1000/s) for 60 s, candles of 1 s and 1 m into SQLite (raw
+ * ticks stored too, the default), embedded and in Kafka mode (role `all` through librdkafka's mock
+ * cluster, 12 partitions: `deno run -A bench/latency_bench.ts [embedded] [kafka]`), and this process
+ * watching it from outside:
+ *
+ * - `latest_price`: tick arrival → its price visible through the read API. The simulator emits a
+ *   tick no earlier than its event time, so event time is its arrival; `/api/latest` is polled back
+ *   to back and a price first seen in a response counts from its event time to the response's
+ *   arrival (an upper bound: it may have been visible since the previous poll).
+ * - `candle_stored`: the watermark passing a window's end → the candle in the SQLite file. The
+ *   watermark is the newest event time minus the allowed lateness (2 s), so it passes the end at
+ *   `end + 2 s` on the wall clock; the file is polled every 5 ms through its own connection.
+ * - `alert_stored`: the same for the alerts of the candle rules (a candle's close → its alert).
+ *
+ * Reports p50/p99/max in ms of each and the achieved tick rate; `BENCH_LATENCY_SECONDS` and
+ * `BENCH_LATENCY_RATE` (ticks/s per symbol) change the run. The pipeline's own histograms of the
+ * same quantities (`pipeline_latest_price_delay_seconds`, `pipeline_window_close_to_write_seconds`)
+ * are scraped at the end and their p99 bucket bounds reported beside.
+ * @module
+ */
+import { DatabaseSync } from "node:sqlite";
+import { report, round } from "./measure.ts";
+import { v8FlagsArg } from "../src/config/v8_flags.ts";
+import { bucketQuantile, counterSum, quantiles } from "./latency_stats.ts";
+import { librdkafkaInstalled } from "../tests/helpers/kafka_mock.ts";
+import { startPipelineCluster } from "../tests/helpers/kafka_cluster.ts";
+
+const SECONDS = Number(Deno.env.get("BENCH_LATENCY_SECONDS") ?? 60);
+const RATE = Number(Deno.env.get("BENCH_LATENCY_RATE") ?? 1000);
+const LATENESS_MS = 2000;
+const INTERVALS: Record<string, number> = { "1s": 1000, "1m": 60_000 };
+const root = new URL("..", import.meta.url).pathname;
+const dir = await Deno.makeTempDir({ prefix: "latency-bench-" });
+const port = 20_000 + Math.floor(Math.random() * 20_000);
+const base = `http://127.0.0.1:${port}`;
+
+const modes = Deno.args.length > 0 ? Deno.args : ["embedded", "kafka"];
+for (const mode of modes) {
+  if (mode === "embedded") await measure(mode, [], "35s");
+  else if (mode === "kafka") await measureKafka();
+  else throw new Error(`unknown mode ${mode}: embedded or kafka`);
+}
+await Deno.remove(dir, { recursive: true });
+
+/** Kafka mode: role `all` through librdkafka's mock cluster (12 partitions per topic). */
+async function measureKafka(): Promise<void> {
+  if (!librdkafkaInstalled()) {
+    report({ bench: "latency_kafka", error: "librdkafka's mock cluster is not installed" });
+    return;
+  }
+  // 12, the topics' default: the mock keeps ~5 MB per partition, and the warm-up burst must fit.
+  const mock = await startPipelineCluster({ partitions: 12 });
+  try {
+    // The warm-up is produced as fast as it can be: 35 s of it overflowed the mock's partitions
+    // before the consumers read it (offsets out of range). 5 s warms nothing: the candle rules'
+    // first alerts come half a minute into the measured minute.
+    await measure("kafka", [`--kafka-brokers=${mock.bootstrap}`], "5s");
+  } finally {
+    await mock.stop();
+  }
+}
+
+async function measure(mode: string, extra: string[], warmup: string): Promise<void> {
+  const dbPath = `${dir}/${mode}.db`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      v8FlagsArg(),
+      `${root}src/main.ts`,
+      "--source=simulator",
+      `--sim-rate=${RATE}`,
+      // Long enough to warm the candle rules (30 returns of 1 s candles), short enough that their
+      // first alerts, one per (symbol, rule) per 5 min of cooldown, fall in the measured minute.
+      `--sim-warmup=${warmup}`,
+      // A silent symbol (70–120 s, one every few seconds at this rate) would lower the offered rate.
+      "--sim-silence=0",
+      "--intervals=1s,1m",
+      `--allowed-lateness=${LATENESS_MS}ms`,
+      `--sqlite=${dbPath}`,
+      `--http=127.0.0.1:${port}`,
+      "--log-level=warn",
+      ...extra,
+    ],
+    stdout: "null",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    await untilLive();
+    const from = Date.now() + 1000; // only ticks and windows of the live, paced part
+    await new Promise((r) => setTimeout(r, from - Date.now()));
+    const before = await scrape();
+    const samples = await watch(dbPath, from, from + SECONDS * 1000);
+    const after = await scrape();
+    const ticks = counterSum(after, "pipeline_ticks_total") -
+      counterSum(before, "pipeline_ticks_total");
+    for (const [name, values] of Object.entries(samples)) {
+      const q = quantiles(values);
+      report({
+        bench: `latency_${mode}_${name}`,
+        samples: values.length,
+        p50_ms: round(q.p50, 1),
+        p99_ms: round(q.p99, 1),
+        max_ms: round(q.max, 1),
+        target_p99_ms: mode === "kafka" ? 150 : name === "latest_price" ? 20 : 50,
+        histogram_p99_le_ms: histogramP99(before, after, name),
+        offered_ticks_per_s: RATE * 10,
+        achieved_ticks_per_s: Math.round(ticks / SECONDS),
+        seconds: SECONDS,
+      });
+    }
+  } finally {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await child.status;
+  }
+}
+
+/** Waits until the simulator's warm-up is over: the newest price is of the last second. */
+async function untilLive(): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  let behind = Infinity;
+  while (Date.now() < deadline) {
+    try {
+      const body = await (await fetch(`${base}/api/latest`)).json();
+      const ts: number[] = body.symbols.map((s: { ts: number }) => s.ts);
+      if (ts.length > 0) behind = Date.now() - Math.max(...ts);
+      if (behind < 1000) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  // A pipeline slower than the offered rate falls further behind and never gets here.
+  throw new Error(`the pipeline did not reach live ticks within 120 s (${behind} ms behind)`);
+}
+
+type Watched = Record<"latest_price" | "candle_stored" | "alert_stored", number[]>;
+
+async function scrape(): Promise<string> {
+  return await (await fetch(`${base}/metrics`)).text();
+}
+
+/** Polls the read API back to back and the SQLite file every 5 ms until `until`. */
+async function watch(dbPath: string, from: number, until: number): Promise<Watched> {
+  const latency: Watched = { latest_price: [], candle_stored: [], alert_stored: [] };
+  const lastTs = new Map<string, number>();
+  const seen = new Set<string>();
+  const db = new DatabaseSync(dbPath, { readOnly: true });
+  const candles = db.prepare(
+    `SELECT symbol, "interval" AS i, window_start AS w FROM candles WHERE window_start >= ?`,
+  );
+  const alerts = db.prepare(`SELECT id, "interval" AS i, window_start AS w FROM alerts
+    WHERE window_start >= ? AND "interval" <> 'tick'`);
+  let nextDbPoll = 0;
+  try {
+    while (Date.now() < until) {
+      const body = await (await fetch(`${base}/api/latest`)).json();
+      const now = Date.now();
+      for (const s of body.symbols as { symbol: string; ts: number }[]) {
+        if (s.ts >= from && s.ts > (lastTs.get(s.symbol) ?? 0)) {
+          latency.latest_price.push(now - s.ts);
+        }
+        lastTs.set(s.symbol, s.ts);
+      }
+      if (now < from) continue;
+      if (now >= nextDbPoll) {
+        nextDbPoll = now + 5;
+        const t = Date.now();
+        for (const r of candles.all(from) as { symbol: string; i: string; w: number }[]) {
+          const key = `c|${r.symbol}|${r.i}|${r.w}`;
+          if (seen.has(key)) continue;
+          seen.add(key);
+          latency.candle_stored.push(t - (r.w + INTERVALS[r.i] + LATENESS_MS));
+        }
+        for (const r of alerts.all(from) as { id: string; i: string; w: number }[]) {
+          if (seen.has(r.id) || !(r.i in INTERVALS)) continue;
+          seen.add(r.id);
+          latency.alert_stored.push(t - (r.w + INTERVALS[r.i] + LATENESS_MS));
+        }
+      }
+    }
+  } finally {
+    db.close();
+  }
+  return latency;
+}
+
+/** The p99 bucket bound (ms) of the pipeline's own histogram for `name`. */
+function histogramP99(before: string, after: string, name: string): number | null {
+  const [metric, filter] = name === "latest_price"
+    ? ["pipeline_latest_price_delay_seconds", ""]
+    : ["pipeline_window_close_to_write_seconds", name === "candle_stored" ? "candles" : "alerts"];
+  const le = bucketQuantile(before, after, metric, 0.99, filter ? `kind="${filter}"` : "");
+  return le === null ? null : round(le * 1000, 1);
+}
