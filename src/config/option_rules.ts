@@ -36,7 +36,7 @@ export function optionRuleErrors(p: ParsedOptions): string[] {
       "--source coincap needs --coincap-api-key (COINCAP_API_KEY): CoinCap v3 requires a key",
     );
   }
-  errors.push(...kafkaSecurityErrors(p), ...storeTlsErrors(p));
+  errors.push(...kafkaSecurityErrors(p), ...storeTlsErrors(p), ...forecastErrors(p));
   return errors;
 }
 
@@ -117,6 +117,29 @@ function storeTlsErrors(p: ParsedOptions): string[] {
           `${p.origin("clickhouse-url")}: give it once`,
       );
     }
+  }
+  return errors;
+}
+
+/** The refit block and the anomaly reference must fit in the forecast window. */
+function forecastErrors(p: ParsedOptions): string[] {
+  const v = p.values;
+  const errors: string[] = [];
+  const known = (...names: OptionName[]) => names.every((n) => !p.invalid.has(n));
+  const window = v["forecast-window"] ?? 500;
+  const refit = v["forecast-refit-every"] ?? 60;
+  if (known("forecast-window", "forecast-refit-every") && refit >= window) {
+    errors.push(
+      `${p.origin("forecast-refit-every")} ${refit} must be below ` +
+        `${p.origin("forecast-window")} ${window}: models are fitted on the window before a block`,
+    );
+  }
+  const reference = v["learned-anomaly-window"] ?? 250;
+  if (known("forecast-window", "learned-anomaly-window") && reference >= window) {
+    errors.push(
+      `${p.origin("learned-anomaly-window")} ${reference} must be below ` +
+        `${p.origin("forecast-window")} ${window}: the reference is taken from the window`,
+    );
   }
   return errors;
 }
