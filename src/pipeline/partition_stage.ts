@@ -161,6 +161,7 @@ function spawnAnalytics(
           for (const a of rows) latest.alert(a);
           return routes.alerts(rows);
         },
+        predictions: routes.predictions,
         barrier: routes.barrier,
       },
     },
@@ -200,6 +201,7 @@ export function analyticsSettings(ctx: StageContext, partitions: number): Analyt
       maxSymbols: symbols,
       maxSeries: series,
     },
+    forecasts: ctx.config.forecasts,
   };
 }
 
