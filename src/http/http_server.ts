@@ -83,6 +83,8 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
         return await candles(url.searchParams, o);
       case "/api/alerts":
         return await alerts(url.searchParams, o);
+      case "/api/predictions":
+        return await predictions(url.searchParams, o);
       default:
         return json({ error: `not found: ${url.pathname}` }, 404);
     }
@@ -91,8 +93,8 @@ async function route(req: Request, o: HttpServerOptions): Promise<Response> {
   }
 }
 
-async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
-  const errors: string[] = [];
+/** The series a candle or prediction query names, or the errors in it. */
+function seriesOf(q: URLSearchParams, o: HttpServerOptions, errors: string[]) {
   const symbol = (q.get("symbol") ?? "").trim().toUpperCase();
   if (!/^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/.test(symbol)) {
     errors.push("symbol is required, like BTC-USD");
@@ -107,11 +109,28 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
   if (venue.length < 1 || venue.length > 256) {
     errors.push("venue must be a feed name like coinbase, or composite (the default)");
   }
+  return { venue, symbol, interval };
+}
+
+async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
+  const errors: string[] = [];
+  const series = seriesOf(q, o, errors);
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  const rows = await o.read.candles({ venue, symbol, interval, limit });
-  return json({ venue, symbol, interval, candles: rows });
+  const rows = await o.read.candles({ ...series, limit });
+  return json({ ...series, candles: rows });
+}
+
+/** Forecasts of one series (every model), with realised returns once their window closed. */
+async function predictions(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
+  const errors: string[] = [];
+  const series = seriesOf(q, o, errors);
+  const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
+  if (errors.length) return json({ error: errors.join("; ") }, 400);
+  if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
+  const rows = await o.read.predictions({ ...series, limit });
+  return json({ ...series, predictions: rows });
 }
 
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {

@@ -49,3 +49,22 @@ export function predictionRows(
     version: p.version,
   }));
 }
+
+/**
+ * A stored prediction with what happened: the log return from the candle it was made after to
+ * the target window's candle, null until that window has closed (or when either has no candle).
+ */
+export interface PredictionOutcome extends PredictionRow {
+  readonly realised_return: number | null;
+}
+
+/** ln(target close / base close), or null when either candle is missing. */
+export function realisedReturn(
+  baseClose: number | null,
+  targetClose: number | null,
+): number | null {
+  if (baseClose === null || targetClose === null || !(baseClose > 0) || !(targetClose > 0)) {
+    return null;
+  }
+  return Math.log(targetClose / baseClose);
+}
