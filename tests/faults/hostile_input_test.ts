@@ -16,7 +16,6 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { Prng } from "../../src/feeds/prng.ts";
-import type { Candle } from "../../src/market/candle.ts";
 import {
   compareCandles,
   expectedCandles,
