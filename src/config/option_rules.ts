@@ -121,25 +121,16 @@ function storeTlsErrors(p: ParsedOptions): string[] {
   return errors;
 }
 
-/** The refit block and the anomaly reference must fit in the forecast window. */
+/** The refit block must be shorter than the forecast window (models are fitted inside it). */
 function forecastErrors(p: ParsedOptions): string[] {
   const v = p.values;
-  const errors: string[] = [];
-  const known = (...names: OptionName[]) => names.every((n) => !p.invalid.has(n));
+  if (p.invalid.has("forecast-window") || p.invalid.has("forecast-refit-every")) return [];
   const window = v["forecast-window"] ?? 500;
   const refit = v["forecast-refit-every"] ?? 60;
-  if (known("forecast-window", "forecast-refit-every") && refit >= window) {
-    errors.push(
-      `${p.origin("forecast-refit-every")} ${refit} must be below ` +
-        `${p.origin("forecast-window")} ${window}: models are fitted on the window before a block`,
-    );
-  }
-  const reference = v["learned-anomaly-window"] ?? 250;
-  if (known("forecast-window", "learned-anomaly-window") && reference >= window) {
-    errors.push(
-      `${p.origin("learned-anomaly-window")} ${reference} must be below ` +
-        `${p.origin("forecast-window")} ${window}: the reference is taken from the window`,
-    );
-  }
-  return errors;
+  if (refit < window) return [];
+  const name = (n: OptionName) => p.origin(n) === "default" ? `--${n} (default)` : p.origin(n);
+  return [
+    `${name("forecast-refit-every")} ${refit} must be below ${name("forecast-window")} ` +
+    `${window}: models are fitted on the window's candles before each refit block`,
+  ];
 }

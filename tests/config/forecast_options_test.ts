@@ -98,14 +98,26 @@ Deno.test("loadConfig() reports every bad forecast option at once", () => {
   assert.match(text, /--forecast-window: expected 3\.\.4000, received 2/);
 });
 
-Deno.test("loadConfig() refuses a refit block or anomaly reference as long as the window", () => {
+Deno.test("loadConfig() refuses a refit block as long as the window, naming a default", () => {
   const r = loadConfig({
-    args: ["--forecast-window=100", "--forecast-refit-every=100", "--learned-anomaly-window=150"],
+    args: ["--forecast-window=100", "--forecast-refit-every=100"],
     env: noEnv,
   });
   assert.equal(r.kind, "error");
   if (r.kind !== "error") return;
-  assert.equal(r.errors.length, 2, r.errors.join("\n"));
-  assert.match(r.errors[0], /--forecast-refit-every 100 must be below --forecast-window 100/);
-  assert.match(r.errors[1], /--learned-anomaly-window 150 must be below --forecast-window 100/);
+  assert.deepEqual(r.errors, [
+    "--forecast-refit-every 100 must be below --forecast-window 100: models are fitted on the " +
+    "window's candles before each refit block",
+  ]);
+  const short = loadConfig({ args: ["--forecast-window=12"], env: noEnv });
+  assert.equal(short.kind, "error");
+  if (short.kind === "error") {
+    assert.match(short.errors[0], /^--forecast-refit-every \(default\) 60 must be below/);
+  }
+  // A reference longer than the fit sample is not an error: the score takes what the sample has.
+  const ok = loadConfig({
+    args: ["--forecast-window=12", "--forecast-refit-every=3", "--learned-anomaly-window=250"],
+    env: noEnv,
+  });
+  assert.equal(ok.kind, "ok", JSON.stringify(ok));
 });

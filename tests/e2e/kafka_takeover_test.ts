@@ -21,7 +21,15 @@ import {
 } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 6;
-const COMMON = ["--intervals=1m", "--kafka-session-timeout=6s", "--commit-interval=0"];
+// A short forecast window so the fixture's ~22 minutes reach past it: every prediction after the
+// takeover depends on the candles the new owner warmed up from.
+const FORECASTS = ["--forecast-window=12", "--forecast-refit-every=3"];
+const COMMON = [
+  "--intervals=1m",
+  ...FORECASTS,
+  "--kafka-session-timeout=6s",
+  "--commit-interval=0",
+];
 const fixture = generateReplay({
   seed: 4242,
   ticks: 9000,
@@ -63,7 +71,7 @@ Deno.test({
         file: all,
         db: `${dir}/ref.db`,
         partitions: PARTITIONS,
-        args: [...COMMON.slice(0, 1), ...QUIET],
+        args: ["--intervals=1m", ...FORECASTS, ...QUIET],
       });
 
       // The schema exists before two processes open the file at once.
@@ -117,7 +125,8 @@ Deno.test({
       });
       for (const p of running.splice(0)) await p.stop();
 
-      // Every candle (each venue's and the composites), indicator, candle-rule alert and tick.
+      // Every candle (each venue's and the composites), indicator, candle-rule alert, prediction
+      // and tick.
       // Not source_divergence, which only two venues raise: that tick rule's cooldown is not
       // rebuilt by a new owner (it is not replayed from the restore point), a limitation that
       // predates venue candles — the single-venue fixture this test had never raised it.
