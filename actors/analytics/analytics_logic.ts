@@ -9,6 +9,7 @@ import type { RuleName } from "../../src/market/alert.ts";
 import { type Candle, COMPOSITE_VENUE } from "../../src/market/candle.ts";
 import type { ForecastConfig } from "../../src/config/pipeline_config.ts";
 import { createCandleForecasts, forecastsOn } from "./candle_forecasts.ts";
+import type { ForecastScoreSink } from "./forecast_metrics.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import { IndicatorEngine, type IndicatorSettings } from "../../src/market/indicator_engine.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -35,6 +36,8 @@ export interface AnalyticsSettings {
   readonly anomalies?: Omit<AnomalyOptions, "rules">;
   /** Forecasts and the learned anomaly rule; absent or all off: none (docs/forecasts.md). */
   readonly forecasts?: ForecastConfig;
+  /** Where live forecasts are scored for the metrics (actors/analytics/forecast_metrics.ts). */
+  readonly forecastScores?: ForecastScoreSink;
 }
 
 /** The candle-level logic of one partition. */
@@ -48,6 +51,7 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
       maxSeries: settings.indicators?.maxSeries,
       maxSymbols: settings.anomalies?.maxSymbols,
       cooldownMs: settings.anomalies?.cooldownMs,
+      scores: settings.forecastScores,
     })
     : null;
   const indicators = (candle: Candle) => {

@@ -12,6 +12,8 @@ import { LearnedAnomalyRule } from "../../src/market/forecast/learned_anomaly_ru
 import type { ForecastModel } from "../../src/market/forecast/prediction.ts";
 import { type PredictionRow, predictionRows } from "../../src/market/forecast/prediction_row.ts";
 import { parseInterval } from "../../src/market/interval.ts";
+import { ScoreTracker } from "../../src/market/forecast/score_tracker.ts";
+import type { ForecastScoreSink } from "./forecast_metrics.ts";
 
 /** What the stage needs besides the options. */
 export interface CandleForecastBounds {
@@ -21,6 +23,8 @@ export interface CandleForecastBounds {
   readonly maxSymbols?: number;
   /** The alert rules' cooldown in event time. Default 300 000 ms, as the other rules. */
   readonly cooldownMs?: number;
+  /** Where scored forecasts and GARCH fallbacks are counted (the metrics); none: not scored. */
+  readonly scores?: ForecastScoreSink;
 }
 
 /** Forecasts and learned anomaly alerts of one partition. */
@@ -63,8 +67,12 @@ export function createCandleForecasts(
     if (ms === undefined) intervalMs.set(interval, ms = parseInterval(interval).ms);
     return ms;
   };
-  const onCandle = (candle: Candle) => {
-    const updates = engine.onCandle(keyOf(candle), msOf(candle.interval), candle);
+  const sink = bounds.scores;
+  const tracker = sink ? new ScoreTracker(bounds.maxSeries) : null;
+  // `live` false: a warm-up, which rebuilds state but counts nothing.
+  const apply = (candle: Candle, live: boolean) => {
+    const key = keyOf(candle);
+    const updates = engine.onCandle(key, msOf(candle.interval), candle);
     const predictions: PredictionRow[] = [];
     const alerts: Alert[] = [];
     for (const u of updates) {
@@ -73,9 +81,14 @@ export function createCandleForecasts(
       if (u.windowStart !== candle.window_start) continue;
       const alert = rule.evaluate(candle.symbol, candle.interval, u.windowStart, u.anomalyScore);
       if (alert) alerts.push(alert);
+      const scored = tracker?.onCandle(key, candle, u) ?? null;
+      if (!live || !sink) continue;
+      if (scored) sink.scored(candle.interval, scored);
+      for (const p of u.predictions) if (p.fallback) sink.fallback(p.fallback);
     }
     return { predictions, alerts };
   };
+  const onCandle = (candle: Candle) => apply(candle, true);
   return {
     onCandle,
     warmUp(candles) {
@@ -88,7 +101,7 @@ export function createCandleForecasts(
         const first = series[0];
         engine.warmUp(keyOf(first), msOf(first.interval), series.filter((c) => !recent(c)));
         const tail = series.filter(recent).sort((a, b) => a.window_start - b.window_start);
-        for (const c of tail) onCandle(c);
+        for (const c of tail) apply(c, false);
       }
     },
   };

@@ -14,6 +14,7 @@ import {
   type AnalyticsMessage,
   candleAnalyticsProps,
 } from "../../actors/analytics/analytics_stage.ts";
+import { forecastScoreSink } from "../../actors/analytics/forecast_metrics.ts";
 import { barrier } from "../../actors/barrier.ts";
 import { LocalWindowRunner, type WindowRunner } from "../../actors/windows/window_runner.ts";
 import {
@@ -202,6 +203,7 @@ export function analyticsSettings(ctx: StageContext, partitions: number): Analyt
       maxSeries: series,
     },
     forecasts: ctx.config.forecasts,
+    forecastScores: forecastScoreSink(ctx.registry),
   };
 }
 
