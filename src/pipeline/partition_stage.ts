@@ -162,7 +162,10 @@ function spawnAnalytics(
           for (const a of rows) latest.alert(a);
           return routes.alerts(rows);
         },
-        predictions: routes.predictions,
+        predictions: (rows) => {
+          for (const p of rows) latest.prediction(p);
+          return routes.predictions(rows);
+        },
         barrier: routes.barrier,
       },
     },
