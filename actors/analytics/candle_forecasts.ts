@@ -12,6 +12,7 @@ import { LearnedAnomalyRule } from "../../src/market/forecast/learned_anomaly_ru
 import type { ForecastModel } from "../../src/market/forecast/prediction.ts";
 import { type PredictionRow, predictionRows } from "../../src/market/forecast/prediction_row.ts";
 import { parseInterval } from "../../src/market/interval.ts";
+import type { WindowCandle } from "../../src/market/forecast/window_candle.ts";
 import { ScoreTracker } from "../../src/market/forecast/score_tracker.ts";
 import type { ForecastScoreSink } from "./forecast_metrics.ts";
 
@@ -72,7 +73,7 @@ export function createCandleForecasts(
   // `live` false: a warm-up, which rebuilds state but counts nothing.
   const apply = (candle: Candle, live: boolean) => {
     const key = keyOf(candle);
-    const updates = engine.onCandle(key, msOf(candle.interval), candle);
+    const updates = engine.onCandle(key, msOf(candle.interval), slim(candle));
     const predictions: PredictionRow[] = [];
     const alerts: Alert[] = [];
     for (const u of updates) {
@@ -99,11 +100,25 @@ export function createCandleForecasts(
         for (const c of series) newest = Math.max(newest, c.window_start);
         const recent = (c: Candle) => c.window_start > newest - cooldownMs;
         const first = series[0];
-        engine.warmUp(keyOf(first), msOf(first.interval), series.filter((c) => !recent(c)));
+        const older = series.filter((c) => !recent(c)).map(slim);
+        engine.warmUp(keyOf(first), msOf(first.interval), older);
         const tail = series.filter(recent).sort((a, b) => a.window_start - b.window_start);
         for (const c of tail) apply(c, false);
       }
     },
+  };
+}
+
+// What the engine keeps of a candle (N + 16 per series): the fields the models read, not the
+// whole record with its strings and composite lists.
+function slim(c: Candle): WindowCandle {
+  return {
+    window_start: c.window_start,
+    high: c.high,
+    low: c.low,
+    close: c.close,
+    volume: c.volume,
+    version: c.version,
   };
 }
 
