@@ -29,17 +29,24 @@ export async function writeReplayFixture(file: string, ticks: number): Promise<v
   }
 }
 
-/** Runs a child process to completion; wall time and peak RSS (VmHWM). */
-export async function timeChild(args: string[]): Promise<{ seconds: number; peakRssKb: number }> {
+/**
+ * Runs a child process to completion; wall time, peak RSS (VmHWM) and CPU time (user + system,
+ * from /proc, the last reading before it exited: at most one 50 ms poll short). CPU time is what
+ * to compare on a machine other processes share: their load stretches the wall time.
+ */
+export async function timeChild(
+  args: string[],
+): Promise<{ seconds: number; peakRssKb: number; cpuSeconds: number }> {
   const t0 = performance.now();
   const child = new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "inherit" })
     .spawn();
-  let peak = 0;
+  let peak = 0, cpu = 0;
   const poll = setInterval(async () => {
     try {
       const status = await Deno.readTextFile(`/proc/${child.pid}/status`);
       const m = /VmHWM:\s+(\d+) kB/.exec(status);
       if (m) peak = Math.max(peak, Number(m[1]));
+      cpu = Math.max(cpu, cpuTicks(await Deno.readTextFile(`/proc/${child.pid}/stat`)));
     } catch {
       // Exited between polls.
     }
@@ -47,7 +54,14 @@ export async function timeChild(args: string[]): Promise<{ seconds: number; peak
   const status = await child.status;
   clearInterval(poll);
   if (!status.success) throw new Error(`${args.join(" ")} exited with ${status.code}`);
-  return { seconds: (performance.now() - t0) / 1000, peakRssKb: peak };
+  return { seconds: (performance.now() - t0) / 1000, peakRssKb: peak, cpuSeconds: cpu / 100 };
+}
+
+// utime + stime of /proc/<pid>/stat, in clock ticks (100 per second on Linux); fields after the
+// parenthesised command name, which may itself hold spaces.
+function cpuTicks(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** The median of `xs` (the mean of the middle two for an even count). */
