@@ -26,9 +26,11 @@ export const MAX_FORECAST_WINDOW = 4_000;
 export const FORECAST_OPTIONS = {
   "forecast-models": {
     env: "FORECAST_MODELS",
-    default: "ewma,garch,ridge",
+    // Off by default: all three add about a quarter to the embedded replay's CPU time, over the
+    // 15 % budget of issue #18 (README, Performance).
+    default: "off",
     help: `forecast models, comma-separated: ${FORECAST_MODELS.join(" | ")}; ` +
-      "empty or off turns forecasts off",
+      "off or empty: none (docs/forecasts.md)",
     parse: (raw: string): ForecastModelName[] => {
       if (raw.trim() === "off") return [];
       return [...new Set(parseList(raw).map((m) => parseChoice(m, FORECAST_MODELS)))];
@@ -70,7 +72,7 @@ export const FORECAST_OPTIONS = {
   },
   "learned-anomaly": {
     env: "LEARNED_ANOMALY",
-    default: "true",
+    default: "false",
     boolean: true,
     help: "score each candle with Half-Space Trees and run the learned_anomaly alert rule",
     parse: parseBool,

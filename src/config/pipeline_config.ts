@@ -238,13 +238,13 @@ export function assemblePipelineConfig(
 
 function forecastConfig(v: OptionValues): ForecastConfig {
   return {
-    models: v["forecast-models"] ?? ["ewma", "garch", "ridge"],
+    models: v["forecast-models"] ?? [],
     window: v["forecast-window"] ?? 500,
     ewmaLambda: v["forecast-ewma-lambda"] ?? 0.94,
     refitEvery: v["forecast-refit-every"] ?? 60,
     garchMethod: v["forecast-garch-method"] ?? "targeting",
     ridgeAlpha: v["forecast-ridge-alpha"] ?? 0.1,
-    learnedAnomaly: v["learned-anomaly"] ?? true,
+    learnedAnomaly: v["learned-anomaly"] ?? false,
     learnedAnomalyThreshold: v["learned-anomaly-threshold"] ?? 3,
     learnedAnomalyWindow: v["learned-anomaly-window"] ?? 250,
     learnedAnomalySeed: v["learned-anomaly-seed"] ?? 1,

@@ -3,26 +3,35 @@ import { loadConfig } from "../../src/config/load_config.ts";
 
 const noEnv = () => undefined;
 
-Deno.test("loadConfig() defaults the forecasts on with docs/forecasts.md's settings", () => {
+Deno.test("loadConfig() defaults the forecasts off, with docs/forecasts.md's settings", () => {
   const r = loadConfig({ args: [], env: noEnv });
   assert.equal(r.kind, "ok");
   if (r.kind !== "ok") return;
   assert.deepEqual(r.config.forecasts, {
-    models: ["ewma", "garch", "ridge"],
+    models: [],
     window: 500,
     ewmaLambda: 0.94,
     refitEvery: 60,
     garchMethod: "targeting",
     ridgeAlpha: 0.1,
-    learnedAnomaly: true,
+    learnedAnomaly: false,
     learnedAnomalyThreshold: 3,
     learnedAnomalyWindow: 250,
     learnedAnomalySeed: 1,
   });
+  const on = loadConfig({
+    args: ["--forecast-models=ewma,garch,ridge", "--learned-anomaly"],
+    env: noEnv,
+  });
+  assert.equal(on.kind, "ok");
+  if (on.kind === "ok") {
+    assert.deepEqual(on.config.forecasts.models, ["ewma", "garch", "ridge"]);
+    assert.equal(on.config.forecasts.learnedAnomaly, true);
+  }
 });
 
 Deno.test("loadConfig() reads every forecast option from flags and the environment", () => {
-  const env: Record<string, string> = { FORECAST_EWMA_LAMBDA: "0.97", LEARNED_ANOMALY: "false" };
+  const env: Record<string, string> = { FORECAST_EWMA_LAMBDA: "0.97", LEARNED_ANOMALY: "yes" };
   const r = loadConfig({
     args: [
       "--forecast-models=garch, ewma,garch",
@@ -45,7 +54,7 @@ Deno.test("loadConfig() reads every forecast option from flags and the environme
     refitEvery: 20,
     garchMethod: "full",
     ridgeAlpha: 0.5,
-    learnedAnomaly: false,
+    learnedAnomaly: true,
     learnedAnomalyThreshold: 2.5,
     learnedAnomalyWindow: 100,
     learnedAnomalySeed: 7,

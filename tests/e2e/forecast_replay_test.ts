@@ -21,6 +21,8 @@ const FORECAST = {
   anomalyWindow: 100,
 };
 const FORECAST_ARGS = [
+  "--forecast-models=ewma,garch,ridge",
+  "--learned-anomaly",
   `--forecast-window=${FORECAST.window}`,
   `--forecast-refit-every=${FORECAST.refitEvery}`,
   `--learned-anomaly-window=${FORECAST.anomalyWindow}`,

@@ -23,7 +23,12 @@ import {
 const PARTITIONS = 6;
 // A short forecast window so the fixture's ~22 minutes reach past it: every prediction after the
 // takeover depends on the candles the new owner warmed up from.
-const FORECASTS = ["--forecast-window=12", "--forecast-refit-every=3"];
+const FORECASTS = [
+  "--forecast-models=ewma,garch,ridge",
+  "--learned-anomaly",
+  "--forecast-window=12",
+  "--forecast-refit-every=3",
+];
 const COMMON = [
   "--intervals=1m",
   ...FORECASTS,

@@ -20,6 +20,7 @@ Deno.test("HTTP: /api/predictions serves the stored forecasts with realised retu
     `--sqlite=${db}`,
     "--http=127.0.0.1:0",
     "--log-level=warn",
+    "--forecast-models=ewma,garch,ridge",
   ]);
   try {
     await pipeline.drained;
