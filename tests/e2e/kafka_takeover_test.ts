@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import {
@@ -12,7 +13,7 @@ import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { type PipelineProcess, spawnPipeline } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
-import { assertSameResults } from "../helpers/sqlite_dump.ts";
+import { assertSameResults, sqliteRows } from "../helpers/sqlite_dump.ts";
 import {
   migrateSqlite,
   runToEnd,
@@ -136,6 +137,16 @@ Deno.test({
       // rebuilt by a new owner (it is not replayed from the restore point), a limitation that
       // predates venue candles — the single-venue fixture this test had never raised it.
       assertSameResults(shared, `${dir}/ref.db`, { exceptRules: ["source_divergence"] });
+      // The predictions compared above are real forecasts past the window. Not ridge's: its
+      // features need 20 candles, more than the 8-interval fit samples hold (the replay test of
+      // tests/e2e/forecast_replay_test.ts covers it).
+      const models = sqliteRows(
+        shared,
+        "SELECT model, count(*) AS n FROM predictions WHERE " +
+          (Date.UTC(2026, 7, 1) + 13 * 60_000) + " <= window_start " +
+          "AND (predicted_vol IS NOT NULL OR predicted_return IS NOT NULL) GROUP BY model",
+      );
+      assert.deepEqual(models.map((r) => r.model), ["ewma", "garch"]);
     } finally {
       await victim?.kill("SIGKILL");
       for (const p of running) await p.stop();
