@@ -45,35 +45,19 @@ export function createCandleForecasts(
   config: ForecastConfig,
   bounds: CandleForecastBounds = {},
 ): CandleForecasts {
-  const engine = new ForecastEngine({
-    models: new Set<ForecastModel>(config.models),
-    window: config.window,
-    lambda: config.ewmaLambda,
-    refitEvery: config.refitEvery,
-    garch: { method: config.garchMethod },
-    ridge: { alpha: config.ridgeAlpha },
-    anomalyWindow: config.learnedAnomalyWindow,
-    anomaly: config.learnedAnomaly ? { seed: config.learnedAnomalySeed } : null,
-    maxKeys: bounds.maxSeries,
-  });
+  const engine = engineFor(config, bounds.maxSeries);
   const cooldownMs = bounds.cooldownMs ?? 300_000;
   const rule = new LearnedAnomalyRule({
     threshold: config.learnedAnomalyThreshold,
     cooldownMs,
     maxKeys: bounds.maxSymbols,
   });
-  const intervalMs = new Map<string, number>();
-  const msOf = (interval: string) => {
-    let ms = intervalMs.get(interval);
-    if (ms === undefined) intervalMs.set(interval, ms = parseInterval(interval).ms);
-    return ms;
-  };
   const sink = bounds.scores;
   const tracker = sink ? new ScoreTracker(bounds.maxSeries) : null;
   // `live` false: a warm-up, which rebuilds state but counts nothing.
   const apply = (candle: Candle, live: boolean) => {
     const key = keyOf(candle);
-    const updates = engine.onCandle(key, msOf(candle.interval), slim(candle));
+    const updates = engine.onCandle(key, intervalMs(candle.interval), slim(candle));
     const predictions: PredictionRow[] = [];
     const alerts: Alert[] = [];
     for (const u of updates) {
@@ -89,24 +73,46 @@ export function createCandleForecasts(
     }
     return { predictions, alerts };
   };
-  const onCandle = (candle: Candle) => apply(candle, true);
   return {
-    onCandle,
+    onCandle: (candle) => apply(candle, true),
     warmUp(candles) {
       for (const series of bySeries(candles).values()) {
-        // Candles inside the cooldown of the newest are scored to rebuild the rule's cooldown
-        // (as the candle rules' warm-up does); the older ones only fill the window.
+        // Candles inside the cooldown of the newest are run through the rule to rebuild its
+        // cooldown (as the candle rules' warm-up does); the older ones only fill the window.
         let newest = -Infinity;
         for (const c of series) newest = Math.max(newest, c.window_start);
         const recent = (c: Candle) => c.window_start > newest - cooldownMs;
         const first = series[0];
         const older = series.filter((c) => !recent(c)).map(slim);
-        engine.warmUp(keyOf(first), msOf(first.interval), older);
+        engine.warmUp(keyOf(first), intervalMs(first.interval), older);
         const tail = series.filter(recent).sort((a, b) => a.window_start - b.window_start);
         for (const c of tail) apply(c, false);
       }
     },
   };
+}
+
+function engineFor(config: ForecastConfig, maxSeries: number | undefined): ForecastEngine {
+  return new ForecastEngine({
+    models: new Set<ForecastModel>(config.models),
+    window: config.window,
+    lambda: config.ewmaLambda,
+    refitEvery: config.refitEvery,
+    garch: { method: config.garchMethod },
+    ridge: { alpha: config.ridgeAlpha },
+    anomalyWindow: config.learnedAnomalyWindow,
+    anomaly: config.learnedAnomaly ? { seed: config.learnedAnomalySeed } : null,
+    maxKeys: maxSeries,
+  });
+}
+
+const INTERVAL_MS = new Map<string, number>();
+
+/** An interval name's length, parsed once. */
+function intervalMs(interval: string): number {
+  let ms = INTERVAL_MS.get(interval);
+  if (ms === undefined) INTERVAL_MS.set(interval, ms = parseInterval(interval).ms);
+  return ms;
 }
 
 // What the engine keeps of a candle (N + 16 per series): the fields the models read, not the
