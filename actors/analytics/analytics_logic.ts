@@ -6,7 +6,10 @@
  */
 import { AnomalyDetector, type AnomalyOptions } from "../../src/market/anomaly/anomaly_detector.ts";
 import type { RuleName } from "../../src/market/alert.ts";
-import { COMPOSITE_VENUE } from "../../src/market/candle.ts";
+import { type Candle, COMPOSITE_VENUE } from "../../src/market/candle.ts";
+import type { ForecastConfig } from "../../src/config/pipeline_config.ts";
+import { createCandleForecasts, forecastsOn } from "./candle_forecasts.ts";
+import type { ForecastScoreSink } from "./forecast_metrics.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import { IndicatorEngine, type IndicatorSettings } from "../../src/market/indicator_engine.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -18,7 +21,7 @@ const CANDLE_RULES: ReadonlySet<RuleName> = new Set([
   "volume_spike",
   "band_breakout",
 ]);
-const NOTHING = { rows: [], alerts: [] } as const;
+const NOTHING = { rows: [], alerts: [], predictions: [] } as const;
 const TICK_RULES: ReadonlySet<RuleName> = new Set(["feed_stale", "source_divergence"]);
 
 /** Indicator and rule settings shared by every partition. */
@@ -31,6 +34,10 @@ export interface AnalyticsSettings {
   readonly venues?: readonly string[];
   readonly indicators?: IndicatorSettings;
   readonly anomalies?: Omit<AnomalyOptions, "rules">;
+  /** Forecasts and the learned anomaly rule; absent or all off: none (docs/forecasts.md). */
+  readonly forecasts?: ForecastConfig;
+  /** Where live forecasts are scored for the metrics (actors/analytics/forecast_metrics.ts). */
+  readonly forecastScores?: ForecastScoreSink;
 }
 
 /** The candle-level logic of one partition. */
@@ -38,14 +45,34 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
   const engine = new IndicatorEngine(settings.indicators);
   const detector = new AnomalyDetector({ ...settings.anomalies, rules: CANDLE_RULES });
   const venues = new Set(settings.venues ?? [COMPOSITE_VENUE]);
+  const f = settings.forecasts;
+  const forecasts = f && forecastsOn(f)
+    ? createCandleForecasts(f, {
+      maxSeries: settings.indicators?.maxSeries,
+      maxSymbols: settings.anomalies?.maxSymbols,
+      cooldownMs: settings.anomalies?.cooldownMs,
+      scores: settings.forecastScores,
+    })
+    : null;
+  const indicators = (candle: Candle) => {
+    const rows = engine.onCandle(candle);
+    // Rows after a revised candle change too; the rules look at the candle's own row.
+    const own = rows.find((r) => r.window_start === candle.window_start);
+    const alerts: readonly Alert[] = own ? detector.onIndicators(candle, own) : [];
+    return { rows, alerts };
+  };
   return {
     onCandle(candle) {
       if (!venues.has(candle.venue)) return NOTHING;
-      const rows = engine.onCandle(candle);
-      // Rows after a revised candle change too; the rules look at the candle's own row.
-      const own = rows.find((r) => r.window_start === candle.window_start);
-      const alerts: readonly Alert[] = own ? detector.onIndicators(candle, own) : [];
-      return { rows, alerts };
+      const { rows, alerts } = indicators(candle);
+      if (!forecasts) return { rows, alerts, predictions: [] };
+      const out = forecasts.onCandle(candle);
+      return { rows, alerts: [...alerts, ...out.alerts], predictions: out.predictions };
+    },
+    warmUp(candles) {
+      const mine = candles.filter((c) => venues.has(c.venue));
+      for (const c of mine) indicators(c);
+      forecasts?.warmUp(mine);
     },
   };
 }

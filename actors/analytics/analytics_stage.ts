@@ -8,6 +8,7 @@
 import type { Alert } from "../../src/market/alert.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { IndicatorRow } from "../../src/market/indicator_row.ts";
+import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
 import type { Actor, ActorContext, Props } from "../../src/runtime/mod.ts";
 import { counter, publishCounts, type Registry } from "../../src/telemetry/metrics.ts";
 import { type Barrier, isBarrier, passOn } from "../barrier.ts";
@@ -19,10 +20,22 @@ export type AnalyticsMessage =
   | { readonly kind: "warmup"; readonly rows: readonly Candle[] }
   | Barrier;
 
-/** The pure logic this stage runs (indicator engine + candle anomaly rules). */
+/** The pure logic this stage runs (indicators, candle anomaly rules, forecasts). */
 export interface CandleAnalytics {
-  /** Indicator rows (the candle's, and later ones a revision changed) and alerts for a candle. */
-  onCandle(candle: Candle): { rows: readonly IndicatorRow[]; alerts: readonly Alert[] };
+  /**
+   * Indicator rows and predictions (the candle's, and later ones a revision changed) and alerts
+   * for a candle.
+   */
+  onCandle(candle: Candle): {
+    rows: readonly IndicatorRow[];
+    alerts: readonly Alert[];
+    predictions: readonly PredictionRow[];
+  };
+  /**
+   * A new owner's start: the stored candles rebuild the state (cooldowns included) and nothing is
+   * emitted; re-emitted candles the history holds are then redeliveries that change nothing.
+   */
+  warmUp(candles: readonly Candle[]): void;
 }
 
 /** Where the stage's output goes; a returned promise means "wait". */
@@ -30,6 +43,7 @@ export interface AnalyticsDownstream {
   candles(rows: Candle[]): void | Promise<void>;
   indicators(rows: IndicatorRow[]): void | Promise<void>;
   alerts(rows: Alert[]): void | Promise<void>;
+  predictions(rows: PredictionRow[]): void | Promise<void>;
   /** A barrier of `kind` through the stores (actors/barrier.ts). */
   barrier(kind: Barrier["kind"]): Promise<void>;
 }
@@ -68,6 +82,7 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
     const candles: Candle[] = [];
     const rows: IndicatorRow[] = [];
     const alerts: Alert[] = [];
+    const predictions: PredictionRow[] = [];
     const barriers: Barrier[] = [];
     for (const m of messages) {
       if (isBarrier(m)) {
@@ -75,15 +90,14 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
         continue;
       }
       if (m.kind === "warmup") {
-        // Rebuilds indicator and rule state (cooldowns included); re-emitted candles the
-        // history already holds are then recognised as redeliveries and change nothing.
-        for (const c of m.rows) this.#logic.onCandle(c);
+        this.#logic.warmUp(m.rows);
         continue;
       }
       for (const c of m.rows) {
         candles.push(c);
         const out = this.#logic.onCandle(c);
         for (const r of out.rows) rows.push(r);
+        for (const p of out.predictions) predictions.push(p);
         for (const a of out.alerts) {
           alerts.push(a);
           const key = `${a.rule}|${a.severity}`;
@@ -92,6 +106,11 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
       }
     }
     const down = this.#down;
+    // Predictions before the candles they were made after: a store sink writes a flush's kinds in
+    // a fixed order (predictions first), but a flush between two hand-overs could otherwise store
+    // candles without their predictions — which a new owner, warming up from those candles, would
+    // never recompute.
+    if (predictions.length) await down.predictions(predictions);
     if (candles.length) await down.candles(candles);
     if (rows.length) await down.indicators(rows);
     if (alerts.length) await down.alerts(alerts);

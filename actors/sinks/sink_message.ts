@@ -8,6 +8,7 @@ import type { Barrier } from "../barrier.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { IndicatorRow } from "../../src/market/indicator_row.ts";
+import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
 import type { Tick } from "../../src/market/tick.ts";
 
 /** A batch of records for a store. */
@@ -16,6 +17,7 @@ export type RecordBatch =
   | { readonly kind: "candles"; readonly rows: readonly Candle[] }
   | { readonly kind: "indicators"; readonly rows: readonly IndicatorRow[] }
   | { readonly kind: "alerts"; readonly rows: readonly Alert[] }
+  | { readonly kind: "predictions"; readonly rows: readonly PredictionRow[] }
   | { readonly kind: "dead_letters"; readonly rows: readonly DeadLetter[] };
 
 /**

@@ -95,13 +95,23 @@ export type RefusedListener = (
   givenUp: boolean,
 ) => void;
 
-const KINDS: readonly RecordKind[] = ["dead_letters", "ticks", "candles", "indicators", "alerts"];
+// Predictions before candles: a crash between the two writes leaves candles a new owner processes
+// again, rewriting the predictions idempotently; the other order could lose predictions for good.
+const KINDS: readonly RecordKind[] = [
+  "dead_letters",
+  "ticks",
+  "predictions",
+  "candles",
+  "indicators",
+  "alerts",
+];
 /** The store method that writes each kind. */
 export const WRITERS: Record<RecordKind, keyof Store> = {
   ticks: "writeTicks",
   candles: "writeCandles",
   indicators: "writeIndicators",
   alerts: "writeAlerts",
+  predictions: "writePredictions",
   dead_letters: "writeDeadLetters",
 };
 

@@ -18,6 +18,7 @@ import {
   dashboard,
   prom,
 } from "./grafana_model.ts";
+import { forecastPanels } from "./forecast_panels.ts";
 
 /**
  * Candles joined to the indicator row of the same key. FINAL keeps only the highest version of a
@@ -41,7 +42,8 @@ export function cryptoPrices(): Dashboard {
   return dashboard({
     uid: "crypto-prices",
     title: "Crypto Prices",
-    description: "OHLCV candles, moving averages, Bollinger bands, RSI and volatility per symbol.",
+    description: "OHLCV candles, moving averages, Bollinger bands, RSI, volatility and forecasts " +
+      "per symbol.",
     tags: ["market"],
     from: "now-6h",
     variables: [
@@ -169,6 +171,7 @@ ORDER BY window_start DESC LIMIT 50`,
           { table: true },
         )],
       },
+      ...forecastPanels(),
     ],
   });
 }

@@ -36,7 +36,7 @@ export function optionRuleErrors(p: ParsedOptions): string[] {
       "--source coincap needs --coincap-api-key (COINCAP_API_KEY): CoinCap v3 requires a key",
     );
   }
-  errors.push(...kafkaSecurityErrors(p), ...storeTlsErrors(p));
+  errors.push(...kafkaSecurityErrors(p), ...storeTlsErrors(p), ...forecastErrors(p));
   return errors;
 }
 
@@ -119,4 +119,18 @@ function storeTlsErrors(p: ParsedOptions): string[] {
     }
   }
   return errors;
+}
+
+/** The refit block must be shorter than the forecast window (models are fitted inside it). */
+function forecastErrors(p: ParsedOptions): string[] {
+  const v = p.values;
+  if (p.invalid.has("forecast-window") || p.invalid.has("forecast-refit-every")) return [];
+  const window = v["forecast-window"] ?? 500;
+  const refit = v["forecast-refit-every"] ?? 60;
+  if (refit < window) return [];
+  const name = (n: OptionName) => p.origin(n) === "default" ? `--${n} (default)` : p.origin(n);
+  return [
+    `${name("forecast-refit-every")} ${refit} must be below ${name("forecast-window")} ` +
+    `${window}: models are fitted on the window's candles before each refit block`,
+  ];
 }

@@ -18,6 +18,7 @@ import {
   parseVenues,
 } from "./value_parsers.ts";
 import { parseIntervals } from "../market/interval.ts";
+import { FORECAST_OPTIONS } from "./forecast_options.ts";
 
 /** One option. `parse` throws an Error with a message completing "invalid --flag: …". */
 export interface OptionSpec<T> {
@@ -221,6 +222,7 @@ export const OPTIONS = {
     help: "the venue whose candles the indicators and candle alert rules run on",
     parse: (raw) => parseVenue(raw.trim()),
   }),
+  ...FORECAST_OPTIONS,
   "partitions": opt({
     env: "PARTITIONS",
     default: "6",

@@ -6,6 +6,7 @@ import type { LogLevel } from "../logger.ts";
 import type { LiveFeedConfigs } from "../feeds/feed_env.ts";
 import type { OptionValues, Role, SaslMechanism, SourceName } from "./options.ts";
 import type { TlsMaterial } from "./tls_files.ts";
+import type { ForecastModelName } from "./forecast_options.ts";
 
 /** TLS to the Kafka brokers: PEM contents read from the configured files. */
 export interface KafkaTlsConfig {
@@ -64,6 +65,8 @@ export interface PipelineConfig {
   };
   /** The venue whose candles the indicators and candle rules run on (default the composite). */
   readonly analyticsVenue: string;
+  /** Forecasts and the learned anomaly score on the analytics venue's candles (docs/forecasts.md). */
+  readonly forecasts: ForecastConfig;
   readonly bus: { readonly partitions: number; readonly capacity: number };
   readonly storage: {
     readonly sqlitePath: string | null;
@@ -119,6 +122,20 @@ export interface PipelineConfig {
    * bundles, certificates and keys), as given: the launcher grants the pipeline each one exactly.
    */
   readonly files: readonly string[];
+}
+
+/** The forecast options; no models and no learned anomaly score: the forecast engine is off. */
+export interface ForecastConfig {
+  readonly models: readonly ForecastModelName[];
+  readonly window: number;
+  readonly ewmaLambda: number;
+  readonly refitEvery: number;
+  readonly garchMethod: "targeting" | "full";
+  readonly ridgeAlpha: number;
+  readonly learnedAnomaly: boolean;
+  readonly learnedAnomalyThreshold: number;
+  readonly learnedAnomalyWindow: number;
+  readonly learnedAnomalySeed: number;
 }
 
 /** What the loader read from files, besides the option values. */
@@ -183,6 +200,7 @@ export function assemblePipelineConfig(
       outlierMads: v["composite-outlier-mads"] ?? 5,
     },
     analyticsVenue: v["analytics-venue"] ?? "composite",
+    forecasts: forecastConfig(v),
     bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 4096 },
     storage: {
       sqlitePath: v["sqlite"] === undefined ? "data/pipeline.db" : v["sqlite"],
@@ -231,6 +249,21 @@ export function assemblePipelineConfig(
     heapLimitMb: v["heap-limit"] ?? 384,
     files: [...new Set(read.files)],
   });
+}
+
+function forecastConfig(v: OptionValues): ForecastConfig {
+  return {
+    models: v["forecast-models"] ?? [],
+    window: v["forecast-window"] ?? 500,
+    ewmaLambda: v["forecast-ewma-lambda"] ?? 0.94,
+    refitEvery: v["forecast-refit-every"] ?? 60,
+    garchMethod: v["forecast-garch-method"] ?? "targeting",
+    ridgeAlpha: v["forecast-ridge-alpha"] ?? 0.1,
+    learnedAnomaly: v["learned-anomaly"] ?? false,
+    learnedAnomalyThreshold: v["learned-anomaly-threshold"] ?? 3,
+    learnedAnomalyWindow: v["learned-anomaly-window"] ?? 250,
+    learnedAnomalySeed: v["learned-anomaly-seed"] ?? 1,
+  };
 }
 
 function deepFreeze<T>(value: T): T {

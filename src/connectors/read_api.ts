@@ -6,6 +6,7 @@
  */
 import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
+import type { PredictionOutcome } from "../market/forecast/prediction_row.ts";
 
 /** What {@linkcode ReadApi.candles} asks for. */
 export interface CandlesQuery {
@@ -16,7 +17,7 @@ export interface CandlesQuery {
   readonly before?: number;
 }
 
-/** Read queries behind `/api/candles` and `/api/alerts`. */
+/** Read queries behind `/api/candles`, `/api/alerts` and `/api/predictions`. */
 export interface ReadApi {
   /**
    * The most recent `limit` candles of one venue (latest version), oldest first; with `before`,
@@ -26,6 +27,13 @@ export interface ReadApi {
   candles(query: CandlesQuery): Candle[] | Promise<Candle[]>;
   /** The most recent `limit` alerts, newest first. */
   alerts(query: { limit: number }): Alert[] | Promise<Alert[]>;
+  /**
+   * The most recent `limit` predictions of one series (every model, latest version), oldest
+   * first, with the realised return once the target window has closed.
+   */
+  predictions(
+    query: { venue: string; symbol: string; interval: string; limit: number },
+  ): PredictionOutcome[] | Promise<PredictionOutcome[]>;
   /** Every symbol with stored candles. */
   symbols(): string[] | Promise<string[]>;
 }

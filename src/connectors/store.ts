@@ -7,10 +7,17 @@ import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { PredictionRow } from "../market/forecast/prediction_row.ts";
 import type { Tick } from "../market/tick.ts";
 
 /** The record kinds a store may keep. */
-export type StoreRecordKind = "ticks" | "candles" | "indicators" | "alerts" | "dead_letters";
+export type StoreRecordKind =
+  | "ticks"
+  | "candles"
+  | "indicators"
+  | "alerts"
+  | "predictions"
+  | "dead_letters";
 
 /**
  * A store of pipeline records. Every write is idempotent: writing the same records again changes
@@ -42,6 +49,8 @@ export interface Store {
   writeCandles?(candles: readonly Candle[]): Promise<void>;
   writeIndicators?(rows: readonly IndicatorRow[]): Promise<void>;
   writeAlerts?(alerts: readonly Alert[]): Promise<void>;
+  /** Keeps the highest version per (venue, symbol, interval, target_window_start, model). */
+  writePredictions?(rows: readonly PredictionRow[]): Promise<void>;
   writeDeadLetters?(letters: readonly DeadLetter[]): Promise<void>;
   close(): Promise<void>;
 }

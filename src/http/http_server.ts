@@ -123,6 +123,8 @@ async function route(
         return await candles(url.searchParams, o);
       case "/api/alerts":
         return await alerts(url.searchParams, o);
+      case "/api/predictions":
+        return await predictions(url.searchParams, o);
       default:
         return json({ error: `not found: ${url.pathname}` }, 404);
     }
@@ -131,8 +133,8 @@ async function route(
   }
 }
 
-async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
-  const errors: string[] = [];
+/** The series a candle or prediction query names, or the errors in it. */
+function seriesOf(q: URLSearchParams, o: HttpServerOptions, errors: string[]) {
   const symbol = (q.get("symbol") ?? "").trim().toUpperCase();
   if (!SYMBOL.test(symbol)) {
     errors.push("symbol is required, like BTC-USD");
@@ -147,14 +149,31 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
   if (venue.length < 1 || venue.length > 256) {
     errors.push("venue must be a feed name like coinbase, or composite (the default)");
   }
+  return { venue, symbol, interval };
+}
+
+async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
+  const errors: string[] = [];
+  const series = seriesOf(q, o, errors);
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   const before = q.has("before")
     ? intParam(q, "before", { fallback: 0, max: Number.MAX_SAFE_INTEGER }, errors)
     : undefined;
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  const rows = await o.read.candles({ venue, symbol, interval, limit, before });
-  return json({ venue, symbol, interval, candles: rows });
+  const rows = await o.read.candles({ ...series, limit, before });
+  return json({ ...series, candles: rows });
+}
+
+/** Forecasts of one series (every model), with realised returns once their window closed. */
+async function predictions(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
+  const errors: string[] = [];
+  const series = seriesOf(q, o, errors);
+  const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
+  if (errors.length) return json({ error: errors.join("; ") }, 400);
+  if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
+  const rows = await o.read.predictions({ ...series, limit });
+  return json({ ...series, predictions: rows });
 }
 
 const SYMBOL = /^[A-Z0-9]{1,16}-[A-Z0-9]{1,16}$/;

@@ -1,7 +1,7 @@
 /**
  * The in-memory "latest" view: per symbol the last price, the latest closed candle per interval
  * (the analytics venue's — the composite by default — and each venue's), the latest indicators,
- * and alert counts. Fed by the pipeline once per batch; read by
+ * forecasts and alert counts. Fed by the pipeline once per batch; read by
  * `/api/latest` and the terminal live view. Bounded: beyond `maxSymbols` the symbol with the
  * oldest last tick is dropped.
  * @module
@@ -10,6 +10,7 @@ import { evictOldest } from "../market/evict_oldest.ts";
 import type { Alert } from "../market/alert.ts";
 import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { PredictionRow } from "../market/forecast/prediction_row.ts";
 import type { Tick } from "../market/tick.ts";
 
 /** What is known of one symbol. */
@@ -24,7 +25,18 @@ export interface SymbolSnapshot {
   venues: Record<string, Record<string, Candle>>;
   /** Latest indicators per interval. */
   indicators: Record<string, IndicatorRow>;
+  /** Forecasts for the next window per interval (the analytics venue's), by model. */
+  forecasts: Record<string, LatestForecast>;
   alerts: number;
+}
+
+/** The newest target window's forecasts of one interval. */
+export interface LatestForecast {
+  target_window_start: number;
+  predicted_return: number | null;
+  prob_up: number | null;
+  /** GARCH's σ (EWMA's when GARCH is off). */
+  predicted_vol: number | null;
 }
 
 /** Latest values per symbol. */
@@ -71,6 +83,28 @@ export class LatestView {
     if (!prev || r.window_start >= prev.window_start) s.indicators[r.interval] = r;
   }
 
+  /** Records a prediction row; older target windows than the one held are ignored. */
+  prediction(p: PredictionRow): void {
+    if (p.venue !== this.#venue) return;
+    const s = this.#get(p.symbol);
+    let f = s.forecasts[p.interval];
+    if (f && p.target_window_start < f.target_window_start) return;
+    if (!f || p.target_window_start > f.target_window_start) {
+      f = s.forecasts[p.interval] = {
+        target_window_start: p.target_window_start,
+        predicted_return: null,
+        prob_up: null,
+        predicted_vol: null,
+      };
+    }
+    if (p.model === "ridge") {
+      f.predicted_return = p.predicted_return;
+      f.prob_up = p.prob_up;
+    } else if (p.model === "garch" || f.predicted_vol === null) {
+      f.predicted_vol = p.predicted_vol;
+    }
+  }
+
   alert(a: Alert): void {
     this.#get(a.symbol).alerts++;
   }
@@ -99,6 +133,7 @@ export class LatestView {
         candles: {},
         venues: {},
         indicators: {},
+        forecasts: {},
         alerts: 0,
       };
       this.#symbols.set(symbol, s);

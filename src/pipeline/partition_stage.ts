@@ -14,6 +14,7 @@ import {
   type AnalyticsMessage,
   candleAnalyticsProps,
 } from "../../actors/analytics/analytics_stage.ts";
+import { forecastScoreSink } from "../../actors/analytics/forecast_metrics.ts";
 import { barrier } from "../../actors/barrier.ts";
 import { LocalWindowRunner, type WindowRunner } from "../../actors/windows/window_runner.ts";
 import {
@@ -161,6 +162,10 @@ function spawnAnalytics(
           for (const a of rows) latest.alert(a);
           return routes.alerts(rows);
         },
+        predictions: (rows) => {
+          for (const p of rows) latest.prediction(p);
+          return routes.predictions(rows);
+        },
         barrier: routes.barrier,
       },
     },
@@ -215,6 +220,8 @@ export function analyticsSettings(ctx: StageContext, partitions: number): Analyt
       maxSymbols: symbols,
       maxSeries: series,
     },
+    forecasts: ctx.config.forecasts,
+    forecastScores: forecastScoreSink(ctx.registry),
   };
 }
 

@@ -14,6 +14,7 @@ import type { Alert } from "../market/alert.ts";
 import type { Candle } from "../market/candle.ts";
 import type { DeadLetter } from "../market/dead_letter.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
+import type { PredictionRow } from "../market/forecast/prediction_row.ts";
 import type { Tick } from "../market/tick.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { counter, publishCounts, type Registry } from "../telemetry/metrics.ts";
@@ -34,6 +35,7 @@ export interface SinkRoutes {
   candles(rows: Candle[]): void | Promise<void>;
   indicators(rows: IndicatorRow[]): void | Promise<void>;
   alerts(rows: Alert[]): void | Promise<void>;
+  predictions(rows: PredictionRow[]): void | Promise<void>;
   deadLetters(rows: DeadLetter[]): void | Promise<void>;
   /** Dead letters their producer already counted (the webhook client counts its own). */
   keepDeadLetters(rows: DeadLetter[]): void | Promise<void>;
@@ -141,6 +143,7 @@ export function spawnSinks(
     candles: route("candles"),
     indicators: route("indicators"),
     alerts: route("alerts"),
+    predictions: route("predictions"),
     deadLetters,
     keepDeadLetters: toDeadLetters,
     barrier: (kind) => Promise.all(sinks.map((s) => barrier(s, kind))).then(() => {}),

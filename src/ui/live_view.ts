@@ -1,11 +1,12 @@
 /**
  * The live terminal view, redrawn about once a second: per symbol the last price, 1-minute change,
- * latest closed 1m candle, EMA and RSI, alert count; plus ticks/s and mailbox pressure.
+ * latest closed 1m candle, EMA and RSI, alert count, the next window's forecast (return, P(up),
+ * σ); plus ticks/s and mailbox pressure.
  * @module
  */
 import { dashboardUrl } from "../http/http_server.ts";
 import type { Candle } from "../market/candle.ts";
-import type { SymbolSnapshot } from "../http/latest_view.ts";
+import type { LatestForecast, SymbolSnapshot } from "../http/latest_view.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 
 const encoder = new TextEncoder();
@@ -58,6 +59,9 @@ export function render(
     "ema",
     "rsi",
     "alerts",
+    "forecast r",
+    "P(up)",
+    "forecast σ",
     "venues (left out)",
   ];
   const rows = symbols.map((s) => {
@@ -73,6 +77,7 @@ export function render(
       ind?.ema_fast == null ? "-" : fmt(ind.ema_fast),
       ind?.rsi == null ? "-" : ind.rsi.toFixed(1),
       String(s.alerts),
+      ...forecastColumns(s.forecasts[interval]),
       c ? venuesOf(c) : Object.keys(s.venues).sort().join(","),
     ];
   });
@@ -91,6 +96,13 @@ export function render(
     "Ctrl-C stops gracefully.",
     "",
   ].join("\n");
+}
+
+// The next window's forecast: ridge's return and P(up), GARCH's (or EWMA's) σ, in percent.
+function forecastColumns(f: LatestForecast | undefined): string[] {
+  const pct = (x: number | null | undefined, digits: number) =>
+    x == null ? "-" : `${(x * 100).toFixed(digits)}%`;
+  return [pct(f?.predicted_return, 3), pct(f?.prob_up, 0), pct(f?.predicted_vol, 3)];
 }
 
 // The composite's constituents, and the venues it left out with why; a venue candle: its venue.

@@ -117,6 +117,7 @@ Deno.test({
         "alerts",
         "candles",
         "indicators",
+        "predictions",
         "schema_migrations",
         "ticks",
       ]);
@@ -124,7 +125,7 @@ Deno.test({
         store.client,
         `SELECT DISTINCT version FROM ${store.config.database}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3]);
     }),
 });
 

@@ -1,3 +1,4 @@
+import assert from "node:assert/strict";
 import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import type { Pipeline } from "../../src/pipeline/pipeline.ts";
 import {
@@ -12,7 +13,7 @@ import { skipKafkaTests } from "../helpers/kafka_mock.ts";
 import { type PipelineProcess, spawnPipeline } from "../helpers/pipeline_process.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
-import { assertSameResults } from "../helpers/sqlite_dump.ts";
+import { assertSameResults, sqliteRows } from "../helpers/sqlite_dump.ts";
 import {
   migrateSqlite,
   runToEnd,
@@ -21,7 +22,20 @@ import {
 } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 6;
-const COMMON = ["--intervals=1m", "--kafka-session-timeout=6s", "--commit-interval=0"];
+// A short forecast window so the fixture's ~22 minutes reach past it: every prediction after the
+// takeover depends on the candles the new owner warmed up from.
+const FORECASTS = [
+  "--forecast-models=ewma,garch,ridge",
+  "--learned-anomaly",
+  "--forecast-window=12",
+  "--forecast-refit-every=3",
+];
+const COMMON = [
+  "--intervals=1m",
+  ...FORECASTS,
+  "--kafka-session-timeout=6s",
+  "--commit-interval=0",
+];
 const fixture = generateReplay({
   seed: 4242,
   ticks: 9000,
@@ -63,7 +77,7 @@ Deno.test({
         file: all,
         db: `${dir}/ref.db`,
         partitions: PARTITIONS,
-        args: [...COMMON.slice(0, 1), ...QUIET],
+        args: ["--intervals=1m", ...FORECASTS, ...QUIET],
       });
 
       // The schema exists before two processes open the file at once.
@@ -117,11 +131,22 @@ Deno.test({
       });
       for (const p of running.splice(0)) await p.stop();
 
-      // Every candle (each venue's and the composites), indicator, candle-rule alert and tick.
+      // Every candle (each venue's and the composites), indicator, candle-rule alert, prediction
+      // and tick.
       // Not source_divergence, which only two venues raise: that tick rule's cooldown is not
       // rebuilt by a new owner (it is not replayed from the restore point), a limitation that
       // predates venue candles — the single-venue fixture this test had never raised it.
       assertSameResults(shared, `${dir}/ref.db`, { exceptRules: ["source_divergence"] });
+      // The predictions compared above are real forecasts past the window. Not ridge's: its
+      // features need 20 candles, more than the 8-interval fit samples hold (the replay test of
+      // tests/e2e/forecast_replay_test.ts covers it).
+      const models = sqliteRows(
+        shared,
+        "SELECT model, count(*) AS n FROM predictions WHERE " +
+          (Date.UTC(2026, 7, 1) + 13 * 60_000) + " <= window_start " +
+          "AND (predicted_vol IS NOT NULL OR predicted_return IS NOT NULL) GROUP BY model",
+      );
+      assert.deepEqual(models.map((r) => r.model), ["ewma", "garch"]);
     } finally {
       await victim?.kill("SIGKILL");
       for (const p of running) await p.stop();

@@ -30,6 +30,8 @@ export const RESULT_QUERIES = {
   candles: `SELECT * FROM candles ORDER BY symbol, "interval", window_start, venue`,
   indicators: `SELECT * FROM indicators ORDER BY symbol, "interval", window_start`,
   alerts: `SELECT * FROM alerts ORDER BY id`,
+  predictions:
+    `SELECT * FROM predictions ORDER BY venue, symbol, "interval", target_window_start, model`,
   ticks: `SELECT * FROM ticks ORDER BY source, symbol, id`,
 } as const;
 
@@ -52,7 +54,7 @@ const DEAD_LETTERS: Record<DeadLetterView, string> = {
 export type ResultDump = Record<keyof typeof RESULT_QUERIES | "dead_letters", unknown[]>;
 
 /**
- * Candles, indicators, alerts, raw ticks and dead letters of the database at `file`, each in a
+ * Candles, indicators, alerts, predictions, raw ticks and dead letters of the database at `file`, each in a
  * fixed order, for comparing two runs.
  */
 export function dumpResults(
@@ -66,6 +68,7 @@ export function dumpResults(
       candles: q(RESULT_QUERIES.candles),
       indicators: q(RESULT_QUERIES.indicators),
       alerts: q(RESULT_QUERIES.alerts),
+      predictions: q(RESULT_QUERIES.predictions),
       ticks: q(RESULT_QUERIES.ticks),
       dead_letters: q(DEAD_LETTERS[options.deadLetters ?? "by-raw"]),
     };
@@ -75,8 +78,8 @@ export function dumpResults(
 }
 
 /**
- * Asserts that the databases at `actual` and `expected` hold the same candles, indicators, alerts
- * and raw ticks (dead letters aside), naming the table that differs. `exceptRules`: alerts of
+ * Asserts that the databases at `actual` and `expected` hold the same candles, indicators, alerts,
+ * predictions and raw ticks (dead letters aside), naming the table that differs. `exceptRules`: alerts of
  * these rules are left out of the comparison (say why where it is used).
  */
 export function assertSameResults(

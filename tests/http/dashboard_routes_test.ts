@@ -22,6 +22,7 @@ async function server(queries: CandlesQuery[] = []) {
         return [];
       },
       alerts: () => [],
+      predictions: () => [],
       symbols: () => [],
     },
     intervals: ["1m", "5m"],

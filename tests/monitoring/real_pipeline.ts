@@ -78,6 +78,9 @@ export async function runReplayPipeline(options: {
       // rejects every tick batch and the replay never drains (reported to the storage owner).
       "--clickhouse-ticks",
       "--partitions=2",
+      // The forecast panels (off by default) need predictions and scored forecasts.
+      "--forecast-models=ewma,garch,ridge",
+      "--learned-anomaly",
       ...(options.args ?? []),
     ]);
     try {

@@ -53,3 +53,38 @@ Deno.test("live view: the first line names the dashboard's URL", () => {
   const frame6 = render([], 0, 0, v6 as unknown as Pick<Pipeline, "http" | "config">);
   assert.match(frame6.split("\n")[0], /dashboard http:\/\/\[::1\]:80\/$/);
 });
+
+Deno.test("live view: the forecast columns show the newest target window's ridge and GARCH values", () => {
+  const latest = new LatestView();
+  latest.ticks([{ source: "kraken", symbol: "BTC-USD", price: 101, size: 1, ts: 1, id: "1" }]);
+  const row = (target: number, model: "ewma" | "garch" | "ridge", x: number) => ({
+    venue: "composite",
+    symbol: "BTC-USD",
+    interval: "1m",
+    window_start: target - 60_000,
+    target_window_start: target,
+    model,
+    predicted_return: model === "ridge" ? x : null,
+    predicted_vol: model === "ridge" ? null : x,
+    prob_up: model === "ridge" ? 0.61 : null,
+    fallback: null,
+    version: 1,
+  });
+  latest.prediction(row(120_000, "ewma", 0.01));
+  latest.prediction(row(120_000, "garch", 0.0123));
+  latest.prediction(row(120_000, "ridge", 0.00042));
+  latest.prediction(row(60_000, "garch", 0.5)); // an older target window: ignored
+  latest.prediction({ ...row(180_000, "garch", 0.9), venue: "kraken" }); // not the analytics venue
+  const snapshot = latest.snapshot();
+  assert.deepEqual(snapshot[0].forecasts["1m"], {
+    target_window_start: 120_000,
+    predicted_return: 0.00042,
+    prob_up: 0.61,
+    predicted_vol: 0.0123,
+  });
+  const pipeline = { http: null, config: { intervals: ["1m"], analyticsVenue: "composite" } };
+  const frame = render(snapshot, 10, 0, pipeline as unknown as Pick<Pipeline, "http" | "config">);
+  const [head, line] = frame.split("\n").slice(2, 4);
+  assert.match(head, /forecast r\s+P\(up\)\s+forecast σ/);
+  assert.match(line, /0\.042%\s+61%\s+1\.230%/);
+});

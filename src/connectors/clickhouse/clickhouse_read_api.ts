@@ -12,6 +12,9 @@ import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { queryRows, readLatestAlerts, readLatestCandles } from "./queries.ts";
 import { sqlIdentifier } from "./sql_escape.ts";
+import { type PredictionQuery, readLatestPredictions } from "./prediction_table.ts";
+import { type PredictionOutcome, realisedReturn } from "../../market/forecast/prediction_row.ts";
+import { parseInterval } from "../../market/interval.ts";
 
 /**
  * {@linkcode ReadApi} over the ClickHouse tables of `database` (src/connectors/clickhouse/
@@ -42,6 +45,34 @@ export class ClickHouseReadApi implements ReadApi {
       ...(q.before === undefined ? {} : { toMs: q.before }),
     });
     return newestFirst.reverse();
+  }
+
+  /**
+   * Predictions with their realised returns: the candles they need are read in one range query
+   * and joined here (ClickHouse 18.16's JOIN needs equal column names on both sides).
+   */
+  async predictions(q: PredictionQuery): Promise<PredictionOutcome[]> {
+    const rows = (await readLatestPredictions(this.#client, this.#database, q)).reverse();
+    if (rows.length === 0) return [];
+    const fromMs = Math.min(...rows.map((r) => r.window_start));
+    const toMs = Math.max(...rows.map((r) => r.target_window_start)) + 1000;
+    const intervalMs = parseInterval(q.interval).ms;
+    const candles = await readLatestCandles(this.#client, this.#database, {
+      venue: q.venue,
+      symbol: q.symbol,
+      interval: q.interval,
+      fromMs,
+      toMs,
+      limit: Math.ceil((toMs - fromMs) / intervalMs) + 1,
+    });
+    const close = new Map(candles.map((c) => [c.window_start, c.close]));
+    return rows.map((r) => ({
+      ...r,
+      realised_return: realisedReturn(
+        close.get(r.window_start) ?? null,
+        close.get(r.target_window_start) ?? null,
+      ),
+    }));
   }
 
   alerts(q: { limit: number }): Promise<Alert[]> {

@@ -10,6 +10,7 @@ import { Readable } from "node:stream";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import type { IndicatorRow } from "../../market/indicator_row.ts";
+import type { PredictionRow } from "../../market/forecast/prediction_row.ts";
 import type { Tick } from "../../market/tick.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
@@ -22,6 +23,7 @@ import {
 } from "./clickhouse_config.ts";
 import { toClickHouseError } from "./clickhouse_errors.ts";
 import { upgradeClickHouse } from "./migrations.ts";
+import { PREDICTIONS } from "./prediction_table.ts";
 import { encodeRowBinary } from "./row_binary.ts";
 import {
   ALERTS,
@@ -105,6 +107,11 @@ export class ClickHouseStore implements Store {
   /** Inserts alerts. */
   writeAlerts(alerts: readonly Alert[]): Promise<void> {
     return this.#insert(ALERTS, alerts);
+  }
+
+  /** Inserts predictions. */
+  writePredictions(rows: readonly PredictionRow[]): Promise<void> {
+    return this.#insert(PREDICTIONS, rows);
   }
 
   /** Raw ticks only with the `ticks` option; everything else always. */

@@ -17,7 +17,7 @@ import { CANDLES, createTableSql, type TableSpec } from "./schema.ts";
 import { sqlIdentifier, sqlValue } from "./sql_escape.ts";
 
 /** The schema version this code writes. */
-export const CLICKHOUSE_SCHEMA_VERSION = 2;
+export const CLICKHOUSE_SCHEMA_VERSION = 3;
 
 /** The table an upgraded database keeps its pre-venue candles in. */
 export const CANDLES_BEFORE_VENUE = "candles_before_venue";
@@ -38,7 +38,9 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
     ),
   );
   if (!applied.has(2)) await candlesByVenue(client, database);
-  for (const [version, name] of [[1, "initial tables"], [2, "candles keyed by venue"]] as const) {
+  // Version 3 adds the `predictions` table, created with the others (schema.ts): nothing to copy.
+  const steps = [[1, "initial tables"], [2, "candles keyed by venue"], [3, "predictions"]] as const;
+  for (const [version, name] of steps) {
     if (applied.has(version)) continue;
     await client.command({
       query: `INSERT INTO ${db}.schema_migrations (version, name, applied_at) VALUES ` +

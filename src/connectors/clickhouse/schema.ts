@@ -12,6 +12,7 @@ import type { IndicatorRow } from "../../market/indicator_row.ts";
 import type { Tick } from "../../market/tick.ts";
 import type { Column } from "./row_binary.ts";
 import { sqlIdentifier } from "./sql_escape.ts";
+import { PREDICTIONS } from "./prediction_table.ts";
 
 /** One table: its columns and the clauses after them. */
 export interface TableSpec<R> {
@@ -135,7 +136,7 @@ export function insertSql<R>(database: string, spec: TableSpec<R>): string {
  * (migrations.ts); dashboard tests can run them alone.
  */
 export function schemaSql(database: string, options: { ticks?: boolean } = {}): string[] {
-  const tables: TableSpec<never>[] = [CANDLES, INDICATORS, ALERTS] as TableSpec<never>[];
+  const tables = [CANDLES, INDICATORS, ALERTS, PREDICTIONS] as TableSpec<never>[];
   if (options.ticks) tables.push(TICKS as TableSpec<never>);
   return [
     `CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(database)}`,

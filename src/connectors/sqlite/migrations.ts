@@ -91,4 +91,31 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE candles_v3 RENAME TO candles;
     `,
   },
+  {
+    // Forecasts (docs/forecasts.md): one row per model and target window, the highest version
+    // kept. The view joins each with the candle it was made after and the target window's candle
+    // once that window has closed: realised return = ln(target_close / base_close) (SQLite has
+    // no ln() without its math extension, so readers take the logarithm).
+    version: 4,
+    name: "predictions and their realised candles",
+    sql: `
+      CREATE TABLE predictions (
+        venue TEXT NOT NULL, symbol TEXT NOT NULL, "interval" TEXT NOT NULL,
+        target_window_start INTEGER NOT NULL, model TEXT NOT NULL,
+        window_start INTEGER NOT NULL,
+        predicted_return REAL, predicted_vol REAL, prob_up REAL, fallback TEXT,
+        version INTEGER NOT NULL,
+        PRIMARY KEY (venue, symbol, "interval", target_window_start, model)
+      ) WITHOUT ROWID;
+      CREATE VIEW prediction_outcomes AS
+        SELECT p.venue, p.symbol, p."interval", p.target_window_start, p.model, p.window_start,
+          p.predicted_return, p.predicted_vol, p.prob_up, p.fallback, p.version,
+          b.close AS base_close, t.close AS target_close
+        FROM predictions p
+        LEFT JOIN candles b ON b.venue = p.venue AND b.symbol = p.symbol
+          AND b."interval" = p."interval" AND b.window_start = p.window_start
+        LEFT JOIN candles t ON t.venue = p.venue AND t.symbol = p.symbol
+          AND t."interval" = p."interval" AND t.window_start = p.target_window_start;
+    `,
+  },
 ];

@@ -7,12 +7,19 @@ import type { CandlesQuery, ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { compositeFields } from "../../market/composite_fields.ts";
+import {
+  type PredictionOutcome,
+  type PredictionRow,
+  realisedReturn,
+} from "../../market/forecast/prediction_row.ts";
 
 type StoredCandle = Omit<Candle, "instrument" | "constituents" | "excluded"> & {
   instrument: string | null;
   constituents: string | null;
   excluded: string | null;
 };
+
+type StoredOutcome = PredictionRow & { base_close: number | null; target_close: number | null };
 
 /** {@linkcode ReadApi} over a migrated SQLite database. */
 export class SqliteReader implements ReadApi {
@@ -39,6 +46,21 @@ export class SqliteReader implements ReadApi {
       ...c,
       ...(instrument === null ? {} : { instrument }),
       ...compositeFields(constituents, excluded),
+    }));
+  }
+
+  predictions(
+    q: { venue: string; symbol: string; interval: string; limit: number },
+  ): PredictionOutcome[] {
+    const rows = this.#db.prepare(
+      `SELECT venue, symbol, "interval", window_start, target_window_start, model,
+              predicted_return, predicted_vol, prob_up, fallback, version, base_close, target_close
+       FROM prediction_outcomes WHERE venue = ? AND symbol = ? AND "interval" = ?
+       ORDER BY target_window_start DESC, model DESC LIMIT ?`,
+    ).all(q.venue, q.symbol, q.interval, q.limit) as unknown as StoredOutcome[];
+    return rows.reverse().map(({ base_close, target_close, ...p }) => ({
+      ...p,
+      realised_return: realisedReturn(base_close, target_close),
     }));
   }
 

@@ -14,12 +14,14 @@ import type { Candle } from "../../market/candle.ts";
 import { constituentsText, excludedText } from "../../market/composite_fields.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
 import type { IndicatorRow } from "../../market/indicator_row.ts";
+import type { PredictionRow } from "../../market/forecast/prediction_row.ts";
 import type { Tick } from "../../market/tick.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
 import type { Store } from "../store.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { toSqliteError } from "./sqlite_errors.ts";
+import { preparePredictionWrite, writePredictionRows } from "./sqlite_predictions.ts";
 
 /** Options of {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -191,6 +193,11 @@ export class SqliteStore implements Store {
     });
   }
 
+  writePredictions(rows: readonly PredictionRow[]): Promise<void> {
+    const s = this.#writes().prediction;
+    return this.#batch("predictions", rows.length, () => writePredictionRows(s, rows));
+  }
+
   writeDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
     const s = this.#writes().deadLetter;
     return this.#batch("dead_letters", letters.length, () => {
@@ -247,10 +254,11 @@ export class SqliteStore implements Store {
 
 /** Idempotent writes: ticks and alerts by key, candles and indicators keep the highest version. */
 function prepareWrites(db: DatabaseSync): Record<
-  "tick" | "candle" | "indicator" | "alert" | "deadLetter",
+  "tick" | "candle" | "indicator" | "alert" | "prediction" | "deadLetter",
   StatementSync
 > {
   return {
+    prediction: preparePredictionWrite(db),
     tick: db.prepare(
       `INSERT INTO ticks (source, symbol, id, price, size, ts, side) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,

@@ -180,7 +180,7 @@ Deno.test("SqliteStore.migrate() upgrades a version-1 database: ticks keep their
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all()
         .map((r) => r.version);
-      assert.deepEqual(versions, [1, 2, 3]);
+      assert.deepEqual(versions, [1, 2, 3, 4]);
     } finally {
       await store.close();
     }
@@ -256,7 +256,7 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before venue
       assert.deepEqual(read.symbols(), ["BTC-USD", "ETH-USD"]);
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all().map((r) => r.version);
-      assert.deepEqual(versions, [1, 2, 3]);
+      assert.deepEqual(versions, [1, 2, 3, 4]);
     } finally {
       await store.close();
     }

@@ -1,0 +1,77 @@
+/**
+ * What the forecasts cost the embedded pipeline (issue #18's target: at most 15 % added time):
+ * the `embedded_replay_sqlite` run of bench/embedded_bench.ts (2 M ticks → 1m, 5m, 1h candles of
+ * 50 symbols, indicators, alerts into SQLite) with every forecast on (EWMA, GARCH, ridge and the
+ * learned anomaly score; default settings otherwise), without the score, and off (the default), alternating over `BENCH_ROUNDS` rounds
+ * (default 3) so drift of the shared machine hits both; medians with their range, of the wall
+ * time and of the CPU time (the steadier figure when other processes share the machine), and the
+ * median of each round's CPU ratio to the run without forecasts.
+ * @module
+ */
+import { v8FlagsArg } from "../src/config/v8_flags.ts";
+import { report, round } from "./measure.ts";
+import { median, timeChild, writeReplayFixture } from "./replay_child.ts";
+
+const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 2_000_000);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
+const dir = await Deno.makeTempDir({ prefix: "forecast-bench-" });
+const file = `${dir}/ticks.ndjson`;
+const root = new URL("..", import.meta.url).pathname;
+
+const MODELS = "--forecast-models=ewma,garch,ridge";
+const VARIANTS: [string, string[]][] = [
+  ["forecasts_off", []],
+  ["forecasts_on", [MODELS, "--learned-anomaly"]],
+  ["forecasts_on_without_anomaly_score", [MODELS]],
+];
+
+try {
+  await writeReplayFixture(file, TICKS);
+  const seconds = new Map<string, number[]>(VARIANTS.map(([name]) => [name, []]));
+  const rss = new Map<string, number[]>(VARIANTS.map(([name]) => [name, []]));
+  const cpu = new Map<string, number[]>(VARIANTS.map(([name]) => [name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, args] of VARIANTS) {
+      const db = `${dir}/${name}-${r}.db`;
+      const run = await timeChild([
+        "run",
+        "--allow-all",
+        v8FlagsArg(),
+        `${root}src/main.ts`,
+        "--source=replay",
+        `--replay-file=${file}`,
+        "--exit-at-end",
+        "--http=off",
+        "--log-level=warn",
+        `--sqlite=${db}`,
+        "--no-store-ticks",
+        ...args,
+      ]);
+      seconds.get(name)!.push(run.seconds);
+      rss.get(name)!.push(run.peakRssKb / 1024);
+      cpu.get(name)!.push(run.cpuSeconds);
+      await Deno.remove(db);
+    }
+  }
+  const off = median(seconds.get("forecasts_off")!);
+  const offCpu = cpu.get("forecasts_off")!;
+  for (const [name] of VARIANTS) {
+    const s = seconds.get(name)!;
+    const c = cpu.get(name)!;
+    report({
+      bench: `embedded_replay_sqlite_${name}`,
+      ticks_per_s: Math.round(TICKS / median(s)),
+      median_s: round(median(s)),
+      range_s: [round(Math.min(...s)), round(Math.max(...s))],
+      added_vs_off: round(median(s) / off - 1),
+      cpu_median_s: round(median(c)),
+      cpu_range_s: [round(Math.min(...c)), round(Math.max(...c))],
+      cpu_added_vs_off_paired: round(median(c.map((x, r) => x / offCpu[r] - 1))),
+      peak_rss_mb: Math.round(median(rss.get(name)!)),
+      rounds: ROUNDS,
+      ticks: TICKS,
+    });
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

@@ -1,0 +1,108 @@
+import assert from "node:assert/strict";
+import { ClickHouseReadApi } from "../../src/connectors/clickhouse/clickhouse_read_api.ts";
+import { ClickHouseStore } from "../../src/connectors/clickhouse/clickhouse_store.ts";
+import { SqliteReader } from "../../src/connectors/sqlite/sqlite_reader.ts";
+import { SqliteStore } from "../../src/connectors/sqlite/sqlite_store.ts";
+import type { Candle } from "../../src/market/candle.ts";
+import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
+import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
+import { runId } from "../helpers/services.ts";
+
+const server = await sharedClickHouse();
+const MIN = 60_000;
+const T0 = Date.UTC(2026, 0, 1);
+
+const candle = (k: number, close: number, venue = "composite"): Candle => ({
+  venue,
+  symbol: "BTC-USD",
+  interval: "1m",
+  window_start: T0 + k * MIN,
+  open: close,
+  high: close,
+  low: close,
+  close,
+  volume: 1,
+  vwap: close,
+  trades: 1,
+  first_ts: T0 + k * MIN,
+  last_ts: T0 + k * MIN + 1,
+  version: 1,
+});
+
+/** The forecasts after candle k for k + 1. */
+const predictions = (k: number, version: number): PredictionRow[] => {
+  const base = {
+    venue: "composite",
+    symbol: "BTC-USD",
+    interval: "1m",
+    window_start: T0 + k * MIN,
+    target_window_start: T0 + (k + 1) * MIN,
+    version,
+  };
+  return [
+    {
+      ...base,
+      model: "ewma",
+      predicted_return: null,
+      predicted_vol: 0.001 * k + version,
+      prob_up: null,
+      fallback: null,
+    },
+    {
+      ...base,
+      model: "garch",
+      predicted_return: null,
+      predicted_vol: 0.002 * k,
+      prob_up: null,
+      fallback: k % 2 ? "too_few" : null,
+    },
+    {
+      ...base,
+      model: "ridge",
+      predicted_return: -0.0001 * k,
+      predicted_vol: null,
+      prob_up: 0.5 - 0.01 * k,
+      fallback: null,
+    },
+  ];
+};
+
+Deno.test({
+  name: "ClickHouse keeps the highest prediction version; /api/predictions answers like SQLite",
+  ignore: server === undefined,
+  async fn() {
+    const db = `t_${runId()}`;
+    const store = new ClickHouseStore({ url: server!.url, database: db });
+    const sqlite = new SqliteStore({ path: ":memory:" });
+    try {
+      await store.migrate();
+      await sqlite.migrate();
+      // Candles 0..3 (the target of the last forecast, 4, has not closed); a kraken candle that
+      // must not count; forecasts after 0..3, those after 2 revised (version 7 replaces 5).
+      const candles = [candle(0, 100), candle(1, 101), candle(2, 99), candle(3, 99.5)];
+      candles.push({ ...candle(3, 10), venue: "kraken" });
+      const rows = [0, 1, 2, 3].flatMap((k) => predictions(k, 5));
+      const revised = predictions(2, 7);
+      for (const s of [store, sqlite]) {
+        await s.writeCandles(candles);
+        await s.writePredictions(rows);
+        await s.writePredictions(revised);
+        await s.writePredictions(predictions(2, 6)); // stale, after the newer one
+      }
+      const q = { venue: "composite", symbol: "BTC-USD", interval: "1m", limit: 9 };
+      const got = await new ClickHouseReadApi(store.client, db).predictions(q);
+      assert.deepEqual(got, new SqliteReader(sqlite.db).predictions(q));
+      // Independently: the last 9 rows are the forecasts after 1, 2 (revised) and 3.
+      const closes = [100, 101, 99, 99.5];
+      const expected = [...predictions(1, 5), ...revised, ...predictions(3, 5)].map((p) => {
+        const k = (p.window_start - T0) / MIN;
+        return { ...p, realised_return: k < 3 ? Math.log(closes[k + 1] / closes[k]) : null };
+      });
+      assert.deepEqual(got, expected);
+    } finally {
+      await store.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
+      await store.close();
+      await sqlite.close();
+    }
+  },
+});
