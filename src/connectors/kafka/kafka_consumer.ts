@@ -17,6 +17,7 @@
  * @module
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import { isPlatformatic, type KafkaClient } from "./kafka_client.ts";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
@@ -67,7 +68,7 @@ export interface KafkaConsumerHandlers {
 
 /** Options of {@linkcode createKafkaConsumer}. */
 export interface KafkaConsumerOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   groupId: string;
   topics: readonly string[];
   handlers: KafkaConsumerHandlers;
@@ -140,7 +141,9 @@ export type ConsumerState = "new" | "running" | "stopping" | "stopped" | "crashe
  * ```
  */
 export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsumer {
-  return new GroupConsumer(options);
+  const { kafka } = options;
+  if (isPlatformatic(kafka)) throw new Error("not implemented yet");
+  return new GroupConsumer({ ...options, kafka });
 }
 
 const keyOf = (topic: string, partition: number) => `${topic}|${partition}`;
@@ -156,7 +159,7 @@ interface CommitRequest {
 }
 
 class GroupConsumer implements KafkaConsumer {
-  #o: KafkaConsumerOptions;
+  #o: KafkaConsumerOptions & { kafka: Kafka };
   #h: KafkaConsumerHandlers;
   #log: Logger;
   #clock: Clock;
@@ -180,7 +183,7 @@ class GroupConsumer implements KafkaConsumer {
   #commitQueue: CommitRequest[] = [];
   #committing = false;
 
-  constructor(o: KafkaConsumerOptions) {
+  constructor(o: KafkaConsumerOptions & { kafka: Kafka }) {
     this.#o = o;
     this.#h = o.handlers;
     this.#log = (o.logger ?? silentLogger).child("kafka_consumer");
