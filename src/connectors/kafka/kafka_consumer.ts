@@ -24,6 +24,7 @@ import type { Registry } from "../../telemetry/metrics.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
 import { isGenerationError, KafkaCommitError, KafkaConsumerCrashError } from "./errors.ts";
 import { heartbeatWhile } from "./heartbeat_while.ts";
+import { PlatformaticConsumer } from "./platformatic_consumer.ts";
 
 /** One partition of one topic. */
 export interface TopicPartition {
@@ -142,7 +143,7 @@ export type ConsumerState = "new" | "running" | "stopping" | "stopped" | "crashe
  */
 export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsumer {
   const { kafka } = options;
-  if (isPlatformatic(kafka)) throw new Error("not implemented yet");
+  if (isPlatformatic(kafka)) return new PlatformaticConsumer(options, kafka);
   return new GroupConsumer({ ...options, kafka });
 }
 
