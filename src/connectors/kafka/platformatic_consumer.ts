@@ -30,6 +30,9 @@ import type {
 import { PlatformaticCommits } from "./platformatic_commits.ts";
 import { fetchRound, type PartitionFetch } from "./platformatic_fetch.ts";
 
+/** Attempts to join the group at start before `start()` fails. */
+const JOIN_ATTEMPTS = 5;
+
 const keyOf = (topic: string, partition: number) => `${topic}|${partition}`;
 
 /**
@@ -99,7 +102,6 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const sessionTimeout = o.sessionTimeout ?? 10_000;
     const consumer = this.#consumer = new Consumer({
       ...this.#client.options("consumer"),
-      ...(o.retries !== undefined ? { retries: o.retries } : {}),
       groupId: o.groupId,
       sessionTimeout,
       rebalanceTimeout: o.rebalanceTimeout ?? 20_000,
@@ -123,8 +125,26 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.#abort = new AbortController();
     this.#ready = Promise.resolve();
     consumer.topics.trackAll(...o.topics);
-    await consumer.joinGroup({});
+    await this.#join(consumer);
     this.#loop = this.#run(consumer);
+  }
+
+  /**
+   * Joins the group, again after a failure: members joining at once can see a SyncGroup refused
+   * (the librdkafka mock answers INVALID_REQUEST to a SyncGroup once the group is up) or a
+   * JoinGroup held by the coordinator beyond the request timeout.
+   */
+  async #join(consumer: Consumer): Promise<void> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        await consumer.joinGroup({});
+        return;
+      } catch (error) {
+        if (attempt >= JOIN_ATTEMPTS || this.#state !== "running") throw error;
+        this.#log.warn("group join failed, joining again", { attempt, error });
+        await this.#clock.sleep(250 * attempt, this.#abort.signal);
+      }
+    }
   }
 
   stop(): Promise<void> {
