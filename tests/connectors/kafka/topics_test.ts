@@ -3,7 +3,7 @@ import { parseKafkaConfig } from "../../../src/connectors/kafka/kafka_config.ts"
 import { ensureTopics, pipelineTopics } from "../../../src/connectors/kafka/topics.ts";
 import { createLogger } from "../../../src/logger.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
-import { kafkaFor, skipKafkaTests, startKafkaMock } from "./kafka_test_support.ts";
+import { clientFor, skipKafkaTests, startKafkaMock } from "./kafka_test_support.ts";
 
 Deno.test("pipelineTopics() lists the four topics with the configured partitions", () => {
   const config = parseKafkaConfig({ brokers: "k:9092", partitions: 6, topics: { alerts: "a" } });
@@ -24,7 +24,7 @@ Deno.test({
     const lines: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
     const registry = createRegistry();
-    const results = await ensureTopics(kafkaFor(mock), [
+    const results = await ensureTopics(clientFor(mock), [
       { name: "crypto.ticks", partitions: 4 },
       { name: "crypto.candles", partitions: 4 },
     ], { logger, registry, retries: 0 });
@@ -57,7 +57,7 @@ Deno.test({
     await using mock = await startKafkaMock({ topics: [{ name: "crypto.ticks", partitions: 2 }] });
     const lines: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
-    const [result] = await ensureTopics(kafkaFor(mock), [{ name: "crypto.ticks", partitions: 8 }], {
+    const [result] = await ensureTopics(clientFor(mock), [{ name: "crypto.ticks", partitions: 8 }], {
       logger,
     });
     assert.deepEqual(result, { topic: "crypto.ticks", status: "exists", partitions: 2 });
