@@ -57,9 +57,13 @@ Deno.test({
     await using mock = await startKafkaMock({ topics: [{ name: "crypto.ticks", partitions: 2 }] });
     const lines: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
-    const [result] = await ensureTopics(clientFor(mock), [{ name: "crypto.ticks", partitions: 8 }], {
-      logger,
-    });
+    const [result] = await ensureTopics(
+      clientFor(mock),
+      [{ name: "crypto.ticks", partitions: 8 }],
+      {
+        logger,
+      },
+    );
     assert.deepEqual(result, { topic: "crypto.ticks", status: "exists", partitions: 2 });
     const line = lines.map((l) => JSON.parse(l)).find((l) => l.topic === "crypto.ticks");
     assert.equal(line?.level, "warn");
