@@ -2,12 +2,16 @@
  * Offset commits with metadata for `@platformatic/kafka` consumers. The library's own
  * `Consumer.commit()` (2.12.1) always sends `committedMetadata: null`, and this pipeline commits
  * its restore point in the metadata (commit_tracker.ts). So the same OffsetCommit request is sent
- * here through the library's exported protocol API, on the consumer's connection to its group
- * coordinator, with the generation and member id the consumer holds: what `commit()` does, plus
- * the metadata.
+ * here through the library's exported protocol API to the consumer's group coordinator, with the
+ * generation and member id the consumer holds: what `commit()` does, plus the metadata. It goes
+ * over a connection of its own (`via`, a second client of the same settings): on the consumer's
+ * connection it can wait behind a JoinGroup the coordinator holds (the librdkafka mock stops
+ * reading a member's connection while its join is pending, and a commit sent there never came
+ * back in the Kafka suite).
  * @module
  */
 import {
+  type Admin,
   type Consumer,
   offsetCommitV2,
   offsetCommitV3,
@@ -37,11 +41,12 @@ const OFFSET_COMMIT = 8; // Kafka ApiKey
 export async function commitWithMetadata(
   // deno-lint-ignore no-explicit-any
   consumer: Consumer<any, any, any, any>,
+  via: Admin,
   offsets: readonly OffsetToCommit[],
 ): Promise<void> {
-  const api = await offsetCommitApi(consumer);
+  const api = await offsetCommitApi(via);
   const coordinator = await consumer.findGroupCoordinator();
-  const connection = (await consumer.connectToBrokers([coordinator])).get(coordinator);
+  const connection = (await via.connectToBrokers([coordinator])).get(coordinator);
   if (!connection) throw new Error(`Cannot commit: no connection to coordinator ${coordinator}`);
   const topics = new Map<string, offsetCommitV8.OffsetCommitRequestTopic>();
   for (const o of offsets) {
@@ -79,11 +84,10 @@ const VERSIONS = [
 const chosen = new WeakMap<object, (typeof offsetCommitV8.api)>();
 
 /** The newest OffsetCommit version both sides speak (asked once per consumer). */
-// deno-lint-ignore no-explicit-any
-async function offsetCommitApi(consumer: Consumer<any, any, any, any>) {
-  const known = chosen.get(consumer);
+async function offsetCommitApi(client: Admin) {
+  const known = chosen.get(client);
   if (known) return known;
-  const apis = await consumer.listApis();
+  const apis = await client.listApis();
   const range = apis.find((a) => a.apiKey === OFFSET_COMMIT);
   const api = VERSIONS.findLast((v) =>
     range !== undefined && v.version >= range.minVersion && v.version <= range.maxVersion
@@ -91,6 +95,6 @@ async function offsetCommitApi(consumer: Consumer<any, any, any, any>) {
   if (!api) {
     throw new Error("Cannot commit: the brokers support no OffsetCommit version from 2 to 9");
   }
-  chosen.set(consumer, api);
+  chosen.set(client, api);
   return api;
 }

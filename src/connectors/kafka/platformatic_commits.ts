@@ -5,7 +5,7 @@
  * the committed-lag gauge follows the acknowledged commits.
  * @module
  */
-import type { Consumer } from "@platformatic/kafka";
+import type { Admin, Consumer } from "@platformatic/kafka";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
 import type { ConsumerMetrics } from "./consumer_metrics.ts";
@@ -21,6 +21,10 @@ interface Request extends OffsetToCommit {
 export interface CommitsDeps {
   /** Whether the partition `key` is still owned (commits for others are not sent). */
   isOwned(key: string): boolean;
+  /** The client whose connection carries the commits (see platformatic_commit.ts). */
+  via: Admin;
+  /** A commit not answered within this fails (retriable). */
+  timeoutMs: number;
   metrics: ConsumerMetrics | undefined;
   log: Logger;
   clock: Clock;
@@ -67,8 +71,9 @@ export class PlatformaticCommits {
   }
 
   /** The consumer is gone: queued and later commits resolve false. */
-  close(): void {
+  async close(): Promise<void> {
     this.#consumer = undefined;
+    await this.#d.via.close().catch(() => {});
   }
 
   async #send(): Promise<void> {
@@ -84,7 +89,11 @@ export class PlatformaticCommits {
       }
       const t0 = this.#d.clock.monotonic();
       try {
-        await commitWithMetadata(consumer, [...latest.values()]);
+        await withTimeout(
+          commitWithMetadata(consumer, this.#d.via, [...latest.values()]),
+          this.#d.timeoutMs,
+          this.#d.clock,
+        );
       } catch (cause) {
         this.#failed(batch, cause, consumer);
         continue;
@@ -118,5 +127,18 @@ export class PlatformaticCommits {
     for (const r of batch) {
       r.done.reject(new KafkaCommitError(r.topic, r.partition, r.offset, { cause }));
     }
+  }
+}
+
+/** `work`, or a retriable timeout error after `ms`. */
+async function withTimeout<T>(work: Promise<T>, ms: number, clock: Clock): Promise<T> {
+  const abort = new AbortController();
+  const timeout = clock.sleep(ms, abort.signal).then(() => {
+    throw Object.assign(new Error(`Commit not answered within ${ms} ms`), { retriable: true });
+  }, () => undefined as never);
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    abort.abort();
   }
 }

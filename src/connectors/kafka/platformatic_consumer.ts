@@ -14,7 +14,7 @@
  * Commits carry metadata through platformatic_commit.ts.
  * @module
  */
-import { Consumer } from "@platformatic/kafka";
+import { Admin, Consumer } from "@platformatic/kafka";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
@@ -111,6 +111,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     });
     this.#commits = new PlatformaticCommits(consumer, {
       isOwned: (key) => this.#assigned.has(key),
+      via: new Admin(this.#client.options("commits")),
+      timeoutMs: this.#client.base.requestTimeout ?? 30_000,
       metrics: this.#metrics,
       log: this.#log,
       clock: this.#clock,
@@ -176,7 +178,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await consumer?.close(true);
     } finally {
       this.#consumer = undefined;
-      this.#commits?.close();
+      await this.#commits?.close();
       this.#commits = undefined;
       this.#loop = undefined;
       this.#pausedSet.clear();
