@@ -6,7 +6,7 @@
  *
  * - `kafka_process_role`: the `process` role (`--kafka-client` kafkajs, then platformatic)
  *   consuming N ticks into candles, indicators and alerts with no store (a null sink), vs a raw
- *   kafkajs `eachBatch` that only counts and a raw `@platformatic/kafka` stream that only counts.
+ *   kafkajs `eachBatch` that only counts and raw `@platformatic/kafka` `fetch()`es that only count.
  *   All timed from the first record to the last (the ~3 s group join is left out; the role's
  *   clock starts when its first tick reaches the latest view, so at most one batch late).
  * - `kafka_ingest_role`: the `ingest` role replaying N ticks from NDJSON into Kafka on each
@@ -66,8 +66,8 @@ try {
   const brokers = mock.brokers;
   const process = await paired({
     raw_kafkajs: (r) => kafkajsCount(kafka, DEFAULT_TOPICS.ticks, `raw-kjs-${r}`, N + PARTITIONS),
-    raw_platformatic: (r) =>
-      platformaticCount(brokers, DEFAULT_TOPICS.ticks, `raw-plt-${r}`, N + PARTITIONS),
+    raw_platformatic: () =>
+      platformaticCount(brokers, DEFAULT_TOPICS.ticks, N + PARTITIONS, PARTITIONS),
     kafkajs: (r) => processRole(mock.bootstrap, `bench-kjs-${r}`, "kafkajs"),
     platformatic: (r) => processRole(mock.bootstrap, `bench-plt-${r}`, "platformatic"),
   });
@@ -111,7 +111,9 @@ async function paired(
   return out;
 }
 
-const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1];
+}
 
 /** The role on each client against each raw client: median paired ratio and its range. */
 function reportRole(bench: string, s: Series, baseline: string): void {
@@ -133,6 +135,7 @@ function reportRole(bench: string, s: Series, baseline: string): void {
       platformatic_baseline_msgs_per_s: Math.round(median(s.raw_platformatic)),
       ratio_to_platformatic: plt.ratio,
       ratio_to_platformatic_range: plt.range,
+      ratios: s[client].map((v, i) => round(v / s.raw_kafkajs[i])),
       rounds: ROUNDS,
       ticks: N,
     });

@@ -1,6 +1,8 @@
 /**
- * A consumer-group member over kafkajs `eachBatch` with manual offsets (`autoCommit: false`),
- * exposing per-partition callbacks: assignment, revocation, batches. Offsets move only through
+ * A consumer-group member over kafkajs `eachBatch` with manual offsets (`autoCommit: false`); for
+ * a `@platformatic/kafka` client, {@linkcode createKafkaConsumer} returns the member of
+ * platformatic_consumer.ts, which keeps the same rules. Both expose per-partition callbacks:
+ * assignment, revocation, batches. Offsets move only through
  * {@linkcode KafkaConsumer.commit}, called by the owner once every sink acknowledged.
  *
  * Delivery rules:
