@@ -28,7 +28,7 @@ import type {
   TopicPartition,
 } from "./kafka_consumer.ts";
 import { PlatformaticCommits } from "./platformatic_commits.ts";
-import { fetchRound, type PartitionFetch } from "./platformatic_fetch.ts";
+import { FetchFailed, fetchRound, type PartitionFetch } from "./platformatic_fetch.ts";
 
 /** Attempts to join the group at start before `start()` fails. */
 const JOIN_ATTEMPTS = 5;
@@ -333,7 +333,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.#h.onCrash?.(error);
   }
 
-  /** Fetch rounds until stopped; crashes after `retries` failed rounds in a row. */
+  /**
+   * Fetch rounds until stopped. A fetch the library gave up on (after its own retries, about 40 s
+   * with the defaults) crashes the consumer at once; a failing `onBatch` is redelivered with
+   * backoff and crashes after `retries` failures in a row.
+   */
   async #run(consumer: Consumer): Promise<void> {
     const retries = this.#o.retries ?? 8;
     let failures = 0;
@@ -354,10 +358,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
         failures = 0;
       } catch (error) {
         if (this.#state !== "running") return;
-        this.#metrics?.error("fetch");
+        this.#metrics?.error(error instanceof FetchFailed ? "fetch" : "handler");
+        if (error instanceof FetchFailed) return this.#onCrash(error.cause);
         if (++failures > retries) return this.#onCrash(error);
         const delay = Math.min(10_000, 300 * 2 ** (failures - 1));
-        this.#log.warn("fetch failed, retrying", { attempt: failures, delayMs: delay, error });
+        this.#log.warn("batch failed, redelivering", { attempt: failures, delayMs: delay, error });
         consumer.clearMetadata();
         await this.#clock.sleep(delay, this.#abort.signal).catch(() => {});
       }
@@ -415,12 +420,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const committed = this.#commits!.observe(f.key, Number(messages[0].offset), hw);
     this.#metrics?.consumed(f.topic, messages.length);
     this.#metrics?.lag(f.topic, f.partition, hw - committed);
-    try {
-      await this.#h.onBatch(f.topic, f.partition, messages, String(highWatermark));
-    } catch (error) {
-      this.#metrics?.error("handler");
-      throw error;
-    }
+    await this.#h.onBatch(f.topic, f.partition, messages, String(highWatermark));
     owned.next = next;
     this.#metrics?.processingLag(f.topic, f.partition, Math.max(0, hw - last - 1));
   }

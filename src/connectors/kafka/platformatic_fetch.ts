@@ -8,6 +8,14 @@ import type { Consumer, fetchV17 } from "@platformatic/kafka";
 import type { KafkaMessage } from "kafkajs";
 import { partitionRecords } from "./platformatic_records.ts";
 
+/** A fetch the library failed after its own retries; `cause` is its error. */
+export class FetchFailed extends Error {
+  constructor(cause: unknown) {
+    super(`Fetch failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "FetchFailed";
+  }
+}
+
 /** A partition to fetch, from `offset`. */
 export interface PartitionFetch {
   readonly key: string;
@@ -40,7 +48,9 @@ export async function fetchRound(
   o: FetchRoundOptions,
 ): Promise<void> {
   const topics = [...new Set(wanted.map((w) => w.topic))];
-  const metadata = await consumer.metadata({ topics });
+  const metadata = await consumer.metadata({ topics }).catch((e) => {
+    throw new FetchFailed(e);
+  });
   const byNode = new Map<number, PartitionFetch[]>();
   const names = new Map<string, string>();
   for (const w of wanted) {
@@ -80,7 +90,7 @@ export async function fetchRound(
       });
     } catch (error) {
       // Positions outside the log are reset; other partitions are fetched again next round.
-      if (!resetOutOfRange(error, names, byKey, o)) throw error;
+      if (!resetOutOfRange(error, names, byKey, o)) throw new FetchFailed(error);
       return;
     }
     const deliveries: Promise<void>[] = [];

@@ -19,7 +19,8 @@ Deno.test({
   name: "ensureTopics() reports existing topics and logs, not throws, when creation is refused",
   ignore: skipKafkaTests(),
   async fn() {
-    // The mock answers CreateTopics with "Broker 0 not found": the refusing-broker case.
+    // The refusing-broker case: kafkajs' CreateTopics gets "Broker 0 not found" from the mock;
+    // @platformatic/kafka finds no CreateTopics in the mock's ApiVersions ("Creating topics failed").
     await using mock = await startKafkaMock({ topics: [{ name: "crypto.ticks", partitions: 4 }] });
     const lines: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
@@ -32,7 +33,7 @@ Deno.test({
     assert.deepEqual(results[0], { topic: "crypto.ticks", status: "exists", partitions: 4 });
     assert.equal(results[1].topic, "crypto.candles");
     assert.equal(results[1].status, "unavailable");
-    assert.match(results[1].error ?? "", /Broker 0 not found/);
+    assert.match(results[1].error ?? "", /Broker 0 not found|Creating topics failed/);
 
     const logged = lines.map((l) => JSON.parse(l));
     assert.ok(
