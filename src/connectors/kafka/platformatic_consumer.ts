@@ -30,6 +30,13 @@ import type {
 import { PlatformaticCommits } from "./platformatic_commits.ts";
 import { FetchFailed, fetchRound, type PartitionFetch } from "./platformatic_fetch.ts";
 
+/**
+ * Longest a fetch (with the library's retries inside) may go unanswered before the consumer
+ * crashes: kafkajs gives up after about a minute of retries; so does this, sooner, since nothing
+ * can be delivered meanwhile.
+ */
+const FETCH_DEADLINE_MS = 40_000;
+
 /** Attempts to join the group at start before `start()` fails. */
 const JOIN_ATTEMPTS = 5;
 
@@ -354,6 +361,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
           maxBytesPerPartition: this.#o.maxBytesPerPartition ?? 1_048_576,
           deliver: (f, messages, hw, next) => this.#deliver(f, messages, hw, next),
           outOfRange: (f, logStart, hw) => this.#outOfRange(f, logStart, hw),
+          within: (request) => this.#within(request, FETCH_DEADLINE_MS),
         });
         failures = 0;
       } catch (error) {
@@ -366,6 +374,22 @@ export class PlatformaticConsumer implements KafkaConsumer {
         consumer.clearMetadata();
         await this.#clock.sleep(delay, this.#abort.signal).catch(() => {});
       }
+    }
+  }
+
+  /** `request`, or a rejection once `ms` passed (or the consumer stops) without an answer. */
+  async #within<T>(request: Promise<T>, ms: number): Promise<T> {
+    const done = new AbortController();
+    const signal = AbortSignal.any([done.signal, this.#abort.signal]);
+    const late = this.#clock.sleep(ms, signal).then(
+      () => Promise.reject(new Error(`No answer from the brokers within ${ms} ms`)),
+      () => Promise.reject(new Error("The consumer stopped")),
+    );
+    late.catch(() => {});
+    try {
+      return await Promise.race([request, late]);
+    } finally {
+      done.abort();
     }
   }
 

@@ -35,6 +35,11 @@ export interface FetchRoundOptions {
     highWatermark: bigint,
     next: bigint,
   ): Promise<void>;
+  /**
+   * Bounds a request to the library: rejects when it has not settled in time (it retries inside,
+   * and with every broker unreachable that took minutes).
+   */
+  within<T>(request: Promise<T>): Promise<T>;
   /** The broker refused the fetch offset: the log now spans `[logStart, highWatermark)`. */
   outOfRange(f: PartitionFetch, logStart: bigint, highWatermark: bigint): void;
 }
@@ -48,7 +53,7 @@ export async function fetchRound(
   o: FetchRoundOptions,
 ): Promise<void> {
   const topics = [...new Set(wanted.map((w) => w.topic))];
-  const metadata = await consumer.metadata({ topics }).catch((e) => {
+  const metadata = await o.within(consumer.metadata({ topics })).catch((e) => {
     throw new FetchFailed(e);
   });
   const byNode = new Map<number, PartitionFetch[]>();
@@ -81,13 +86,13 @@ export async function fetchRound(
     const byKey = new Map(list.map((w) => [`${w.topic}|${w.partition}`, w]));
     let response;
     try {
-      response = await consumer.fetch({
+      response = await o.within(consumer.fetch({
         node,
         topics: [...requests.values()] as Parameters<Consumer["fetch"]>[0]["topics"],
         maxWaitTime: o.maxWaitTime,
         minBytes: 1,
         maxBytes: o.maxBytesPerPartition * Math.max(1, list.length),
-      });
+      }));
     } catch (error) {
       // Positions outside the log are reset; other partitions are fetched again next round.
       if (!resetOutOfRange(error, names, byKey, o)) throw new FetchFailed(error);
