@@ -152,6 +152,7 @@ async function benchIndicators(): Promise<void> {
     const symbol = SYMBOLS[i % 50];
     const window_start = T0 + Math.floor(i / 50) * 60_000;
     candles.push({
+      venue: "composite",
       symbol,
       interval: "1m",
       window_start,

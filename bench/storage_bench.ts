@@ -45,6 +45,7 @@ function candles(n: number): Candle[] {
   return Array.from({ length: n }, (_, k) => {
     const i = nextId++;
     return {
+      venue: "coinbase",
       symbol: SYMBOLS[i % SYMBOLS.length],
       interval: "1m",
       window_start: T0 + Math.floor(i / SYMBOLS.length) * 60_000,

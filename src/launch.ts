@@ -44,8 +44,9 @@ const child = new Deno.Command(pipeline.command, {
   stdout: "inherit",
   stderr: "inherit",
 }).spawn();
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  // The terminal sends Ctrl-C to the whole group; kill() covers a lone SIGTERM to the launcher.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  // The terminal sends Ctrl-C (and SIGHUP when it closes) to the whole group; kill() covers a lone
+  // signal to the launcher, which would otherwise die of SIGHUP and leave its child orphaned.
   Deno.addSignalListener(signal, () => {
     try {
       child.kill(signal);

@@ -1,7 +1,7 @@
 /**
  * The program: `deno task start [options]`. Loads the configuration (exit 2 on any error, all of
  * them listed), starts the pipeline, shows a live view or a progress bar on a terminal, and stops
- * gracefully on SIGINT/SIGTERM. Exit 0 only when the stop was clean and nothing was given up;
+ * gracefully on SIGINT/SIGTERM/SIGHUP. Exit 0 only when the stop was clean and nothing was given up;
  * exit 1 when a failure escalated to the root of the actor system (a crash-looping pipeline never
  * looks healthy), when the stop ran past `--shutdown-timeout`, or when any result was given up
  * (a store refused it, or could not take it before the stop ran out of time). Started by the
@@ -41,7 +41,9 @@ async function main(): Promise<number> {
   }
   const view = showLive && !replaying ? startLiveView(pipeline) : null;
   const stopSignal = new Promise<string>((resolve) => {
-    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    // SIGHUP: the terminal that started us closed. Stop gracefully, as for SIGTERM, instead of
+    // dying at once with windows unwritten (the default action of SIGHUP).
+    for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
       Deno.addSignalListener(sig, () => resolve(sig));
     }
   });

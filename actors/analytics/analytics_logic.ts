@@ -6,6 +6,7 @@
  */
 import { AnomalyDetector, type AnomalyOptions } from "../../src/market/anomaly/anomaly_detector.ts";
 import type { RuleName } from "../../src/market/alert.ts";
+import { COMPOSITE_VENUE } from "../../src/market/candle.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import { IndicatorEngine, type IndicatorSettings } from "../../src/market/indicator_engine.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -17,10 +18,17 @@ const CANDLE_RULES: ReadonlySet<RuleName> = new Set([
   "volume_spike",
   "band_breakout",
 ]);
+const NOTHING = { rows: [], alerts: [] } as const;
 const TICK_RULES: ReadonlySet<RuleName> = new Set(["feed_stale", "source_divergence"]);
 
 /** Indicator and rule settings shared by every partition. */
 export interface AnalyticsSettings {
+  /**
+   * The venues whose candles the indicators and candle rules run on. Default: the composite
+   * only (docs/analytics.md). Indicator rows and alerts carry no venue, so one venue per
+   * pipeline is what the stores can keep apart.
+   */
+  readonly venues?: readonly string[];
   readonly indicators?: IndicatorSettings;
   readonly anomalies?: Omit<AnomalyOptions, "rules">;
 }
@@ -29,8 +37,10 @@ export interface AnalyticsSettings {
 export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleAnalytics {
   const engine = new IndicatorEngine(settings.indicators);
   const detector = new AnomalyDetector({ ...settings.anomalies, rules: CANDLE_RULES });
+  const venues = new Set(settings.venues ?? [COMPOSITE_VENUE]);
   return {
     onCandle(candle) {
+      if (!venues.has(candle.venue)) return NOTHING;
       const rows = engine.onCandle(candle);
       // Rows after a revised candle change too; the rules look at the candle's own row.
       const own = rows.find((r) => r.window_start === candle.window_start);

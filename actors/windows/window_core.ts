@@ -1,13 +1,17 @@
 /**
- * The per-tick work of one partition's window stage, apart from where it runs: event-time candles
- * (src/market/candle_aggregator.ts), the tick-level anomaly rules and per-source tick counts. The
- * window aggregator actor runs one in its own thread; in Kafka mode the window worker thread runs
- * them (window_worker_host.ts), so the consumer's thread only decodes Kafka's protocol.
+ * The per-tick work of one partition's window stage, apart from where it runs: event-time venue
+ * candles (src/market/candle_aggregator.ts), the composite candles built from them
+ * (src/market/composite_book.ts; a symbol's venues share a partition), the tick-level anomaly
+ * rules and per-source tick counts. The window aggregator actor runs one in its own thread; in
+ * Kafka mode the window worker thread runs them (window_worker_host.ts), so the consumer's thread
+ * only decodes Kafka's protocol.
  * @module
  */
 import type { Alert } from "../../src/market/alert.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import { CandleAggregator } from "../../src/market/candle_aggregator.ts";
+import { CompositeBook } from "../../src/market/composite_book.ts";
+import type { CompositeOptions } from "../../src/market/composite_candle.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Interval } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
@@ -29,12 +33,20 @@ export interface WindowSettings {
   readonly intervals: readonly Interval[];
   readonly allowedLatenessMs: number;
   readonly lateUpdateWindowMs: number;
-  /** Symbols this partition holds state for at once; a tick of one more is refused. */
+  /** (venue, symbol) series this partition holds state for at once; one more is refused. */
   readonly maxSymbols?: number;
+  /** How the composite candles are built (docs/analytics.md); defaults when absent. */
+  readonly composite?: CompositeOptions;
+  /**
+   * Venue → symbol → the venue's own instrument, where configuration renamed it (the Binance
+   * symbol map): stamped on that venue's candles so the equivalence shows in the data.
+   */
+  readonly instruments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** What a step produced, in the order it must be handed on. */
 export interface WindowOutput {
+  /** Venue candles, then the composites they changed, step by step. */
   readonly candles: Candle[];
   /** Ticks too late for a window (`late`) or refused for a new symbol (`symbol_limit`). */
   readonly rejected: DeadLetter[];
@@ -44,6 +56,8 @@ export interface WindowOutput {
 /** One partition's candle, rule and count state. */
 export class WindowCore {
   readonly #agg: CandleAggregator;
+  readonly #book: CompositeBook;
+  readonly #instruments: NonNullable<WindowSettings["instruments"]>;
   readonly #counter: TickCounter;
   readonly #rules: TickRules | null;
   readonly #maxSymbols: number;
@@ -54,7 +68,12 @@ export class WindowCore {
   /** The tick being added was a duplicate (set by the aggregator's output). */
   #duplicate = false;
   readonly #out = {
-    candle: (c: Candle) => void this.#candles.push(c),
+    candle: (c: Candle) => {
+      const instrument = this.#instruments[c.venue]?.[c.symbol];
+      const stamped = instrument === undefined ? c : { ...c, instrument };
+      this.#candles.push(stamped);
+      this.#book.add(stamped);
+    },
     late: (tick: Tick, detail: string) => this.#reject(tick, "late", detail),
     duplicate: (_tick: Tick) => void (this.#duplicate = true),
   };
@@ -66,7 +85,13 @@ export class WindowCore {
       lateUpdateWindowMs: settings.lateUpdateWindowMs,
       maxSymbols: settings.maxSymbols,
     });
+    this.#book = new CompositeBook(
+      settings.intervals,
+      settings.lateUpdateWindowMs,
+      settings.composite ?? {},
+    );
     this.#maxSymbols = settings.maxSymbols ?? Infinity;
+    this.#instruments = settings.instruments ?? {};
     this.#counter = counter;
     this.#rules = rules;
   }
@@ -83,13 +108,14 @@ export class WindowCore {
    * `maxSymbols` other symbols (a `symbol_limit` dead letter, not counted, not aggregated).
    */
   add(t: Tick): boolean {
-    if (!this.#agg.admits(t.symbol)) {
+    if (!this.#agg.admits(t.source, t.symbol)) {
       this.#reject(t, "symbol_limit", `${this.#maxSymbols} symbols already hold state here`);
       return false;
     }
     this.#counter.record(t);
     this.#duplicate = false;
     this.#agg.add(t, this.#out);
+    this.#composites();
     const rules = this.#rules;
     if (rules !== null) {
       const alerts = rules.onTick(t, this.#now);
@@ -101,11 +127,20 @@ export class WindowCore {
   /** A new owner's start: the watermark the previous owner had reached. */
   restore(watermark: number): void {
     this.#agg.advanceTo(watermark, this.#out);
+    this.#composites();
   }
 
   /** End of finite input: emits every open window. */
   flush(): void {
     this.#agg.flush(this.#out);
+    this.#composites();
+  }
+
+  // After each step of the aggregator: the composites of the windows it changed
+  // (composite_book.ts).
+  #composites(): void {
+    const composites = this.#book.take(this.#agg.watermark);
+    for (let i = 0; i < composites.length; i++) this.#candles.push(composites[i]);
   }
 
   /**
@@ -120,6 +155,7 @@ export class WindowCore {
       return false;
     }
     this.#agg.advanceTo(this.#agg.watermark + quietMs, this.#out);
+    this.#composites();
     return true;
   }
 

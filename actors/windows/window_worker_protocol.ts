@@ -5,6 +5,7 @@
  * what the step produced.
  * @module
  */
+import type { CompositeOptions } from "../../src/market/composite_candle.ts";
 import type { PackedRecords } from "../../src/connectors/kafka/packed_records.ts";
 import type { RejectReason } from "../../src/market/dead_letter.ts";
 import type { Interval } from "../../src/market/interval.ts";
@@ -20,6 +21,10 @@ export interface WindowWorkerSettings {
   readonly staleAfterMs: number;
   /** Symbols accepted (after normalisation); none: every symbol. */
   readonly allowList?: readonly string[];
+  /** How composite candles are built; defaults when absent. */
+  readonly composite?: CompositeOptions;
+  /** Venue → symbol → the venue's own instrument (WindowSettings.instruments). */
+  readonly instruments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** One request; `id` pairs it with its reply. */

@@ -3,7 +3,7 @@
  * anomalies drawn over the price they fired on.
  * @module
  */
-import { BUCKET, IN_RANGE, TIME } from "./clickhouse_sql.ts";
+import { BUCKET, IN_RANGE, TIME, VENUE, VENUES_SQL } from "./clickhouse_sql.ts";
 import {
   clickhouse,
   clickhouseVariable,
@@ -41,7 +41,7 @@ ANY INNER JOIN (
   SELECT DISTINCT symbol, window_start FROM alerts FINAL
   WHERE ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE}
 ) AS fired USING (symbol, window_start)
-WHERE ${SYMBOL} AND \`interval\` = '1m' AND ${IN_RANGE}
+WHERE ${VENUE} AND ${SYMBOL} AND \`interval\` = '1m' AND ${IN_RANGE}
 ORDER BY time`;
 
 /** Builds the Alerts Dashboard. */
@@ -62,6 +62,7 @@ export function alertsDashboard(): Dashboard {
           current: "BTC-USD",
         },
       ),
+      clickhouseVariable("venue", "Venue", VENUES_SQL, { current: "composite" }),
       severityVariable,
     ],
     annotations: [{
@@ -109,7 +110,7 @@ FROM alerts FINAL WHERE ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE} ORDER BY time`
         unit: "currencyUSD",
         targets: [
           clickhouse(
-            `SELECT ${TIME}, close AS price FROM candles FINAL WHERE ${SYMBOL} AND \`interval\` = '1m' AND ${IN_RANGE} ORDER BY time`,
+            `SELECT ${TIME}, close AS price FROM candles FINAL WHERE ${VENUE} AND ${SYMBOL} AND \`interval\` = '1m' AND ${IN_RANGE} ORDER BY time`,
           ),
           clickhouse(ANOMALIES_SQL),
         ],

@@ -28,3 +28,13 @@ export const BUCKET =
 
 /** The selected symbol and candle interval. */
 export const SYMBOL_AND_INTERVAL = "symbol = '${symbol}' AND `interval` = '${candle_interval}'";
+
+/**
+ * The selected venue of the candles: a feed, or `composite` (the default); indicators and alerts
+ * have no venue (they are the analytics venue's, the composite by default).
+ */
+export const VENUE = "venue = '${venue}'";
+
+/** The venues with candles of the selected symbol, the composite first. */
+export const VENUES_SQL =
+  "SELECT DISTINCT venue FROM candles WHERE symbol = '${symbol}' ORDER BY venue = 'composite' DESC, venue";

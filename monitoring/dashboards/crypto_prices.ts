@@ -3,7 +3,14 @@
  * ClickHouse, indicators below, and the live last price from Prometheus.
  * @module
  */
-import { BUCKET, IN_RANGE, SYMBOL_AND_INTERVAL, TIME } from "./clickhouse_sql.ts";
+import {
+  BUCKET,
+  IN_RANGE,
+  SYMBOL_AND_INTERVAL,
+  TIME,
+  VENUE,
+  VENUES_SQL,
+} from "./clickhouse_sql.ts";
 import {
   clickhouse,
   clickhouseVariable,
@@ -25,7 +32,7 @@ ANY LEFT JOIN (
   FROM indicators FINAL
   WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
 ) AS ind USING (symbol, \`interval\`, window_start)
-WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
+WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
 ORDER BY time`;
 
 /** Builds the Crypto Prices dashboard. */
@@ -46,6 +53,7 @@ export function cryptoPrices(): Dashboard {
           current: "BTC-USD",
         },
       ),
+      clickhouseVariable("venue", "Venue", VENUES_SQL, { current: "composite" }),
       // Not named `interval`: Grafana still treats `$interval` as a deprecated built-in.
       clickhouseVariable(
         "candle_interval",
@@ -94,7 +102,7 @@ export function cryptoPrices(): Dashboard {
         size: { w: 8, h: 6 },
         unit: "short",
         targets: [clickhouse(
-          `SELECT ${TIME}, trades FROM candles FINAL WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
+          `SELECT ${TIME}, trades FROM candles FINAL WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
         )],
         defaults: { custom: { drawStyle: "bars", fillOpacity: 60 } },
       },
@@ -104,7 +112,7 @@ export function cryptoPrices(): Dashboard {
         size: { w: 8, h: 6 },
         unit: "currencyUSD",
         targets: [clickhouse(
-          `SELECT ${TIME}, close, vwap FROM candles FINAL WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
+          `SELECT ${TIME}, close, vwap FROM candles FINAL WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
         )],
       },
       {
@@ -145,7 +153,7 @@ export function cryptoPrices(): Dashboard {
         size: wide,
         unit: "short",
         targets: [clickhouse(
-          `SELECT ${BUCKET}, sum(volume) AS volume FROM candles FINAL WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} GROUP BY time ORDER BY time`,
+          `SELECT ${BUCKET}, sum(volume) AS volume FROM candles FINAL WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} GROUP BY time ORDER BY time`,
         )],
         defaults: { custom: { drawStyle: "bars", fillOpacity: 60 } },
       },
@@ -156,7 +164,7 @@ export function cryptoPrices(): Dashboard {
         size: wide,
         targets: [clickhouse(
           `SELECT ${TIME}, open, high, low, close, volume, vwap, trades, version
-FROM candles FINAL WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
+FROM candles FINAL WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
 ORDER BY window_start DESC LIMIT 50`,
           { table: true },
         )],

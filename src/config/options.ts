@@ -14,6 +14,8 @@ import {
   parsePath,
   parsePositiveNumber,
   parseUrl,
+  parseVenue,
+  parseVenues,
 } from "./value_parsers.ts";
 import { parseIntervals } from "../market/interval.ts";
 
@@ -182,9 +184,33 @@ export const OPTIONS = {
   "max-symbols": opt({
     env: "MAX_SYMBOLS",
     default: "10000",
-    help:
-      "symbols with window state at once, across the partitions; ticks of more are dead letters",
+    help: "(venue, symbol) series with window state at once, across the partitions; " +
+      "ticks of more are dead letters",
     parse: (raw) => parseInteger(raw, 1, 10_000_000),
+  }),
+  "composite-venues": opt({
+    env: "COMPOSITE_VENUES",
+    default: "",
+    help: "venues whose candles feed the composite candle, comma-separated (empty: every venue)",
+    parse: (raw) => parseVenues(raw, "a composite venue"),
+  }),
+  "composite-stale-after": opt({
+    env: "COMPOSITE_STALE_AFTER",
+    default: "60s",
+    help: "a venue whose last trade in a window is older than this at its end is left out",
+    parse: parseDuration,
+  }),
+  "composite-outlier-mads": opt({
+    env: "COMPOSITE_OUTLIER_MADS",
+    default: "5",
+    help: "a venue this many median absolute deviations from the median price is left out",
+    parse: (raw) => parseNumberInRange(raw, 1, 1000),
+  }),
+  "analytics-venue": opt({
+    env: "ANALYTICS_VENUE",
+    default: "composite",
+    help: "the venue whose candles the indicators and candle alert rules run on",
+    parse: (raw) => parseVenue(raw.trim()),
   }),
   "partitions": opt({
     env: "PARTITIONS",

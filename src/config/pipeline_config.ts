@@ -49,6 +49,14 @@ export interface PipelineConfig {
      */
     readonly maxSymbols: number;
   };
+  /** How composite candles are built (docs/analytics.md); venues empty: every venue. */
+  readonly composite: {
+    readonly venues: readonly string[];
+    readonly staleAfterMs: number;
+    readonly outlierMads: number;
+  };
+  /** The venue whose candles the indicators and candle rules run on (default the composite). */
+  readonly analyticsVenue: string;
   readonly bus: { readonly partitions: number; readonly capacity: number };
   readonly storage: {
     readonly sqlitePath: string | null;
@@ -157,6 +165,12 @@ export function assemblePipelineConfig(
       idleTimeoutMs: v["idle-timeout"] ?? 10_000,
       maxSymbols: v["max-symbols"] ?? 10_000,
     },
+    composite: {
+      venues: v["composite-venues"] ?? [],
+      staleAfterMs: v["composite-stale-after"] ?? 60_000,
+      outlierMads: v["composite-outlier-mads"] ?? 5,
+    },
+    analyticsVenue: v["analytics-venue"] ?? "composite",
     bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 4096 },
     storage: {
       sqlitePath: v["sqlite"] === undefined ? "data/pipeline.db" : v["sqlite"],

@@ -109,3 +109,19 @@ export function parseChoice<T extends string>(raw: string, choices: readonly T[]
   }
   return v;
 }
+
+/** A feed's venue name as candles carry it (a tick's source): 1–64 letters, digits, `_.-`. */
+export function parseVenue(raw: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(raw)) {
+    throw new Error(`expected a venue name like coinbase, received "${raw}"`);
+  }
+  return raw;
+}
+
+/** A list of venue names of real feeds: `composite` and `legacy` are the candles' own. */
+export function parseVenues(raw: string, what: string): string[] {
+  return parseList(raw).map((v) => {
+    if (v === "composite" || v === "legacy") throw new Error(`${v} cannot be ${what}`);
+    return parseVenue(v);
+  });
+}

@@ -9,8 +9,10 @@ import type { Candle } from "../market/candle.ts";
 
 /** Read queries behind `/api/candles` and `/api/alerts`. */
 export interface ReadApi {
-  /** The most recent `limit` candles (latest version), oldest first. */
-  candles(query: { symbol: string; interval: string; limit: number }): Candle[] | Promise<Candle[]>;
+  /** The most recent `limit` candles of one venue (latest version), oldest first. */
+  candles(
+    query: { venue: string; symbol: string; interval: string; limit: number },
+  ): Candle[] | Promise<Candle[]>;
   /** The most recent `limit` alerts, newest first. */
   alerts(query: { limit: number }): Alert[] | Promise<Alert[]>;
   /** Every symbol with stored candles. */

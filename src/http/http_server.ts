@@ -5,6 +5,7 @@
  * and the protocol are src/http/http1_server.ts.
  * @module
  */
+import { COMPOSITE_VENUE } from "../market/candle.ts";
 import type { Logger } from "../logger.ts";
 import type { Registry } from "../telemetry/metrics.ts";
 import { type Http1Limits, serveHttp1 } from "./http1_server.ts";
@@ -100,10 +101,17 @@ async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Respon
   if (!o.intervals.includes(interval)) {
     errors.push(`interval must be one of ${o.intervals.join(", ")}`);
   }
+  // The composite by default (docs/analytics.md); a venue name, or `legacy` for rows stored
+  // before candles were kept per venue.
+  const venue = q.get("venue") ?? COMPOSITE_VENUE;
+  if (venue.length < 1 || venue.length > 256) {
+    errors.push("venue must be a feed name like coinbase, or composite (the default)");
+  }
   const limit = intParam(q, "limit", { fallback: 100, max: MAX_LIMIT }, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ symbol, interval, candles: await o.read.candles({ symbol, interval, limit }) });
+  const rows = await o.read.candles({ venue, symbol, interval, limit });
+  return json({ venue, symbol, interval, candles: rows });
 }
 
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {

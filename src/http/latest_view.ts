@@ -1,13 +1,14 @@
 /**
  * The in-memory "latest" view: per symbol the last price, the latest closed candle per interval
- * and the latest indicators, and alert counts. Fed by the pipeline once per batch; read by
+ * (the analytics venue's — the composite by default — and each venue's), the latest indicators,
+ * and alert counts. Fed by the pipeline once per batch; read by
  * `/api/latest` and the terminal live view. Bounded: beyond `maxSymbols` the symbol with the
  * oldest last tick is dropped.
  * @module
  */
 import { evictOldest } from "../market/evict_oldest.ts";
 import type { Alert } from "../market/alert.ts";
-import type { Candle } from "../market/candle.ts";
+import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
 import type { IndicatorRow } from "../market/indicator_row.ts";
 import type { Tick } from "../market/tick.ts";
 
@@ -17,8 +18,10 @@ export interface SymbolSnapshot {
   price: number;
   ts: number;
   source: string;
-  /** Latest closed candle per interval. */
+  /** Latest closed candle per interval of the venue the indicators run on (the composite). */
   candles: Record<string, Candle>;
+  /** Latest closed candle per venue (the composite included), then per interval. */
+  venues: Record<string, Record<string, Candle>>;
   /** Latest indicators per interval. */
   indicators: Record<string, IndicatorRow>;
   alerts: number;
@@ -28,10 +31,13 @@ export interface SymbolSnapshot {
 export class LatestView {
   readonly #symbols = new Map<string, SymbolSnapshot>();
   readonly #maxSymbols: number;
+  readonly #venue: string;
   #ticks = 0;
 
-  constructor(options: { maxSymbols?: number } = {}) {
+  /** `venue`: the one whose candles are the symbol's `candles` (default the composite). */
+  constructor(options: { maxSymbols?: number; venue?: string } = {}) {
     this.#maxSymbols = options.maxSymbols ?? Infinity;
+    this.#venue = options.venue ?? COMPOSITE_VENUE;
   }
 
   /**
@@ -52,8 +58,11 @@ export class LatestView {
 
   candle(c: Candle): void {
     const s = this.#get(c.symbol);
-    const prev = s.candles[c.interval];
-    if (!prev || c.window_start >= prev.window_start) s.candles[c.interval] = c;
+    const byVenue = s.venues[c.venue] ??= {};
+    const prev = byVenue[c.interval];
+    if (prev && c.window_start < prev.window_start) return;
+    byVenue[c.interval] = c;
+    if (c.venue === this.#venue) s.candles[c.interval] = c;
   }
 
   indicators(r: IndicatorRow): void {
@@ -82,7 +91,16 @@ export class LatestView {
       if (this.#symbols.size >= this.#maxSymbols) {
         evictOldest(this.#symbols, this.#maxSymbols - 1, (v) => v.ts);
       }
-      s = { symbol, price: NaN, ts: -Infinity, source: "", candles: {}, indicators: {}, alerts: 0 };
+      s = {
+        symbol,
+        price: NaN,
+        ts: -Infinity,
+        source: "",
+        candles: {},
+        venues: {},
+        indicators: {},
+        alerts: 0,
+      };
       this.#symbols.set(symbol, s);
     }
     return s;

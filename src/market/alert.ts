@@ -9,7 +9,8 @@ export type RuleName =
   | "volume_spike"
   | "band_breakout"
   | "feed_stale"
-  | "source_divergence";
+  | "source_divergence"
+  | "learned_anomaly";
 
 /** Alert severities, least to most severe. */
 export type Severity = "info" | "warning" | "critical";

@@ -29,8 +29,8 @@ export interface AggregatorOptions {
   /** How long after its end (by watermark) an emitted window still accepts late ticks. Default 60 000 ms. */
   lateUpdateWindowMs?: number;
   /**
-   * Symbols that may hold state at once (see {@linkcode CandleAggregator.admits}). Default: no
-   * limit.
+   * (venue, symbol) series that may hold state at once (see {@linkcode CandleAggregator.admits}).
+   * Default: no limit.
    */
   maxSymbols?: number;
 }
@@ -52,10 +52,12 @@ interface Closing {
 }
 
 /**
- * Turns one input partition's ticks (all its symbols) into candles for every interval.
+ * Turns one input partition's ticks (all its symbols) into candles for every interval, one
+ * candle per venue: the tick's `source` is its venue, and two venues' trades of one symbol never
+ * share a candle.
  *
  * A window [start, start + interval) is emitted with version 1 once the watermark reaches its
- * end; candles come out ordered by window end, interval length, symbol, however the watermark
+ * end; candles come out ordered by window end, interval length, symbol, venue, however the watermark
  * moves. A later tick for an emitted window re-emits it with version + 1 while the watermark is
  * within `lateUpdateWindowMs` of the window's end, and is reported `late` after that. A repeated
  * (source, symbol, id) is reported `duplicate` and counted once while any of its windows can
@@ -81,7 +83,11 @@ export class CandleAggregator {
   readonly #bucketLife: number;
   readonly #cellMs: number;
   readonly #maxSymbols: number;
-  readonly #symbols = new Map<string, SymbolState>();
+  /** Venue → symbol → state. */
+  readonly #venues = new Map<string, Map<string, SymbolState>>();
+  /** The state the last tick went to: consecutive ticks of one series skip both lookups. */
+  #lastState: SymbolState | null = null;
+  #series = 0;
   #watermark = -Infinity;
   #nextClose = Infinity;
   #nextExpire = Infinity;
@@ -122,20 +128,20 @@ export class CandleAggregator {
     return this.#lateRejected;
   }
 
-  /** Symbols holding state now: open or revisable windows, or ids still remembered. */
+  /** (venue, symbol) series holding state now: open or revisable windows, or ids remembered. */
   get symbols(): number {
-    return this.#symbols.size;
+    return this.#series;
   }
 
   /**
-   * Whether a tick of `symbol` may be added: the symbol holds state already, or fewer than
-   * `maxSymbols` do. A symbol's state is dropped once it holds nothing (every window final and
+   * Whether a tick of `symbol` from `venue` may be added: the series holds state already, or
+   * fewer than `maxSymbols` do. A series' state is dropped once it holds nothing (every window final and
    * past its late-update limit, every bucket of seen ids expired), which changes no result: a
    * fresh state behaves exactly like an emptied one. So the answer depends only on the ticks and
    * the watermark, never on batching or timing.
    */
-  admits(symbol: string): boolean {
-    return this.#symbols.size < this.#maxSymbols || this.#symbols.has(symbol);
+  admits(venue: string, symbol: string): boolean {
+    return this.#series < this.#maxSymbols || this.#venues.get(venue)?.has(symbol) === true;
   }
 
   /** Current watermark (event-time ms); -Infinity before the first tick. */
@@ -146,7 +152,7 @@ export class CandleAggregator {
   /** Adds one valid tick; may emit closed or revised candles, or report it late or duplicate. */
   add(tick: Tick, out: AggregatorOutput): void {
     const ts = tick.ts;
-    const st = this.#state(tick.symbol);
+    const st = this.#state(tick.source, tick.symbol);
     let bucket = st.last;
     if (bucket === null || !(ts >= bucket.start && ts < bucket.start + this.#bucketMs)) {
       bucket = this.#bucket(st, ts);
@@ -219,7 +225,7 @@ export class CandleAggregator {
    * as a revision, when the watermark closes it.
    */
   flush(out: AggregatorOutput): void {
-    for (const st of this.#symbols.values()) {
+    for (const st of this.#allStates()) {
       for (const slot of st.slots) {
         for (const w of slot.windows) {
           if (w.version === 0 || w.revise) this.#closing.push({ w, slot, st });
@@ -236,17 +242,28 @@ export class CandleAggregator {
   get stateSize(): { windows: number; seenIds: number } {
     let windows = 0;
     let seenIds = 0;
-    for (const st of this.#symbols.values()) {
+    for (const st of this.#allStates()) {
       for (const slot of st.slots) windows += slot.windows.length;
       for (const b of st.buckets.values()) seenIds += b.seenSize;
     }
     return { windows, seenIds };
   }
 
-  #state(symbol: string): SymbolState {
-    let st = this.#symbols.get(symbol);
-    if (st === undefined) this.#symbols.set(symbol, st = newSymbolState(symbol, this.#intervals));
-    return st;
+  #state(venue: string, symbol: string): SymbolState {
+    const last = this.#lastState;
+    if (last !== null && last.symbol === symbol && last.venue === venue) return last;
+    let symbols = this.#venues.get(venue);
+    if (symbols === undefined) this.#venues.set(venue, symbols = new Map());
+    let st = symbols.get(symbol);
+    if (st === undefined) {
+      symbols.set(symbol, st = newSymbolState(venue, symbol, this.#intervals));
+      this.#series++;
+    }
+    return this.#lastState = st;
+  }
+
+  *#allStates(): Iterable<SymbolState> {
+    for (const symbols of this.#venues.values()) yield* symbols.values();
   }
 
   // The tick's bucket, or null when every window it could touch is past its late-update limit.
@@ -293,7 +310,7 @@ export class CandleAggregator {
 
   #candle(st: SymbolState, slot: Slot, w: Window): Candle {
     const stats = windowStats(st, w, this.#cellMs, this.#bucketMs);
-    return stats.toCandle(st.symbol, slot.name, w.start, w.version);
+    return stats.toCandle(st.venue, st.symbol, slot.name, w.start, w.version);
   }
 
   #reportLate(st: SymbolState, tick: Tick, out: AggregatorOutput): void {
@@ -318,7 +335,7 @@ export class CandleAggregator {
     const wm = this.#watermark;
     let nextClose = Infinity;
     let nextExpire = Infinity;
-    for (const st of this.#symbols.values()) {
+    for (const st of this.#allStates()) {
       for (const slot of st.slots) {
         const kept: Window[] = [];
         for (const w of slot.windows) {
@@ -339,11 +356,16 @@ export class CandleAggregator {
     this.#nextClose = nextClose;
     // Emit before dropping buckets: a closing window may still need their cells.
     this.#emitClosing(out);
-    for (const [symbol, st] of this.#symbols) {
-      nextExpire = Math.min(nextExpire, this.#expireBuckets(st, wm));
-      if (st.buckets.size === 0 && st.slots.every((slot) => slot.windows.length === 0)) {
-        this.#symbols.delete(symbol);
+    for (const [venue, symbols] of this.#venues) {
+      for (const [symbol, st] of symbols) {
+        nextExpire = Math.min(nextExpire, this.#expireBuckets(st, wm));
+        if (st.buckets.size === 0 && st.slots.every((slot) => slot.windows.length === 0)) {
+          symbols.delete(symbol);
+          this.#series--;
+          if (this.#lastState === st) this.#lastState = null;
+        }
       }
+      if (symbols.size === 0) this.#venues.delete(venue);
     }
     this.#nextExpire = nextExpire;
   }
@@ -376,5 +398,6 @@ export class CandleAggregator {
 function byEmissionOrder(a: Closing, b: Closing): number {
   if (a.w.end !== b.w.end) return a.w.end - b.w.end;
   if (a.slot.order !== b.slot.order) return a.slot.order - b.slot.order;
-  return a.st.symbol < b.st.symbol ? -1 : a.st.symbol > b.st.symbol ? 1 : 0;
+  if (a.st.symbol !== b.st.symbol) return a.st.symbol < b.st.symbol ? -1 : 1;
+  return a.st.venue < b.st.venue ? -1 : a.st.venue > b.st.venue ? 1 : 0;
 }

@@ -36,8 +36,10 @@ export interface Slot {
   cur: Window | null;
 }
 
-/** Everything the aggregator holds for one symbol. */
+/** Everything the aggregator holds for one symbol of one venue. */
 export interface SymbolState {
+  /** The feed the ticks came from (the tick's `source`). */
+  readonly venue: string;
   readonly symbol: string;
   readonly slots: Slot[];
   /** Bucket start (a multiple of the longest interval) → its seen ids and cells. */
@@ -51,9 +53,14 @@ export interface SymbolState {
   openHi: number;
 }
 
-/** Fresh state for a symbol, with one empty slot per interval (in the given order). */
-export function newSymbolState(symbol: string, intervals: readonly Interval[]): SymbolState {
+/** Fresh state for a venue's symbol, with one empty slot per interval (in the given order). */
+export function newSymbolState(
+  venue: string,
+  symbol: string,
+  intervals: readonly Interval[],
+): SymbolState {
   return {
+    venue,
     symbol,
     slots: intervals.map((i, order) => ({ name: i.name, ms: i.ms, order, windows: [], cur: null })),
     buckets: new Map(),

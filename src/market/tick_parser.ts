@@ -3,12 +3,16 @@
  * {@linkcode Tick} or a rejection with a reason from a fixed list. It never throws.
  * @module
  */
+import { COMPOSITE_VENUE, LEGACY_VENUE } from "./candle.ts";
 import type { RejectReason } from "./dead_letter.ts";
 import { toNumber } from "./decimal.ts";
 import { normaliseSymbol } from "./symbol.ts";
 import { parseFlatTick } from "./tick_json.ts";
 import type { Side, Tick } from "./tick.ts";
 import { MIN_EVENT_TIME_MS, toEpochMs } from "./timestamp.ts";
+
+/** Venue names the candles reserve: a feed of that name would be mistaken for them. */
+const RESERVED_VENUES: ReadonlySet<string> = new Set([COMPOSITE_VENUE, LEGACY_VENUE]);
 
 /** A parsed tick, or why the input was rejected (`detail` names the field and value). */
 export type ParseResult =
@@ -212,6 +216,9 @@ export class TickParser {
   #check(f: RawTickFields, defaultSource: string | undefined): Tick | Rejection {
     const source = f.source ?? defaultSource;
     if (typeof source !== "string" || source === "") return missing("source", source);
+    if (RESERVED_VENUES.has(source)) {
+      return reject("missing_field", `reserved venue name ${source} given as a tick's source`);
+    }
     if (f.symbol === undefined || f.symbol === null) return missing("symbol", f.symbol);
     const symbol = this.#symbol(f.symbol);
     if (symbol === null) return missing("symbol", f.symbol);

@@ -91,9 +91,16 @@ export class TradeStats {
   }
 
   /** The candle of these ticks. */
-  toCandle(symbol: string, interval: string, windowStart: number, version: number): Candle {
+  toCandle(
+    venue: string,
+    symbol: string,
+    interval: string,
+    windowStart: number,
+    version: number,
+  ): Candle {
     const volume = this.volume.value();
     return {
+      venue,
       symbol,
       interval,
       window_start: windowStart,

@@ -9,7 +9,7 @@ import type { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.
 import { queryRows, readLatestCandles } from "../connectors/clickhouse/queries.ts";
 import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
 import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
-import type { Candle } from "../market/candle.ts";
+import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
 
 /** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */
 export const WARMUP_CANDLES = 5000;
@@ -38,8 +38,11 @@ function symbolsByPartition(
   return out;
 }
 
-/** History from the embedded store. */
-export function sqliteHistory(read: SqliteReader): CandleHistory {
+/**
+ * History from the embedded store: the candles of `venue`, the one the analytics run on
+ * (`--analytics-venue`, the composite by default).
+ */
+export function sqliteHistory(read: SqliteReader, venue = COMPOSITE_VENUE): CandleHistory {
   return {
     forPartitions(assigned, partitions, intervals) {
       const out = new Map<number, Candle[]>();
@@ -47,7 +50,7 @@ export function sqliteHistory(read: SqliteReader): CandleHistory {
         const rows: Candle[] = [];
         for (const symbol of symbols) {
           for (const interval of intervals) {
-            rows.push(...read.candles({ symbol, interval, limit: WARMUP_CANDLES }));
+            rows.push(...read.candles({ venue, symbol, interval, limit: WARMUP_CANDLES }));
           }
         }
         out.set(p, rows);
@@ -57,8 +60,12 @@ export function sqliteHistory(read: SqliteReader): CandleHistory {
   };
 }
 
-/** History from ClickHouse (deduplicated by version). */
-export function clickhouseHistory(store: ClickHouseStore, database: string): CandleHistory {
+/** History from ClickHouse (deduplicated by version), of `venue` as for SQLite. */
+export function clickhouseHistory(
+  store: ClickHouseStore,
+  database: string,
+  venue = COMPOSITE_VENUE,
+): CandleHistory {
   return {
     async forPartitions(assigned, partitions, intervals) {
       const symbols = (await queryRows(
@@ -71,6 +78,7 @@ export function clickhouseHistory(store: ClickHouseStore, database: string): Can
         for (const symbol of mine) {
           for (const interval of intervals) {
             const newestFirst = await readLatestCandles(store.client, database, {
+              venue,
               symbol,
               interval,
               limit: WARMUP_CANDLES,

@@ -115,6 +115,8 @@ function createLocal(
       allowedLatenessMs: config.windows.allowedLatenessMs,
       lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
       maxSymbols,
+      composite: config.composite,
+      instruments: instrumentsOf(config),
     },
     stats,
     createTickRules(settings),
@@ -129,6 +131,8 @@ export function windowWorkerSettings(ctx: StageContext): WindowWorkerSettings {
     allowedLatenessMs: config.windows.allowedLatenessMs,
     lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
     staleAfterMs: feedStaleAfterMs(config),
+    composite: config.composite,
+    instruments: instrumentsOf(config),
     ...(config.symbols ? { allowList: [...config.symbols] } : {}),
   };
 }
@@ -189,6 +193,7 @@ export function analyticsSettings(ctx: StageContext, partitions: number): Analyt
   const symbols = symbolsPerPartition(ctx.config, partitions);
   const series = symbols * ctx.intervals.length;
   return {
+    venues: [ctx.config.analyticsVenue],
     indicators: { maxSeries: series },
     anomalies: {
       staleAfterMs: feedStaleAfterMs(ctx.config),
@@ -196,6 +201,23 @@ export function analyticsSettings(ctx: StageContext, partitions: number): Analyt
       maxSeries: series,
     },
   };
+}
+
+/**
+ * The instruments configuration renamed, by venue and the symbol they were given: Binance's symbol
+ * map (`BTC-USDT=BTC-USD` → binance / BTC-USD was BTC-USDT). Several mapped onto one symbol are
+ * listed together, comma-separated.
+ */
+export function instrumentsOf(config: PipelineConfig): Record<string, Record<string, string>> {
+  const map = config.feeds.binance?.symbolMap ?? {};
+  const bySymbol: Record<string, string[]> = {};
+  for (const [instrument, symbol] of Object.entries(map)) {
+    (bySymbol[symbol] ??= []).push(instrument);
+  }
+  const binance = Object.fromEntries(
+    Object.entries(bySymbol).map(([symbol, list]) => [symbol, list.sort().join(",")]),
+  );
+  return Object.keys(binance).length === 0 ? {} : { binance };
 }
 
 /** Each partition's share of `--max-symbols` when the input has `partitions` partitions. */

@@ -123,7 +123,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   await spool?.redeliver(stores).catch((error) =>
     log.error("delivery spool not read; it is tried again at the next start", { error })
   );
-  const latest = new LatestView({ maxSymbols: config.windows.maxSymbols });
+  const latest = new LatestView({
+    maxSymbols: config.windows.maxSymbols,
+    venue: config.analyticsVenue,
+  });
   const system = createActorSystem({
     name: "pipeline",
     registry,
@@ -239,9 +242,10 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
 /** Where a new Kafka owner warms its analytics from: ClickHouse when configured, else SQLite. */
 function candleHistoryOf(stores: readonly Store[], config: PipelineConfig): CandleHistory | null {
   const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
-  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase);
+  const venue = config.analyticsVenue;
+  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase, venue);
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
-  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db)) : null;
+  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db), venue) : null;
 }
 
 /**

@@ -3,6 +3,7 @@
  * latest closed 1m candle, EMA and RSI, alert count; plus ticks/s and mailbox pressure.
  * @module
  */
+import type { Candle } from "../market/candle.ts";
 import type { SymbolSnapshot } from "../http/latest_view.ts";
 import type { Pipeline } from "../pipeline/pipeline.ts";
 
@@ -46,14 +47,17 @@ export function render(
   pipeline: Pick<Pipeline, "http" | "config">,
 ): string {
   const interval = pipeline.config.intervals[0];
+  const venue = pipeline.config.analyticsVenue;
   const head = [
     "symbol",
     "price",
+    "venue",
     `${interval} chg`,
     `last ${interval} candle (o/h/l/c)`,
     "ema",
     "rsi",
     "alerts",
+    "venues (left out)",
   ];
   const rows = symbols.map((s) => {
     const c = s.candles[interval];
@@ -62,11 +66,13 @@ export function render(
     return [
       s.symbol,
       fmt(s.price),
+      venue,
       Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(2)}%` : "-",
       c ? `${fmt(c.open)}/${fmt(c.high)}/${fmt(c.low)}/${fmt(c.close)}` : "-",
       ind?.ema_fast == null ? "-" : fmt(ind.ema_fast),
       ind?.rsi == null ? "-" : ind.rsi.toFixed(1),
       String(s.alerts),
+      c ? venuesOf(c) : Object.keys(s.venues).sort().join(","),
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
@@ -85,6 +91,13 @@ export function render(
     "Ctrl-C stops gracefully.",
     "",
   ].join("\n");
+}
+
+// The composite's constituents, and the venues it left out with why; a venue candle: its venue.
+function venuesOf(c: Candle): string {
+  if (c.constituents === undefined) return c.venue;
+  const out = c.excluded!.map((e) => `${e.venue}:${e.reason}`);
+  return c.constituents.join(",") + (out.length ? ` (${out.join(",")})` : "");
 }
 
 function fmt(x: number): string {

@@ -51,8 +51,12 @@ async function closesOnlyWhenIdle(clock: FakeClock, candles: Candle[]): Promise<
   await quietFor(clock, IDLE_MS - IDLE_TIMER_MS);
   assert.equal(candles.length, 0, "not idle long enough yet");
   await quietFor(clock, 25_000);
-  await pollUntil("the window to close", () => candles.length === 1, 5000, 1);
-  assert.deepEqual([candles[0].open, candles[0].close, candles[0].trades], [100, 102, 3]);
+  // The venue's candle, then the composite of that one venue.
+  await pollUntil("the window to close", () => candles.length === 2, 5000, 1);
+  assert.deepEqual(
+    candles.map((c) => [c.venue, c.open, c.close, c.trades]),
+    [["live", 100, 102, 3], ["composite", 100, 102, 3]],
+  );
 }
 
 const ticks: Tick[] = [0, 5_000, 10_000].map((dt, i) => ({

@@ -14,6 +14,7 @@ const T0 = Date.UTC(2026, 0, 1);
 function candle(symbol: string, k: number, version: number): Candle {
   const base = 100 + k / 3;
   return {
+    venue: "coinbase",
     symbol,
     interval: "1m",
     window_start: T0 + k * 60_000,
@@ -64,7 +65,7 @@ Deno.test({
       }
       const ch = new ClickHouseReadApi(store.client, store.config.database);
       const lite = new SqliteReader(sqlite.db);
-      const q = { symbol: "BTC-USD", interval: "1m", limit: 3 };
+      const q = { venue: "coinbase", symbol: "BTC-USD", interval: "1m", limit: 3 };
       const got = await ch.candles(q);
       assert.deepEqual(got, lite.candles(q), "latest three candles, oldest first");
       assert.deepEqual(got.map((c) => c.version), [2, 1, 2]);

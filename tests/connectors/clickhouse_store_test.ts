@@ -28,6 +28,7 @@ const INJECTION = "x'); DROP TABLE candles; --";
 function candle(symbol: string, k: number, version = 1): Candle {
   const base = 100 + k / 3 + version * 1e-9; // thirds and tiny offsets: not exact in decimal
   return {
+    venue: "coinbase",
     symbol,
     interval: "1m",
     window_start: T0 + k * 60_000,
@@ -112,7 +113,18 @@ Deno.test({
           sqlValue(store.config.database)
         } ORDER BY name`,
       );
-      assert.deepEqual(tables.map((t) => t.name), ["alerts", "candles", "indicators", "ticks"]);
+      assert.deepEqual(tables.map((t) => t.name), [
+        "alerts",
+        "candles",
+        "indicators",
+        "schema_migrations",
+        "ticks",
+      ]);
+      const versions = await queryRows(
+        store.client,
+        `SELECT DISTINCT version FROM ${store.config.database}.schema_migrations ORDER BY version`,
+      );
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2]);
     }),
 });
 
@@ -129,7 +141,7 @@ Deno.test({
       await store.writeCandles([candle("BTC-USD", 7, 1)]); // a stale revision arriving late
       const expected = v1.map((c) => v2.find((r) => r.window_start === c.window_start) ?? c)
         .reverse();
-      const q = { symbol: "BTC-USD", interval: "1m", limit: 1000 };
+      const q = { venue: "coinbase", symbol: "BTC-USD", interval: "1m", limit: 1000 };
       assert.deepEqual(await readLatestCandles(store.client, store.config.database, q), expected);
       const viaArgMax = await queryRows(
         store.client,
@@ -156,7 +168,11 @@ Deno.test({
       assert.ok(symbols.includes(INJECTION));
       await store.writeCandles(symbols.map((s, k) => candle(s, k)));
       for (const [k, s] of symbols.entries()) {
-        const got = await readLatestCandles(store.client, db, { symbol: s, interval: "1m" });
+        const got = await readLatestCandles(store.client, db, {
+          venue: "coinbase",
+          symbol: s,
+          interval: "1m",
+        });
         assert.deepEqual(got, [candle(s, k)], `symbol ${JSON.stringify(s.slice(0, 40))}`);
       }
       const alerts: Alert[] = symbols.map((s, k) => ({
@@ -297,6 +313,7 @@ Deno.test({
           return true;
         });
         const got = await readLatestCandles(store.client, store.config.database, {
+          venue: "coinbase",
           symbol: "BTC-USD",
           interval: "1m",
         });

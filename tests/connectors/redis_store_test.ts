@@ -21,6 +21,7 @@ function tick(symbol: string, ts: number, price: number): Tick {
 
 function candle(symbol: string, k: number, version: number): Candle {
   return {
+    venue: "coinbase",
     symbol,
     interval: "1m",
     window_start: T0 + k * 60_000,
@@ -107,8 +108,11 @@ Deno.test({
       await store.writeCandles([candle("BTC-USD", 1, 1), candle("BTC-USD", 2, 1)]);
       await store.writeCandles([candle("BTC-USD", 2, 3), candle("BTC-USD", 2, 2)]);
       await store.writeCandles([candle("BTC-USD", 1, 9)]); // an older window: ignored
-      assert.deepEqual(await store.readLatestCandle("BTC-USD", "1m"), candle("BTC-USD", 2, 3));
-      const ttl = await store.redis.ttl(store.keys.candle("BTC-USD", "1m"));
+      assert.deepEqual(
+        await store.readLatestCandle("coinbase", "BTC-USD", "1m"),
+        candle("BTC-USD", 2, 3),
+      );
+      const ttl = await store.redis.ttl(store.keys.candle("coinbase", "BTC-USD", "1m"));
       assert.ok(ttl > 3600 && ttl <= 86_400, `ttl ${ttl}`);
     }),
 });
@@ -158,7 +162,7 @@ Deno.test({
         await store.writeTicks([t]);
         assert.deepEqual(await store.readLatestPrice(s), t);
         await store.writeCandles([candle(s, 0, 1)]);
-        assert.deepEqual(await store.readLatestCandle(s, "1m"), candle(s, 0, 1));
+        assert.deepEqual(await store.readLatestCandle("coinbase", s, "1m"), candle(s, 0, 1));
       }
       const alerts = HOSTILE_STRINGS.map((s) => ({ ...alert(s, s), message: s }));
       await store.writeAlerts(alerts);

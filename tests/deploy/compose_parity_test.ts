@@ -396,7 +396,7 @@ Deno.test({
           const res = await fetch(
             `${clickhouse.url}/?query=${
               encodeURIComponent(
-                `SELECT count() FROM ${db}.candles FINAL WHERE symbol = 'BTC-USD' AND \`interval\` = '1m'`,
+                `SELECT count() FROM ${db}.candles FINAL WHERE venue = 'composite' AND symbol = 'BTC-USD' AND \`interval\` = '1m'`,
               )
             }`,
           );

@@ -30,7 +30,7 @@ class GateStore implements Store {
     this.writes++;
     await this.#gate;
     for (const c of rows) {
-      const key = `${c.symbol}|${c.interval}|${c.window_start}`;
+      const key = `${c.venue}|${c.symbol}|${c.interval}|${c.window_start}`;
       if ((this.candles.get(key)?.version ?? 0) < c.version) this.candles.set(key, c);
     }
   }
@@ -104,7 +104,8 @@ Deno.test("backpressure: a store that stops answering stalls the source, bounds 
     });
     assert.equal(store.candles.size, expected.length, "every candle arrived");
     for (const c of expected) {
-      assert.deepEqual(store.candles.get(`${c.symbol}|${c.interval}|${c.window_start}`), c);
+      const key = `${c.venue}|${c.symbol}|${c.interval}|${c.window_start}`;
+      assert.deepEqual(store.candles.get(key), c);
     }
     const metrics = await pipeline.registry.metrics();
     assert.match(

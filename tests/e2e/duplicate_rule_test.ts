@@ -35,10 +35,12 @@ Deno.test("duplicate rule: candles count exactly the ticks the raw-tick table ke
         { id: "9", ts: t0 + 5000 },
         { id: "7", ts: t0 + 61 * 60_000 },
       ]);
-      const trades = db.prepare(
-        `SELECT sum(trades) AS n FROM candles WHERE "interval" = '1h'`,
-      ).get()!.n;
-      assert.equal(trades, ticks.length, "the 1h candles count the ticks the table keeps");
+      for (const venue of ["x", "composite"]) {
+        const trades = db.prepare(
+          `SELECT sum(trades) AS n FROM candles WHERE "interval" = '1h' AND venue = ?`,
+        ).get(venue)!.n;
+        assert.equal(trades, ticks.length, `the 1h ${venue} candles count the ticks kept`);
+      }
     } finally {
       db.close();
     }

@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import type { Candle } from "../../src/market/candle.ts";
-import { compareCandles, expectedCandles, generateReplay } from "../helpers/replay_fixture.ts";
+import {
+  compareCandles,
+  expectedCandles,
+  fromSqliteRow,
+  generateReplay,
+} from "../helpers/replay_fixture.ts";
 import { dumpResults } from "../helpers/sqlite_dump.ts";
 import { assertCleanStop, runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
 
@@ -10,6 +14,8 @@ const fixture = generateReplay({
   symbols: ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD"],
   start: Date.UTC(2026, 10, 1, 0, 0, 0),
   gapMs: 150,
+  // Two venues trading the same symbols: one candle each, and the composite of both.
+  venues: ["coinbase", "kraken"],
 });
 
 async function runReplay(dir: string, db: string, extra: string[] = []): Promise<void> {
@@ -39,13 +45,14 @@ Deno.test("embedded pipeline: replayed candles equal independently computed cand
       latenessMs: 2000,
       lateUpdateMs: 60_000,
     });
-    const candles = (got.candles as Candle[]).sort(compareCandles);
-    assert.equal(candles.length, expected.length, "one row per window");
+    const candles = (got.candles as Record<string, unknown>[]).map(fromSqliteRow)
+      .sort(compareCandles);
+    assert.equal(candles.length, expected.length, "one row per venue and window, and composites");
     for (let i = 0; i < expected.length; i++) {
       assert.deepEqual(
         candles[i],
         expected[i],
-        `candle ${i} (${expected[i].symbol} ${expected[i].interval})`,
+        `candle ${i} (${expected[i].venue} ${expected[i].symbol} ${expected[i].interval})`,
       );
     }
     // Bad lines are dead letters with the right reason; late ticks too.
@@ -61,6 +68,9 @@ Deno.test("embedded pipeline: replayed candles equal independently computed cand
     const distinct = new Set(fixture.valid.map((t) => `${t.source}|${t.symbol}|${t.id}`));
     assert.equal(got.ticks.length, distinct.size);
     assert.ok(got.indicators.length > 0, "indicators are stored");
+    for (const venue of ["coinbase", "kraken", "composite"]) {
+      assert.ok(candles.some((c) => c.venue === venue && c.version > 1), `${venue} revisions`);
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

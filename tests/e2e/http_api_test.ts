@@ -57,6 +57,28 @@ Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad p
     assert.equal(candles.symbol, "BTC-USD");
     assert.equal(candles.candles.length, 3);
     assert.ok(candles.candles[0].window_start < candles.candles[2].window_start, "oldest first");
+    // The composite by default; ?venue= a feed's own candles. One venue here, so the composite
+    // has its values, with the venue as its only constituent.
+    assert.equal(candles.venue, "composite");
+    assert.ok(candles.candles.every((c: { venue: string }) => c.venue === "composite"));
+    const own = JSON.parse(
+      (await get("/api/candles?symbol=BTC-USD&interval=5m&limit=3&venue=fixture")).text,
+    );
+    assert.equal(own.venue, "fixture");
+    assert.deepEqual(
+      candles.candles,
+      own.candles.map((c: Record<string, unknown>) => ({
+        ...c,
+        venue: "composite",
+        constituents: ["fixture"],
+        excluded: [],
+      })),
+    );
+    const none = JSON.parse((await get("/api/candles?symbol=BTC-USD&venue=kraken")).text);
+    assert.deepEqual(none.candles, [], "a venue without candles: none");
+    const btc = latest.symbols[0];
+    assert.equal(btc.candles["1m"].venue, "composite", "/api/latest: the composite's candles");
+    assert.deepEqual(Object.keys(btc.venues).sort(), ["composite", "fixture"]);
 
     const alerts = await get("/api/alerts?limit=10");
     assert.equal(alerts.status, 200);
@@ -67,6 +89,7 @@ Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad p
         "/api/candles",
         "/api/candles?symbol=BTC-USD&interval=7m",
         "/api/candles?symbol=BTC-USD&limit=-1",
+        `/api/candles?symbol=BTC-USD&venue=${"x".repeat(300)}`,
         "/api/alerts?limit=abc",
       ]
     ) {

@@ -238,12 +238,12 @@ Deno.test({
         assert.match(r.source as string, /^crypto\.ticks\/\d+@\d+$/);
         assert.equal(JSON.parse(r.raw as string).source, "foreign", "the original bytes");
       }
-      // Nothing misrouted reached a candle: BTC-USD's candles are the reference's plus only the
-      // foreign ticks its own partition accepted.
+      // Nothing misrouted reached a candle: BTC-USD's composite candles are the reference's plus
+      // only the foreign ticks its own partition accepted (the foreign venue's own candles aside).
       const btc = (db: string) =>
         sqliteRows(
           db,
-          `SELECT window_start, "interval", volume FROM candles WHERE symbol = 'BTC-USD' ORDER BY "interval", window_start`,
+          `SELECT window_start, "interval", volume FROM candles WHERE symbol = 'BTC-USD' AND venue = 'composite' ORDER BY "interval", window_start`,
         );
       const extra = (6 - keyless) * 5;
       const sum = (rs: Record<string, unknown>[]) =>

@@ -28,6 +28,8 @@ const fixture = generateReplay({
   symbols: ["BTC-USD", "ETH-USD", "SOL-USD", "XRP-USD", "ADA-USD", "DOGE-USD", "LTC-USD"],
   start: Date.UTC(2026, 7, 1),
   gapMs: 150,
+  // Two venues per symbol: venue candles and composites must both survive the takeover.
+  venues: ["coinbase", "kraken"],
 });
 
 const QUIET = ["--log-level=warn", "--http=off"];
@@ -115,7 +117,11 @@ Deno.test({
       });
       for (const p of running.splice(0)) await p.stop();
 
-      assertSameResults(shared, `${dir}/ref.db`);
+      // Every candle (each venue's and the composites), indicator, candle-rule alert and tick.
+      // Not source_divergence, which only two venues raise: that tick rule's cooldown is not
+      // rebuilt by a new owner (it is not replayed from the restore point), a limitation that
+      // predates venue candles — the single-venue fixture this test had never raised it.
+      assertSameResults(shared, `${dir}/ref.db`, { exceptRules: ["source_divergence"] });
     } finally {
       await victim?.kill("SIGKILL");
       for (const p of running) await p.stop();

@@ -22,7 +22,8 @@ import { feedStaleAfterMs } from "../../src/pipeline/partition_stage.ts";
 import { coinbaseMatch, startFakeCoinbase } from "../helpers/fake_venues/coinbase.ts";
 import { krakenTrade, krakenTradeFrame, startFakeKraken } from "../helpers/fake_venues/kraken.ts";
 import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
-import { compareCandles, exactSum } from "../helpers/replay_fixture.ts";
+import { referenceComposite } from "../helpers/composite_reference.ts";
+import { compareCandles, exactSum, fromSqliteRow } from "../helpers/replay_fixture.ts";
 import { pollUntil } from "../helpers/services.ts";
 import { assertCleanStop, startTestPipeline, testConfig } from "../helpers/test_pipeline.ts";
 
@@ -49,23 +50,27 @@ interface Sent {
 const INTERVALS: Record<string, number> = { "1m": 60_000, "5m": 300_000 };
 const ALLOWED_LATENESS_MS = 2000;
 
-/** The candles of every window closed by a watermark of `watermark`, computed from the trades. */
+/**
+ * The candles of every window closed by a watermark of `watermark`, computed from the trades: one
+ * per venue, and the composite of each window (composite_reference.ts).
+ */
 function expectedCandles(trades: readonly Sent[], watermark: number): Candle[] {
   const windows = new Map<string, Sent[]>();
   for (const t of trades) {
     for (const [interval, ms] of Object.entries(INTERVALS)) {
       const start = Math.floor(t.ts / ms) * ms;
       if (start + ms > watermark) continue; // still open
-      const key = `${t.symbol}|${interval}|${start}`;
+      const key = `${t.venue}|${t.symbol}|${interval}|${start}`;
       windows.set(key, [...(windows.get(key) ?? []), t]);
     }
   }
   const out: Candle[] = [];
   for (const [key, ticks] of windows) {
-    const [symbol, interval, start] = key.split("|");
+    const [venue, symbol, interval, start] = key.split("|");
     const sorted = [...ticks].sort((a, b) => a.ts - b.ts);
     const volume = exactSum(sorted.map((t) => t.size));
     out.push({
+      venue,
       symbol,
       interval,
       window_start: Number(start),
@@ -80,6 +85,10 @@ function expectedCandles(trades: readonly Sent[], watermark: number): Candle[] {
       last_ts: sorted.at(-1)!.ts,
       version: 1,
     });
+  }
+  const byWindow = Map.groupBy(out, (c) => `${c.symbol}|${c.interval}|${c.window_start}`);
+  for (const members of byWindow.values()) {
+    out.push(referenceComposite(members, INTERVALS[members[0].interval], 1)!);
   }
   return out.sort(compareCandles);
 }
@@ -238,12 +247,22 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
     // Candles: every window closed by the final trades, exactly as computed from what was sent.
     const watermark = at(7, 20) - ALLOWED_LATENESS_MS;
     const expected = expectedCandles(sent, watermark);
-    assert.equal(expected.length, 12, "1m windows 0–4 and the 5m window 0–5, for two symbols");
-    const candleSql = `SELECT * FROM candles ORDER BY symbol, "interval", window_start`;
+    assert.equal(
+      expected.length,
+      36,
+      "1m windows 0–4 and the 5m window 0–5, for two symbols: each venue's and the composite",
+    );
+    const candleSql = `SELECT * FROM candles ORDER BY symbol, "interval", window_start, venue`;
+    const candles = () => rows(candleSql).map(fromSqliteRow);
     await pollUntil("closed candles stored", () => count("candles") >= expected.length, 8000, 10);
-    assert.deepEqual(rows(candleSql), expected);
-    // Both venues feed the same candle: 5m BTC has all 12 BTC trades before minute 5.
-    assert.equal(expected.find((c) => c.symbol === "BTC-USD" && c.interval === "5m")!.trades, 12);
+    assert.deepEqual(candles(), expected);
+    // Each venue has its own candle; the composite sums them: 5m BTC has all 12 BTC trades.
+    const btc5m = expected.filter((c) => c.symbol === "BTC-USD" && c.interval === "5m");
+    assert.deepEqual(btc5m.map((c) => [c.venue, c.trades]), [
+      ["coinbase", 6],
+      ["composite", 12],
+      ["kraken", 6],
+    ]);
 
     // Raw ticks: taker sides (Coinbase's maker side inverted), event times, sizes.
     assert.deepEqual(
@@ -354,9 +373,7 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
     await assertCleanStop(pipeline);
     pipeline = null;
     assert.deepEqual(
-      rows(candleSql).filter((c) =>
-        (c.window_start as number) + INTERVALS[c.interval as string] <= watermark
-      ),
+      candles().filter((c) => c.window_start + INTERVALS[c.interval] <= watermark),
       expected,
     );
     for (const s of servers) assert.ok(s.connections.every((c) => !c.isOpen), "feeds closed");

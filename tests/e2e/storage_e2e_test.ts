@@ -26,6 +26,7 @@ import {
   compareCandles,
   expectedCandles,
   type FixtureTick,
+  fromSqliteRow,
   generateReplay,
   INTERVAL_MS,
 } from "../helpers/replay_fixture.ts";
@@ -132,13 +133,17 @@ async function chCount(s: Stores, from: string): Promise<number> {
 /** Every candle ClickHouse holds, read de-duplicated through the product's FINAL query. */
 async function chCandles(s: Stores, symbols: readonly string[], argMax = false) {
   const out: Candle[] = [];
-  for (const symbol of symbols) {
-    for (const interval of INTERVALS) {
-      const q = { symbol, interval, limit: 100_000 };
-      const sql = argMax
-        ? latestCandlesArgMaxSql(s.chDatabase, q)
-        : latestCandlesSql(s.chDatabase, q);
-      out.push(...(await queryRows(s.ch, sql)).map(rowToCandle));
+  const venues = (await queryRows(s.ch, `SELECT DISTINCT venue FROM ${s.chDatabase}.candles`))
+    .map((r) => String(r.venue));
+  for (const venue of venues) {
+    for (const symbol of symbols) {
+      for (const interval of INTERVALS) {
+        const q = { venue, symbol, interval, limit: 100_000 };
+        const sql = argMax
+          ? latestCandlesArgMaxSql(s.chDatabase, q)
+          : latestCandlesSql(s.chDatabase, q);
+        out.push(...(await queryRows(s.ch, sql)).map(rowToCandle));
+      }
     }
   }
   return out.sort(compareCandles);
@@ -154,15 +159,16 @@ async function chAggregateCandles(s: Stores): Promise<Candle[]> {
     const ms = INTERVAL_MS[interval];
     const rows = await queryRows(
       s.ch,
-      `SELECT symbol, intDiv(ts_ms, ${ms}) * ${ms} AS ws,
+      `SELECT source, symbol, intDiv(ts_ms, ${ms}) * ${ms} AS ws,
          argMin(price, (ts_ms, toUInt64(id))) AS o, max(price) AS h, min(price) AS l,
          argMax(price, (ts_ms, toUInt64(id))) AS c, sum(size) AS v, sum(price * size) AS pv,
          count() AS n, min(ts_ms) AS f, max(ts_ms) AS z
-       FROM ${s.chDatabase}.ticks FINAL GROUP BY symbol, ws`,
+       FROM ${s.chDatabase}.ticks FINAL GROUP BY source, symbol, ws`,
     );
     for (const r of rows) {
       const volume = Number(r.v);
       out.push({
+        venue: String(r.source),
         symbol: String(r.symbol),
         interval,
         window_start: Number(r.ws),
@@ -260,7 +266,7 @@ Deno.test({
       const sqliteCandles = sqliteRows(
         `${s.dir}/p.db`,
         `SELECT * FROM candles ORDER BY symbol, "interval", window_start`,
-      ) as unknown as Candle[];
+      ).map(fromSqliteRow);
       sqliteCandles.sort(compareCandles);
       const expected = expectedCandles(fixture.valid, {
         partitions: 3,
@@ -295,9 +301,10 @@ Deno.test({
       assert.deepEqual(await chCandles(s, symbols, true), sqliteCandles, "argMax = SQLite");
       assert.equal(await chCount(s, "ticks FINAL"), distinct.size, "ClickHouse raw ticks");
       const aggregated = await chAggregateCandles(s);
-      assert.equal(aggregated.length, sqliteCandles.length, "one aggregated row per window");
+      const venueCandles = sqliteCandles.filter((c) => c.venue !== "composite");
+      assert.equal(aggregated.length, venueCandles.length, "one aggregated row per venue window");
       aggregated.forEach((a, i) => {
-        const c = sqliteCandles[i];
+        const c = venueCandles[i];
         const what = `${c.symbol} ${c.interval} ${new Date(c.window_start).toISOString()}`;
         const { volume, vwap, version: _v, ...exact } = a;
         const { volume: cv, vwap: cw, version: _cv, ...cexact } = c;
@@ -495,7 +502,7 @@ Deno.test({
       );
       const [dup] = await queryRows(
         s.ch,
-        `SELECT count() AS rows, uniqExact(symbol, \`interval\`, window_start, version) AS keys
+        `SELECT count() AS rows, uniqExact(venue, symbol, \`interval\`, window_start, version) AS keys
          FROM ${s.chDatabase}.candles`,
       );
       assert.equal(Number(dup.rows), Number(dup.keys), "no candle revision inserted twice");
@@ -595,7 +602,7 @@ Deno.test({
       // The injection string used as a query value is data: no rows, and the table survives.
       const none = await queryRows(
         s.ch,
-        latestCandlesSql(s.chDatabase, { symbol: injection, interval: "1m" }),
+        latestCandlesSql(s.chDatabase, { venue: injection, symbol: injection, interval: "1m" }),
       );
       assert.deepEqual(none, []);
       const [exists] = await queryRows(

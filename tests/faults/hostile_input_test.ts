@@ -21,6 +21,7 @@ import {
   compareCandles,
   expectedCandles,
   type FixtureTick,
+  fromSqliteRow,
   generateReplay,
 } from "../helpers/replay_fixture.ts";
 import { assertCleanStop, runToEnd } from "../helpers/test_pipeline.ts";
@@ -272,7 +273,7 @@ for (const format of ["ndjson", "csv"] as const) {
         latenessMs: 2000,
         lateUpdateMs: 60_000,
       });
-      const candles = (q(`SELECT * FROM candles`) as unknown as Candle[]).sort(compareCandles);
+      const candles = q(`SELECT * FROM candles`).map(fromSqliteRow).sort(compareCandles);
       assert.equal(candles.length, expected.length, "one row per window");
       for (let i = 0; i < expected.length; i++) {
         assert.deepEqual(candles[i], expected[i], `candle ${i}`);

@@ -113,7 +113,7 @@ async function status(port: number, path: string): Promise<number> {
 function candles(file: string): unknown[] {
   const db = new DatabaseSync(file, { readOnly: true });
   try {
-    return db.prepare("SELECT * FROM candles ORDER BY symbol, interval, window_start").all();
+    return db.prepare("SELECT * FROM candles ORDER BY symbol, interval, window_start, venue").all();
   } finally {
     db.close();
   }

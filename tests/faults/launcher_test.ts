@@ -135,6 +135,27 @@ Deno.test("pipeline killed with SIGTERM: graceful stop, the launcher exits 0", a
   }
 });
 
+Deno.test("terminal hang-up: SIGHUP to the launcher stops its pipeline gracefully, exit 0", async () => {
+  const dir = await Deno.makeTempDir();
+  let orphan: number | null = null;
+  try {
+    const { launched, child } = await servingPipeline(dir);
+    orphan = child;
+    // A closing terminal sends SIGHUP to its foreground job; the launcher gets it first here.
+    Deno.kill(launched.process.pid, "SIGHUP");
+    const status = await launched.process.status;
+    assert.equal(status.signal, null, "the launcher did not die of the signal");
+    assert.equal(status.code, 0);
+    const stderr = await launched.stderr;
+    assert.match(stderr, /"msg":"stopping".*"reason":"SIGHUP"/);
+    assert.match(stderr, /"msg":"stopped"/, "the stop was the graceful one");
+    assert.equal(await running(child), false);
+  } finally {
+    if (orphan !== null && await running(orphan)) Deno.kill(orphan, "SIGKILL");
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("pipeline out of memory: the launcher names it and exits 133 (SIGTRAP)", async () => {
   const dir = await Deno.makeTempDir();
   try {

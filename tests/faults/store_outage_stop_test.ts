@@ -35,7 +35,7 @@ const fixture = generateReplay({
 
 type Row = Record<string, unknown>;
 const tickKey = (r: Row) => `${r.source}|${r.symbol}|${r.id}`;
-const candleKey = (r: Row) => `${r.symbol}|${r.interval}|${r.window_start}|${r.version}`;
+const candleKey = (r: Row) => `${r.venue}|${r.symbol}|${r.interval}|${r.window_start}|${r.version}`;
 
 /** One store under test: how to point the pipeline at it and how to read back what it holds. */
 interface Target {
@@ -97,7 +97,8 @@ const TARGETS: Target[] = [
     missing: async (sqlite, parked, run) => {
       ch ??= createClient({ url: clickhouse!.url });
       const result = await ch.query({
-        query: `SELECT symbol, \`interval\`, toUInt64(window_start) * 1000 AS window_start, version
+        query: `SELECT venue, symbol, \`interval\`, toUInt64(window_start) * 1000 AS window_start,
+                  version
                 FROM outage_${run}.candles FINAL`,
         format: "JSONEachRow",
       });
@@ -107,7 +108,8 @@ const TARGETS: Target[] = [
         ),
       );
       const kept = new Set(parked.filter((r) => "vwap" in r).map(candleKey));
-      return sqlite.prepare(`SELECT symbol, "interval", window_start, version FROM candles`).all()
+      return sqlite.prepare(`SELECT venue, symbol, "interval", window_start, version FROM candles`)
+        .all()
         .map((r) => candleKey(r)).filter((k) => !stored.has(k) && !kept.has(k));
     },
     cleanup: async (run) => {

@@ -7,6 +7,7 @@
  */
 import { partitionOf } from "../../src/connectors/kafka/murmur2.ts";
 import type { Candle } from "../../src/market/candle.ts";
+import { referenceComposite, type ReferenceOptions } from "./composite_reference.ts";
 import { Prng } from "../../src/feeds/prng.ts";
 
 /** A generated tick, as the truth the file was written from. */
@@ -37,6 +38,11 @@ export interface FixtureOptions {
   start: number;
   /** Mean event-time gap between consecutive ticks (ms). */
   gapMs: number;
+  /**
+   * Venues (the ticks' `source`), each trading every symbol at its own price level (the first
+   * at the symbol's price, each next one 0.1 % higher). Default `["fixture"]`.
+   */
+  venues?: readonly string[];
 }
 
 /** Writes a fixture with ~2 % out-of-order, ~1 % duplicate, ~0.5 % late, ~0.5 % bad lines. */
@@ -46,6 +52,7 @@ export function generateReplay(o: FixtureOptions): ReplayFixture {
   const valid: FixtureTick[] = [];
   const bad: [number, string][] = [];
   const prices = new Map(o.symbols.map((s, i) => [s, 100 * (i + 1)]));
+  const venues = o.venues ?? ["fixture"];
   let ts = o.start;
   let id = 1;
   const emit = (t: FixtureTick) => {
@@ -57,10 +64,11 @@ export function generateReplay(o: FixtureOptions): ReplayFixture {
     const symbol = o.symbols[rng.int(o.symbols.length)];
     const price = round(prices.get(symbol)! * Math.exp(rng.normal() * 0.002), 2);
     prices.set(symbol, price);
+    const v = venues.length === 1 ? 0 : rng.int(venues.length);
     const tick = {
-      source: "fixture",
+      source: venues[v],
       symbol,
-      price,
+      price: round(price * (1 + v * 0.001), 2),
       size: round(0.001 + rng.next() * 2, 6),
       ts,
       id: String(id++),
@@ -100,17 +108,27 @@ export const INTERVAL_MS: Record<string, number> = { "1m": 60_000, "5m": 300_000
  * The expected final candles: the documented semantics written plainly. Ticks are taken in file
  * order per partition; a tick counts for an interval unless its window ended more than the
  * late-update window before the partition's watermark; duplicates of (source, symbol, id) count
- * once; open/close by (ts, numeric id); sums exact (correctly rounded). Versions: 1 plus one per
- * accepted tick that arrived after the window was emitted (a window that closed empty is
- * emitted first, as version 1, by its first late tick).
+ * once; one candle per venue (the tick's source); open/close by (ts, numeric id); sums exact
+ * (correctly rounded). Versions: 1 plus one per accepted tick that arrived after the window was
+ * emitted (a window that closed empty is emitted first, as version 1, by its first late tick).
+ * Then each window's composite (composite_reference.ts) from its venue candles, whose version
+ * counts the same way over every venue's ticks of the window: the venues of a symbol close a
+ * window together, and each later tick revises one venue candle and so the composite once.
  */
 export function expectedCandles(
   valid: readonly FixtureTick[],
-  o: { partitions: number; intervals: readonly string[]; latenessMs: number; lateUpdateMs: number },
+  o: {
+    partitions: number;
+    intervals: readonly string[];
+    latenessMs: number;
+    lateUpdateMs: number;
+    composite?: ReferenceOptions;
+  },
 ): Candle[] {
   const maxTs = new Map<number, number>();
   const seen = new Set<string>();
   const windows = new Map<string, { ticks: FixtureTick[]; emittedBefore: number; late: number }>();
+  const mixed = new Map<string, { ticks: number; late: number }>();
   for (const t of valid) {
     const key = `${t.source}|${t.symbol}|${t.id}`;
     if (seen.has(key)) continue;
@@ -121,21 +139,27 @@ export function expectedCandles(
       const ms = INTERVAL_MS[interval];
       const start = Math.floor(t.ts / ms) * ms;
       if (start + ms + o.lateUpdateMs <= wm) continue; // rejected as late
-      const wkey = `${t.symbol}|${interval}|${start}`;
+      const wkey = `${t.source}|${t.symbol}|${interval}|${start}`;
       let w = windows.get(wkey);
       if (!w) windows.set(wkey, w = { ticks: [], emittedBefore: 0, late: 0 });
       w.ticks.push(t);
       // A window already emitted is revised; one that closed empty is first emitted by this tick.
       if (start + ms <= wm && w.ticks.length > 1) w.late++;
+      const mkey = `${t.symbol}|${interval}|${start}`;
+      let m = mixed.get(mkey);
+      if (!m) mixed.set(mkey, m = { ticks: 0, late: 0 });
+      m.ticks++;
+      if (start + ms <= wm && m.ticks > 1) m.late++;
     }
     maxTs.set(p, Math.max(maxTs.get(p) ?? -Infinity, t.ts));
   }
   const out: Candle[] = [];
   for (const [wkey, w] of windows) {
-    const [symbol, interval, startText] = wkey.split("|");
+    const [venue, symbol, interval, startText] = wkey.split("|");
     const sorted = [...w.ticks].sort((a, b) => a.ts - b.ts || Number(a.id) - Number(b.id));
     const volume = exactSum(sorted.map((t) => t.size));
     out.push({
+      venue,
       symbol,
       interval,
       window_start: Number(startText),
@@ -151,11 +175,38 @@ export function expectedCandles(
       version: 1 + w.late,
     });
   }
+  for (const [mkey, m] of mixed) {
+    const [symbol, interval, startText] = mkey.split("|");
+    const start = Number(startText);
+    const members = out.filter((c) =>
+      c.symbol === symbol && c.interval === interval && c.window_start === start
+    );
+    const c = referenceComposite(members, INTERVAL_MS[interval], 1 + m.late, o.composite);
+    if (c) out.push(c);
+  }
   return out.sort(compareCandles);
 }
 
-/** Orders candles by symbol, interval, window start. */
+/** A candle as the SQLite store keeps it (composite members as JSON text) → the Candle. */
+export function fromSqliteRow(r: Record<string, unknown>): Candle {
+  const { instrument, constituents, excluded, ...rest } = r;
+  const c =
+    (instrument === null || instrument === undefined
+      ? rest
+      : { ...rest, instrument }) as unknown as Candle;
+  if (constituents === null || constituents === undefined) return c;
+  return {
+    ...c,
+    constituents: JSON.parse(String(constituents)),
+    excluded: JSON.parse(String(excluded)),
+  };
+}
+
+/** Orders candles by symbol, interval, window start, venue. */
 export function compareCandles(a: Candle, b: Candle): number {
+  if (a.symbol === b.symbol && a.interval === b.interval && a.window_start === b.window_start) {
+    return a.venue < b.venue ? -1 : a.venue > b.venue ? 1 : 0;
+  }
   return a.symbol < b.symbol
     ? -1
     : a.symbol > b.symbol

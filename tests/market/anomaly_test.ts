@@ -27,6 +27,7 @@ function zigzag(n: number): number[] {
 
 function candle(i: number, close: number, volume = 10, symbol = "BTC-USD"): Candle {
   return {
+    venue: "composite",
     symbol,
     interval: "1m",
     window_start: T0 + i * M,

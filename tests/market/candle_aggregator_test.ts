@@ -43,6 +43,7 @@ Deno.test("CandleAggregator builds OHLCV, VWAP and counts for one window", () =>
     tick(T0 + 40, 101, "4", { size: 4 }),
   ]);
   assert.deepEqual(r.candles, [{
+    venue: "sim",
     symbol: "BTC-USD",
     interval: "1m",
     window_start: T0,
@@ -91,9 +92,12 @@ Deno.test("CandleAggregator breaks event-time ties by id, numerically for intege
   assert.equal(r.candles[0].close, 4);
   const big = run([tick(T0, 7, "12345678901234567890"), tick(T0, 8, "9999999999999999999")]);
   assert.equal(big.candles[0].open, 8);
+  // The same id from two venues: two trades, each in its own venue's candle (venue order).
   const sources = run([tick(T0, 7, "1", { source: "b" }), tick(T0, 8, "1", { source: "a" })]);
-  assert.equal(sources.candles[0].open, 8);
-  assert.equal(sources.candles[0].trades, 2);
+  assert.deepEqual(sources.candles.map((c) => [c.venue, c.open, c.trades]), [
+    ["a", 8, 1],
+    ["b", 7, 1],
+  ]);
 });
 
 Deno.test("CandleAggregator revises an emitted window with version + 1 within the late-update window", () => {
@@ -152,7 +156,10 @@ Deno.test("CandleAggregator counts a repeated (source, symbol, id) once, even af
   assert.equal(r.dups.length, 2);
   assert.equal(r.agg.duplicates, 2);
   const first = r.candles.filter((c) => c.window_start === T0);
-  assert.deepEqual(first.map((c) => [c.trades, c.version]), [[2, 1]]);
+  assert.deepEqual(first.map((c) => [c.venue, c.trades, c.version]), [
+    ["other", 1, 1],
+    ["sim", 1, 1],
+  ]);
 });
 
 Deno.test("CandleAggregator.flush() emits open windows in order and leaves the watermark where it was", () => {
@@ -322,17 +329,19 @@ function reference(ticks: Tick[], intervalMs: Record<string, number>): Map<strin
   const groups = new Map<string, Tick[]>();
   for (const t of unique) {
     for (const [name, ms] of Object.entries(intervalMs)) {
-      const k = `${t.symbol}|${name}|${Math.floor(t.ts / ms) * ms}`;
+      // Per venue: a venue's candle holds its own trades only.
+      const k = `${t.source}|${t.symbol}|${name}|${Math.floor(t.ts / ms) * ms}`;
       groups.set(k, [...(groups.get(k) ?? []), t]);
     }
   }
   const out = new Map<string, Candle>();
   for (const [k, g] of groups) {
-    const [symbol, interval, ws] = k.split("|");
+    const [venue, symbol, interval, ws] = k.split("|");
     g.sort((a, b) => a.ts - b.ts || compareRefIds(a.id, b.id) || (a.source < b.source ? -1 : 1));
     const volume = g.reduce((s, t) => s + (t.size ?? 0), 0);
     const pv = g.reduce((s, t) => s + t.price * (t.size ?? 0), 0);
     out.set(k, {
+      venue,
       symbol,
       interval,
       window_start: Number(ws),
@@ -360,7 +369,7 @@ function checkAgainstReference(spec: string, seed: number): void {
   const ref = reference(ticks, Object.fromEntries(intervals.map((i) => [i.name, i.ms])));
   assert.equal(baseline.candles.length, ref.size);
   for (const c of baseline.candles) {
-    assert.deepEqual(c, ref.get(`${c.symbol}|${c.interval}|${c.window_start}`));
+    assert.deepEqual(c, ref.get(`${c.venue}|${c.symbol}|${c.interval}|${c.window_start}`));
   }
   const expected = JSON.stringify(baseline.candles);
   for (let s = 1; s <= 10; s++) {
@@ -441,12 +450,13 @@ Deno.test("CandleAggregator.admits() refuses a symbol beyond maxSymbols until an
   const out = { candle: () => {}, late: () => {}, duplicate: () => {} };
   agg.add(tick(T0, 1, "1", { symbol: "A-USD" }), out);
   agg.add(tick(T0 + 1, 1, "1", { symbol: "B-USD" }), out);
-  assert.equal(agg.admits("A-USD"), true, "a symbol with state always passes");
-  assert.equal(agg.admits("C-USD"), false, "a third symbol is refused");
+  assert.equal(agg.admits("sim", "A-USD"), true, "a symbol with state always passes");
+  assert.equal(agg.admits("sim", "C-USD"), false, "a third symbol is refused");
+  assert.equal(agg.admits("kraken", "A-USD"), false, "another venue's series counts apart");
   // A goes quiet; once its window is final and past the late-update window, it holds nothing.
   agg.add(tick(T0 + 10 * M, 1, "2", { symbol: "B-USD" }), out);
   assert.equal(agg.symbols, 1, "A's emptied state was dropped");
-  assert.equal(agg.admits("C-USD"), true);
+  assert.equal(agg.admits("sim", "C-USD"), true);
 });
 
 Deno.test("CandleAggregator: dropping emptied symbol state changes no candle (random input)", () => {
@@ -469,7 +479,7 @@ Deno.test("CandleAggregator: dropping emptied symbol state changes no candle (ra
   const out = { candle: (c: Candle) => got.push(c), late: () => {}, duplicate: () => {} };
   let refused = 0;
   for (const t of ticks) {
-    if (!limited.admits(t.symbol)) {
+    if (!limited.admits(t.source, t.symbol)) {
       refused++;
       continue;
     }
@@ -500,7 +510,7 @@ Deno.test("CandleAggregator: ticks at the price and size ceilings give a finite 
     twice.merge(stats);
     stats = twice;
   }
-  const big = stats.toCandle("BTC-USD", "1m", T0, 1);
+  const big = stats.toCandle("sim", "BTC-USD", "1m", T0, 1);
   assert.equal(big.trades, 2 ** 32);
   assert.equal(big.volume, 2 ** 32 * MAX_SIZE);
   near(big.vwap, MAX_PRICE);

@@ -12,6 +12,7 @@ const M = 60_000;
 
 function candle(i: number, close: number, version = 1, symbol = "BTC-USD"): Candle {
   return {
+    venue: "composite",
     symbol,
     interval: "1m",
     window_start: i * M,

@@ -205,3 +205,18 @@ Deno.test("TickParser.parse() normalises side and drops an unknown one", () => {
   assert.equal(t("SELL").side, "sell");
   assert.equal("side" in t("maker"), false);
 });
+
+Deno.test("TickParser refuses the candles' reserved venue names as a tick's source", () => {
+  for (const source of ["composite", "legacy"]) {
+    const r = parser.parse(JSON.stringify({ source, symbol: "BTC-USD", price: 1, ts: NOW, id: 1 }));
+    assert.equal(r.ok, false, source);
+    if (!r.ok) {
+      assert.equal(r.reason, "missing_field");
+      assert.match(r.detail, new RegExp(`reserved venue name ${source}`));
+    }
+  }
+  const fine = parser.parse(
+    JSON.stringify({ source: "composites", symbol: "BTC-USD", price: 1, ts: NOW, id: 1 }),
+  );
+  assert.equal(fine.ok, true);
+});

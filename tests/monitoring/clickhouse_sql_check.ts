@@ -15,6 +15,7 @@ import {
 /** Variable values for the ClickHouse queries. */
 export const DEFAULT_SQL_VARIABLES: VariableValues = {
   symbol: ["BTC-USD"],
+  venue: ["composite"],
   candle_interval: ["1m"],
   severity: ["info", "warning", "critical"],
 };

@@ -75,8 +75,13 @@ Deno.test("Crypto Prices has a candlestick from ClickHouse with moving averages,
   }
   assert.deepEqual(d.templating.list.map((v: { name: string }) => v.name), [
     "symbol",
+    "venue",
     "candle_interval",
   ]);
+  // Every candle query picks one venue (a feed's candles, or the composite): never a mix.
+  for (const q of extractQueries(new Map([["crypto_prices.json", d]]))) {
+    if (/FROM candles FINAL/.test(q.text)) assert.match(q.text, /venue = '\$\{venue\}'/, q.text);
+  }
 });
 
 Deno.test("Alerts Dashboard shows the alerts table, rates and anomalies over price", async () => {

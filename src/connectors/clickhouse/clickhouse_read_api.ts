@@ -33,7 +33,9 @@ export class ClickHouseReadApi implements ReadApi {
     this.#database = database;
   }
 
-  async candles(q: { symbol: string; interval: string; limit: number }): Promise<Candle[]> {
+  async candles(
+    q: { venue: string; symbol: string; interval: string; limit: number },
+  ): Promise<Candle[]> {
     const newestFirst = await readLatestCandles(this.#client, this.#database, q);
     return newestFirst.reverse();
   }

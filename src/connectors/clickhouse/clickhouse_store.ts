@@ -21,6 +21,7 @@ import {
   resolveClickHouseConfig,
 } from "./clickhouse_config.ts";
 import { toClickHouseError } from "./clickhouse_errors.ts";
+import { upgradeClickHouse } from "./migrations.ts";
 import { encodeRowBinary } from "./row_binary.ts";
 import {
   ALERTS,
@@ -69,11 +70,16 @@ export class ClickHouseStore implements Store {
     });
   }
 
-  /** Creates the database and tables if missing (idempotent DDL: safe when instances race). */
+  /**
+   * Creates the database and tables if missing and upgrades older tables (migrations.ts);
+   * idempotent DDL, safe when instances race.
+   */
   async migrate(): Promise<void> {
-    const statements = schemaSql(this.config.database, { ticks: this.config.ticks });
+    const [database, ...tables] = schemaSql(this.config.database, { ticks: this.config.ticks });
     try {
-      for (const sql of statements) await this.client.command({ query: sql });
+      await this.client.command({ query: database });
+      await upgradeClickHouse(this.client, this.config.database);
+      for (const sql of tables) await this.client.command({ query: sql });
       this.#log.info("schema ready", { database: this.config.database });
     } catch (err) {
       throw toClickHouseError("create schema", err);

@@ -7,10 +7,13 @@
 import type { ClickHouseClient } from "@clickhouse/client";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
+import { compositeFields } from "../../market/composite_fields.ts";
 import { sqlIdentifier, sqlValue } from "./sql_escape.ts";
 
 /** Which candles to read. */
 export interface CandleQuery {
+  /** A venue, `composite` or `legacy` (docs/storage.md). */
+  readonly venue: string;
   readonly symbol: string;
   readonly interval: string;
   /** Inclusive lower bound on window_start, epoch ms. */
@@ -23,12 +26,13 @@ export interface CandleQuery {
 
 // Aliases must not shadow column names: ClickHouse resolves WHERE against SELECT aliases.
 const CANDLE_COLUMNS =
-  "symbol, `interval`, toUInt32(window_start) AS window_start_s, open, high, " +
-  "low, close, volume, vwap, trades, first_ts, last_ts, version";
+  "venue, symbol, `interval`, toUInt32(window_start) AS window_start_s, open, high, " +
+  "low, close, volume, vwap, trades, first_ts, last_ts, version, instrument, constituents, " +
+  "excluded";
 
-/** SQL for the latest candles of one symbol and interval, newest first, de-duplicated. */
+/** SQL for the latest candles of one venue, symbol and interval, newest first, de-duplicated. */
 export function latestCandlesSql(database: string, q: CandleQuery): string {
-  const where = [`symbol = ${sqlValue(q.symbol)}`, `\`interval\` = ${sqlValue(q.interval)}`];
+  const where = candleWhere(q);
   if (q.fromMs !== undefined) where.push(`window_start >= ${sqlValue(Math.ceil(q.fromMs / 1000))}`);
   if (q.toMs !== undefined) where.push(`window_start < ${sqlValue(Math.ceil(q.toMs / 1000))}`);
   return `SELECT ${CANDLE_COLUMNS} FROM ${sqlIdentifier(database)}.candles FINAL ` +
@@ -50,18 +54,21 @@ export function latestCandlesArgMaxSql(database: string, q: CandleQuery): string
     "trades",
     "first_ts",
     "last_ts",
+    "instrument",
+    "constituents",
+    "excluded",
   ];
   // Inner aliases differ from column names: an alias equal to a column would shadow it inside
   // the other aggregates.
   const inner = fields.map((f) => `argMax(${f}, version) AS a_${f}`).join(", ");
   const outer = fields.map((f) => `a_${f} AS ${f}`).join(", ");
-  const where = [`symbol = ${sqlValue(q.symbol)}`, `\`interval\` = ${sqlValue(q.interval)}`];
+  const where = candleWhere(q);
   if (q.fromMs !== undefined) where.push(`window_start >= ${sqlValue(Math.ceil(q.fromMs / 1000))}`);
   if (q.toMs !== undefined) where.push(`window_start < ${sqlValue(Math.ceil(q.toMs / 1000))}`);
-  return `SELECT symbol, \`interval\`, window_start_s, ${outer}, a_version AS version FROM (` +
-    `SELECT symbol, \`interval\`, toUInt32(window_start) AS window_start_s, ${inner}, ` +
-    `max(version) AS a_version FROM ${sqlIdentifier(database)}.candles ` +
-    `WHERE ${where.join(" AND ")} GROUP BY symbol, \`interval\`, window_start) ` +
+  return `SELECT venue, symbol, \`interval\`, window_start_s, ${outer}, a_version AS version ` +
+    `FROM (SELECT venue, symbol, \`interval\`, toUInt32(window_start) AS window_start_s, ` +
+    `${inner}, max(version) AS a_version FROM ${sqlIdentifier(database)}.candles ` +
+    `WHERE ${where.join(" AND ")} GROUP BY venue, symbol, \`interval\`, window_start) ` +
     `ORDER BY window_start_s DESC LIMIT ${sqlValue(limitOf(q.limit))}`;
 }
 
@@ -77,6 +84,14 @@ export function latestAlertsSql(
     `ORDER BY window_start DESC, id LIMIT ${sqlValue(limitOf(q.limit))}`;
 }
 
+function candleWhere(q: CandleQuery): string[] {
+  return [
+    `venue = ${sqlValue(q.venue)}`,
+    `symbol = ${sqlValue(q.symbol)}`,
+    `\`interval\` = ${sqlValue(q.interval)}`,
+  ];
+}
+
 function limitOf(limit: number | undefined): number {
   const n = limit ?? 500;
   if (!Number.isInteger(n) || n < 1) {
@@ -90,6 +105,7 @@ type RawRow = Record<string, unknown>;
 /** Converts a row of {@linkcode latestCandlesSql} (UInt64 arrive as strings) to a Candle. */
 export function rowToCandle(r: RawRow): Candle {
   return {
+    venue: String(r.venue),
     symbol: String(r.symbol),
     interval: String(r.interval),
     window_start: Number(r.window_start_s) * 1000,
@@ -103,6 +119,10 @@ export function rowToCandle(r: RawRow): Candle {
     first_ts: Number(r.first_ts),
     last_ts: Number(r.last_ts),
     version: Number(r.version),
+    ...(r.instrument === null || r.instrument === undefined
+      ? {}
+      : { instrument: String(r.instrument) }),
+    ...compositeFields(r.constituents as string | null, r.excluded as string | null),
   };
 }
 

@@ -7,6 +7,7 @@
  */
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
+import { constituentsText, excludedText } from "../../market/composite_fields.ts";
 import type { IndicatorRow } from "../../market/indicator_row.ts";
 import type { Tick } from "../../market/tick.ts";
 import type { Column } from "./row_binary.ts";
@@ -21,10 +22,15 @@ export interface TableSpec<R> {
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
-/** Candles; a revision (higher `version`) replaces the earlier row of the same window. */
+/**
+ * Candles, one row per venue and the composite; a revision (higher `version`) replaces the
+ * earlier row of the same window. Before schema version 2 the table had no venue
+ * (migrations.ts).
+ */
 export const CANDLES: TableSpec<Candle> = {
   name: "candles",
   columns: [
+    { name: "venue", type: "String", get: (c) => c.venue },
     { name: "symbol", type: "String", get: (c) => c.symbol },
     { name: "interval", type: "String", get: (c) => c.interval },
     { name: "window_start", type: "DateTime('UTC')", get: (c) => seconds(c.window_start) },
@@ -38,9 +44,12 @@ export const CANDLES: TableSpec<Candle> = {
     { name: "first_ts", type: "UInt64", get: (c) => c.first_ts },
     { name: "last_ts", type: "UInt64", get: (c) => c.last_ts },
     { name: "version", type: "UInt32", get: (c) => c.version },
+    { name: "instrument", type: "Nullable(String)", get: (c) => c.instrument ?? null },
+    { name: "constituents", type: "Nullable(String)", get: (c) => constituentsText(c) },
+    { name: "excluded", type: "Nullable(String)", get: (c) => excludedText(c) },
   ],
   engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
-    "ORDER BY (symbol, `interval`, window_start)",
+    "ORDER BY (symbol, `interval`, venue, window_start)",
 };
 
 /** Indicator values per closed candle, replaced like candles by `version`. */
@@ -121,8 +130,9 @@ export function insertSql<R>(database: string, spec: TableSpec<R>): string {
 }
 
 /**
- * Every DDL statement of the schema in creation order: the database, then the tables (ticks only
- * when asked). `ClickHouseStore.migrate()` runs exactly these; dashboard tests can too.
+ * Every DDL statement of the current schema in creation order: the database, then the tables
+ * (ticks only when asked). `ClickHouseStore.migrate()` runs these after upgrading older tables
+ * (migrations.ts); dashboard tests can run them alone.
  */
 export function schemaSql(database: string, options: { ticks?: boolean } = {}): string[] {
   const tables: TableSpec<never>[] = [CANDLES, INDICATORS, ALERTS] as TableSpec<never>[];

@@ -13,7 +13,7 @@ export interface KafkaTopicNames {
   readonly ticks: string;
   /** Rejected input with the reason in a header. Default `crypto.ticks.dlq`. */
   readonly ticksDlq: string;
-  /** Closed candles, key = symbol. Default `crypto.candles`. */
+  /** Closed candles, key = `<venue>:<symbol>` (kafka_topic_store.ts). Default `crypto.candles`. */
   readonly candles: string;
   /** Alerts. Default `crypto.alerts`. */
   readonly alerts: string;

@@ -1,6 +1,7 @@
 /**
- * Publishes closed candles and alerts to their Kafka topics (`crypto.candles`, `crypto.alerts`,
- * key = symbol) as a store, so the sink actor's batching, retries and acknowledgement apply: a
+ * Publishes closed candles and alerts to their Kafka topics (`crypto.candles` keyed
+ * `<venue>:<symbol>`, e.g. `coinbase:BTC-USD` or `composite:BTC-USD`; `crypto.alerts` keyed by
+ * symbol) as a store, so the sink actor's batching, retries and acknowledgement apply: a
  * write resolves once the broker acknowledged the batch.
  * @module
  */
@@ -14,7 +15,8 @@ import type { KafkaTopicNames } from "./kafka_config.ts";
 export function kafkaTopicStore(producer: KafkaProducer, topics: KafkaTopicNames): Store {
   const publish = async (topic: string, rows: readonly (Candle | Alert)[]) => {
     for (const row of rows) {
-      const pending = producer.send(topic, { key: row.symbol, value: JSON.stringify(row) });
+      const key = "venue" in row ? candleKey(row) : row.symbol;
+      const pending = producer.send(topic, { key, value: JSON.stringify(row) });
       if (pending) await pending;
     }
     await producer.flush();
@@ -26,4 +28,9 @@ export function kafkaTopicStore(producer: KafkaProducer, topics: KafkaTopicNames
     writeAlerts: (rows) => publish(topics.alerts, rows),
     close: () => Promise.resolve(),
   };
+}
+
+/** The candles topic's key: the candle's venue and symbol, so each series keeps its order. */
+export function candleKey(c: Candle): string {
+  return `${c.venue}:${c.symbol}`;
 }

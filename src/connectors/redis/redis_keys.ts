@@ -8,8 +8,13 @@
 export interface RedisKeys {
   /** Hash of the latest tick of `symbol`: price, size, ts, source, id, side. */
   price(symbol: string): string;
-  /** Hash of the latest closed candle of `symbol` and `interval`: the Candle fields. */
-  candle(symbol: string, interval: string): string;
+  /**
+   * Hash of the latest closed candle of `venue` (a feed, `composite`, or `legacy` for one kept
+   * from before key layout 2), `symbol` and `interval`: the Candle fields.
+   */
+  candle(venue: string, symbol: string, interval: string): string;
+  /** The key layout version (a string): absent before layout 2, when candles had no venue. */
+  readonly layout: string;
   /** Marker that alert `id` was already published. */
   alertSeen(id: string): string;
   /** Capped list of recent alerts as JSON, newest first. */
@@ -22,7 +27,8 @@ export interface RedisKeys {
 export function redisKeys(prefix: string): RedisKeys {
   return {
     price: (symbol) => `${prefix}price:${symbol}`,
-    candle: (symbol, interval) => `${prefix}candle:${symbol}:${interval}`,
+    candle: (venue, symbol, interval) => `${prefix}candle:${venue}:${symbol}:${interval}`,
+    layout: `${prefix}layout`,
     alertSeen: (id) => `${prefix}{alerts}:seen:${id}`,
     alertList: `${prefix}{alerts}:recent`,
     alertChannel: `${prefix}alerts`,

@@ -9,6 +9,7 @@
 import { type ChainableCommander, Redis } from "ioredis";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
+import { compositeFields, constituentsText, excludedText } from "../../market/composite_fields.ts";
 import type { Tick } from "../../market/tick.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
@@ -20,6 +21,7 @@ import {
 } from "./redis_config.ts";
 import { toRedisError } from "./redis_errors.ts";
 import { type RedisKeys, redisKeys } from "./redis_keys.ts";
+import { upgradeRedisLayout } from "./redis_layout.ts";
 import { PUBLISH_ALERT, SET_LATEST_CANDLE, SET_LATEST_PRICES } from "./redis_scripts.ts";
 
 type ScriptCall = (...args: (string | number)[]) => ChainableCommander;
@@ -77,11 +79,15 @@ export class RedisStore implements Store {
     this.redis.defineCommand("publishAlert", { numberOfKeys: 2, lua: PUBLISH_ALERT });
   }
 
-  /** Connects (Redis has no schema); resolves once the server answers PING. */
+  /**
+   * Connects, resolves once the server answers PING, and brings the key layout to version 2
+   * (redis_layout.ts): candle hashes of layout 1 become the venue `legacy`'s.
+   */
   async migrate(): Promise<void> {
     try {
       if (this.redis.status === "wait") await this.redis.connect();
       await this.redis.ping();
+      await upgradeRedisLayout(this.redis, this.config.keyPrefix, this.keys);
     } catch (err) {
       throw toRedisError("connect", err);
     }
@@ -107,14 +113,20 @@ export class RedisStore implements Store {
     });
   }
 
-  /** Sets each (symbol, interval)'s latest closed candle (a later window or higher version wins). */
+  /**
+   * Sets each (venue, symbol, interval)'s latest closed candle (a later window or higher version
+   * wins).
+   */
   writeCandles(candles: readonly Candle[]): Promise<void> {
     return this.#pipeline("candle", candles.length, (p, s) => {
       for (const c of candles) {
         const pairs: string[] = [];
-        for (const [k, v] of Object.entries(c)) pairs.push(k, v === null ? "" : String(v));
+        const { constituents: _c, excluded: _e, ...fields } = c;
+        for (const [k, v] of Object.entries(fields)) pairs.push(k, v === null ? "" : String(v));
+        const composite = constituentsText(c);
+        if (composite !== null) pairs.push("constituents", composite, "excluded", excludedText(c)!);
         s(p).setLatestCandle(
-          this.keys.candle(c.symbol, c.interval),
+          this.keys.candle(c.venue, c.symbol, c.interval),
           c.window_start,
           c.version,
           this.config.candleTtlSeconds,
@@ -155,12 +167,13 @@ export class RedisStore implements Store {
     };
   }
 
-  /** Reads the latest candle of a symbol and interval (null when absent or expired). */
-  async readLatestCandle(symbol: string, interval: string): Promise<Candle | null> {
-    const h = await this.redis.hgetall(this.keys.candle(symbol, interval));
+  /** Reads the latest candle of a venue, symbol and interval (null when absent or expired). */
+  async readLatestCandle(venue: string, symbol: string, interval: string): Promise<Candle | null> {
+    const h = await this.redis.hgetall(this.keys.candle(venue, symbol, interval));
     if (!h.window_start) return null;
     const n = (k: string) => Number(h[k]);
     return {
+      venue,
       symbol: h.symbol,
       interval: h.interval,
       window_start: n("window_start"),
@@ -174,6 +187,8 @@ export class RedisStore implements Store {
       first_ts: n("first_ts"),
       last_ts: n("last_ts"),
       version: n("version"),
+      ...(h.instrument ? { instrument: h.instrument } : {}),
+      ...compositeFields(h.constituents, h.excluded),
     };
   }
 

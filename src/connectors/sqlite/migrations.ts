@@ -67,4 +67,28 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX ticks_symbol_ts ON ticks (symbol, ts);
     `,
   },
+  {
+    // Candles per venue (docs/analytics.md): the venue joins the key. Rows written before the
+    // upgrade mixed every feed's trades into one candle; they keep their values under the venue
+    // `legacy`, so nothing is lost and nothing passes them off as one venue's or the composite.
+    version: 3,
+    name: "candles keyed by (venue, symbol, interval, window_start)",
+    sql: `
+      CREATE TABLE candles_v3 (
+        venue TEXT NOT NULL,
+        symbol TEXT NOT NULL, "interval" TEXT NOT NULL, window_start INTEGER NOT NULL,
+        open REAL NOT NULL, high REAL NOT NULL, low REAL NOT NULL, close REAL NOT NULL,
+        volume REAL NOT NULL, vwap REAL, trades INTEGER NOT NULL,
+        first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, version INTEGER NOT NULL,
+        instrument TEXT, constituents TEXT, excluded TEXT,
+        PRIMARY KEY (venue, symbol, "interval", window_start)
+      ) WITHOUT ROWID;
+      INSERT INTO candles_v3 (venue, symbol, "interval", window_start, open, high, low, close,
+          volume, vwap, trades, first_ts, last_ts, version)
+        SELECT 'legacy', symbol, "interval", window_start, open, high, low, close,
+          volume, vwap, trades, first_ts, last_ts, version FROM candles;
+      DROP TABLE candles;
+      ALTER TABLE candles_v3 RENAME TO candles;
+    `,
+  },
 ];

@@ -6,6 +6,13 @@ import type { DatabaseSync } from "node:sqlite";
 import type { ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
+import { compositeFields } from "../../market/composite_fields.ts";
+
+type StoredCandle = Omit<Candle, "instrument" | "constituents" | "excluded"> & {
+  instrument: string | null;
+  constituents: string | null;
+  excluded: string | null;
+};
 
 /** {@linkcode ReadApi} over a migrated SQLite database. */
 export class SqliteReader implements ReadApi {
@@ -15,13 +22,18 @@ export class SqliteReader implements ReadApi {
     this.#db = db;
   }
 
-  candles(q: { symbol: string; interval: string; limit: number }): Candle[] {
+  candles(q: { venue: string; symbol: string; interval: string; limit: number }): Candle[] {
     const rows = this.#db.prepare(
-      `SELECT symbol, "interval", window_start, open, high, low, close, volume, vwap, trades,
-              first_ts, last_ts, version
-       FROM candles WHERE symbol = ? AND "interval" = ? ORDER BY window_start DESC LIMIT ?`,
-    ).all(q.symbol, q.interval, q.limit) as unknown as Candle[];
-    return rows.reverse().map((r) => ({ ...r }));
+      `SELECT venue, symbol, "interval", window_start, open, high, low, close, volume, vwap,
+              trades, first_ts, last_ts, version, instrument, constituents, excluded
+       FROM candles WHERE venue = ? AND symbol = ? AND "interval" = ?
+       ORDER BY window_start DESC LIMIT ?`,
+    ).all(q.venue, q.symbol, q.interval, q.limit) as unknown as StoredCandle[];
+    return rows.reverse().map(({ instrument, constituents, excluded, ...c }) => ({
+      ...c,
+      ...(instrument === null ? {} : { instrument }),
+      ...compositeFields(constituents, excluded),
+    }));
   }
 
   symbols(): string[] {

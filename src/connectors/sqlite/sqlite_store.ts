@@ -11,6 +11,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
+import { constituentsText, excludedText } from "../../market/composite_fields.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
 import type { IndicatorRow } from "../../market/indicator_row.ts";
 import type { Tick } from "../../market/tick.ts";
@@ -125,6 +126,7 @@ export class SqliteStore implements Store {
     return this.#batch("candles", candles.length, () => {
       for (const c of candles) {
         s.run(
+          c.venue,
           c.symbol,
           c.interval,
           c.window_start,
@@ -138,6 +140,9 @@ export class SqliteStore implements Store {
           c.first_ts,
           c.last_ts,
           c.version,
+          c.instrument ?? null,
+          constituentsText(c),
+          excludedText(c),
         );
       }
     });
@@ -250,12 +255,14 @@ function prepareWrites(db: DatabaseSync): Record<
        ON CONFLICT DO NOTHING`,
     ),
     candle: db.prepare(
-      `INSERT INTO candles (symbol, "interval", window_start, open, high, low, close, volume, vwap,
-         trades, first_ts, last_ts, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
+      `INSERT INTO candles (venue, symbol, "interval", window_start, open, high, low, close,
+         volume, vwap, trades, first_ts, last_ts, version, instrument, constituents, excluded)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (venue, symbol, "interval", window_start) DO UPDATE SET
          open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
          volume = excluded.volume, vwap = excluded.vwap, trades = excluded.trades,
-         first_ts = excluded.first_ts, last_ts = excluded.last_ts, version = excluded.version
+         first_ts = excluded.first_ts, last_ts = excluded.last_ts, version = excluded.version,
+         instrument = excluded.instrument, constituents = excluded.constituents, excluded = excluded.excluded
        WHERE excluded.version > candles.version`,
     ),
     indicator: db.prepare(

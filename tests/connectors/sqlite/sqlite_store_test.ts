@@ -8,6 +8,7 @@ import type { Tick } from "../../../src/market/tick.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
 
 const candle = (over: Partial<Candle> = {}): Candle => ({
+  venue: "coinbase",
   symbol: "BTC-USD",
   interval: "1m",
   window_start: 1_700_000_040_000,
@@ -63,6 +64,7 @@ Deno.test("SqliteStore keeps the highest candle version and ignores repeats", as
     await store.writeCandles([candle({ close: 2, version: 1 })]); // replayed old version
     await store.writeCandles([candle({ close: 5, high: 5, version: 2 })]);
     const rows = new SqliteReader(store.db).candles({
+      venue: "coinbase",
       symbol: "BTC-USD",
       interval: "1m",
       limit: 10,
@@ -163,10 +165,91 @@ Deno.test("SqliteStore.migrate() upgrades a version-1 database: ticks keep their
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all()
         .map((r) => r.version);
-      assert.deepEqual(versions, [1, 2]);
+      assert.deepEqual(versions, [1, 2, 3]);
     } finally {
       await store.close();
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore.migrate() upgrades a database of the release before venues: its candles stay readable as the venue legacy", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/release.db`;
+  try {
+    // The schema the release before venue candles wrote (migrations 1 and 2, never edited since),
+    // with candles as that release stored them: one row per (symbol, interval, window).
+    const { DatabaseSync } = await import("node:sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    for (const m of SQLITE_MIGRATIONS.slice(0, 2)) {
+      old.exec(m.sql);
+      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    const insert = old.prepare(`INSERT INTO candles (symbol, "interval", window_start, open, high,
+      low, close, volume, vwap, trades, first_ts, last_ts, version)
+      VALUES (?, '1m', ?, 100, 110, 90, 105, ?, ?, 3, ?, ?, ?)`);
+    insert.run("BTC-USD", 0, 2.5, 101.25, 1, 59_000, 2);
+    insert.run("BTC-USD", 60_000, 0, null, 60_000, 61_000, 1);
+    insert.run("ETH-USD", 0, 1, 100, 5, 6, 1);
+    old.close();
+
+    const store = new SqliteStore({ path });
+    try {
+      await store.migrate();
+      const read = new SqliteReader(store.db);
+      const legacy = read.candles({ venue: "legacy", symbol: "BTC-USD", interval: "1m", limit: 9 });
+      const base = { symbol: "BTC-USD", interval: "1m", open: 100, high: 110, low: 90 };
+      assert.deepEqual(legacy, [
+        {
+          venue: "legacy",
+          ...base,
+          window_start: 0,
+          close: 105,
+          volume: 2.5,
+          vwap: 101.25,
+          trades: 3,
+          first_ts: 1,
+          last_ts: 59_000,
+          version: 2,
+        },
+        {
+          venue: "legacy",
+          ...base,
+          window_start: 60_000,
+          close: 105,
+          volume: 0,
+          vwap: null,
+          trades: 3,
+          first_ts: 60_000,
+          last_ts: 61_000,
+          version: 1,
+        },
+      ]);
+      // New venue and composite candles of the same windows sit beside them.
+      // Binance's BTC-USDT declared equivalent to BTC-USD: the row keeps the instrument.
+      const venue = { ...legacy[0], venue: "binance", instrument: "BTC-USDT", version: 1 };
+      const { instrument: _, ...plain } = venue;
+      const composite = { ...plain, venue: "composite", constituents: ["binance"], excluded: [] };
+      await store.writeCandles([venue, composite]);
+      const q = { symbol: "BTC-USD", interval: "1m", limit: 9 };
+      assert.deepEqual(read.candles({ ...q, venue: "binance" }), [venue]);
+      assert.deepEqual(read.candles({ ...q, venue: "composite" }), [composite]);
+      assert.equal(read.candles({ ...q, venue: "legacy" }).length, 2, "legacy rows untouched");
+      assert.deepEqual(read.symbols(), ["BTC-USD", "ETH-USD"]);
+      const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .all().map((r) => r.version);
+      assert.deepEqual(versions, [1, 2, 3]);
+    } finally {
+      await store.close();
+    }
+    // Opening the upgraded file again applies nothing more and keeps every row.
+    const again = new SqliteStore({ path });
+    await again.migrate();
+    assert.equal(Number(again.db.prepare("SELECT count(*) AS n FROM candles").get()!.n), 5);
+    await again.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

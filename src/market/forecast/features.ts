@@ -1,0 +1,200 @@
+/**
+ * Regression features per candle, from the candles of a window only.
+ * @module
+ */
+import { bollingerAt } from "../indicators/bollinger.ts";
+import { ema } from "../indicators/ema.ts";
+import { rsi } from "../indicators/rsi.ts";
+import type { WindowCandle } from "./window_candle.ts";
+
+/** Feature periods; defaults follow the indicator engine's. */
+export interface FeatureSettings {
+  /** Lagged log returns rₜ, rₜ₋₁, …. Default 3. */
+  lags?: number;
+  /** RSI period. Default 14. */
+  rsi?: number;
+  /** Bollinger period and multiplier. Default 20 and 2. */
+  bollingerPeriod?: number;
+  bollingerMultiplier?: number;
+  /** EMA spread periods. Default 12 and 26. */
+  emaFast?: number;
+  emaSlow?: number;
+  /** Volume z-score lookback. Default 20. */
+  volumeLookback?: number;
+}
+
+/** Feature rows of a window: `rows[t]` is null while a feature is still warming up at t. */
+export interface FeatureMatrix {
+  readonly names: readonly string[];
+  readonly rows: readonly (readonly number[] | null)[];
+}
+
+/**
+ * Per candle t (using candles 0…t of the window only, so the result is a function of the
+ * window): the last `lags` log returns; (RSI − 50)/50; Bollinger %b − ½ (0 when the bands have
+ * no width); (EMA fast − EMA slow)/close; the volume z-score against the `volumeLookback`
+ * candles before t (0 when their σ is 0, as with feeds without sizes); and `cross_spread` when
+ * every candle of the window has one (or as `only.cross` says). Recursive indicators start at the
+ * window's first candle. `only.from` leaves rows before it null (and skips their work).
+ *
+ * @example
+ * ```ts
+ * import { featureMatrix } from "./features.ts";
+ * const c = (close: number, i: number) => ({ window_start: i, high: close, low: close, close, volume: 1, version: 1 });
+ * featureMatrix([1, 2, 3].map(c)).rows; // [null, null, null]: too short to warm up
+ * ```
+ */
+export function featureMatrix(
+  candles: readonly WindowCandle[],
+  settings: FeatureSettings = {},
+  only: { from?: number; cross?: boolean } = {},
+): FeatureMatrix {
+  const s = resolve(settings);
+  const from = only.from ?? 0;
+  const closes = candles.map((c) => c.close);
+  const rsiValues = rsi(closes, s.rsi);
+  const fast = ema(closes, s.emaFast);
+  const slow = ema(closes, s.emaSlow);
+  const cross = only.cross ??
+    (candles.length > 0 && candles.every((c) => typeof c.cross_spread === "number"));
+  const names = [
+    ...Array.from({ length: s.lags }, (_, k) => `return_lag${k}`),
+    "rsi",
+    "bollinger_b",
+    "ema_spread",
+    "volume_z",
+    ...(cross ? ["cross_spread"] : []),
+  ];
+  const warm = warmUp(s);
+  const rows = candles.map((c, t) => {
+    if (t < warm || t < from) return null;
+    if (cross && typeof c.cross_spread !== "number") return null;
+    return buildRow(candles, closes, t, s, cross, [rsiValues[t]!, fast[t]!, slow[t]!]);
+  });
+  return { names, rows };
+}
+
+/**
+ * The last candle's row of {@linkcode featureMatrix} with the same arithmetic (so the same
+ * numbers), without the rows before it: the per-candle path of a prediction. Null while warming
+ * up, or when `cross` asks for a cross spread the candle lacks.
+ *
+ * @example
+ * ```ts
+ * import { featureRow } from "./features.ts";
+ * featureRow([], {}, false); // null
+ * ```
+ */
+export function featureRow(
+  candles: readonly WindowCandle[],
+  settings: FeatureSettings,
+  cross: boolean,
+): number[] | null {
+  const s = resolve(settings);
+  const t = candles.length - 1;
+  if (t < warmUp(s) || (cross && typeof candles[t].cross_spread !== "number")) return null;
+  const closes = candles.map((c) => c.close);
+  const indicators: [number, number, number] = [
+    lastRsi(closes, s.rsi),
+    lastEma(closes, s.emaFast),
+    lastEma(closes, s.emaSlow),
+  ];
+  return buildRow(candles, closes, t, s, cross, indicators);
+}
+
+function warmUp(s: Required<FeatureSettings>): number {
+  return Math.max(s.lags, s.rsi, s.bollingerPeriod - 1, s.emaSlow - 1, s.volumeLookback);
+}
+
+// One row from the indicator values at t: [RSI, EMA fast, EMA slow].
+function buildRow(
+  candles: readonly WindowCandle[],
+  closes: readonly number[],
+  t: number,
+  s: Required<FeatureSettings>,
+  cross: boolean,
+  [rsiT, fastT, slowT]: readonly [number, number, number],
+): number[] {
+  const c = candles[t];
+  const row: number[] = [];
+  for (let k = 0; k < s.lags; k++) row.push(Math.log(closes[t - k] / closes[t - k - 1]));
+  row.push((rsiT - 50) / 50);
+  const bands = bollingerAt(closes, {
+    period: s.bollingerPeriod,
+    multiplier: s.bollingerMultiplier,
+  }, t)!;
+  const width = bands.upper - bands.lower;
+  row.push(width > 0 ? (c.close - bands.lower) / width - 0.5 : 0);
+  row.push((fastT - slowT) / c.close);
+  row.push(volumeZ(candles, t, s.volumeLookback));
+  if (cross) row.push(c.cross_spread as number);
+  return row;
+}
+
+// rsiStep's arithmetic in scalars: the last value of rsi(closes, n).
+function lastRsi(closes: readonly number[], n: number): number {
+  let avgGain = 0, avgLoss = 0, changes = 0, value = NaN;
+  for (let i = 1; i < closes.length; i++) {
+    const change = closes[i] - closes[i - 1];
+    const gain = change > 0 ? change : 0;
+    const loss = change < 0 ? -change : 0;
+    if (changes < n - 1) {
+      avgGain += gain;
+      avgLoss += loss;
+      changes++;
+      continue;
+    } else if (changes === n - 1) {
+      avgGain = (avgGain + gain) / n;
+      avgLoss = (avgLoss + loss) / n;
+      changes = n;
+    } else {
+      avgGain = (avgGain * (n - 1) + gain) / n;
+      avgLoss = (avgLoss * (n - 1) + loss) / n;
+    }
+    value = avgLoss === 0 ? 100 : 100 - 100 / (1 + avgGain / avgLoss);
+  }
+  return value;
+}
+
+// emaStep's arithmetic in scalars: the last value of ema(closes, n).
+function lastEma(closes: readonly number[], n: number): number {
+  let value = NaN, seedSum = 0;
+  for (let i = 0; i < closes.length; i++) {
+    if (i >= n) value = value + (2 / (n + 1)) * (closes[i] - value);
+    else {
+      seedSum += closes[i];
+      if (i === n - 1) value = seedSum / n;
+    }
+  }
+  return value;
+}
+
+function volumeZ(candles: readonly WindowCandle[], t: number, n: number): number {
+  let mean = 0;
+  for (let i = t - n; i < t; i++) mean += candles[i].volume;
+  mean /= n;
+  let ss = 0;
+  for (let i = t - n; i < t; i++) ss += (candles[i].volume - mean) ** 2;
+  const sd = Math.sqrt(ss / Math.max(1, n - 1));
+  return sd > 0 ? (candles[t].volume - mean) / sd : 0;
+}
+
+function resolve(s: FeatureSettings): Required<FeatureSettings> {
+  const r = {
+    lags: s.lags ?? 3,
+    rsi: s.rsi ?? 14,
+    bollingerPeriod: s.bollingerPeriod ?? 20,
+    bollingerMultiplier: s.bollingerMultiplier ?? 2,
+    emaFast: s.emaFast ?? 12,
+    emaSlow: s.emaSlow ?? 26,
+    volumeLookback: s.volumeLookback ?? 20,
+  };
+  for (const [k, v] of Object.entries(r)) {
+    if (k !== "bollingerMultiplier" && (!Number.isInteger(v) || v < (k === "lags" ? 0 : 2))) {
+      throw new RangeError(
+        `Forecast feature ${k} must be an integer ≥ 2 (lags ≥ 0), received ${v}`,
+      );
+    }
+  }
+  return r;
+}
