@@ -1,15 +1,19 @@
 /**
- * The Kafka roles end to end, each against raw kafkajs in the same run (librdkafka mock cluster in
- * a child process, 64 partitions, 100 symbols, 320 k ticks; the mock drops a partition's oldest
- * data past a few MB, so more data needs more partitions, and the role's tick count is checked):
+ * The Kafka roles end to end on each client library, against both raw clients in the same run
+ * (librdkafka mock cluster in a child process, 64 partitions, 100 symbols, 320 k ticks; the mock
+ * drops a partition's oldest data past a few MB, so more data needs more partitions, and the
+ * role's tick count is checked):
  *
- * - `kafka_process_role`: the `process` role consuming N ticks into candles, indicators and alerts
- *   with no store (a null sink), vs a raw kafkajs `eachBatch` that only counts. Both are timed from
- *   the first record to the last (the ~3 s group join is left out; the role's clock starts when
- *   its first tick reaches the latest view, so at most one batch late). Median of 7 paired rounds
- *   after a warm-up round.
- * - `kafka_ingest_role`: the `ingest` role replaying N ticks from NDJSON into Kafka, vs reading and
- *   parsing the same file and sending raw kafkajs batches of 1000.
+ * - `kafka_process_role`: the `process` role (`--kafka-client` kafkajs, then platformatic)
+ *   consuming N ticks into candles, indicators and alerts with no store (a null sink), vs a raw
+ *   kafkajs `eachBatch` that only counts and raw `@platformatic/kafka` `fetch()`es that only count.
+ *   All timed from the first record to the last (the ~3 s group join is left out; the role's
+ *   clock starts when its first tick reaches the latest view, so at most one batch late).
+ * - `kafka_ingest_role`: the `ingest` role replaying N ticks from NDJSON into Kafka on each
+ *   client, vs reading and parsing the same file and sending raw batches of 1000 with each client.
+ *
+ * Every round runs the four of a kind back to back, in an order rotated each round; the figures
+ * are medians over the rounds (after a warm-up round) of the per-round ratios, with their range.
  *
  * Run: `deno run -A --v8-flags=--expose-gc bench/kafka_pipeline_bench.ts` (needs librdkafka1).
  * @module
@@ -19,16 +23,23 @@ import { Kafka as KafkaClient } from "kafkajs";
 import { loadConfig } from "../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../src/connectors/kafka/kafka_config.ts";
 import { encodeTick } from "../src/connectors/kafka/tick_codec.ts";
-import { readLines } from "../src/feeds/line_reader.ts";
 import { silentLogger } from "../src/logger.ts";
 import type { Tick } from "../src/market/tick.ts";
 import { startPipeline } from "../src/pipeline/pipeline.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
+import {
+  kafkajsCount,
+  kafkajsSend,
+  platformaticCount,
+  platformaticSend,
+} from "./kafka_raw_clients.ts";
 import { report, round } from "./measure.ts";
 
 const PARTITIONS = 64;
 const N = 320_000;
-const ROUNDS = 7;
+const ROUNDS = Number(Deno.env.get("KAFKA_BENCH_ROUNDS") ?? 5);
+const CLIENTS = ["kafkajs", "platformatic"] as const;
+type Client = typeof CLIENTS[number];
 const SYMBOLS = Array.from({ length: 100 }, (_, i) => `C${i}-USD`);
 const tickAt = (i: number): Tick => ({
   source: "bench",
@@ -52,47 +63,83 @@ const mock = await startKafkaMock({
 const kafka = new KafkaClient({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
 try {
   await fill(kafka);
-  // Short runs on a shared 2-core machine are noisy (the same raw run varies by half from one
-  // round to the next): each process-role run is paired with a raw run beside it, on the same
-  // records, in alternating order (so neither side always runs second), and the median of the
-  // paired ratios is reported. Round 0 warms both up (JIT) and is not counted.
-  const rounds: { raw: number; processed: number }[] = [];
-  for (let r = 0; r <= ROUNDS; r++) {
-    let raw = 0;
-    if (r % 2 === 0) raw = await rawConsume(kafka, `raw-count-${r}`);
-    const processed = await processRole(mock.bootstrap, `bench-process-${r}`);
-    if (r % 2 === 1) raw = await rawConsume(kafka, `raw-count-${r}`);
-    if (r > 0) rounds.push({ raw, processed });
-  }
-  const mid = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1];
-  const ratios = rounds.map((r) => round(r.processed / r.raw));
-  report({
-    bench: "kafka_process_role",
-    msgs_per_s: Math.round(mid(rounds.map((r) => r.processed))),
-    baseline: "kafkajs_each_batch_count",
-    baseline_msgs_per_s: Math.round(mid(rounds.map((r) => r.raw))),
-    ratio: mid([...ratios]),
-    ratios,
-    ticks: N,
+  const brokers = mock.brokers;
+  const process = await paired({
+    raw_kafkajs: (r) => kafkajsCount(kafka, DEFAULT_TOPICS.ticks, `raw-kjs-${r}`, N + PARTITIONS),
+    raw_platformatic: () =>
+      platformaticCount(brokers, DEFAULT_TOPICS.ticks, N + PARTITIONS, PARTITIONS),
+    kafkajs: (r) => processRole(mock.bootstrap, `bench-kjs-${r}`, "kafkajs"),
+    platformatic: (r) => processRole(mock.bootstrap, `bench-plt-${r}`, "platformatic"),
   });
+  reportRole("kafka_process_role", process, "each_batch_count");
   const file = `${dir}/ticks.ndjson`;
   await Deno.writeTextFile(
     file,
     Array.from({ length: N }, (_, i) => JSON.stringify(tickAt(i))).join("\n") + "\n",
   );
-  const rawSend = await rawProduce(kafka, file);
-  const ingest = await ingestRole(mock.bootstrap, file);
-  report({
-    bench: "kafka_ingest_role",
-    msgs_per_s: Math.round(ingest),
-    baseline: "ndjson_parse_kafkajs_send",
-    baseline_msgs_per_s: Math.round(rawSend),
-    ratio: round(ingest / rawSend),
-    ticks: N,
+  const ingest = await paired({
+    raw_kafkajs: () => kafkajsSend(kafka, file, N),
+    raw_platformatic: () => platformaticSend(brokers, file, N),
+    kafkajs: () => ingestRole(mock.bootstrap, file, "kafkajs"),
+    platformatic: () => ingestRole(mock.bootstrap, file, "platformatic"),
   });
+  reportRole("kafka_ingest_role", ingest, "ndjson_parse_send");
 } finally {
   await mock.stop();
   await Deno.remove(dir, { recursive: true });
+}
+
+type Series = Record<"raw_kafkajs" | "raw_platformatic" | Client, number[]>;
+
+/**
+ * Runs each of `runs` once per round, in an order rotated every round (so no run always follows
+ * the same one); round 0 warms up (JIT) and is not counted.
+ */
+async function paired(
+  runs: Record<keyof Series, (round: number) => Promise<number>>,
+): Promise<Series> {
+  const names = Object.keys(runs) as (keyof Series)[];
+  const out = Object.fromEntries(names.map((n) => [n, [] as number[]])) as unknown as Series;
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + r) % names.length];
+      (globalThis as { gc?: () => void }).gc?.();
+      const value = await runs[name](r);
+      if (r > 0) out[name].push(value);
+    }
+  }
+  return out;
+}
+
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1];
+}
+
+/** The role on each client against each raw client: median paired ratio and its range. */
+function reportRole(bench: string, s: Series, baseline: string): void {
+  for (const client of CLIENTS) {
+    const vs = (raw: number[]) => {
+      const ratios = s[client].map((v, i) => round(v / raw[i]));
+      return { ratio: median(ratios), range: [Math.min(...ratios), Math.max(...ratios)] };
+    };
+    const kjs = vs(s.raw_kafkajs);
+    const plt = vs(s.raw_platformatic);
+    report({
+      bench,
+      client,
+      msgs_per_s: Math.round(median(s[client])),
+      baseline: `kafkajs_${baseline}`,
+      baseline_msgs_per_s: Math.round(median(s.raw_kafkajs)),
+      ratio: kjs.ratio,
+      ratio_range: kjs.range,
+      platformatic_baseline_msgs_per_s: Math.round(median(s.raw_platformatic)),
+      ratio_to_platformatic: plt.ratio,
+      ratio_to_platformatic_range: plt.range,
+      ratios: s[client].map((v, i) => round(v / s.raw_kafkajs[i])),
+      rounds: ROUNDS,
+      ticks: N,
+    });
+  }
 }
 
 /** N ticks in big per-partition batches, then an end-of-input marker on every partition. */
@@ -117,37 +164,11 @@ async function fill(kafka: Kafka): Promise<void> {
   await producer.disconnect();
 }
 
-async function rawConsume(kafka: Kafka, groupId: string): Promise<number> {
-  const consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: 6000,
-    maxWaitTimeInMs: 100,
-  });
-  const done = Promise.withResolvers<void>();
-  let n = 0;
-  let t0 = 0;
-  await consumer.connect();
-  await consumer.subscribe({ topics: [DEFAULT_TOPICS.ticks], fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    partitionsConsumedConcurrently: 4,
-    eachBatch: ({ batch }) => {
-      if (n === 0) t0 = performance.now();
-      n += batch.messages.length;
-      if (n >= N + PARTITIONS) done.resolve();
-      return Promise.resolve();
-    },
-  });
-  await done.promise;
-  const seconds = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  return N / seconds;
-}
-
-async function processRole(bootstrap: string, group: string): Promise<number> {
+async function processRole(bootstrap: string, group: string, client: Client): Promise<number> {
   const r = loadConfig({
     args: [
       "--role=process",
+      `--kafka-client=${client}`,
       `--kafka-brokers=${bootstrap}`,
       `--kafka-group=${group}`,
       "--kafka-session-timeout=6s",
@@ -173,32 +194,11 @@ async function processRole(bootstrap: string, group: string): Promise<number> {
   return N / seconds;
 }
 
-async function rawProduce(kafka: Kafka, file: string): Promise<number> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const t0 = performance.now();
-  let batch: Message[] = [];
-  for await (const chunk of readLines(file)) {
-    if (chunk.kind !== "lines") continue; // a line too long or not UTF-8
-    for (const line of chunk.lines) {
-      if (!line) continue;
-      batch.push(encodeTick(JSON.parse(line)));
-      if (batch.length === 1000) {
-        await producer.send({ topic: "bench.raw", messages: batch });
-        batch = [];
-      }
-    }
-  }
-  if (batch.length) await producer.send({ topic: "bench.raw", messages: batch });
-  const seconds = (performance.now() - t0) / 1000;
-  await producer.disconnect();
-  return N / seconds;
-}
-
-async function ingestRole(bootstrap: string, file: string): Promise<number> {
+async function ingestRole(bootstrap: string, file: string, client: Client): Promise<number> {
   const r = loadConfig({
     args: [
       "--role=ingest",
+      `--kafka-client=${client}`,
       `--kafka-brokers=${bootstrap}`,
       "--source=replay",
       `--replay-file=${file}`,

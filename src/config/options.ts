@@ -54,6 +54,9 @@ export const SOURCE_NAMES = [
 ] as const;
 export type SourceName = typeof SOURCE_NAMES[number];
 
+/** Kafka client libraries accepted by `--kafka-client`. */
+export const KAFKA_CLIENT_NAMES = ["kafkajs", "platformatic"] as const;
+
 /** Process roles. */
 export const ROLES = ["all", "ingest", "process", "archive"] as const;
 export type Role = typeof ROLES[number];
@@ -278,6 +281,12 @@ export const OPTIONS = {
     default: undefined,
     help: "comma-separated Kafka bootstrap servers; unset = in-process memory bus",
     parse: (raw) => parseList(raw),
+  }),
+  "kafka-client": opt({
+    env: "KAFKA_CLIENT",
+    default: "kafkajs",
+    help: "Kafka client library: kafkajs | platformatic (@platformatic/kafka; see docs/kafka.md)",
+    parse: (raw) => parseChoice(raw, KAFKA_CLIENT_NAMES),
   }),
   "mark-end": opt({
     env: "MARK_END",

@@ -97,6 +97,8 @@ export interface PipelineConfig {
   readonly feeds: LiveFeedConfigs;
   readonly kafkaBrokers: readonly string[] | null;
   readonly kafka: {
+    /** The client library the Kafka connector runs on. */
+    readonly client: "kafkajs" | "platformatic";
     readonly group: string;
     readonly archiveGroup: string;
     readonly partitions: number;
@@ -225,6 +227,7 @@ export function assemblePipelineConfig(
     feeds,
     kafkaBrokers: v["kafka-brokers"]?.length ? v["kafka-brokers"] : null,
     kafka: {
+      client: v["kafka-client"] ?? "kafkajs",
       group: v["kafka-group"] ?? "crypto-process",
       archiveGroup: v["kafka-archive-group"] ?? "crypto-archive",
       partitions: v["kafka-partitions"] ?? 12,

@@ -151,3 +151,26 @@ Deno.test("loadConfig(): off and empty disable both SQLite and HTTP", () => {
     assert.equal(r.config.http, null, `--http=${off}`);
   }
 });
+
+Deno.test("loadConfig(): --kafka-client / KAFKA_CLIENT picks the Kafka client, kafkajs by default", () => {
+  const ok = (args: string[], env: Record<string, string>) => {
+    const r = loadConfig({ args, env: (n) => env[n] });
+    assert.equal(r.kind, "ok");
+    return r.kind === "ok" ? r.config.kafka.client : undefined;
+  };
+  assert.equal(ok([], {}), "kafkajs");
+  assert.equal(ok([], { KAFKA_CLIENT: "platformatic" }), "platformatic");
+  assert.equal(ok(["--kafka-client=kafkajs"], { KAFKA_CLIENT: "platformatic" }), "kafkajs");
+  const r = loadConfig({
+    args: ["--kafka-client=librdkafka", "--partitions=0"],
+    env: noEnv,
+  });
+  assert.equal(r.kind, "error");
+  if (r.kind !== "error") return;
+  assert.equal(r.errors.length, 2, "a bad client is reported with the other errors");
+  const text = r.errors.join("\n");
+  assert.match(
+    text,
+    /--kafka-client.*expected one of kafkajs, platformatic, received "librdkafka"/,
+  );
+});

@@ -18,7 +18,11 @@ export function testConfig(
   args: readonly string[],
   env: (name: string) => string | undefined = () => undefined,
 ): PipelineConfig {
-  const r = loadConfig({ args: [...args], env });
+  // The Kafka client comes from the test run's own KAFKA_CLIENT unless the test sets it: CI runs
+  // the Kafka suite once per client (docs/kafka.md).
+  const withClient = (name: string) =>
+    env(name) ?? (name === "KAFKA_CLIENT" ? Deno.env.get("KAFKA_CLIENT") : undefined);
+  const r = loadConfig({ args: [...args], env: withClient });
   if (r.kind !== "ok") throw new Error(`config: ${JSON.stringify(r)}`);
   return r.config;
 }

@@ -12,15 +12,24 @@ export interface KafkaErrorOptions {
   retriable?: boolean;
 }
 
-/** True when a kafkajs error (or one in its `cause` chain) says retrying may succeed. */
+/**
+ * True when a kafkajs error (or one in its `cause` chain) says retrying may succeed; for
+ * `@platformatic/kafka` errors, their `canRetry` (a "failed N times" error: its last attempt's).
+ */
 export function isRetriableKafkaError(error: unknown): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 8; depth++) {
     if (typeof e !== "object") return false;
-    const { name, retriable, cause } = e as { name?: string; retriable?: boolean; cause?: unknown };
+    const { name, retriable, cause, canRetry, errors } = e as {
+      name?: string;
+      retriable?: boolean;
+      cause?: unknown;
+      canRetry?: boolean;
+      errors?: unknown[];
+    };
     if (name === "KafkaJSNumberOfRetriesExceeded" || name === "KafkaJSConnectionError") return true;
-    if (retriable === true) return true;
+    if (retriable === true || canRetry === true) return true;
     if (retriable === false && name !== "KafkaJSNumberOfRetriesExceeded") return false;
-    e = cause ?? (e as { originalError?: unknown }).originalError;
+    e = cause ?? (e as { originalError?: unknown }).originalError ?? errors?.at(-1);
   }
   return false;
 }
@@ -99,11 +108,19 @@ const GENERATION_ERRORS = new Set([
  * True when a request was refused because this member's group generation is over (a rebalance):
  * not a real failure, the member rejoins.
  */
-export function isGenerationError(error: unknown): boolean {
+export function isGenerationError(error: unknown, depth = 0): boolean {
   // kafkajs' retrier wraps the protocol error; its `type` is somewhere down the cause chain.
-  for (let e = error, depth = 0; e && typeof e === "object" && depth < 8; depth++) {
-    const { type, cause } = e as { type?: unknown; cause?: unknown };
+  // `@platformatic/kafka` names it `apiId`, inside the `errors` of a response or retry error.
+  for (let e = error; e && typeof e === "object" && depth < 8; depth++) {
+    const { type, apiId, cause, errors } = e as {
+      type?: unknown;
+      apiId?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
     if (typeof type === "string" && GENERATION_ERRORS.has(type)) return true;
+    if (typeof apiId === "string" && GENERATION_ERRORS.has(apiId)) return true;
+    if (Array.isArray(errors) && errors.some((x) => isGenerationError(x, depth + 1))) return true;
     if (cause === e) break;
     e = cause;
   }

@@ -7,6 +7,30 @@ import { Kafka, type logCreator, logLevel, type SASLOptions } from "kafkajs";
 import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "../../logger.ts";
 import type { KafkaConfig } from "./kafka_config.ts";
+import { createPlatformaticClient, PlatformaticKafka } from "./platformatic_client.ts";
+
+/** The Kafka client libraries the connector runs on. */
+export const KAFKA_CLIENTS = ["kafkajs", "platformatic"] as const;
+/** `kafkajs` (kafkajs 2.2.4) or `platformatic` (`@platformatic/kafka`). */
+export type KafkaClientKind = (typeof KAFKA_CLIENTS)[number];
+/** The client the connector's producer, consumer and admin look-ups are built over. */
+export type KafkaClient = Kafka | PlatformaticKafka;
+
+/** Whether `client` is the `@platformatic/kafka` one. */
+export function isPlatformatic(client: KafkaClient): client is PlatformaticKafka {
+  return client instanceof PlatformaticKafka;
+}
+
+/** Creates the client of the kind asked for (see {@linkcode createKafkaClient}). */
+export function createClient(
+  kind: KafkaClientKind,
+  config: KafkaConfig,
+  options: KafkaClientOptions,
+): KafkaClient {
+  return kind === "platformatic"
+    ? createPlatformaticClient(config, options)
+    : createKafkaClient(config, options);
+}
 
 /** Options of {@linkcode createKafkaClient}. */
 export interface KafkaClientOptions {

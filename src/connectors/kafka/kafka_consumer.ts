@@ -1,6 +1,8 @@
 /**
- * A consumer-group member over kafkajs `eachBatch` with manual offsets (`autoCommit: false`),
- * exposing per-partition callbacks: assignment, revocation, batches. Offsets move only through
+ * A consumer-group member over kafkajs `eachBatch` with manual offsets (`autoCommit: false`); for
+ * a `@platformatic/kafka` client, {@linkcode createKafkaConsumer} returns the member of
+ * platformatic_consumer.ts, which keeps the same rules. Both expose per-partition callbacks:
+ * assignment, revocation, batches. Offsets move only through
  * {@linkcode KafkaConsumer.commit}, called by the owner once every sink acknowledged.
  *
  * Delivery rules:
@@ -17,12 +19,14 @@
  * @module
  */
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
+import { isPlatformatic, type KafkaClient } from "./kafka_client.ts";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
 import { isGenerationError, KafkaCommitError, KafkaConsumerCrashError } from "./errors.ts";
 import { heartbeatWhile } from "./heartbeat_while.ts";
+import { PlatformaticConsumer } from "./platformatic_consumer.ts";
 
 /** One partition of one topic. */
 export interface TopicPartition {
@@ -67,7 +71,7 @@ export interface KafkaConsumerHandlers {
 
 /** Options of {@linkcode createKafkaConsumer}. */
 export interface KafkaConsumerOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   groupId: string;
   topics: readonly string[];
   handlers: KafkaConsumerHandlers;
@@ -140,7 +144,9 @@ export type ConsumerState = "new" | "running" | "stopping" | "stopped" | "crashe
  * ```
  */
 export function createKafkaConsumer(options: KafkaConsumerOptions): KafkaConsumer {
-  return new GroupConsumer(options);
+  const { kafka } = options;
+  if (isPlatformatic(kafka)) return new PlatformaticConsumer(options, kafka);
+  return new GroupConsumer({ ...options, kafka });
 }
 
 const keyOf = (topic: string, partition: number) => `${topic}|${partition}`;
@@ -156,7 +162,7 @@ interface CommitRequest {
 }
 
 class GroupConsumer implements KafkaConsumer {
-  #o: KafkaConsumerOptions;
+  #o: KafkaConsumerOptions & { kafka: Kafka };
   #h: KafkaConsumerHandlers;
   #log: Logger;
   #clock: Clock;
@@ -180,7 +186,7 @@ class GroupConsumer implements KafkaConsumer {
   #commitQueue: CommitRequest[] = [];
   #committing = false;
 
-  constructor(o: KafkaConsumerOptions) {
+  constructor(o: KafkaConsumerOptions & { kafka: Kafka }) {
     this.#o = o;
     this.#h = o.handlers;
     this.#log = (o.logger ?? silentLogger).child("kafka_consumer");

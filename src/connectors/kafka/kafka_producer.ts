@@ -4,16 +4,19 @@
  * the caller without a promise per record.
  * @module
  */
-import type { CompressionTypes, Kafka, Message, Producer, RecordMetadata } from "kafkajs";
+import type { CompressionTypes, Message } from "kafkajs";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { counter, histogram, LATENCY_BUCKETS, type Registry } from "../../telemetry/metrics.ts";
 import { KafkaProduceError, KafkaProducerClosedError } from "./errors.ts";
-import { createKeyCachingPartitioner } from "./key_partitioner.ts";
+import { isPlatformatic, type KafkaClient } from "./kafka_client.ts";
+import { kafkajsSender } from "./kafkajs_sender.ts";
+import type { BatchSender } from "./batch_sender.ts";
+import { platformaticSender } from "./platformatic_sender.ts";
 
 /** Options of {@linkcode createKafkaProducer}. */
 export interface KafkaProducerOptions {
-  kafka: Kafka;
+  kafka: KafkaClient;
   /** Records per `sendBatch` request, all topics together. Default 1000. */
   batchSize?: number;
   /** How long a record may wait for its batch to fill. Default 5 ms. */
@@ -75,7 +78,7 @@ export function createKafkaProducer(options: KafkaProducerOptions): KafkaProduce
 }
 
 class BatchingProducer implements KafkaProducer {
-  #producer: Producer;
+  #sender: BatchSender;
   #batchSize: number;
   #lingerMs: number;
   #maxInFlight: number;
@@ -100,8 +103,6 @@ class BatchingProducer implements KafkaProducer {
   #started: Promise<void> | undefined;
   #stopped: Promise<void> | undefined;
   #abort = new AbortController();
-  /** The partition kafkajs assigned to each message in flight (see `#unacknowledged`). */
-  readonly #assigned = new WeakMap<object, number>();
 
   constructor(o: KafkaProducerOptions) {
     this.#batchSize = positive("batchSize", o.batchSize ?? 1000);
@@ -114,12 +115,7 @@ class BatchingProducer implements KafkaProducer {
     this.#log = (o.logger ?? silentLogger).child("kafka_producer");
     this.#clock = o.clock ?? systemClock;
     this.#metrics = o.registry && producerMetrics(o.registry);
-    // The Java-compatible murmur2 partitioner: the same key → partition mapping as the memory bus
-    // (murmur2.ts) and every other Kafka client, with each key's hash remembered.
-    this.#producer = o.kafka.producer({
-      allowAutoTopicCreation: true,
-      createPartitioner: createKeyCachingPartitioner((m, p) => this.#assigned.set(m, p)),
-    });
+    this.#sender = isPlatformatic(o.kafka) ? platformaticSender(o.kafka) : kafkajsSender(o.kafka);
   }
 
   get buffered(): number {
@@ -133,7 +129,7 @@ class BatchingProducer implements KafkaProducer {
   start(): Promise<void> {
     this.#started ??= (async () => {
       this.#state = "starting";
-      await this.#producer.connect();
+      await this.#sender.connect();
       this.#state = "running";
     })();
     return this.#started;
@@ -188,7 +184,7 @@ class BatchingProducer implements KafkaProducer {
       } finally {
         this.#abort.abort(new KafkaProducerClosedError("The producer stopped"));
         this.#clearLinger();
-        await this.#producer.disconnect();
+        await this.#sender.disconnect();
         this.#state = "stopped";
       }
     })();
@@ -261,13 +257,9 @@ class BatchingProducer implements KafkaProducer {
     let resends = 0;
     for (let attempt = 1;; attempt++) {
       const t0 = this.#clock.monotonic();
-      let acked: RecordMetadata[];
+      let missing: Awaited<ReturnType<BatchSender["send"]>>;
       try {
-        acked = await this.#producer.sendBatch({
-          topicMessages,
-          acks: this.#acks,
-          ...(this.#compression !== undefined ? { compression: this.#compression } : {}),
-        });
+        missing = await this.#sender.send(topicMessages, this.#acks, this.#compression);
       } catch (error) {
         this.#metrics?.errors.inc({ client: "producer", kind: "send" });
         if (attempt >= this.#attempts || this.#abort.signal.aborted) throw error;
@@ -277,7 +269,6 @@ class BatchingProducer implements KafkaProducer {
         continue;
       }
       const seconds = (this.#clock.monotonic() - t0) / 1000;
-      const missing = this.#acks === 0 ? [] : this.#unacknowledged(topicMessages, acked);
       for (const { topic, messages } of topicMessages) {
         const skipped = missing.find((m) => m.topic === topic)?.messages.length ?? 0;
         this.#metrics?.produced.inc({ topic }, messages.length - skipped);
@@ -293,34 +284,6 @@ class BatchingProducer implements KafkaProducer {
       });
       topicMessages = missing.map(({ topic, messages }) => ({ topic, messages }));
     }
-  }
-
-  /**
-   * The messages whose partition no acknowledgement covers. kafkajs 2.2.4 keeps the responses of a
-   * retried `sendBatch` per broker: when a partition's leader moves to a broker that already
-   * answered for other partitions, that partition's messages are never sent, yet the call
-   * resolves (kafkajs issue #1303, PR #1798). Checking the acknowledgements against the partitions
-   * kafkajs assigned catches it, and those messages are sent again — no duplicate, since they
-   * were never written.
-   */
-  #unacknowledged(
-    sent: readonly { topic: string; messages: Message[] }[],
-    acked: readonly RecordMetadata[],
-  ): { topic: string; partitions: number[]; messages: Message[] }[] {
-    const ok = new Set(acked.map((r) => `${r.topicName}\u0000${r.partition}`));
-    const out: { topic: string; partitions: number[]; messages: Message[] }[] = [];
-    for (const { topic, messages } of sent) {
-      const lost: Message[] = [];
-      const partitions = new Set<number>();
-      for (const m of messages) {
-        const p = this.#assigned.get(m);
-        if (p === undefined || ok.has(`${topic}\u0000${p}`)) continue;
-        lost.push(m);
-        partitions.add(p);
-      }
-      if (lost.length) out.push({ topic, partitions: [...partitions].sort(), messages: lost });
-    }
-    return out;
   }
 
   #fail(batch: Map<string, Message[]>, cause: unknown): void {

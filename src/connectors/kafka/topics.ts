@@ -5,7 +5,8 @@
  * still run on topics an operator created or the broker auto-creates.
  * @module
  */
-import type { Kafka } from "kafkajs";
+import { type AdminClient, openAdmin } from "./kafka_admin_client.ts";
+import type { KafkaClient } from "./kafka_client.ts";
 import type { Logger } from "../../logger.ts";
 import { counter, type Registry } from "../../telemetry/metrics.ts";
 import type { KafkaConfig } from "./kafka_config.ts";
@@ -59,7 +60,7 @@ export function pipelineTopics(config: KafkaConfig): TopicSpec[] {
  * ```
  */
 export async function ensureTopics(
-  kafka: Kafka,
+  kafka: KafkaClient,
   specs: readonly TopicSpec[],
   options: EnsureTopicsOptions,
 ): Promise<TopicResult[]> {
@@ -69,8 +70,7 @@ export async function ensureTopics(
     help: "Kafka producer/consumer/admin errors",
     labelNames: ["client", "kind"],
   });
-  const admin = kafka.admin({ retry: { retries: options.retries ?? 2, initialRetryTime: 200 } });
-  await admin.connect();
+  const admin = await openAdmin(kafka, options.retries ?? 2);
   try {
     const existing = new Set(await admin.listTopics());
     const results = new Map<string, TopicResult>();
@@ -80,14 +80,7 @@ export async function ensureTopics(
     }
     if (missing.length > 0) {
       try {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: missing.map((s) => ({
-            topic: s.name,
-            numPartitions: s.partitions,
-            replicationFactor: s.replicationFactor ?? 1,
-          })),
-        });
+        await admin.createTopics(missing);
         for (const s of missing) results.set(s.name, { topic: s.name, status: "created" });
       } catch (error) {
         // A concurrent instance may have created them meanwhile: look again before giving up.
@@ -107,22 +100,21 @@ export async function ensureTopics(
     for (const spec of specs) report(log, spec, results.get(spec.name)!);
     return specs.map((s) => results.get(s.name)!);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
 async function describePartitions(
-  admin: ReturnType<Kafka["admin"]>,
+  admin: AdminClient,
   results: Map<string, TopicResult>,
 ): Promise<void> {
   // Only ask about topics known to exist: on many brokers a metadata request auto-creates a topic.
   const known = [...results.values()].filter((r) => r.status !== "unavailable").map((r) => r.topic);
   if (known.length === 0) return;
   try {
-    const { topics } = await admin.fetchTopicMetadata({ topics: known });
-    for (const t of topics) {
-      const r = results.get(t.name);
-      if (r) results.set(t.name, { ...r, partitions: t.partitions.length });
+    for (const [name, partitions] of await admin.partitions(known)) {
+      const r = results.get(name);
+      if (r) results.set(name, { ...r, partitions: partitions.length });
     }
   } catch {
     // Partition counts are informational only.

@@ -2,7 +2,8 @@
  * The few Kafka admin look-ups the roles need.
  * @module
  */
-import type { Kafka } from "kafkajs";
+import { openAdmin } from "../../connectors/kafka/kafka_admin_client.ts";
+import type { KafkaClient } from "../../connectors/kafka/kafka_client.ts";
 
 /** What a group committed for one partition (see commit_tracker.ts). */
 export interface CommittedPosition {
@@ -62,34 +63,31 @@ export function parseCommitMetadata(offset: number, metadata: string | null): Co
 
 /** What `groupId` committed on `topic`: partition → position (partitions never committed omitted). */
 export async function committedPositions(
-  kafka: Kafka,
+  kafka: KafkaClient,
   groupId: string,
   topic: string,
 ): Promise<Map<number, CommittedPosition>> {
-  const admin = kafka.admin();
-  await admin.connect();
+  const admin = await openAdmin(kafka);
   try {
     const out = new Map<number, CommittedPosition>();
-    for (const t of await admin.fetchOffsets({ groupId, topics: [topic] })) {
-      for (const p of t.partitions) {
-        const offset = Number(p.offset);
-        if (!Number.isSafeInteger(offset) || offset < 0) continue; // -1: nothing committed
-        out.set(p.partition, parseCommitMetadata(offset, p.metadata));
-      }
+    for (const p of await admin.committed(groupId, topic)) {
+      const offset = Number(p.offset);
+      if (!Number.isSafeInteger(offset) || offset < 0) continue; // -1: nothing committed
+      out.set(p.partition, parseCommitMetadata(offset, p.metadata));
     }
     return out;
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }
 
-export async function topicPartitions(kafka: Kafka, topic: string): Promise<number[]> {
-  const admin = kafka.admin();
-  await admin.connect();
+export async function topicPartitions(kafka: KafkaClient, topic: string): Promise<number[]> {
+  const admin = await openAdmin(kafka);
   try {
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    return meta.topics[0].partitions.map((p) => p.partitionId).sort((a, b) => a - b);
+    const partitions = (await admin.partitions([topic])).get(topic);
+    if (!partitions) throw new Error(`Cannot read the partitions of ${topic}: no such topic`);
+    return [...partitions].sort((a, b) => a - b);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
 }

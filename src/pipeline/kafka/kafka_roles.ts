@@ -8,10 +8,9 @@
  * - archive: its own consumer group, raw ticks into the raw-tick stores (kafka_archive_role.ts).
  * @module
  */
-import type { Kafka } from "kafkajs";
 import { kafkaOptions } from "../../config/connector_options.ts";
 import type { PipelineConfig } from "../../config/pipeline_config.ts";
-import { createKafkaClient } from "../../connectors/kafka/kafka_client.ts";
+import { createClient, type KafkaClient } from "../../connectors/kafka/kafka_client.ts";
 import { type KafkaConfig, parseKafkaConfig } from "../../connectors/kafka/kafka_config.ts";
 import { createKafkaProducer, type KafkaProducer } from "../../connectors/kafka/kafka_producer.ts";
 import { kafkaTopicStore } from "../../connectors/kafka/kafka_topic_store.ts";
@@ -36,7 +35,7 @@ import type { StageContext } from "../partition_stage.ts";
 
 /** The Kafka client, topics and producer of one instance, made before the stores. */
 export interface KafkaConnection {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly config: KafkaConfig;
   readonly producer: KafkaProducer;
   /** Candles and alerts topics as a store (process role). */
@@ -49,7 +48,7 @@ export async function connectKafka(
   deps: { log: Logger; registry: Registry },
 ): Promise<KafkaConnection> {
   const kconfig = parseKafkaConfig(kafkaOptions(config));
-  const kafka = createKafkaClient(kconfig, { logger: deps.log });
+  const kafka = createClient(config.kafka.client, kconfig, { logger: deps.log });
   await ensureTopics(kafka, pipelineTopics(kconfig), {
     logger: deps.log.child("kafka"),
     registry: deps.registry,

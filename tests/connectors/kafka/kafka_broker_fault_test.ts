@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createKafkaProducer } from "../../../src/connectors/kafka/kafka_producer.ts";
 import { encodeTick } from "../../../src/connectors/kafka/tick_codec.ts";
 import {
-  kafkaFor,
+  clientFor,
   makeTicks,
   recordingMember,
   skipKafkaTests,
@@ -20,7 +20,7 @@ Deno.test({
       brokers: 3,
       topics: [{ name: "fault", partitions: 6 }],
     });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     const member = recordingMember(kafka, "fault-group", "fault");
     await member.consumer.start();
     const producer = createKafkaProducer({ kafka, batchSize: 100, lingerMs: 2 });

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createKafkaConsumer } from "../../../src/connectors/kafka/kafka_consumer.ts";
 import {
+  clientFor,
   FAST_GROUP,
-  kafkaFor,
   makeTicks,
   partitionsOf,
   produceTicks,
@@ -20,7 +20,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "split", partitions: 6 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     const ticks = makeTicks(600);
     await produceTicks(kafka, "split", ticks, 6);
     const a = recordingMember(kafka, "split-group", "split");
@@ -56,7 +56,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "takeover", partitions: 4 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     const first = makeTicks(400);
     await produceTicks(kafka, "takeover", first, 4);
     const a = recordingMember(kafka, "takeover-group", "takeover");
@@ -109,7 +109,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "resume", partitions: 1 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     await produceTicks(kafka, "resume", makeTicks(100), 1);
     const delivered: number[] = [];
     const first = createKafkaConsumer({

@@ -3,8 +3,8 @@ import { createKafkaConsumer } from "../../../src/connectors/kafka/kafka_consume
 import type { KafkaConsumerCrashError } from "../../../src/connectors/kafka/errors.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
 import {
+  clientFor,
   FAST_GROUP,
-  kafkaFor,
   makeTicks,
   produceTicks,
   recordingMember,
@@ -20,7 +20,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "pause", partitions: 2 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     await produceTicks(kafka, "pause", makeTicks(200), 2);
     const registry = createRegistry();
     const m = recordingMember(kafka, "pause-group", "pause", { registry });
@@ -69,7 +69,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "slow", partitions: 2 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     await produceTicks(kafka, "slow", makeTicks(20), 2);
     const registry = createRegistry();
     let batches = 0;
@@ -111,7 +111,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "crash", partitions: 1 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     await produceTicks(kafka, "crash", makeTicks(10), 1);
     const crashes: KafkaConsumerCrashError[] = [];
     let fail = true;
@@ -161,7 +161,7 @@ Deno.test({
   ignore,
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "restart", partitions: 1 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     await produceTicks(kafka, "restart", makeTicks(100), 1);
     // A previous member processed everything and committed 100, with a restore point of 40.
     const first = recordingMember(kafka, "restart-group", "restart");

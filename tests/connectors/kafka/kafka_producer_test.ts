@@ -7,7 +7,13 @@ import {
 import { createKafkaProducer } from "../../../src/connectors/kafka/kafka_producer.ts";
 import { encodeTick } from "../../../src/connectors/kafka/tick_codec.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
-import { kafkaFor, makeTicks, skipKafkaTests, startKafkaMock } from "./kafka_test_support.ts";
+import {
+  clientFor,
+  kafkaFor,
+  makeTicks,
+  skipKafkaTests,
+  startKafkaMock,
+} from "./kafka_test_support.ts";
 
 const ignore = skipKafkaTests();
 const PRODUCE = 0; // Kafka ApiKey of Produce requests
@@ -25,7 +31,7 @@ Deno.test({
     await using mock = await startKafkaMock({ topics: [{ name: "p", partitions: 2 }] });
     const registry = createRegistry();
     const producer = createKafkaProducer({
-      kafka: kafkaFor(mock),
+      kafka: clientFor(mock),
       registry,
       batchSize: 10,
       maxInFlight: 1,
@@ -59,7 +65,7 @@ Deno.test({
     await using mock = await startKafkaMock({ topics: [{ name: "p", partitions: 1 }] });
     const registry = createRegistry();
     const producer = createKafkaProducer({
-      kafka: kafkaFor(mock),
+      kafka: clientFor(mock),
       registry,
       attempts: 2,
       lingerMs: 1,
@@ -87,7 +93,7 @@ Deno.test({
     await using mock = await startKafkaMock({ topics: [{ name: "p", partitions: 1 }] });
     const failed: Message[] = [];
     const producer = createKafkaProducer({
-      kafka: kafkaFor(mock),
+      kafka: clientFor(mock),
       attempts: 1,
       lingerMs: 1,
       onDeliveryFailure: (_error, records) => failed.push(...records.get("p")!),
@@ -117,7 +123,7 @@ Deno.test({
   async fn() {
     await using mock = await startKafkaMock({ brokers: 2, topics: [{ name: "m", partitions: 4 }] });
     for (const p of [0, 1, 2, 3]) await mock.setPartitionLeader("m", p, 1 + (p % 2));
-    const producer = createKafkaProducer({ kafka: kafkaFor(mock), lingerMs: 1000 });
+    const producer = createKafkaProducer({ kafka: clientFor(mock), lingerMs: 1000 });
     await producer.start();
     const kafka = kafkaFor(mock, "reader");
     try {

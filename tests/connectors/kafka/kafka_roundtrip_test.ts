@@ -7,8 +7,8 @@ import { TickParser } from "../../../src/market/tick_parser.ts";
 import type { Tick } from "../../../src/market/tick.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
 import {
+  clientFor,
   FAST_GROUP,
-  kafkaFor,
   makeTicks,
   skipKafkaTests,
   startKafkaMock,
@@ -20,7 +20,7 @@ Deno.test({
   ignore: skipKafkaTests(),
   async fn() {
     await using mock = await startKafkaMock({ topics: [{ name: "ticks", partitions: 4 }] });
-    const kafka = kafkaFor(mock);
+    const kafka = clientFor(mock);
     const registry = createRegistry();
     const sent = makeTicks(500);
     const producer = createKafkaProducer({ kafka, registry, batchSize: 64, lingerMs: 2 });

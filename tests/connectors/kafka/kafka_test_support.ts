@@ -7,7 +7,13 @@
 import type { Kafka } from "kafkajs";
 import { silentLogger } from "../../../src/logger.ts";
 import type { Tick } from "../../../src/market/tick.ts";
-import { createKafkaClient } from "../../../src/connectors/kafka/kafka_client.ts";
+import {
+  createClient,
+  createKafkaClient,
+  KAFKA_CLIENTS,
+  type KafkaClient,
+  type KafkaClientKind,
+} from "../../../src/connectors/kafka/kafka_client.ts";
 import { parseKafkaConfig } from "../../../src/connectors/kafka/kafka_config.ts";
 import {
   createKafkaConsumer,
@@ -33,9 +39,30 @@ export const FAST_GROUP = {
   maxWaitTimeInMs: 100,
 } as const;
 
-/** A kafkajs client for `mock`, logging nowhere, with short retries. */
+/** A kafkajs client for `mock`, logging nowhere, with short retries (a test's own eyes). */
 export function kafkaFor(mock: KafkaMock, clientId = "test"): Kafka {
   return createKafkaClient(
+    parseKafkaConfig({ brokers: [...mock.brokers], clientId, requestTimeoutMs: 5000 }),
+    { logger: silentLogger },
+  );
+}
+
+/**
+ * The client library the connector tests run the wrappers on: `KAFKA_CLIENT` (`kafkajs`, the
+ * default, or `platformatic`). CI runs the Kafka tests once per client.
+ */
+export function testKafkaClient(): KafkaClientKind {
+  const kind = Deno.env.get("KAFKA_CLIENT") || "kafkajs";
+  if (!(KAFKA_CLIENTS as readonly string[]).includes(kind)) {
+    throw new Error(`KAFKA_CLIENT must be one of ${KAFKA_CLIENTS.join(", ")}, received "${kind}"`);
+  }
+  return kind as KafkaClientKind;
+}
+
+/** The client under test ({@linkcode testKafkaClient}) for `mock`, as {@linkcode kafkaFor}. */
+export function clientFor(mock: KafkaMock, clientId = "test"): KafkaClient {
+  return createClient(
+    testKafkaClient(),
     parseKafkaConfig({ brokers: [...mock.brokers], clientId, requestTimeoutMs: 5000 }),
     { logger: silentLogger },
   );
@@ -58,7 +85,7 @@ export function makeTicks(n: number, source = "simulator"): Tick[] {
 
 /** Produces `ticks` to `topic` through the wrapper producer, spread round-robin over partitions. */
 export async function produceTicks(
-  kafka: Kafka,
+  kafka: KafkaClient,
   topic: string,
   ticks: readonly Tick[],
   partitions: number,
@@ -93,7 +120,7 @@ export interface Member {
  * simplest "every sink acknowledged" policy).
  */
 export function recordingMember(
-  kafka: Kafka,
+  kafka: KafkaClient,
   groupId: string,
   topic: string,
   extra: Partial<KafkaConsumerOptions> = {},

@@ -1,0 +1,136 @@
+/**
+ * One round of fetches for the `@platformatic/kafka` consumer: the wanted partitions grouped by
+ * leader, one `Consumer.fetch()` per leader at once, and each partition's records handed to
+ * `deliver` (all partitions of a response at once; the round ends when every delivery settled).
+ * @module
+ */
+import type { Consumer, fetchV17 } from "@platformatic/kafka";
+import type { KafkaMessage } from "kafkajs";
+import { partitionRecords } from "./platformatic_records.ts";
+
+/** A fetch the library failed after its own retries; `cause` is its error. */
+export class FetchFailed extends Error {
+  constructor(cause: unknown) {
+    super(`Fetch failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = "FetchFailed";
+  }
+}
+
+/** A partition to fetch, from `offset`. */
+export interface PartitionFetch {
+  readonly key: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: bigint;
+}
+
+/** Options of {@linkcode fetchRound}. */
+export interface FetchRoundOptions {
+  maxWaitTime: number;
+  maxBytesPerPartition: number;
+  /** Records at or after the fetch offset (maybe none), the high watermark, the next offset. */
+  deliver(
+    f: PartitionFetch,
+    messages: KafkaMessage[],
+    highWatermark: bigint,
+    next: bigint,
+  ): Promise<void>;
+  /**
+   * Bounds a request to the library: rejects when it has not settled in time (it retries inside,
+   * and with every broker unreachable that took minutes).
+   */
+  within<T>(request: Promise<T>): Promise<T>;
+  /** The broker refused the fetch offset: the log now spans `[logStart, highWatermark)`. */
+  outOfRange(f: PartitionFetch, logStart: bigint, highWatermark: bigint): void;
+}
+
+const OFFSET_OUT_OF_RANGE = 1;
+
+/** Fetches `wanted` once and delivers; rejects with the first fetch or delivery failure. */
+export async function fetchRound(
+  consumer: Consumer,
+  wanted: readonly PartitionFetch[],
+  o: FetchRoundOptions,
+): Promise<void> {
+  const topics = [...new Set(wanted.map((w) => w.topic))];
+  const metadata = await o.within(consumer.metadata({ topics })).catch((e) => {
+    throw new FetchFailed(e);
+  });
+  const byNode = new Map<number, PartitionFetch[]>();
+  const names = new Map<string, string>();
+  for (const w of wanted) {
+    const topic = metadata.topics.get(w.topic);
+    if (!topic) throw new Error(`Cannot fetch ${w.topic}: no metadata for it`);
+    names.set(topic.id, w.topic);
+    const leader = topic.partitions[w.partition]?.leader;
+    if (leader === undefined || leader < 0) {
+      throw new Error(`Cannot fetch ${w.topic}/${w.partition}: no leader`);
+    }
+    byNode.set(leader, [...byNode.get(leader) ?? [], w]);
+  }
+  const ids = new Map([...names].map(([id, name]) => [name, id]));
+  await Promise.all([...byNode].map(async ([node, list]) => {
+    const requests = new Map<string, { topicId: string; partitions: unknown[] }>();
+    for (const w of list) {
+      const topicId = ids.get(w.topic)!;
+      let r = requests.get(topicId);
+      if (!r) requests.set(topicId, r = { topicId, partitions: [] });
+      r.partitions.push({
+        partition: w.partition,
+        fetchOffset: w.offset,
+        partitionMaxBytes: o.maxBytesPerPartition,
+        currentLeaderEpoch: -1,
+        lastFetchedEpoch: -1,
+      });
+    }
+    const byKey = new Map(list.map((w) => [`${w.topic}|${w.partition}`, w]));
+    let response;
+    try {
+      response = await o.within(consumer.fetch({
+        node,
+        topics: [...requests.values()] as Parameters<Consumer["fetch"]>[0]["topics"],
+        maxWaitTime: o.maxWaitTime,
+        minBytes: 1,
+        maxBytes: o.maxBytesPerPartition * Math.max(1, list.length),
+      }));
+    } catch (error) {
+      // Positions outside the log are reset; other partitions are fetched again next round.
+      if (!resetOutOfRange(error, names, byKey, o)) throw new FetchFailed(error);
+      return;
+    }
+    const deliveries: Promise<void>[] = [];
+    for (const t of response.responses) {
+      const topic = names.get(t.topicId) ?? t.topicId;
+      for (const p of t.partitions) {
+        const w = byKey.get(`${topic}|${p.partitionIndex}`);
+        if (!w) continue; // a partition lingering in the fetch session, not asked for
+        const { messages, next } = partitionRecords(p, w.offset);
+        deliveries.push(o.deliver(w, messages, p.highWatermark, next));
+      }
+    }
+    await Promise.all(deliveries);
+  }));
+}
+
+/** Reports the out-of-range partitions of a refused fetch; false when it failed otherwise. */
+function resetOutOfRange(
+  error: unknown,
+  names: Map<string, string>,
+  byKey: Map<string, PartitionFetch>,
+  o: FetchRoundOptions,
+): boolean {
+  const response = (error as { response?: fetchV17.FetchResponse }).response;
+  if (!response?.responses) return false;
+  let reset = 0;
+  for (const t of response.responses) {
+    const topic = names.get(t.topicId) ?? t.topicId;
+    for (const p of t.partitions) {
+      if (p.errorCode === 0) continue;
+      const w = byKey.get(`${topic}|${p.partitionIndex}`);
+      if (p.errorCode !== OFFSET_OUT_OF_RANGE || !w) return false;
+      o.outOfRange(w, p.logStartOffset, p.highWatermark);
+      reset++;
+    }
+  }
+  return reset > 0;
+}
