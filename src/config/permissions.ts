@@ -59,6 +59,17 @@ export function workerCodeDirs(): string[] {
   return ["actors", "src"].map((dir) => fileURLToPath(new URL(dir, root)));
 }
 
+/**
+ * Where `@platformatic/kafka` reads its WebAssembly file from when `--kafka-client platformatic`
+ * loads it (src/connectors/kafka/platformatic_module.ts): the project's npm packages
+ * (`nodeModulesDir: auto`); none when it runs from a remote URL.
+ */
+export function npmPackageDirs(): string[] {
+  const root = new URL("../../", import.meta.url);
+  if (root.protocol !== "file:") return [];
+  return [fileURLToPath(new URL("node_modules", root))];
+}
+
 /** A path or host the pipeline needs cannot be granted exactly (a comma in the working directory…). */
 export class PermissionGrantError extends ConfigError {
   constructor(problems: readonly string[]) {
@@ -168,6 +179,9 @@ function fileGrants(
   for (const file of config.files) read.add(absolute(file));
   if (config.kafkaBrokers && (config.role === "all" || config.role === "process")) {
     for (const dir of workerCodeDirs()) read.add(exact(dir));
+  }
+  if (config.kafkaBrokers && config.kafka.client === "platformatic") {
+    for (const dir of npmPackageDirs()) read.add(exact(dir));
   }
   return { read, write };
 }

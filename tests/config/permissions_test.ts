@@ -58,6 +58,23 @@ Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal f
   assert.ok(!granted(kafka, "write").some((f) => f.includes("spool")));
 });
 
+Deno.test("permissionFlags() grants the npm packages' directory only to --kafka-client platformatic", () => {
+  const modules = new URL("../../node_modules", import.meta.url).pathname;
+  const args = ["--sqlite=off", "--role=ingest", "--kafka-brokers=k:9092"];
+  const platformatic = permissionFlags(config([...args, "--kafka-client=platformatic"]), {
+    cwd: "/proj",
+    exists,
+  });
+  assert.deepEqual(granted(platformatic, "read"), [modules], "its WebAssembly file is read there");
+  const kafkajs = permissionFlags(config(args), { cwd: "/proj", exists });
+  assert.deepEqual(granted(kafkajs, "read"), []);
+  const embedded = permissionFlags(config(["--sqlite=off", "--kafka-client=platformatic"]), {
+    cwd: "/proj",
+    exists,
+  });
+  assert.deepEqual(granted(embedded, "read"), [], "no Kafka, no Kafka client");
+});
+
 Deno.test("permissionFlags() grants a database directory only while it does not exist", () => {
   const flags = permissionFlags(config([]), { cwd: "/proj", exists: (p) => p !== "/proj/data" });
   assert.deepEqual(granted(flags, "write"), [

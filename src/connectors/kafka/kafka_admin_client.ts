@@ -3,10 +3,10 @@
  * group's committed offsets with their metadata), over either client library.
  * @module
  */
-import { Admin } from "@platformatic/kafka";
 import type { Kafka } from "kafkajs";
 import { isPlatformatic, type KafkaClient } from "./kafka_client.ts";
 import type { PlatformaticKafka } from "./platformatic_client.ts";
+import { platformatic } from "./platformatic_module.ts";
 
 /** A topic to create. */
 export interface NewTopic {
@@ -74,7 +74,7 @@ async function kafkajsAdmin(kafka: Kafka, retries?: number): Promise<AdminClient
 }
 
 function platformaticAdmin(client: PlatformaticKafka, retries?: number): AdminClient {
-  const admin = new Admin({
+  const admin = new (platformatic().Admin)({
     ...client.options("admin"),
     ...(retries === undefined ? {} : { retries }),
   });

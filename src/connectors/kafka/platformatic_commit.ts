@@ -10,18 +10,8 @@
  * back in the Kafka suite).
  * @module
  */
-import {
-  type Admin,
-  type Consumer,
-  offsetCommitV2,
-  offsetCommitV3,
-  offsetCommitV4,
-  offsetCommitV5,
-  offsetCommitV6,
-  offsetCommitV7,
-  offsetCommitV8,
-  offsetCommitV9,
-} from "@platformatic/kafka";
+import type { Admin, Consumer, offsetCommitV8 } from "@platformatic/kafka";
+import { platformatic } from "./platformatic_module.ts";
 
 /** One partition's offset (the next to read) and optional metadata. */
 export interface OffsetToCommit {
@@ -70,16 +60,19 @@ export async function commitWithMetadata(
 }
 
 /** Versions 2 to 9 take the same arguments and carry the metadata (the librdkafka mock: ≤ 7). */
-const VERSIONS = [
-  offsetCommitV2.api,
-  offsetCommitV3.api,
-  offsetCommitV4.api,
-  offsetCommitV5.api,
-  offsetCommitV6.api,
-  offsetCommitV7.api,
-  offsetCommitV8.api,
-  offsetCommitV9.api,
-] as unknown as (typeof offsetCommitV8.api)[];
+function versions(): (typeof offsetCommitV8.api)[] {
+  const p = platformatic();
+  return [
+    p.offsetCommitV2.api,
+    p.offsetCommitV3.api,
+    p.offsetCommitV4.api,
+    p.offsetCommitV5.api,
+    p.offsetCommitV6.api,
+    p.offsetCommitV7.api,
+    p.offsetCommitV8.api,
+    p.offsetCommitV9.api,
+  ] as unknown as (typeof offsetCommitV8.api)[];
+}
 
 const chosen = new WeakMap<object, (typeof offsetCommitV8.api)>();
 
@@ -89,7 +82,7 @@ async function offsetCommitApi(client: Admin) {
   if (known) return known;
   const apis = await client.listApis();
   const range = apis.find((a) => a.apiKey === OFFSET_COMMIT);
-  const api = VERSIONS.findLast((v) =>
+  const api = versions().findLast((v) =>
     range !== undefined && v.version >= range.minVersion && v.version <= range.maxVersion
   );
   if (!api) {

@@ -14,12 +14,13 @@
  * Commits carry metadata through platformatic_commit.ts.
  * @module
  */
-import { Admin, Consumer } from "@platformatic/kafka";
+import type { Consumer } from "@platformatic/kafka";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
 import { KafkaConsumerCrashError } from "./errors.ts";
 import type { PlatformaticKafka } from "./platformatic_client.ts";
+import { platformatic } from "./platformatic_module.ts";
 import type {
   ConsumerState,
   KafkaConsumer,
@@ -107,6 +108,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   async #start(): Promise<void> {
     const o = this.#o;
     const sessionTimeout = o.sessionTimeout ?? 10_000;
+    const { Admin, Consumer } = platformatic();
     const consumer = this.#consumer = new Consumer({
       ...this.#client.options("consumer"),
       groupId: o.groupId,

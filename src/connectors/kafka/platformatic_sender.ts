@@ -5,19 +5,17 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import {
-  CompressionAlgorithms,
-  type CompressionAlgorithmValue,
-  type MessageToProduce,
-  ProduceAcks,
+import type {
+  CompressionAlgorithmValue,
+  MessageToProduce,
   Producer,
-  type ProduceResult,
-  serializersFrom,
+  ProduceResult,
 } from "@platformatic/kafka";
 import { CompressionTypes, type Message } from "kafkajs";
 import type { BatchSender, Unacknowledged } from "./batch_sender.ts";
 import { murmur2 } from "./murmur2.ts";
 import type { PlatformaticKafka } from "./platformatic_client.ts";
+import { platformatic } from "./platformatic_module.ts";
 
 type Bytes = Buffer | string;
 
@@ -29,15 +27,24 @@ const toBuffer = (data?: Bytes | null) =>
     ? Buffer.from(data)
     : data;
 
-const COMPRESSION: Record<number, CompressionAlgorithmValue> = {
-  [CompressionTypes.None]: CompressionAlgorithms.NONE,
-  [CompressionTypes.GZIP]: CompressionAlgorithms.GZIP,
-  [CompressionTypes.Snappy]: CompressionAlgorithms.SNAPPY,
-  [CompressionTypes.LZ4]: CompressionAlgorithms.LZ4,
-  [CompressionTypes.ZSTD]: CompressionAlgorithms.ZSTD,
-};
+/** kafkajs' compression codes → the library's (read from the module, which loads lazily). */
+function compressionOf(code: number): CompressionAlgorithmValue {
+  const { CompressionAlgorithms: c } = platformatic();
+  const map: Record<number, CompressionAlgorithmValue> = {
+    [CompressionTypes.None]: c.NONE,
+    [CompressionTypes.GZIP]: c.GZIP,
+    [CompressionTypes.Snappy]: c.SNAPPY,
+    [CompressionTypes.LZ4]: c.LZ4,
+    [CompressionTypes.ZSTD]: c.ZSTD,
+  };
+  return map[code];
+}
 
-const ACKS = { [-1]: ProduceAcks.ALL, 0: ProduceAcks.NO_RESPONSE, 1: ProduceAcks.LEADER } as const;
+/** kafkajs' acks (-1, 0, 1) → the library's. */
+function acksOf(acks: -1 | 0 | 1) {
+  const { ProduceAcks: a } = platformatic();
+  return { [-1]: a.ALL, 0: a.NO_RESPONSE, 1: a.LEADER }[acks];
+}
 
 /** A {@linkcode BatchSender} over a `@platformatic/kafka` producer. */
 export function platformaticSender(client: PlatformaticKafka): BatchSender {
@@ -48,6 +55,7 @@ export function platformaticSender(client: PlatformaticKafka): BatchSender {
   const assign = (m: object, p: number) => (assigned.set(m, p), p);
   return {
     connect() {
+      const { Producer, serializersFrom } = platformatic();
       producer ??= new Producer<Bytes, Bytes, Bytes, Bytes>({
         ...client.options("producer"),
         serializers: serializersFrom<Bytes>(toBuffer),
@@ -80,8 +88,8 @@ export function platformaticSender(client: PlatformaticKafka): BatchSender {
       try {
         await producer.send({
           messages,
-          acks: ACKS[acks],
-          ...(compression !== undefined ? { compression: COMPRESSION[compression] } : {}),
+          acks: acksOf(acks),
+          ...(compression !== undefined ? { compression: compressionOf(compression) } : {}),
         });
         return [];
       } catch (error) {

@@ -13,6 +13,7 @@ import type { PipelineConfig } from "../../config/pipeline_config.ts";
 import { createClient, type KafkaClient } from "../../connectors/kafka/kafka_client.ts";
 import { type KafkaConfig, parseKafkaConfig } from "../../connectors/kafka/kafka_config.ts";
 import { createKafkaProducer, type KafkaProducer } from "../../connectors/kafka/kafka_producer.ts";
+import { loadPlatformatic } from "../../connectors/kafka/platformatic_module.ts";
 import { kafkaTopicStore } from "../../connectors/kafka/kafka_topic_store.ts";
 import {
   encodeDeadLetter,
@@ -48,6 +49,7 @@ export async function connectKafka(
   deps: { log: Logger; registry: Registry },
 ): Promise<KafkaConnection> {
   const kconfig = parseKafkaConfig(kafkaOptions(config));
+  if (config.kafka.client === "platformatic") await loadPlatformatic();
   const kafka = createClient(config.kafka.client, kconfig, { logger: deps.log });
   await ensureTopics(kafka, pipelineTopics(kconfig), {
     logger: deps.log.child("kafka"),

@@ -25,6 +25,7 @@ import { createKafkaProducer } from "../../../src/connectors/kafka/kafka_produce
 import { decodeTick, encodeTick } from "../../../src/connectors/kafka/tick_codec.ts";
 import { TickParser } from "../../../src/market/tick_parser.ts";
 import type { KafkaMock } from "../../helpers/kafka_mock.ts";
+import { loadPlatformatic } from "../../../src/connectors/kafka/platformatic_module.ts";
 
 export { skipKafkaTests, startKafkaMock } from "../../helpers/kafka_mock.ts";
 
@@ -58,6 +59,10 @@ export function testKafkaClient(): KafkaClientKind {
   }
   return kind as KafkaClientKind;
 }
+
+// The library loads lazily in the product (src/connectors/kafka/platformatic_module.ts); the
+// tests that build its clients directly load it here, once.
+if (testKafkaClient() === "platformatic") await loadPlatformatic();
 
 /** The client under test ({@linkcode testKafkaClient}) for `mock`, as {@linkcode kafkaFor}. */
 export function clientFor(mock: KafkaMock, clientId = "test"): KafkaClient {
