@@ -10,7 +10,7 @@
  */
 import { v8FlagsArg } from "../src/config/v8_flags.ts";
 import { report, round } from "./measure.ts";
-import { median, timeChild, writeReplayFixture } from "./replay_child.ts";
+import { median, timeChild, writeReplayFixture } from "./replay_run.ts";
 
 const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 2_000_000);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);

@@ -73,3 +73,10 @@ export async function rssKb(pid: number): Promise<number> {
   if (!m) throw new Error(`no VmRSS for ${pid}`);
   return Number(m[1]);
 }
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
