@@ -11,11 +11,12 @@ const M = 60_000;
 const T0 = 1_700_000_000_000;
 
 /** A committer over a 1m-window tracker, with barriers and commits the test controls. */
-function setUp(options: { refuse?: number } = {}) {
+function setUp(options: { refuse?: number; refuseCall?: number } = {}) {
   const clock = new FakeClock();
   const barriers: string[] = [];
   const commits: CommitPoint[] = [];
   let refuse = options.refuse ?? 0;
+  let calls = 0;
   let release: (() => void) | null = null;
   let hold = false;
   const committer = new PartitionCommitter({
@@ -32,6 +33,7 @@ function setUp(options: { refuse?: number } = {}) {
       return hold ? new Promise<void>((r) => (release = r)) : Promise.resolve();
     },
     commit: (point) => {
+      if (++calls === options.refuseCall) return Promise.resolve(false);
       if (refuse > 0) {
         refuse--;
         return Promise.resolve(false);
@@ -126,6 +128,26 @@ Deno.test("PartitionCommitter.end() flushes, commits what was processed and hold
   assert.equal(t.committer.ending, null);
   // Everything delivered is processed; the windows the flush emitted early can still be revised
   // by later ticks, so a new owner must replay from the start of their batch (and the marker).
+  assert.deepEqual(t.commits.map((c) => [c.processed, c.restore]), [[10, 0]]);
+});
+
+Deno.test("PartitionCommitter.end() tries a refused end-of-input commit again, with no new records", async () => {
+  const t = setUp({ refuseCall: 1 });
+  t.committer.processed(0, 10, T0); // within the interval: a timer stands in for the commit
+  t.holdBarriers(true);
+  const ended = t.committer.end();
+  await pollUntil("the flush barrier", () => t.barriers.length === 1, 5000, 1);
+  t.clock.tick(INTERVAL); // the timer fires while the end runs: it starts nothing
+  await settle();
+  t.holdBarriers(false);
+  t.releaseBarrier();
+  await ended;
+  assert.equal(t.commits.length, 0, "the broker refused the end's commit (the group re-forming)");
+  for (let i = 0; i < 3 && t.commits.length === 0; i++) {
+    t.clock.tick(INTERVAL);
+    await settle();
+  }
+  await pollUntil("the end committed after the refusal", () => t.commits.length === 1, 5000, 1);
   assert.deepEqual(t.commits.map((c) => [c.processed, c.restore]), [[10, 0]]);
 });
 

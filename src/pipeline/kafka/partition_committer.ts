@@ -66,15 +66,27 @@ export class PartitionCommitter {
 
   /**
    * End of input: flush the windows, then commit everything delivered. Resolves once that is
-   * done (a failure is logged: the next owner replays from the previous commit, which is safe).
+   * done; a commit refused or failed is logged and tried again after the interval.
    */
   end(): Promise<void> {
+    let done = false;
     const ending = this.#inBackground(async () => {
       await this.#d.barrier("flush");
       const point = this.#d.tracker.commitPoint();
-      if (point && await this.#d.commit(point)) this.#committedKey = keyOf(point);
+      if (point === null) done = true;
+      else if (await this.#d.commit(point)) {
+        this.#committedKey = keyOf(point);
+        done = true;
+      }
     }).then(() => {
       this.#ending = null;
+      // Refused (the group re-forming after a member died) or failed: tried again like any
+      // commit. No record may ever come after a marker to prompt it, and a partition whose end
+      // is never committed would look behind for good.
+      if (!done) {
+        this.#committedKey = "";
+        this.#commitSoon();
+      }
     });
     this.#ending = ending;
     return ending;
