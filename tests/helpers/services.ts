@@ -47,7 +47,11 @@ export type Truthy<T> = Exclude<T, false | null | undefined | 0 | "">;
 
 /** How {@linkcode pollUntil} polls. */
 export interface PollOptions {
-  /** Real time before it gives up. Default 10 000 ms. */
+  /**
+   * Real time before it gives up. Default 30 000 ms: a deadline, not a timing assertion — it only
+   * bounds how long a failing test waits, and the whole suite in parallel on two shared cores
+   * has taken more than 10 s for steps that take one alone (a group forming, a worker starting).
+   */
   readonly timeoutMs?: number;
   /** Real time between checks. Default 25 ms (fake-clock tests poll every 1 ms). */
   readonly intervalMs?: number;
@@ -68,7 +72,7 @@ export async function pollUntil<T>(
   intervalMs?: number,
 ): Promise<Truthy<T>> {
   const o: PollOptions = typeof options === "number" ? { timeoutMs: options, intervalMs } : options;
-  const timeoutMs = o.timeoutMs ?? 10_000;
+  const timeoutMs = o.timeoutMs ?? 30_000;
   const deadline = performance.now() + timeoutMs;
   let lastError: unknown;
   while (performance.now() < deadline) {

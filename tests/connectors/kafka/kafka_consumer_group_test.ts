@@ -12,6 +12,10 @@ import {
 } from "./kafka_test_support.ts";
 import { pollUntil } from "../../helpers/services.ts";
 
+// A group of two forms, or re-forms after a member leaves, within the rebalance timeout (6 s,
+// FAST_GROUP) plus a join round; on a loaded machine running the whole suite, more than 10 s.
+const GROUP_DEADLINE_MS = 30_000;
+
 const ignore = skipKafkaTests();
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -33,12 +37,15 @@ Deno.test({
         () =>
           a.consumer.assignment().length > 0 && b.consumer.assignment().length > 0 &&
           owned().length === 6,
-        { describe: () => [a.consumer.assignment(), b.consumer.assignment()] },
+        {
+          timeoutMs: GROUP_DEADLINE_MS,
+          describe: () => [a.consumer.assignment(), b.consumer.assignment()],
+        },
       );
       await pollUntil(
         "every tick consumed",
         () => new Set([...a.seen, ...b.seen]).size === ticks.length,
-        { describe: () => [a.seen.length, b.seen.length] },
+        { timeoutMs: GROUP_DEADLINE_MS, describe: () => [a.seen.length, b.seen.length] },
       );
       assert.deepEqual(partitionsOf(owned()), range(6), "the members' assignments overlap");
       assert.deepEqual(
@@ -69,6 +76,7 @@ Deno.test({
           a.consumer.assignment().length === 2 && b.consumer.assignment().length === 2 &&
           new Set([...a.seen, ...b.seen]).size === first.length,
         {
+          timeoutMs: GROUP_DEADLINE_MS,
           describe: () => [a.consumer.assignment(), b.consumer.assignment(), a.seen.length],
         },
       );
@@ -85,6 +93,7 @@ Deno.test({
           a.consumer.assignment().length === 4 &&
           new Set([...a.seen, ...b.seen]).size === first.length + second.length,
         {
+          timeoutMs: GROUP_DEADLINE_MS,
           describe: () => [
             a.consumer.assignment(),
             a.seen.length,
@@ -129,6 +138,7 @@ Deno.test({
     await first.start();
     try {
       await pollUntil("the first 100 records", () => delivered.length === 100, {
+        timeoutMs: GROUP_DEADLINE_MS,
         describe: () => delivered.length,
       });
     } finally {
@@ -140,6 +150,7 @@ Deno.test({
     await second.consumer.start();
     try {
       await pollUntil("offsets 60..149", () => (second.offsets.get(0)?.length ?? 0) === 90, {
+        timeoutMs: GROUP_DEADLINE_MS,
         describe: () => second.offsets.get(0)?.length,
       });
       assert.deepEqual(second.offsets.get(0), range(90).map((i) => i + 60));
