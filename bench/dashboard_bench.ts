@@ -8,8 +8,7 @@
  * @module
  */
 import { report, round } from "./measure.ts";
-import { rssKb, timeChild, writeReplayFixture } from "./replay_run.ts";
-import { v8FlagsArg } from "../src/config/v8_flags.ts";
+import { replayPipelineArgs, rssKb, timeChild, writeReplayFixture } from "./replay_run.ts";
 import { freePort } from "../tests/helpers/services.ts";
 
 const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 1_000_000);
@@ -18,7 +17,6 @@ const CLIENTS = 20;
 const MEMORY_CLIENTS = 100;
 const dir = await Deno.makeTempDir({ prefix: "dashboard-bench-" });
 const file = `${dir}/ticks.ndjson`;
-const root = new URL("..", import.meta.url).pathname;
 
 try {
   await writeReplayFixture(file, TICKS);
@@ -103,21 +101,13 @@ async function replay(
 }
 
 function pipelineArgs(port: number, db: string, replayFile: string, extra: string[]): string[] {
-  return [
-    "run",
-    "--allow-all",
-    v8FlagsArg(),
-    `${root}src/main.ts`,
-    "--source=replay",
-    `--replay-file=${replayFile}`,
-    "--exit-at-end",
+  return replayPipelineArgs(replayFile, [
     `--http=127.0.0.1:${port}`,
-    "--log-level=warn",
     `--sqlite=${db}`,
     "--no-store-ticks",
     "--intervals=1m,5m,1h",
     ...extra,
-  ];
+  ]);
 }
 
 /** Reads the stream to its end, as cheaply as possible; returns the bytes it carried. */

@@ -8,8 +8,7 @@
  * @module
  */
 import { report, round } from "./measure.ts";
-import { timeChild, writeReplayFixture } from "./replay_run.ts";
-import { v8FlagsArg } from "../src/config/v8_flags.ts";
+import { replayPipelineArgs, timeChild, writeReplayFixture } from "./replay_run.ts";
 
 const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 2_000_000);
 const dir = await Deno.makeTempDir({ prefix: "embedded-bench-" });
@@ -39,19 +38,7 @@ try {
     ["embedded_replay_null_sink", ["--sqlite=", "--no-store-ticks"]],
   ];
   for (const [name, args] of variants) {
-    const run = await timeChild([
-      "run",
-      "--allow-all",
-      // What `deno task start` runs the pipeline with.
-      v8FlagsArg(),
-      `${root}src/main.ts`,
-      "--source=replay",
-      `--replay-file=${file}`,
-      "--exit-at-end",
-      "--http=off",
-      "--log-level=warn",
-      ...args,
-    ]);
+    const run = await timeChild(replayPipelineArgs(file, ["--http=off", ...args]));
     const rate = TICKS / run.seconds;
     report({
       bench: name,

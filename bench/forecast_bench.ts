@@ -8,15 +8,13 @@
  * median of each round's CPU ratio to the run without forecasts.
  * @module
  */
-import { v8FlagsArg } from "../src/config/v8_flags.ts";
 import { report, round } from "./measure.ts";
-import { median, timeChild, writeReplayFixture } from "./replay_run.ts";
+import { median, replayPipelineArgs, timeChild, writeReplayFixture } from "./replay_run.ts";
 
 const TICKS = Number(Deno.env.get("BENCH_TICKS") ?? 2_000_000);
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 3);
 const dir = await Deno.makeTempDir({ prefix: "forecast-bench-" });
 const file = `${dir}/ticks.ndjson`;
-const root = new URL("..", import.meta.url).pathname;
 
 const MODELS = "--forecast-models=ewma,garch,ridge";
 const VARIANTS: [string, string[]][] = [
@@ -33,20 +31,9 @@ try {
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, args] of VARIANTS) {
       const db = `${dir}/${name}-${r}.db`;
-      const run = await timeChild([
-        "run",
-        "--allow-all",
-        v8FlagsArg(),
-        `${root}src/main.ts`,
-        "--source=replay",
-        `--replay-file=${file}`,
-        "--exit-at-end",
-        "--http=off",
-        "--log-level=warn",
-        `--sqlite=${db}`,
-        "--no-store-ticks",
-        ...args,
-      ]);
+      const run = await timeChild(
+        replayPipelineArgs(file, ["--http=off", `--sqlite=${db}`, "--no-store-ticks", ...args]),
+      );
       seconds.get(name)!.push(run.seconds);
       rss.get(name)!.push(run.peakRssKb / 1024);
       cpu.get(name)!.push(run.cpuSeconds);

@@ -3,6 +3,7 @@
  * pipeline child process timed to completion with its peak RSS.
  * @module
  */
+import { v8FlagsArg } from "../src/config/v8_flags.ts";
 import { generateReplay } from "../tests/helpers/replay_fixture.ts";
 
 /** Writes `ticks` generated ticks of 50 symbols (seeded, with the fixture's trouble) to `file`. */
@@ -79,4 +80,22 @@ export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * `deno` arguments that run the pipeline (`src/main.ts`, with the V8 flags `deno task start` uses)
+ * over `replayFile` to its end, logging warnings only; `args` add or override options.
+ */
+export function replayPipelineArgs(replayFile: string, args: readonly string[]): string[] {
+  return [
+    "run",
+    "--allow-all",
+    v8FlagsArg(),
+    new URL("../src/main.ts", import.meta.url).pathname,
+    "--source=replay",
+    `--replay-file=${replayFile}`,
+    "--exit-at-end",
+    "--log-level=warn",
+    ...args,
+  ];
 }
