@@ -3,8 +3,8 @@
  * @module
  */
 import { bollingerAt } from "../indicators/bollinger.ts";
-import { ema } from "../indicators/ema.ts";
-import { rsi } from "../indicators/rsi.ts";
+import { ema, emaStart, emaStep } from "../indicators/ema.ts";
+import { rsi, rsiStart, rsiStep } from "../indicators/rsi.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
 /** Feature periods; defaults follow the indicator engine's. */
@@ -131,42 +131,18 @@ function buildRow(
   return row;
 }
 
-// rsiStep's arithmetic in scalars: the last value of rsi(closes, n).
+// The last value of rsi(closes, n) / ema(closes, n), by the same steps (so a row equals the
+// matrix's row for the same candles), without the arrays.
 function lastRsi(closes: readonly number[], n: number): number {
-  let avgGain = 0, avgLoss = 0, changes = 0, value = NaN;
-  for (let i = 1; i < closes.length; i++) {
-    const change = closes[i] - closes[i - 1];
-    const gain = change > 0 ? change : 0;
-    const loss = change < 0 ? -change : 0;
-    if (changes < n - 1) {
-      avgGain += gain;
-      avgLoss += loss;
-      changes++;
-      continue;
-    } else if (changes === n - 1) {
-      avgGain = (avgGain + gain) / n;
-      avgLoss = (avgLoss + loss) / n;
-      changes = n;
-    } else {
-      avgGain = (avgGain * (n - 1) + gain) / n;
-      avgLoss = (avgLoss * (n - 1) + loss) / n;
-    }
-    value = avgLoss === 0 ? 100 : 100 - 100 / (1 + avgGain / avgLoss);
-  }
-  return value;
+  let state = rsiStart(n);
+  for (const c of closes) state = rsiStep(state, c);
+  return state.value ?? NaN;
 }
 
-// emaStep's arithmetic in scalars: the last value of ema(closes, n).
 function lastEma(closes: readonly number[], n: number): number {
-  let value = NaN, seedSum = 0;
-  for (let i = 0; i < closes.length; i++) {
-    if (i >= n) value = value + (2 / (n + 1)) * (closes[i] - value);
-    else {
-      seedSum += closes[i];
-      if (i === n - 1) value = seedSum / n;
-    }
-  }
-  return value;
+  let state = emaStart(n);
+  for (const c of closes) state = emaStep(state, c);
+  return state.value ?? NaN;
 }
 
 function volumeZ(candles: readonly WindowCandle[], t: number, n: number): number {
