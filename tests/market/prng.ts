@@ -2,17 +2,12 @@
  * A small seeded PRNG (mulberry32) so property-style tests replay exactly.
  * @module
  */
+import { Prng } from "../../src/feeds/prng.ts";
 
-/** Returns a function giving uniform floats in [0, 1) from `seed`. */
+/** Returns a function giving uniform floats in [0, 1) from `seed` (the simulator's generator). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const prng = new Prng(seed);
+  return () => prng.next();
 }
 
 /** Asserts |actual − expected| ≤ 1e-9 · max(1, |expected|), with a message naming `what`. */
