@@ -27,9 +27,9 @@ const TICK_RULES: ReadonlySet<RuleName> = new Set(["feed_stale", "source_diverge
 /** Indicator and rule settings shared by every partition. */
 export interface AnalyticsSettings {
   /**
-   * The venues whose candles the indicators and candle rules run on. Default: the composite
-   * only (docs/analytics.md). Indicator rows and alerts carry no venue, so one venue per
-   * pipeline is what the stores can keep apart.
+   * The venues whose candles the indicators and candle rules run on, each series (venue, symbol,
+   * interval) on its own; rows and alerts carry their venue. Default: the composite only
+   * (docs/analytics.md).
    */
   readonly venues?: readonly string[];
   readonly indicators?: IndicatorSettings;

@@ -166,6 +166,7 @@ Deno.test({
       await store.writeTicks(hostileTicks);
       const alerts: Alert[] = HOSTILE_STRINGS.map((s, k) => ({
         id: `a${k}${keys[k % keys.length]}`,
+        venue: "composite",
         symbol: keys[k % keys.length],
         interval: "1m",
         rule: "price_spike",

@@ -28,7 +28,7 @@ export function sqliteCount(file: string, table = "ticks"): number {
 /** Ordered queries of the result tables, by table. */
 export const RESULT_QUERIES = {
   candles: `SELECT * FROM candles ORDER BY symbol, "interval", window_start, venue`,
-  indicators: `SELECT * FROM indicators ORDER BY symbol, "interval", window_start`,
+  indicators: `SELECT * FROM indicators ORDER BY symbol, "interval", window_start, venue`,
   alerts: `SELECT * FROM alerts ORDER BY id`,
   predictions:
     `SELECT * FROM predictions ORDER BY venue, symbol, "interval", target_window_start, model`,

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Alert, RuleName } from "../alert.ts";
-import type { Candle } from "../candle.ts";
+import { type Candle, COMPOSITE_VENUE } from "../candle.ts";
 import type { IndicatorRow } from "../indicator_row.ts";
 import type { Tick } from "../tick.ts";
 import { alertId, minuteStart, TICK_INTERVAL } from "./alert_id.ts";
@@ -31,7 +31,7 @@ export interface AnomalyOptions {
   /** `source_divergence`: percent (1) between latest prices at most `divergenceWindowMs` (10 000) apart. */
   divergencePercent?: number;
   divergenceWindowMs?: number;
-  /** Minimum event time between two alerts of one (symbol, rule). Default 300 000 ms. */
+  /** Minimum event time between two alerts of one (venue, symbol, rule). Default 300 000 ms. */
   cooldownMs?: number;
   /**
    * Symbols the tick rules keep state for at once; beyond it the symbol heard from least
@@ -39,7 +39,7 @@ export interface AnomalyOptions {
    */
   maxSymbols?: number;
   /**
-   * (symbol, interval) series the candle rules keep at once; beyond it the series whose latest
+   * (venue, symbol, interval) series the candle rules keep at once; beyond it the series whose latest
    * candle is oldest is forgotten (its rules start cold if it comes back). Default: no limit.
    */
   maxSeries?: number;
@@ -85,9 +85,10 @@ const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 const REVISABLE = 16;
 
 /**
- * Rules → alerts. Candle rules (`price_spike`, `volume_spike`, `band_breakout`) run per (symbol,
- * interval) on each closed or revised candle with its indicator row; tick rules run per symbol.
- * A cooldown per (symbol, rule) in event time suppresses repeats; ids are deterministic.
+ * Rules → alerts. Candle rules (`price_spike`, `volume_spike`, `band_breakout`) run per (venue,
+ * symbol, interval) on each closed or revised candle with its indicator row; tick rules run per
+ * symbol across its venues and file their alerts under the composite venue. A cooldown per
+ * (venue, symbol, rule) in event time suppresses repeats; ids are deterministic.
  *
  * @example
  * ```ts
@@ -134,9 +135,9 @@ export class AnomalyDetector {
     if (points === null) return [];
     const alerts: Alert[] = [];
     for (const { rule, finding, threshold, what } of this.#candleFindings(candle, row, points)) {
-      if (!this.#cooldown.allow(candle.symbol, rule, candle.window_start)) continue;
-      const { symbol, interval, window_start: windowStart } = candle;
-      alerts.push(alert(finding, { symbol, interval, rule, windowStart, threshold, what }));
+      const { venue, symbol, interval, window_start: windowStart } = candle;
+      if (!this.#cooldown.allow(cooldownKey(venue, symbol), rule, windowStart)) continue;
+      alerts.push(alert(finding, { venue, symbol, interval, rule, windowStart, threshold, what }));
     }
     return alerts;
   }
@@ -210,6 +211,7 @@ export class AnomalyDetector {
         const what = `no tick from ${source} for ${Math.round(f.value / 1000)} s`;
         alerts.push(
           alert(f, {
+            venue: COMPOSITE_VENUE,
             symbol,
             interval: TICK_INTERVAL,
             rule: "feed_stale",
@@ -245,6 +247,7 @@ export class AnomalyDetector {
     const t = this.#o.divergencePercent;
     return [
       alert(worst, {
+        venue: COMPOSITE_VENUE,
         symbol: tick.symbol,
         interval: TICK_INTERVAL,
         rule: "source_divergence",
@@ -258,7 +261,7 @@ export class AnomalyDetector {
   // Records the candle in its series (replacing a revised window) and returns the points up to
   // and including it; null when it is older than the series keeps.
   #upTo(c: Candle): Point[] | null {
-    const key = `${c.symbol}\u0000${c.interval}`;
+    const key = `${c.venue}\u0000${c.symbol}\u0000${c.interval}`;
     let points = this.#series.get(key);
     if (points === undefined) {
       const limit = this.#o.maxSeries;
@@ -290,6 +293,7 @@ function newestPoint(points: Point[]): number {
 }
 
 interface AlertFields {
+  venue: string;
   symbol: string;
   interval: string;
   rule: RuleName;
@@ -300,7 +304,8 @@ interface AlertFields {
 
 function alert(f: Finding, a: AlertFields): Alert {
   return {
-    id: alertId(a.symbol, a.interval, a.rule, a.windowStart),
+    id: alertId(a.venue, a.symbol, a.interval, a.rule, a.windowStart),
+    venue: a.venue,
     symbol: a.symbol,
     interval: a.interval,
     rule: a.rule,
@@ -308,8 +313,15 @@ function alert(f: Finding, a: AlertFields): Alert {
     value: f.value,
     threshold: a.threshold,
     window_start: a.windowStart,
-    message: `${a.symbol} ${a.interval} ${a.rule}: ${a.what}`,
+    message: `${
+      a.venue === COMPOSITE_VENUE ? "" : `${a.venue} `
+    }${a.symbol} ${a.interval} ${a.rule}: ${a.what}`,
   };
+}
+
+// Venues apart; the composite keyed by its symbol alone, as before alerts had a venue.
+function cooldownKey(venue: string, symbol: string): string {
+  return venue === COMPOSITE_VENUE ? symbol : `${venue}/${symbol}`;
 }
 
 function fmt(n: number | undefined): string {
