@@ -222,7 +222,8 @@ export const OPTIONS = {
   "analytics-venue": opt({
     env: "ANALYTICS_VENUE",
     default: "composite",
-    help: "the venues, comma-separated, whose candles the indicators and candle rules run on (first: charted)",
+    help:
+      "the venues, comma-separated, whose candles the indicators and candle rules run on (first: charted)",
     parse: parseAnalyticsVenues,
   }),
   ...FORECAST_OPTIONS,
