@@ -81,7 +81,10 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
 export function createTickRules(settings: AnalyticsSettings = {}): TickRules {
   const detector = new AnomalyDetector({ ...settings.anomalies, rules: TICK_RULES });
   return {
-    onTick: (tick: Tick, receivedAtMs: number) => detector.onTick(tick, receivedAtMs),
+    onTick: (tick: Tick, receivedAtMs: number, watermark: number) =>
+      detector.onTick(tick, receivedAtMs, watermark),
     checkStale: (nowMs: number) => detector.checkStale(nowMs),
+    restore: (reached: number) => detector.restoreTicks(reached),
+    lookbackMs: detector.tickLookbackMs,
   };
 }

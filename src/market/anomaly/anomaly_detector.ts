@@ -10,6 +10,7 @@ import type { Tick } from "../tick.ts";
 import { alertId, minuteStart, TICK_INTERVAL } from "./alert_id.ts";
 import { bandBreakout } from "./band_breakout.ts";
 import { Cooldown } from "./cooldown.ts";
+import { DivergenceBuckets } from "./divergence_buckets.ts";
 import { feedStale } from "./feed_stale.ts";
 import { type Finding, priceSpike } from "./price_spike.ts";
 import { sourceDivergence } from "./source_divergence.ts";
@@ -31,7 +32,11 @@ export interface AnomalyOptions {
   /** `source_divergence`: percent (1) between latest prices at most `divergenceWindowMs` (10 000) apart. */
   divergencePercent?: number;
   divergenceWindowMs?: number;
-  /** Minimum event time between two alerts of one (venue, symbol, rule). Default 300 000 ms. */
+  /**
+   * Minimum event time between two alerts of one (venue, symbol, rule). Default 300 000 ms.
+   * `source_divergence` takes it as the length of its fixed event-time buckets instead (at most
+   * one alert per symbol and bucket: divergence_buckets.ts).
+   */
   cooldownMs?: number;
   /**
    * Symbols the tick rules keep state for at once; beyond it the symbol heard from least
@@ -107,6 +112,7 @@ export class AnomalyDetector {
   readonly #latest = new Map<string, Map<string, Latest>>();
   readonly #keep: number;
   readonly #divergenceOn: boolean;
+  readonly #buckets: DivergenceBuckets;
 
   constructor(options: AnomalyOptions = {}) {
     this.#rules = options.rules ?? ALL_RULES;
@@ -125,6 +131,7 @@ export class AnomalyDetector {
     };
     const keys = Math.max(this.#o.maxSymbols, this.#o.maxSeries) * ALL_RULES.size;
     this.#cooldown = new Cooldown(this.#o.cooldownMs, keys);
+    this.#buckets = new DivergenceBuckets(this.#o.cooldownMs, this.#o.divergenceWindowMs);
     this.#keep = Math.max(this.#o.priceSpikeLookback + 2, this.#o.volumeSpikeLookback + 1) +
       REVISABLE;
   }
@@ -172,15 +179,38 @@ export class AnomalyDetector {
   }
 
   /**
-   * Tick rules: records when the source was last heard and checks cross-source divergence. Runs
-   * for every tick, so it updates the source's entry in place and allocates nothing unless an
-   * alert fires (the empty result is a shared frozen array).
+   * How far back in event time a `source_divergence` decision reaches; a Kafka restore replay
+   * reaches at least this far (docs/analytics.md).
    */
-  onTick(tick: Tick, receivedAtMs: number = tick.ts): readonly Alert[] {
+  get tickLookbackMs(): number {
+    return this.#buckets.lookbackMs;
+  }
+
+  /**
+   * A new Kafka owner's start: `reached` is the watermark the previous owner had reached at its
+   * processed position. `source_divergence` then records and judges only the ticks its restore
+   * replay holds everything before of, so it decides as the previous owner did (docs/analytics.md).
+   */
+  restoreTicks(reached: number): void {
+    this.#buckets.restore(reached);
+  }
+
+  /**
+   * Tick rules: records when the source was last heard and checks cross-source divergence for a
+   * tick not behind the partition's `watermark` (event time). Runs for every tick, so it updates
+   * the source's entry in place and allocates nothing unless an alert fires (the empty result is
+   * a shared frozen array).
+   */
+  onTick(tick: Tick, receivedAtMs: number = tick.ts, watermark = -Infinity): readonly Alert[] {
+    if (!this.#buckets.records(tick.ts)) return NO_ALERTS;
     let sources = this.#latest.get(tick.symbol);
     if (sources === undefined) {
       const limit = this.#o.maxSymbols;
-      if (this.#latest.size >= limit) evictOldest(this.#latest, limit - 1, newestTick);
+      if (this.#latest.size >= limit) {
+        for (const gone of evictOldest(this.#latest, limit - 1, newestTick)) {
+          this.#buckets.forget(gone);
+        }
+      }
       this.#latest.set(tick.symbol, sources = new Map());
     }
     const prev = sources.get(tick.source);
@@ -195,8 +225,10 @@ export class AnomalyDetector {
       prev.seenAt = Math.max(prev.seenAt, receivedAtMs);
     }
     // With one source there is nothing to diverge from.
-    if (sources.size < 2 || !this.#divergenceOn) return NO_ALERTS;
-    return this.#divergence(tick, sources);
+    if (sources.size < 2 || !this.#divergenceOn || !this.#buckets.judges(tick.ts, watermark)) {
+      return NO_ALERTS;
+    }
+    return this.#divergence(tick, sources, watermark);
   }
 
   /** `feed_stale` for every (symbol, source) silent for the configured time at `nowMs` (processing time). */
@@ -225,7 +257,7 @@ export class AnomalyDetector {
     return alerts;
   }
 
-  #divergence(tick: Tick, sources: Map<string, Latest>): readonly Alert[] {
+  #divergence(tick: Tick, sources: Map<string, Latest>, watermark: number): readonly Alert[] {
     let worst: Finding | null = null;
     let other = "";
     // The largest divergence; among equal ones the first source in name order (no sorted copy of
@@ -238,9 +270,7 @@ export class AnomalyDetector {
         (worst === null || f.value > worst.value || (f.value === worst.value && source < other))
       ) [worst, other] = [f, source];
     }
-    if (worst === null || !this.#cooldown.allow(tick.symbol, "source_divergence", tick.ts)) {
-      return NO_ALERTS;
-    }
+    if (worst === null || !this.#buckets.allow(tick.symbol, watermark, tick.ts)) return NO_ALERTS;
     const what = `${tick.source} ${tick.price} vs ${other} ${sources.get(other)!.price}: ${
       fmt(worst.value)
     } %`;
