@@ -47,7 +47,7 @@ function measure(ids: "integer" | "string"): number {
         id: ids === "integer" ? String(s) : `t-${s}-${k}`,
       };
       agg.add(tick, out);
-      rules.onTick(tick, ts);
+      rules.onTick(tick, ts, agg.watermark);
       latest.ticks([tick]);
     }
     for (const c of closed.splice(0)) analytics.onCandle(c);

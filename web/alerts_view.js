@@ -13,11 +13,22 @@ const RULES = ["price_spike", "volume_spike", "band_breakout", "feed_stale", "so
 
 /**
  * @param {URLSearchParams} params
- * @param {{role: string, intervals: string[], store: boolean}} info
+ * @param {{role: string, intervals: string[], venue: string, venues: string[], store: boolean}} info
  */
 export function alertsView(params, info) {
   /** @type {any[]} */
   let alerts = [];
+  // Alerts of one analytics venue at a time, as the API serves them; the composite's include the
+  // tick rules' (feed_stale, source_divergence), which compare the venues.
+  const venueChoice = params.get("venue");
+  const venues = info.venues ?? [info.venue];
+  const venue = /** @type {HTMLSelectElement} */ (el(
+    "select",
+    { "aria-label": "Venue" },
+    ...venues.map((v) =>
+      el("option", { value: v, selected: v === (venueChoice ?? info.venue) }, `Venue: ${v}`)
+    ),
+  ));
   const severity = select("Severity", SEVERITIES, params.get("severity"));
   const rule = select("Rule", RULES, params.get("rule"));
   const symbol = el("input", {
@@ -35,7 +46,7 @@ export function alertsView(params, info) {
       "div",
       { class: "toolbar" },
       el("h1", {}, "Alerts"),
-      el("div", { class: "filters" }, severity.label, rule.label, symbol),
+      el("div", { class: "filters" }, el("label", {}, venue), severity.label, rule.label, symbol),
     ),
     info.role === "ingest" ? ingestNote() : null,
     note,
@@ -97,16 +108,21 @@ export function alertsView(params, info) {
       setText(note, "No store to read past alerts from: alerts appear here as they are raised.");
       return;
     }
-    alerts = (await getJson(`/api/alerts?limit=${KEEP}`)).alerts;
+    const v = encodeURIComponent(venue.value);
+    alerts = (await getJson(`/api/alerts?limit=${KEEP}&venue=${v}`)).alerts;
     render();
     node.dataset.loaded = "true";
   }
 
   for (const input of [severity.input, rule.input, symbol]) input.addEventListener("input", render);
+  venue.addEventListener("input", () => void load());
   const offs = [
     on("alerts", (as) => {
       const known = new Set(alerts.map((a) => a.id));
-      alerts = [...as.filter((/** @type {any} */ a) => !known.has(a.id)).reverse(), ...alerts]
+      const fresh = as.filter((/** @type {any} */ a) =>
+        a.venue === venue.value && !known.has(a.id)
+      );
+      alerts = [...fresh.reverse(), ...alerts]
         .slice(0, KEEP);
       render();
     }),

@@ -190,7 +190,7 @@ export function overviewView(params, info) {
         render(r);
       }
       for (const i of is) {
-        if (i.interval !== interval) continue;
+        if (i.interval !== interval || i.venue !== info.venue) continue;
         const r = rowOf(i.symbol);
         r.rsi = i.rsi;
         render(r);
@@ -198,6 +198,7 @@ export function overviewView(params, info) {
     }),
     on("alerts", (as) => {
       for (const a of as) {
+        if (a.venue !== info.venue) continue;
         const r = rowOf(a.symbol);
         r.alerts++;
         render(r);

@@ -188,7 +188,8 @@ export function symbolView(symbol, params, info) {
     }
     const [page, recent] = await Promise.all([
       fetchCandles(symbol, interval, { limit: PAGE, venue }),
-      getJson("/api/alerts?limit=1000").catch(() => ({ alerts: [] })),
+      getJson(`/api/alerts?limit=1000&venue=${encodeURIComponent(venue)}`)
+        .catch(() => ({ alerts: [] })),
     ]);
     exhausted = page.length < PAGE;
     alerts.push(...recent.alerts.filter((/** @type {any} */ a) => a.symbol === symbol));
@@ -278,7 +279,7 @@ export function symbolView(symbol, params, info) {
       }
     }),
     on("alerts", (as) => {
-      const mine = as.filter((/** @type {any} */ a) => a.symbol === symbol);
+      const mine = as.filter((/** @type {any} */ a) => a.symbol === symbol && a.venue === venue);
       if (!mine.length) return;
       alerts.push(...mine);
       drawMarkers();

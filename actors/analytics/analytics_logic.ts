@@ -27,9 +27,9 @@ const TICK_RULES: ReadonlySet<RuleName> = new Set(["feed_stale", "source_diverge
 /** Indicator and rule settings shared by every partition. */
 export interface AnalyticsSettings {
   /**
-   * The venues whose candles the indicators and candle rules run on. Default: the composite
-   * only (docs/analytics.md). Indicator rows and alerts carry no venue, so one venue per
-   * pipeline is what the stores can keep apart.
+   * The venues whose candles the indicators and candle rules run on, each series (venue, symbol,
+   * interval) on its own; rows and alerts carry their venue. Default: the composite only
+   * (docs/analytics.md).
    */
   readonly venues?: readonly string[];
   readonly indicators?: IndicatorSettings;
@@ -81,7 +81,10 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
 export function createTickRules(settings: AnalyticsSettings = {}): TickRules {
   const detector = new AnomalyDetector({ ...settings.anomalies, rules: TICK_RULES });
   return {
-    onTick: (tick: Tick, receivedAtMs: number) => detector.onTick(tick, receivedAtMs),
+    onTick: (tick: Tick, receivedAtMs: number, watermark: number) =>
+      detector.onTick(tick, receivedAtMs, watermark),
     checkStale: (nowMs: number) => detector.checkStale(nowMs),
+    restore: (reached: number) => detector.restoreTicks(reached),
+    lookbackMs: detector.tickLookbackMs,
   };
 }

@@ -64,7 +64,7 @@ export function createCandleForecasts(
       for (const row of predictionRows(candle, u)) predictions.push(row);
       // The rule looks at the candle's own score, as the candle rules look at its own row.
       if (u.windowStart !== candle.window_start) continue;
-      const alert = rule.evaluate(candle.symbol, candle.interval, u.windowStart, u.anomalyScore);
+      const alert = rule.evaluate({ ...candle, windowStart: u.windowStart }, u.anomalyScore);
       if (alert) alerts.push(alert);
       const scored = tracker?.onCandle(key, candle, u) ?? null;
       if (!live || !sink) continue;

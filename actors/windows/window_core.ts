@@ -18,9 +18,24 @@ import type { Tick } from "../../src/market/tick.ts";
 
 /** Tick-level anomaly rules (they need every tick, so they run where the ticks are). */
 export interface TickRules {
-  /** `receivedAtMs` is processing time: staleness is about when the feed was last heard. */
-  onTick(tick: Tick, receivedAtMs: number): readonly Alert[];
+  /**
+   * `receivedAtMs` is processing time: staleness is about when the feed was last heard;
+   * `watermark` is the partition's event-time watermark after the tick.
+   */
+  onTick(tick: Tick, receivedAtMs: number, watermark: number): readonly Alert[];
   checkStale(nowMs: number): readonly Alert[];
+  /** A new owner's start: the watermark the previous owner reached at its processed position. */
+  restore(reached: number): void;
+  /** How far back in event time a tick rule's decision reaches (a restore replays at least that). */
+  readonly lookbackMs: number;
+}
+
+/** A new Kafka owner's start, from the previous owner's commit. */
+export interface RestorePoint {
+  /** The watermark at the restore point: windows are rebuilt from there. */
+  readonly watermark: number;
+  /** The watermark at the processed position (the committed offset): the tick rules' horizon. */
+  readonly reached: number;
 }
 
 /** Counts accepted ticks (per source and symbol, for `pipeline_ticks_total`). */
@@ -118,16 +133,17 @@ export class WindowCore {
     this.#composites();
     const rules = this.#rules;
     if (rules !== null) {
-      const alerts = rules.onTick(t, this.#now);
+      const alerts = rules.onTick(t, this.#now, this.#agg.watermark);
       for (let i = 0; i < alerts.length; i++) this.#alerts.push(alerts[i]);
     }
     return !this.#duplicate;
   }
 
-  /** A new owner's start: the watermark the previous owner had reached. */
-  restore(watermark: number): void {
-    this.#agg.advanceTo(watermark, this.#out);
+  /** A new owner's start: the watermarks the previous owner had reached. */
+  restore(point: RestorePoint): void {
+    this.#agg.advanceTo(point.watermark, this.#out);
     this.#composites();
+    this.#rules?.restore(point.reached);
   }
 
   /** End of finite input: emits every open window. */

@@ -11,6 +11,7 @@
 import type { PackedRecords } from "../../src/connectors/kafka/packed_records.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import {
+  type RestorePoint,
   type TickCounter,
   type TickRules,
   WindowCore,
@@ -54,7 +55,7 @@ export interface WindowRunner {
   /** A Kafka record batch, in offset order (worker runner only). */
   records(records: PackedRecords, now: number): Step;
   /** A new owner's start: the watermark the previous owner had reached. */
-  restore(watermark: number, now: number): Step;
+  restore(point: RestorePoint, now: number): Step;
   /** End of finite input: emit every open window. */
   flush(now: number): Step;
   /** The idle timer: the stale check, and event time moved on after `quietMs ≥ timeoutMs`. */
@@ -91,9 +92,9 @@ export class LocalWindowRunner implements WindowRunner {
     throw new Error("LocalWindowRunner takes ticks, not Kafka records");
   }
 
-  restore(watermark: number, now: number): WindowStep {
+  restore(point: RestorePoint, now: number): WindowStep {
     this.#core.now = now;
-    this.#core.restore(watermark);
+    this.#core.restore(point);
     return this.#step([], -Infinity, false);
   }
 

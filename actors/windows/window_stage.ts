@@ -21,6 +21,7 @@ import { TickStats } from "./tick_stats.ts";
 import { publishWindowMetrics } from "./window_metrics.ts";
 import type { Step, WindowRunner, WindowStep } from "./window_runner.ts";
 import type { RejectedRecord } from "./window_worker_protocol.ts";
+import type { RestorePoint } from "./window_core.ts";
 
 /** A batch of one Kafka partition's records, in offset order. */
 export interface RecordBatch {
@@ -32,10 +33,9 @@ export interface RecordBatch {
   readonly processed: (maxTs: number) => void;
 }
 
-/** A new owner's start: the watermark the previous owner had reached at the restart point. */
-export interface Restore {
+/** A new owner's start: the watermarks the previous owner had reached (window_core.ts). */
+export interface Restore extends RestorePoint {
   readonly kind: "restore";
-  readonly watermark: number;
 }
 
 /** From the stage's own timer: check whether the partition is idle. */
@@ -184,7 +184,7 @@ class WindowStage implements Actor<WindowMessage> {
       case "records":
         return runner.records(m.records, now);
       case "restore":
-        return runner.restore(m.watermark, now);
+        return runner.restore(m, now);
       case "idle":
         return runner.idle(
           ctx.clock.monotonic() - this.#lastActivity,

@@ -118,7 +118,7 @@ export class WindowWorkerHost {
         });
         break;
       case "restore":
-        core.restore(r.watermark);
+        core.restore(r);
         break;
       case "flush":
         core.flush();

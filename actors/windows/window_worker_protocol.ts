@@ -38,7 +38,7 @@ export type WindowRequest =
      */
     | { readonly op: "open"; readonly of?: number; readonly maxSymbols?: number }
     | { readonly op: "records"; readonly records: PackedRecords }
-    | { readonly op: "restore"; readonly watermark: number }
+    | { readonly op: "restore"; readonly watermark: number; readonly reached: number }
     | { readonly op: "flush" }
     | { readonly op: "idle"; readonly quietMs: number; readonly timeoutMs: number }
     | { readonly op: "close" }

@@ -9,6 +9,7 @@ import type { PackedRecords } from "../../src/connectors/kafka/packed_records.ts
 import type { WindowWorkerClient } from "./window_worker_client.ts";
 import type { WindowStep as WorkerStep } from "./window_worker_protocol.ts";
 import type { WindowRunner, WindowStep } from "./window_runner.ts";
+import type { RestorePoint } from "./window_core.ts";
 
 /** One partition's runner on a shared window worker. */
 export class WorkerWindowRunner implements WindowRunner {
@@ -43,8 +44,9 @@ export class WorkerWindowRunner implements WindowRunner {
     return this.#request({ op: "records", partition: this.#partition, now, records });
   }
 
-  restore(watermark: number, now: number): Promise<WindowStep> {
-    return this.#request({ op: "restore", partition: this.#partition, now, watermark });
+  restore(point: RestorePoint, now: number): Promise<WindowStep> {
+    const { watermark, reached } = point;
+    return this.#request({ op: "restore", partition: this.#partition, now, watermark, reached });
   }
 
   flush(now: number): Promise<WindowStep> {

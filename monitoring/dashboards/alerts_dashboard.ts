@@ -38,9 +38,9 @@ const severityVariable: Variable = {
 const ANOMALIES_SQL = `SELECT ${TIME}, close AS anomaly
 FROM candles FINAL
 ANY INNER JOIN (
-  SELECT DISTINCT symbol, window_start FROM alerts FINAL
-  WHERE ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE}
-) AS fired USING (symbol, window_start)
+  SELECT DISTINCT venue, symbol, window_start FROM alerts FINAL
+  WHERE ${VENUE} AND ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE}
+) AS fired USING (venue, symbol, window_start)
 WHERE ${VENUE} AND ${SYMBOL} AND \`interval\` = '1m' AND ${IN_RANGE}
 ORDER BY time`;
 
@@ -72,7 +72,7 @@ export function alertsDashboard(): Dashboard {
       iconColor: "red",
       target: clickhouse(
         `SELECT ${TIME}, concat(rule, ' (', severity, '): ', message) AS text
-FROM alerts FINAL WHERE ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE} ORDER BY time`,
+FROM alerts FINAL WHERE ${VENUE} AND ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE} ORDER BY time`,
         { table: true },
       ),
     }],
@@ -130,7 +130,7 @@ FROM alerts FINAL WHERE ${SYMBOL} AND ${SEVERITY} AND ${IN_RANGE} ORDER BY time`
         unit: "short",
         targets: [clickhouse(
           `SELECT ${BUCKET}, rule, count() AS alerts FROM alerts FINAL
-WHERE ${SEVERITY} AND ${IN_RANGE} GROUP BY time, rule ORDER BY time`,
+WHERE ${VENUE} AND ${SEVERITY} AND ${IN_RANGE} GROUP BY time, rule ORDER BY time`,
         )],
         defaults: { custom: { drawStyle: "bars", fillOpacity: 60, stacking: { mode: "normal" } } },
       },
@@ -140,7 +140,7 @@ WHERE ${SEVERITY} AND ${IN_RANGE} GROUP BY time, rule ORDER BY time`,
         size: wide,
         targets: [clickhouse(
           `SELECT rule, severity, count() AS alerts, max(value) AS max_value FROM alerts FINAL
-WHERE ${SEVERITY} AND ${IN_RANGE} GROUP BY rule, severity ORDER BY alerts DESC`,
+WHERE ${VENUE} AND ${SEVERITY} AND ${IN_RANGE} GROUP BY rule, severity ORDER BY alerts DESC`,
           { table: true },
         )],
       },
@@ -150,7 +150,7 @@ WHERE ${SEVERITY} AND ${IN_RANGE} GROUP BY rule, severity ORDER BY alerts DESC`,
         size: { w: 24, h: 10 },
         targets: [clickhouse(
           `SELECT ${TIME}, symbol, \`interval\`, rule, severity, value, threshold, message
-FROM alerts FINAL WHERE ${SEVERITY} AND ${IN_RANGE}
+FROM alerts FINAL WHERE ${VENUE} AND ${SEVERITY} AND ${IN_RANGE}
 ORDER BY window_start DESC LIMIT 200`,
           { table: true },
         )],

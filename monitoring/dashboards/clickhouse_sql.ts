@@ -30,8 +30,9 @@ export const BUCKET =
 export const SYMBOL_AND_INTERVAL = "symbol = '${symbol}' AND `interval` = '${candle_interval}'";
 
 /**
- * The selected venue of the candles: a feed, or `composite` (the default); indicators and alerts
- * have no venue (they are the analytics venue's, the composite by default).
+ * The selected venue: a feed, or `composite` (the default). Candles exist for every venue;
+ * indicators and alerts only for the venues `--analytics-venue` names (the composite by default),
+ * and the tick rules' alerts are filed under the composite.
  */
 export const VENUE = "venue = '${venue}'";
 

@@ -29,10 +29,10 @@ const CANDLES_SQL = `SELECT ${TIME}, open, high, low, close, volume,
   sma, ema_fast, ema_slow, bb_upper, bb_lower
 FROM candles FINAL
 ANY LEFT JOIN (
-  SELECT symbol, \`interval\`, window_start, sma, ema_fast, ema_slow, bb_upper, bb_lower
+  SELECT venue, symbol, \`interval\`, window_start, sma, ema_fast, ema_slow, bb_upper, bb_lower
   FROM indicators FINAL
-  WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
-) AS ind USING (symbol, \`interval\`, window_start)
+  WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
+) AS ind USING (venue, symbol, \`interval\`, window_start)
 WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE}
 ORDER BY time`;
 
@@ -124,7 +124,7 @@ export function cryptoPrices(): Dashboard {
         size: wide,
         unit: "none",
         targets: [clickhouse(
-          `SELECT ${TIME}, rsi FROM indicators FINAL WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
+          `SELECT ${TIME}, rsi FROM indicators FINAL WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
         )],
         defaults: {
           min: 0,
@@ -146,7 +146,7 @@ export function cryptoPrices(): Dashboard {
         size: wide,
         unit: "percentunit",
         targets: [clickhouse(
-          `SELECT ${TIME}, volatility FROM indicators FINAL WHERE ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
+          `SELECT ${TIME}, volatility FROM indicators FINAL WHERE ${VENUE} AND ${SYMBOL_AND_INTERVAL} AND ${IN_RANGE} ORDER BY time`,
         )],
       },
       {

@@ -4,6 +4,7 @@
  * @module
  */
 import {
+  parseAnalyticsVenues,
   parseBool,
   parseChoice,
   parseDuration,
@@ -14,7 +15,6 @@ import {
   parsePath,
   parsePositiveNumber,
   parseUrl,
-  parseVenue,
   parseVenues,
 } from "./value_parsers.ts";
 import { parseIntervals } from "../market/interval.ts";
@@ -222,8 +222,9 @@ export const OPTIONS = {
   "analytics-venue": opt({
     env: "ANALYTICS_VENUE",
     default: "composite",
-    help: "the venue whose candles the indicators and candle alert rules run on",
-    parse: (raw) => parseVenue(raw.trim()),
+    help:
+      "the venues, comma-separated, whose candles the indicators and candle rules run on (first: charted)",
+    parse: parseAnalyticsVenues,
   }),
   ...FORECAST_OPTIONS,
   "partitions": opt({

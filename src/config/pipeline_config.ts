@@ -63,8 +63,11 @@ export interface PipelineConfig {
     readonly staleAfterMs: number;
     readonly outlierMads: number;
   };
-  /** The venue whose candles the indicators and candle rules run on (default the composite). */
-  readonly analyticsVenue: string;
+  /**
+   * The venues whose candles the indicators and candle rules run on, each on its own (default the
+   * composite alone); the first is the one the live view and the dashboard chart.
+   */
+  readonly analyticsVenues: readonly string[];
   /** Forecasts and the learned anomaly score on the analytics venue's candles (docs/forecasts.md). */
   readonly forecasts: ForecastConfig;
   readonly bus: { readonly partitions: number; readonly capacity: number };
@@ -201,7 +204,7 @@ export function assemblePipelineConfig(
       staleAfterMs: v["composite-stale-after"] ?? 60_000,
       outlierMads: v["composite-outlier-mads"] ?? 5,
     },
-    analyticsVenue: v["analytics-venue"] ?? "composite",
+    analyticsVenues: v["analytics-venue"] ?? ["composite"],
     forecasts: forecastConfig(v),
     bus: { partitions: v["partitions"] ?? 6, capacity: v["bus-capacity"] ?? 4096 },
     storage: {

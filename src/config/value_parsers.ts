@@ -118,6 +118,20 @@ export function parseVenue(raw: string): string {
   return raw;
 }
 
+/**
+ * `--analytics-venue`: venue names, `composite` allowed (`legacy` holds only stored rows from
+ * before candles had a venue, so nothing new is computed on it), each once.
+ */
+export function parseAnalyticsVenues(raw: string): string[] {
+  const venues = parseList(raw).map((v) => {
+    if (v === "legacy") throw new Error("legacy cannot be an analytics venue");
+    return parseVenue(v);
+  });
+  if (venues.length === 0) throw new Error("expected at least one venue, like composite");
+  if (new Set(venues).size !== venues.length) throw new Error(`a venue is named twice in "${raw}"`);
+  return venues;
+}
+
 /** A list of venue names of real feeds: `composite` and `legacy` are the candles' own. */
 export function parseVenues(raw: string, what: string): string[] {
   return parseList(raw).map((v) => {

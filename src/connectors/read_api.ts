@@ -17,6 +17,13 @@ export interface CandlesQuery {
   readonly before?: number;
 }
 
+/** What {@linkcode ReadApi.alerts} asks for. */
+export interface AlertsQuery {
+  /** The venue the alerts were raised on: `composite` (also the tick rules') or a feed. */
+  readonly venue: string;
+  readonly limit: number;
+}
+
 /** Read queries behind `/api/candles`, `/api/alerts` and `/api/predictions`. */
 export interface ReadApi {
   /**
@@ -25,8 +32,8 @@ export interface ReadApi {
    * page.
    */
   candles(query: CandlesQuery): Candle[] | Promise<Candle[]>;
-  /** The most recent `limit` alerts, newest first. */
-  alerts(query: { limit: number }): Alert[] | Promise<Alert[]>;
+  /** The most recent `limit` alerts of one venue, newest first. */
+  alerts(query: AlertsQuery): Alert[] | Promise<Alert[]>;
   /**
    * The most recent `limit` predictions of one series (every model, latest version), oldest
    * first, with the realised return once the target window has closed.

@@ -28,8 +28,10 @@ export interface HttpServerOptions {
   readonly intervals: readonly string[];
   /** The instance's role, for the dashboard (`ingest` has no market data). */
   readonly role?: string;
-  /** The venue whose candles the dashboard charts: the one the indicators run on. */
+  /** The venue whose candles the dashboard charts: the first one the indicators run on. */
   readonly venue?: string;
+  /** Every venue the indicators and candle rules run on (`--analytics-venue`). */
+  readonly venues?: readonly string[];
   /** The dashboard's live events; null answers 503 on `/api/stream`. */
   readonly stream?: SseHub | null;
   /** The dashboard's health page, from the metrics. */
@@ -110,6 +112,7 @@ async function route(
           role: o.role ?? "all",
           intervals: o.intervals,
           venue: o.venue ?? COMPOSITE_VENUE,
+          venues: o.venues ?? [o.venue ?? COMPOSITE_VENUE],
           store: o.read !== null,
           stream: !!o.stream,
         });
@@ -143,13 +146,17 @@ function seriesOf(q: URLSearchParams, o: HttpServerOptions, errors: string[]) {
   if (!o.intervals.includes(interval)) {
     errors.push(`interval must be one of ${o.intervals.join(", ")}`);
   }
-  // The composite by default (docs/analytics.md); a venue name, or `legacy` for rows stored
-  // before candles were kept per venue.
+  return { venue: venueOf(q, errors), symbol, interval };
+}
+
+// The composite by default (docs/analytics.md); a venue name, or `legacy` for candles stored
+// before candles were kept per venue.
+function venueOf(q: URLSearchParams, errors: string[]): string {
   const venue = q.get("venue") ?? COMPOSITE_VENUE;
   if (venue.length < 1 || venue.length > 256) {
     errors.push("venue must be a feed name like coinbase, or composite (the default)");
   }
-  return { venue, symbol, interval };
+  return venue;
 }
 
 async function candles(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
@@ -197,9 +204,10 @@ function stream(req: Request, q: URLSearchParams, hub: SseHub): Response {
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {
   const errors: string[] = [];
   const limit = intParam(q, "limit", { fallback: 50, max: MAX_LIMIT }, errors);
+  const venue = venueOf(q, errors);
   if (errors.length) return json({ error: errors.join("; ") }, 400);
   if (!o.read) return json({ error: "no embedded store in this instance" }, 503);
-  return json({ alerts: await o.read.alerts({ limit }) });
+  return json({ venue, alerts: await o.read.alerts({ venue, limit }) });
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The in-memory "latest" view: per symbol the last price, the latest closed candle per interval
- * (the analytics venue's — the composite by default — and each venue's), the latest indicators,
- * forecasts and alert counts. Fed by the pipeline once per batch; read by
+ * (the charted analytics venue's — the composite by default — and each venue's), the latest
+ * indicators and alert counts (the charted venue's, and each analytics venue's), and forecasts. Fed by the pipeline once per batch; read by
  * `/api/latest` and the terminal live view. Bounded: beyond `maxSymbols` the symbol with the
  * oldest last tick is dropped.
  * @module
@@ -23,11 +23,16 @@ export interface SymbolSnapshot {
   candles: Record<string, Candle>;
   /** Latest closed candle per venue (the composite included), then per interval. */
   venues: Record<string, Record<string, Candle>>;
-  /** Latest indicators per interval. */
+  /** Latest indicators per interval of the charted venue (the first of `--analytics-venue`). */
   indicators: Record<string, IndicatorRow>;
+  /** Latest indicators per analytics venue, then per interval. */
+  venue_indicators: Record<string, Record<string, IndicatorRow>>;
   /** Forecasts for the next window per interval (the analytics venue's), by model. */
   forecasts: Record<string, LatestForecast>;
+  /** Alerts raised on the charted venue (the tick rules' included: they file under the composite). */
   alerts: number;
+  /** Alerts raised per venue. */
+  venue_alerts: Record<string, number>;
 }
 
 /** The newest target window's forecasts of one interval. */
@@ -79,8 +84,11 @@ export class LatestView {
 
   indicators(r: IndicatorRow): void {
     const s = this.#get(r.symbol);
-    const prev = s.indicators[r.interval];
-    if (!prev || r.window_start >= prev.window_start) s.indicators[r.interval] = r;
+    const byVenue = s.venue_indicators[r.venue] ??= {};
+    const prev = byVenue[r.interval];
+    if (prev && r.window_start < prev.window_start) return;
+    byVenue[r.interval] = r;
+    if (r.venue === this.#venue) s.indicators[r.interval] = r;
   }
 
   /** Records a prediction row; older target windows than the one held are ignored. */
@@ -106,7 +114,9 @@ export class LatestView {
   }
 
   alert(a: Alert): void {
-    this.#get(a.symbol).alerts++;
+    const s = this.#get(a.symbol);
+    s.venue_alerts[a.venue] = (s.venue_alerts[a.venue] ?? 0) + 1;
+    if (a.venue === this.#venue) s.alerts++;
   }
 
   /** Total ticks seen. */
@@ -133,8 +143,10 @@ export class LatestView {
         candles: {},
         venues: {},
         indicators: {},
+        venue_indicators: {},
         forecasts: {},
         alerts: 0,
+        venue_alerts: {},
       };
       this.#symbols.set(symbol, s);
     }

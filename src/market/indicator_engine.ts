@@ -1,5 +1,5 @@
 /**
- * Indicators per (symbol, interval) on closed candles, recomputed when a candle is revised.
+ * Indicators per (venue, symbol, interval) on closed candles, recomputed when a candle is revised.
  * @module
  */
 import type { Candle } from "./candle.ts";
@@ -32,7 +32,7 @@ export interface IndicatorSettings {
    */
   revisable?: number;
   /**
-   * Series (symbol, interval) kept at once; beyond it the series whose latest candle is oldest
+   * Series (venue, symbol, interval) kept at once; beyond it the series whose latest candle is oldest
    * is forgotten (it starts cold if it comes back). Default: no limit.
    */
   maxSeries?: number;
@@ -50,6 +50,7 @@ interface Entry {
 }
 
 interface Series {
+  readonly venue: string;
   readonly symbol: string;
   readonly interval: string;
   readonly entries: Entry[];
@@ -59,7 +60,7 @@ interface Series {
 
 /**
  * Computes one {@linkcode IndicatorRow} per candle. Indicators run over the sequence of candles
- * of a (symbol, interval) in window order; windows without trades have no candle and are
+ * of a (venue, symbol, interval) in window order; windows without trades have no candle and are
  * skipped. A revised candle (or a late first candle of an older window) recomputes its row and
  * every later row, each with a higher version than it had, so stores keep the newest.
  *
@@ -67,7 +68,7 @@ interface Series {
  * ```ts
  * import { IndicatorEngine } from "./indicator_engine.ts";
  * const engine = new IndicatorEngine({ sma: 2 });
- * const base = { symbol: "BTC-USD", interval: "1m", high: 1, low: 1, volume: 0, vwap: null, trades: 1, first_ts: 0, last_ts: 0, version: 1 };
+ * const base = { venue: "composite", symbol: "BTC-USD", interval: "1m", high: 1, low: 1, volume: 0, vwap: null, trades: 1, first_ts: 0, last_ts: 0, version: 1 };
  * engine.onCandle({ ...base, window_start: 0, open: 1, close: 1 });
  * engine.onCandle({ ...base, window_start: 60000, open: 3, close: 3 })[0].sma; // 2
  * ```
@@ -129,13 +130,13 @@ export class IndicatorEngine {
   }
 
   #seriesOf(c: Candle): Series {
-    const key = `${c.symbol}\u0000${c.interval}`;
+    const key = `${c.venue}\u0000${c.symbol}\u0000${c.interval}`;
     let s = this.#series.get(key);
     if (s === undefined) {
       if (this.#series.size >= this.#maxSeries) {
         evictOldest(this.#series, this.#maxSeries - 1, newestWindow);
       }
-      s = { symbol: c.symbol, interval: c.interval, entries: [], dropped: 0 };
+      s = { venue: c.venue, symbol: c.symbol, interval: c.interval, entries: [], dropped: 0 };
       this.#series.set(key, s);
     }
     return s;
@@ -170,6 +171,7 @@ export class IndicatorEngine {
       multiplier: p.bollingerMultiplier,
     }, j);
     return {
+      venue: s.venue,
       symbol: s.symbol,
       interval: s.interval,
       window_start: e.window_start,

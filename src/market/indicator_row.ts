@@ -5,9 +5,12 @@
 
 /**
  * Indicator values at one candle's close; null while an indicator is warming up.
- * Keyed like the candle; `version` follows the candle's version.
+ * Keyed like the candle, venue included (`--analytics-venue` may name several, each computed on
+ * its own candles); `version` follows the candle's version.
  */
 export interface IndicatorRow {
+  /** The candles' venue: `composite` by default, or a feed named in `--analytics-venue`. */
+  readonly venue: string;
   readonly symbol: string;
   readonly interval: string;
   readonly window_start: number;

@@ -11,13 +11,13 @@ import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
 import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
 import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
 
-/** Candles per (symbol, interval) loaded at takeover: plenty for every indicator's memory. */
+/** Candles per (venue, symbol, interval) loaded at takeover: plenty for every indicator's memory. */
 export const WARMUP_CANDLES = 5000;
 
 /** The stored candles of the symbols of some partitions. */
 export interface CandleHistory {
   /**
-   * Partition → its symbols' candles, oldest first within each (symbol, interval) series. One
+   * Partition → its symbols' candles, oldest first within each (venue, symbol, interval) series. One
    * call per assignment, so the symbol list is read once however many partitions arrive.
    */
   forPartitions(
@@ -39,18 +39,23 @@ function symbolsByPartition(
 }
 
 /**
- * History from the embedded store: the candles of `venue`, the one the analytics run on
+ * History from the embedded store: the candles of `venues`, the ones the analytics run on
  * (`--analytics-venue`, the composite by default).
  */
-export function sqliteHistory(read: SqliteReader, venue = COMPOSITE_VENUE): CandleHistory {
+export function sqliteHistory(
+  read: SqliteReader,
+  venues: readonly string[] = [COMPOSITE_VENUE],
+): CandleHistory {
   return {
     forPartitions(assigned, partitions, intervals) {
       const out = new Map<number, Candle[]>();
       for (const [p, symbols] of symbolsByPartition(read.symbols(), assigned, partitions)) {
         const rows: Candle[] = [];
-        for (const symbol of symbols) {
-          for (const interval of intervals) {
-            rows.push(...read.candles({ venue, symbol, interval, limit: WARMUP_CANDLES }));
+        for (const venue of venues) {
+          for (const symbol of symbols) {
+            for (const interval of intervals) {
+              rows.push(...read.candles({ venue, symbol, interval, limit: WARMUP_CANDLES }));
+            }
           }
         }
         out.set(p, rows);
@@ -60,11 +65,11 @@ export function sqliteHistory(read: SqliteReader, venue = COMPOSITE_VENUE): Cand
   };
 }
 
-/** History from ClickHouse (deduplicated by version), of `venue` as for SQLite. */
+/** History from ClickHouse (deduplicated by version), of `venues` as for SQLite. */
 export function clickhouseHistory(
   store: ClickHouseStore,
   database: string,
-  venue = COMPOSITE_VENUE,
+  venues: readonly string[] = [COMPOSITE_VENUE],
 ): CandleHistory {
   return {
     async forPartitions(assigned, partitions, intervals) {
@@ -75,15 +80,17 @@ export function clickhouseHistory(
       const out = new Map<number, Candle[]>();
       for (const [p, mine] of symbolsByPartition(symbols, assigned, partitions)) {
         const rows: Candle[] = [];
-        for (const symbol of mine) {
-          for (const interval of intervals) {
-            const newestFirst = await readLatestCandles(store.client, database, {
-              venue,
-              symbol,
-              interval,
-              limit: WARMUP_CANDLES,
-            });
-            rows.push(...newestFirst.reverse());
+        for (const venue of venues) {
+          for (const symbol of mine) {
+            for (const interval of intervals) {
+              const newestFirst = await readLatestCandles(store.client, database, {
+                venue,
+                symbol,
+                interval,
+                limit: WARMUP_CANDLES,
+              });
+              rows.push(...newestFirst.reverse());
+            }
           }
         }
         out.set(p, rows);

@@ -211,9 +211,10 @@ function latestPriceDelay(registry: Registry): { observe(seconds: number): void 
  */
 export function analyticsSettings(ctx: StageContext, partitions: number): AnalyticsSettings {
   const symbols = symbolsPerPartition(ctx.config, partitions);
-  const series = symbols * ctx.intervals.length;
+  const venues = ctx.config.analyticsVenues;
+  const series = symbols * ctx.intervals.length * venues.length;
   return {
-    venues: [ctx.config.analyticsVenue],
+    venues,
     indicators: { maxSeries: series },
     anomalies: {
       staleAfterMs: feedStaleAfterMs(ctx.config),

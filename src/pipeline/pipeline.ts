@@ -130,7 +130,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   );
   const latest = new LatestView({
     maxSymbols: config.windows.maxSymbols,
-    venue: config.analyticsVenue,
+    venue: config.analyticsVenues[0],
   });
   const system = createActorSystem({
     name: "pipeline",
@@ -218,7 +218,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       read,
       intervals: config.intervals,
       role: config.role,
-      venue: config.analyticsVenue,
+      venue: config.analyticsVenues[0],
+      venues: config.analyticsVenues,
       stream: dashboard?.hub ?? null,
       healthSummary: dashboard?.health ??
         (() => healthSummary(registry, { role: config.role, now: Date.now() })),
@@ -277,7 +278,7 @@ function dashboardOf(
   });
   const tap = new MarketStream(hub, {
     intervals,
-    venue: config.analyticsVenue,
+    venue: config.analyticsVenues[0],
     maxSymbols: config.windows.maxSymbols,
     health,
   });
@@ -287,10 +288,10 @@ function dashboardOf(
 /** Where a new Kafka owner warms its analytics from: ClickHouse when configured, else SQLite. */
 function candleHistoryOf(stores: readonly Store[], config: PipelineConfig): CandleHistory | null {
   const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
-  const venue = config.analyticsVenue;
-  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase, venue);
+  const venues = config.analyticsVenues;
+  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase, venues);
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
-  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db), venue) : null;
+  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db), venues) : null;
 }
 
 /**

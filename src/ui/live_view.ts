@@ -1,7 +1,8 @@
 /**
- * The live terminal view, redrawn about once a second: per symbol the last price, 1-minute change,
- * latest closed 1m candle, EMA and RSI, alert count, the next window's forecast (return, P(up),
- * σ); plus ticks/s and mailbox pressure.
+ * The live terminal view, redrawn about once a second: per symbol and analytics venue
+ * (`--analytics-venue`) the last price, 1-minute change, latest closed 1m candle, EMA and RSI,
+ * alert count, the next window's forecast (return, P(up), σ; the first venue's); plus ticks/s
+ * and mailbox pressure.
  * @module
  */
 import { dashboardUrl } from "../http/http_server.ts";
@@ -49,7 +50,7 @@ export function render(
   pipeline: Pick<Pipeline, "http" | "config">,
 ): string {
   const interval = pipeline.config.intervals[0];
-  const venue = pipeline.config.analyticsVenue;
+  const venues = pipeline.config.analyticsVenues;
   const head = [
     "symbol",
     "price",
@@ -64,23 +65,26 @@ export function render(
     "forecast σ",
     "venues (left out)",
   ];
-  const rows = symbols.map((s) => {
-    const c = s.candles[interval];
-    const ind = s.indicators[interval];
-    const change = c ? ((s.price - c.close) / c.close) * 100 : NaN;
-    return [
-      s.symbol,
-      fmt(s.price),
-      venue,
-      Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(2)}%` : "-",
-      c ? `${fmt(c.open)}/${fmt(c.high)}/${fmt(c.low)}/${fmt(c.close)}` : "-",
-      ind?.ema_fast == null ? "-" : fmt(ind.ema_fast),
-      ind?.rsi == null ? "-" : ind.rsi.toFixed(1),
-      String(s.alerts),
-      ...forecastColumns(s.forecasts[interval]),
-      c ? venuesOf(c) : Object.keys(s.venues).sort().join(","),
-    ];
-  });
+  // One row per analytics venue of each symbol; the latest view keeps the first one's forecasts.
+  const rows = symbols.flatMap((s) =>
+    venues.map((venue, i) => {
+      const c = s.venues[venue]?.[interval];
+      const ind = s.venue_indicators[venue]?.[interval];
+      const change = c ? ((s.price - c.close) / c.close) * 100 : NaN;
+      return [
+        s.symbol,
+        fmt(s.price),
+        venue,
+        Number.isFinite(change) ? `${change >= 0 ? "+" : ""}${change.toFixed(2)}%` : "-",
+        c ? `${fmt(c.open)}/${fmt(c.high)}/${fmt(c.low)}/${fmt(c.close)}` : "-",
+        ind?.ema_fast == null ? "-" : fmt(ind.ema_fast),
+        ind?.rsi == null ? "-" : ind.rsi.toFixed(1),
+        String(s.venue_alerts[venue] ?? 0),
+        ...forecastColumns(i === 0 ? s.forecasts[interval] : undefined),
+        c ? venuesOf(c) : Object.keys(s.venues).sort().join(","),
+      ];
+    })
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
     r.map((v, i) => (i === 0 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join("  ");

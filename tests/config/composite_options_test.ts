@@ -9,7 +9,7 @@ Deno.test("loadConfig() reads the composite and analytics venue options", () => 
       "--composite-venues=coinbase, kraken",
       "--composite-stale-after=2m",
       "--composite-outlier-mads=3.5",
-      "--analytics-venue=kraken",
+      "--analytics-venue=composite, kraken",
     ],
     env: noEnv,
   });
@@ -20,12 +20,12 @@ Deno.test("loadConfig() reads the composite and analytics venue options", () => 
     staleAfterMs: 120_000,
     outlierMads: 3.5,
   });
-  assert.equal(r.config.analyticsVenue, "kraken");
+  assert.deepEqual(r.config.analyticsVenues, ["composite", "kraken"]);
   const defaults = loadConfig({ args: [], env: noEnv });
   assert.equal(defaults.kind, "ok");
   if (defaults.kind !== "ok") return;
   assert.deepEqual(defaults.config.composite, { venues: [], staleAfterMs: 60_000, outlierMads: 5 });
-  assert.equal(defaults.config.analyticsVenue, "composite");
+  assert.deepEqual(defaults.config.analyticsVenues, ["composite"]);
 });
 
 Deno.test("loadConfig() reports every bad composite option at once", () => {
@@ -46,4 +46,18 @@ Deno.test("loadConfig() reports every bad composite option at once", () => {
   assert.match(text, /--composite-stale-after/);
   assert.match(text, /--composite-outlier-mads: expected 1\.\.1000, received 0\.5/);
   assert.match(text, /--analytics-venue: expected a venue name/);
+});
+
+Deno.test("loadConfig() refuses an analytics venue named twice, legacy, or none", () => {
+  for (
+    const [arg, why] of [
+      ["--analytics-venue=composite,kraken,composite", /named twice/],
+      ["--analytics-venue=legacy", /legacy cannot be an analytics venue/],
+      ["--analytics-venue= , ", /at least one venue/],
+    ] as const
+  ) {
+    const r = loadConfig({ args: [arg], env: noEnv });
+    assert.equal(r.kind, "error", arg);
+    if (r.kind === "error") assert.match(r.errors.join("\n"), why);
+  }
 });

@@ -34,6 +34,7 @@ function candle(symbol: string, k: number, version: number): Candle {
 function alert(symbol: string, k: number): Alert {
   return {
     id: `${symbol}:price_spike:1m:${T0 + k * 60_000}`,
+    venue: "composite",
     symbol,
     interval: "1m",
     rule: "price_spike",
@@ -76,9 +77,12 @@ Deno.test({
       assert.deepEqual(page.map((c) => c.window_start), [T0, T0 + 60_000]);
       assert.deepEqual(await ch.symbols(), lite.symbols());
       const byId = (a: Alert, b: Alert) => a.id < b.id ? -1 : 1;
-      const newest = await ch.alerts({ limit: 4 });
+      const newest = await ch.alerts({ venue: "composite", limit: 4 });
       assert.deepEqual(newest.map((a) => a.window_start), [2, 2, 1, 1].map((k) => T0 + k * 60_000));
-      assert.deepEqual([...newest].sort(byId), [...lite.alerts({ limit: 4 })].sort(byId));
+      assert.deepEqual(
+        [...newest].sort(byId),
+        [...lite.alerts({ venue: "composite", limit: 4 })].sort(byId),
+      );
     } finally {
       await store.client.command({ query: `DROP DATABASE IF EXISTS ${store.config.database}` })
         .catch(() => {});

@@ -125,7 +125,7 @@ Deno.test({
         store.client,
         `SELECT DISTINCT version FROM ${store.config.database}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
     }),
 });
 
@@ -178,6 +178,7 @@ Deno.test({
       }
       const alerts: Alert[] = symbols.map((s, k) => ({
         id: `${k}:${s}`,
+        venue: "composite",
         symbol: s,
         interval: "1m",
         rule: "price_spike",
@@ -204,6 +205,7 @@ Deno.test({
     withStore(async (store) => {
       const db = store.config.database;
       const rows: IndicatorRow[] = [1, 2].map((version) => ({
+        venue: "kraken",
         symbol: "ETH-USD",
         interval: "5m",
         window_start: T0,
@@ -273,6 +275,7 @@ Deno.test({
       await store.writeAlerts([]).catch(() => {});
       await assert.rejects(store.writeAlerts([{
         id: "a",
+        venue: "composite",
         symbol: "A",
         interval: "1m",
         rule: "price_spike",

@@ -5,7 +5,14 @@
  */
 import assert from "node:assert/strict";
 import { ClickHouseStore } from "../../src/connectors/clickhouse/clickhouse_store.ts";
-import { queryRows, readLatestCandles } from "../../src/connectors/clickhouse/queries.ts";
+import {
+  queryRows,
+  readLatestAlerts,
+  readLatestCandles,
+} from "../../src/connectors/clickhouse/queries.ts";
+import { alertId } from "../../src/market/anomaly/alert_id.ts";
+import { CANDLES, createTableSql, type TableSpec } from "../../src/connectors/clickhouse/schema.ts";
+import { PREDICTIONS } from "../../src/connectors/clickhouse/prediction_table.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { runId } from "../helpers/services.ts";
@@ -20,6 +27,21 @@ const RELEASE_CANDLES_DDL = (db: string) =>
   "`first_ts` UInt64, `last_ts` UInt64, `version` UInt32) ENGINE = " +
   "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
   "ORDER BY (symbol, `interval`, window_start)";
+
+// The indicators and alerts DDL of the release before analytics venues (schema version 3),
+// verbatim.
+const RELEASE_INDICATORS_DDL = (db: string) =>
+  `CREATE TABLE IF NOT EXISTS \`${db}\`.\`indicators\` (\`symbol\` String, \`interval\` String, ` +
+  "`window_start` DateTime('UTC'), `close` Float64, `sma` Nullable(Float64), " +
+  "`ema_fast` Nullable(Float64), `ema_slow` Nullable(Float64), `rsi` Nullable(Float64), " +
+  "`bb_upper` Nullable(Float64), `bb_middle` Nullable(Float64), `bb_lower` Nullable(Float64), " +
+  "`volatility` Nullable(Float64), `version` UInt32) ENGINE = ReplacingMergeTree(version) " +
+  "PARTITION BY toYYYYMM(window_start) ORDER BY (symbol, `interval`, window_start)";
+const RELEASE_ALERTS_DDL = (db: string) =>
+  `CREATE TABLE IF NOT EXISTS \`${db}\`.\`alerts\` (\`id\` String, \`symbol\` String, ` +
+  "`interval` String, `rule` String, `severity` String, `value` Float64, `threshold` Float64, " +
+  "`window_start` DateTime('UTC'), `message` String) ENGINE = ReplacingMergeTree() " +
+  "PARTITION BY toYYYYMM(window_start) ORDER BY (symbol, window_start, id)";
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -109,7 +131,7 @@ Deno.test({
         store.client,
         `SELECT version FROM ${db}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
       const [n] = await queryRows(store.client, `SELECT count() AS n FROM ${db}.candles FINAL`);
       assert.equal(Number(n.n), 5, "two legacy windows, two venue candles, one composite");
       const [kept] = await queryRows(
@@ -137,13 +159,88 @@ Deno.test({
         store.client,
         `SELECT version FROM ${db}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
       const [old] = await queryRows(
         store.client,
         `SELECT count() AS n FROM system.tables WHERE database = '${db}' ` +
           "AND name = 'candles_before_venue'",
       );
       assert.equal(Number(old.n), 0, "nothing to keep on a new database");
+    } finally {
+      await store.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ClickHouseStore.migrate() upgrades a database of the release before analytics venues: " +
+    "its indicators and alerts are the composite's, alert ids unchanged",
+  ignore: server === undefined,
+  fn: async () => {
+    const db = `t_${runId()}`;
+    const store = new ClickHouseStore({ url: server!.url, database: db });
+    try {
+      // Schema version 3 as that release left it: candles and predictions as now, indicators and
+      // alerts without a venue, versions 1 to 3 recorded.
+      await store.client.command({ query: `CREATE DATABASE ${db}` });
+      for (const spec of [CANDLES, PREDICTIONS]) {
+        await store.client.command({ query: createTableSql(db, spec as TableSpec<never>) });
+      }
+      await store.client.command({ query: RELEASE_INDICATORS_DDL(db) });
+      await store.client.command({ query: RELEASE_ALERTS_DDL(db) });
+      await store.client.command({
+        query: `CREATE TABLE ${db}.schema_migrations (version UInt32, name String, ` +
+          "applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY version",
+      });
+      await store.client.command({
+        query: `INSERT INTO ${db}.schema_migrations VALUES (1, 'initial tables', now()), ` +
+          "(2, 'candles keyed by venue', now()), (3, 'predictions', now())",
+      });
+      const s = T0 / 1000;
+      await store.client.command({
+        query: `INSERT INTO ${db}.indicators VALUES ('BTC-USD', '1m', ${s}, 105, 101, 102, 103, ` +
+          `55.5, 110, 101, 92, 0.01, 2), ('BTC-USD', '1m', ${s}, 105, 101, 102, 103, 40, 110, ` +
+          "101, 92, 0.01, 1)",
+      });
+      const id = alertId("composite", "BTC-USD", "1m", "price_spike", T0);
+      await store.client.command({
+        query: `INSERT INTO ${db}.alerts VALUES ('${id}', 'BTC-USD', '1m', 'price_spike', ` +
+          `'warning', 5, 4, ${s}, 'z 5')`,
+      });
+
+      await store.migrate();
+      const indicators = await queryRows(
+        store.client,
+        `SELECT venue, symbol, rsi, version FROM ${db}.indicators FINAL`,
+      );
+      assert.deepEqual(
+        indicators.map((r) => ({ ...r, rsi: Number(r.rsi), version: Number(r.version) })),
+        [{ venue: "composite", symbol: "BTC-USD", rsi: 55.5, version: 2 }],
+      );
+      const stored = await readLatestAlerts(store.client, db, { venue: "composite" });
+      assert.deepEqual(stored.map((a) => [a.id, a.venue]), [[id, "composite"]]);
+      // A venue's alert of the same window sits beside it; the composite's raised again is one.
+      const kraken = {
+        ...stored[0],
+        id: alertId("kraken", "BTC-USD", "1m", "price_spike", T0),
+        venue: "kraken",
+      };
+      await store.writeAlerts([stored[0], kraken]);
+      assert.deepEqual(await readLatestAlerts(store.client, db, { venue: "kraken" }), [kraken]);
+      assert.deepEqual(await readLatestAlerts(store.client, db, { venue: "composite" }), stored);
+
+      await store.migrate();
+      const versions = await queryRows(
+        store.client,
+        `SELECT DISTINCT version FROM ${db}.schema_migrations ORDER BY version`,
+      );
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
+      const [kept] = await queryRows(
+        store.client,
+        `SELECT count() AS n FROM ${db}.indicators_before_venue`,
+      );
+      assert.equal(Number(kept.n), 2, "the old rows are kept apart as they were");
     } finally {
       await store.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
       await store.close();

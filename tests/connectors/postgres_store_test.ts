@@ -3,6 +3,7 @@ import { PostgresStore } from "../../src/connectors/postgres/postgres_store.ts";
 import { PostgresConfigError } from "../../src/connectors/postgres/postgres_config.ts";
 import { applyMigrations, MIGRATIONS } from "../../src/connectors/postgres/migrations.ts";
 import type { Alert } from "../../src/market/alert.ts";
+import { alertId } from "../../src/market/anomaly/alert_id.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
@@ -166,6 +167,7 @@ Deno.test({
       await store.writeTicks(hostileTicks);
       const alerts: Alert[] = HOSTILE_STRINGS.map((s, k) => ({
         id: `a${k}${keys[k % keys.length]}`,
+        venue: "composite",
         symbol: keys[k % keys.length],
         interval: "1m",
         rule: "price_spike",
@@ -319,6 +321,56 @@ Deno.test({
         `SELECT id, price FROM "${db.schema}".ticks ORDER BY ts`,
       );
       assert.deepEqual(rows.map((r) => [r.id, r.price]), [["7", 100], ["7", 101]]);
+    } finally {
+      await store.close(1);
+      await db.drop();
+    }
+  },
+});
+
+Deno.test({
+  name: "PostgresStore.migrate() upgrades a schema of the release before analytics venues: its " +
+    "alerts are the composite's, ids unchanged, and a venue's alerts go beside them",
+  ignore: !available,
+  fn: async () => {
+    const db = createTestSchema("pgvenue");
+    const store = new PostgresStore({ url: db.url, schema: db.schema });
+    try {
+      // The schema as that release left it (migrations 1 to 3), with an alert in it.
+      await applyMigrations(store.sql, db.schema, MIGRATIONS.slice(0, 3));
+      const id = alertId("composite", "BTC-USD", "1m", "price_spike", T0);
+      await db.sql.unsafe(
+        `INSERT INTO "${db.schema}".alerts (id, symbol, interval, rule, severity, value,
+           threshold, window_start, message)
+         VALUES ('${id}', 'BTC-USD', '1m', 'price_spike', 'warning', 5, 4,
+           to_timestamp(${T0 / 1000}), 'z 5')`,
+      );
+      await store.migrate();
+      const alert: Alert = {
+        id,
+        venue: "composite",
+        symbol: "BTC-USD",
+        interval: "1m",
+        rule: "price_spike",
+        severity: "warning",
+        value: 5,
+        threshold: 4,
+        window_start: T0,
+        message: "raised again",
+      };
+      const kraken = {
+        ...alert,
+        id: alertId("kraken", "BTC-USD", "1m", "price_spike", T0),
+        venue: "kraken",
+      };
+      await store.writeAlerts([alert, kraken]);
+      const rows = await db.sql.unsafe(
+        `SELECT id, venue, message FROM "${db.schema}".alerts ORDER BY venue`,
+      );
+      assert.deepEqual(rows.map((r) => [r.id, r.venue, r.message]), [
+        [id, "composite", "z 5"],
+        [kraken.id, "kraken", "raised again"],
+      ]);
     } finally {
       await store.close(1);
       await db.drop();

@@ -48,6 +48,7 @@ Deno.test("WebhookClient dead letters never quote the webhook's secret URL", asy
   });
   hook.send({
     id: "a1",
+    venue: "composite",
     symbol: "BTC-USD",
     interval: "1m",
     rule: "price_spike",

@@ -41,6 +41,7 @@ function candle(symbol: string, k: number, version: number): Candle {
 function alert(id: string, symbol = "BTC-USD"): Alert {
   return {
     id,
+    venue: "composite",
     symbol,
     interval: "1m",
     rule: "volume_spike",

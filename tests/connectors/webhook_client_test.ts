@@ -13,6 +13,7 @@ const NOW = Date.UTC(2026, 0, 1, 12);
 function alert(id: string): Alert {
   return {
     id,
+    venue: "composite",
     symbol: "BTC-USD",
     interval: "1m",
     rule: "price_spike",

@@ -28,7 +28,7 @@ export function sqliteCount(file: string, table = "ticks"): number {
 /** Ordered queries of the result tables, by table. */
 export const RESULT_QUERIES = {
   candles: `SELECT * FROM candles ORDER BY symbol, "interval", window_start, venue`,
-  indicators: `SELECT * FROM indicators ORDER BY symbol, "interval", window_start`,
+  indicators: `SELECT * FROM indicators ORDER BY symbol, "interval", window_start, venue`,
   alerts: `SELECT * FROM alerts ORDER BY id`,
   predictions:
     `SELECT * FROM predictions ORDER BY venue, symbol, "interval", target_window_start, model`,
@@ -79,18 +79,10 @@ export function dumpResults(
 
 /**
  * Asserts that the databases at `actual` and `expected` hold the same candles, indicators, alerts,
- * predictions and raw ticks (dead letters aside), naming the table that differs. `exceptRules`: alerts of
- * these rules are left out of the comparison (say why where it is used).
+ * predictions and raw ticks (dead letters aside), naming the table that differs.
  */
-export function assertSameResults(
-  actual: string,
-  expected: string,
-  options: { exceptRules?: readonly string[] } = {},
-): void {
-  const except = new Set(options.exceptRules ?? []);
+export function assertSameResults(actual: string, expected: string): void {
   for (const [table, sql] of Object.entries(RESULT_QUERIES)) {
-    const rows = (file: string) =>
-      sqliteRows(file, sql).filter((r) => table !== "alerts" || !except.has(String(r.rule)));
-    assert.deepEqual(rows(actual), rows(expected), table);
+    assert.deepEqual(sqliteRows(actual, sql), sqliteRows(expected, sql), table);
   }
 }

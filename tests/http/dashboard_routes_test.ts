@@ -55,6 +55,7 @@ Deno.test("dashboard routes: the page, its files and /api/info", async () => {
       role: "process",
       intervals: ["1m", "5m"],
       venue: "composite",
+      venues: ["composite"],
       store: true,
       stream: true,
     });

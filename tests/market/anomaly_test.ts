@@ -46,6 +46,7 @@ function candle(i: number, close: number, volume = 10, symbol = "BTC-USD"): Cand
 
 function row(c: Candle, bands: [number, number] | null = null): IndicatorRow {
   return {
+    venue: c.venue,
     symbol: c.symbol,
     interval: c.interval,
     window_start: c.window_start,
@@ -132,7 +133,7 @@ Deno.test("AnomalyDetector raises price_spike once per cooldown in a storm, with
   }
   assert.equal(storm.length, 1);
   assert.equal(storm[0].rule, "price_spike");
-  assert.equal(storm[0].id, alertId("BTC-USD", "1m", "price_spike", T0 + 40 * M));
+  assert.equal(storm[0].id, alertId("composite", "BTC-USD", "1m", "price_spike", T0 + 40 * M));
   assert.equal(storm[0].id, `BTC-USD|1m|price_spike|${T0 + 40 * M}`);
   assert.equal(storm[0].threshold, 4);
   assert.match(storm[0].message, /z-score/);

@@ -6,6 +6,7 @@ import { rsi } from "../../src/market/indicators/rsi.ts";
 import { sma } from "../../src/market/indicators/sma.ts";
 import { volatility } from "../../src/market/indicators/volatility.ts";
 import { assertClose, mulberry32 } from "./prng.ts";
+import { rsiByHand, volatilityByHand } from "../helpers/indicator_reference.ts";
 
 function closes(seed: number, n: number): number[] {
   const rnd = mulberry32(seed);
@@ -60,28 +61,7 @@ Deno.test("bollinger() matches technicalindicators BollingerBands (population σ
   );
 });
 
-// technicalindicators rounds RSI to 2 decimals, so the reference is computed here, by the book:
-// first averages simple over n changes, then Wilder's (prev·(n−1) + x)/n.
-function rsiByHand(c: number[], n: number): (number | null)[] {
-  const out: (number | null)[] = c.map(() => null);
-  let g = 0;
-  let l = 0;
-  for (let i = 1; i <= n && i < c.length; i++) {
-    g += Math.max(c[i] - c[i - 1], 0);
-    l += Math.max(c[i - 1] - c[i], 0);
-  }
-  g /= n;
-  l /= n;
-  for (let i = n; i < c.length; i++) {
-    if (i > n) {
-      g = (g * (n - 1) + Math.max(c[i] - c[i - 1], 0)) / n;
-      l = (l * (n - 1) + Math.max(c[i - 1] - c[i], 0)) / n;
-    }
-    out[i] = l === 0 ? 100 : 100 - 100 / (1 + g / l);
-  }
-  return out;
-}
-
+// technicalindicators rounds RSI to 2 decimals, so the reference is by hand (tests/helpers).
 Deno.test("rsi() matches Wilder's RSI computed by hand, first value at close n + 1", () => {
   for (const n of [2, 14]) assertSeries(rsi(CLOSES, n), rsiByHand(CLOSES, n), `RSI(${n})`);
   const r = rsi([1, 2, 3, 4], 2);
@@ -96,13 +76,7 @@ Deno.test("rsi() matches Wilder's RSI computed by hand, first value at close n +
 
 Deno.test("volatility() is the sample σ of log returns over n, computed by hand", () => {
   const n = 20;
-  const expected = CLOSES.map((_, i) => {
-    if (i < n) return null;
-    const r: number[] = [];
-    for (let k = i - n + 1; k <= i; k++) r.push(Math.log(CLOSES[k]) - Math.log(CLOSES[k - 1]));
-    const mean = r.reduce((a, b) => a + b, 0) / n;
-    return Math.sqrt(r.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1));
-  });
+  const expected = volatilityByHand(CLOSES, n);
   assertSeries(volatility(CLOSES, n), expected, "volatility(20)");
   assertClose(
     volatility([100, 110, 99], 2)[2],

@@ -33,7 +33,7 @@ Deno.test("live view: each symbol's row shows the composite candle, its venue an
   latest.candle(candle("coinbase", 101)); // a venue candle after the composite changes nothing
   const snapshot = latest.snapshot();
   assert.deepEqual(Object.keys(snapshot[0].venues).sort(), ["coinbase", "composite", "kraken"]);
-  const pipeline = { http: null, config: { intervals: ["1m"], analyticsVenue: "composite" } };
+  const pipeline = { http: null, config: { intervals: ["1m"], analyticsVenues: ["composite"] } };
   const frame = render(snapshot, 10, 0, pipeline as unknown as Pick<Pipeline, "http" | "config">);
   const [head, row] = frame.split("\n").slice(2, 4);
   assert.match(head, /venue/);
@@ -45,7 +45,7 @@ Deno.test("live view: each symbol's row shows the composite candle, its venue an
 Deno.test("live view: the first line names the dashboard's URL", () => {
   const pipeline = {
     http: { hostname: "127.0.0.1", port: 9464 },
-    config: { intervals: ["1m"], analyticsVenue: "composite" },
+    config: { intervals: ["1m"], analyticsVenues: ["composite"] },
   };
   const frame = render([], 0, 0, pipeline as unknown as Pick<Pipeline, "http" | "config">);
   assert.match(frame.split("\n")[0], /dashboard http:\/\/127\.0\.0\.1:9464\/$/);
@@ -82,9 +82,60 @@ Deno.test("live view: the forecast columns show the newest target window's ridge
     prob_up: 0.61,
     predicted_vol: 0.0123,
   });
-  const pipeline = { http: null, config: { intervals: ["1m"], analyticsVenue: "composite" } };
+  const pipeline = { http: null, config: { intervals: ["1m"], analyticsVenues: ["composite"] } };
   const frame = render(snapshot, 10, 0, pipeline as unknown as Pick<Pipeline, "http" | "config">);
   const [head, line] = frame.split("\n").slice(2, 4);
   assert.match(head, /forecast r\s+P\(up\)\s+forecast σ/);
   assert.match(line, /0\.042%\s+61%\s+1\.230%/);
+});
+
+Deno.test("live view: two analytics venues give each symbol a row per venue with its own indicators and alerts", () => {
+  const latest = new LatestView({ venue: "composite" });
+  latest.ticks([{ source: "kraken", symbol: "BTC-USD", price: 101, size: 1, ts: 1, id: "1" }]);
+  latest.candle(candle("composite", 100, { constituents: ["kraken"], excluded: [] }));
+  latest.candle(candle("kraken", 99));
+  const ind = (venue: string, ema: number, rsi: number) => ({
+    venue,
+    symbol: "BTC-USD",
+    interval: "1m",
+    window_start: 60_000,
+    close: 100,
+    sma: null,
+    ema_fast: ema,
+    ema_slow: null,
+    rsi,
+    bb_upper: null,
+    bb_middle: null,
+    bb_lower: null,
+    volatility: null,
+    version: 1,
+  });
+  latest.indicators(ind("composite", 100.5, 55));
+  latest.indicators(ind("kraken", 98.25, 31));
+  const alert = (venue: string, id: string) => ({
+    id,
+    venue,
+    symbol: "BTC-USD",
+    interval: "1m",
+    rule: "price_spike" as const,
+    severity: "warning" as const,
+    value: 5,
+    threshold: 4,
+    window_start: 60_000,
+    message: "",
+  });
+  latest.alert(alert("kraken", "a"));
+  latest.alert(alert("kraken", "b"));
+  const snapshot = latest.snapshot();
+  assert.equal(snapshot[0].indicators["1m"].ema_fast, 100.5, "the charted venue's indicators");
+  assert.equal(snapshot[0].venue_indicators.kraken["1m"].ema_fast, 98.25);
+  assert.deepEqual([snapshot[0].alerts, snapshot[0].venue_alerts], [0, { kraken: 2 }]);
+  const pipeline = {
+    http: null,
+    config: { intervals: ["1m"], analyticsVenues: ["composite", "kraken"] },
+  };
+  const frame = render(snapshot, 10, 0, pipeline as unknown as Pick<Pipeline, "http" | "config">);
+  const [composite, kraken] = frame.split("\n").slice(3, 5);
+  assert.match(composite, /BTC-USD .* composite .*\/100\.0000\s+100\.5000\s+55\.0\s+0\s/);
+  assert.match(kraken, /BTC-USD .* kraken .*\/99\.0000\s+98\.2500\s+31\.0\s+2\s/);
 });

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ClickHouseClient } from "@clickhouse/client";
-import type { CandlesQuery, ReadApi } from "../read_api.ts";
+import type { AlertsQuery, CandlesQuery, ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { queryRows, readLatestAlerts, readLatestCandles } from "./queries.ts";
@@ -75,8 +75,8 @@ export class ClickHouseReadApi implements ReadApi {
     }));
   }
 
-  alerts(q: { limit: number }): Promise<Alert[]> {
-    return readLatestAlerts(this.#client, this.#database, { limit: q.limit });
+  alerts(q: AlertsQuery): Promise<Alert[]> {
+    return readLatestAlerts(this.#client, this.#database, { venue: q.venue, limit: q.limit });
   }
 
   async symbols(): Promise<string[]> {

@@ -1,10 +1,12 @@
 /**
  * The versioned ClickHouse schema. Version 1 is the schema before candles had a venue (the
- * tables `schemaSql` created then); version 2 keys candles by venue. ClickHouse cannot change a
- * table's sort key, and 18.16 cannot RENAME these tables (it fails re-reading their stored
- * definition), so version 2 copies the old candles into `candles_before_venue` (kept until an
- * operator drops it), drops `candles`, creates it keyed by venue and copies the old rows back under
- * the venue `legacy`. Applied versions are recorded in `schema_migrations`; every step checks the
+ * tables `schemaSql` created then); version 2 keys candles by venue; version 3 adds predictions;
+ * version 4 keys indicators and alerts by venue. ClickHouse cannot change a table's sort key, and
+ * 18.16 cannot RENAME these tables (it fails re-reading their stored definition), so versions 2
+ * and 4 copy the old rows into `<table>_before_venue` (kept until an operator drops it), drop the
+ * table, create it keyed by venue and copy the old rows back under a venue: `legacy` for candles
+ * (they mixed every feed), `composite` for indicators and alerts (they were computed on the one
+ * analytics venue, the composite by default; alert ids keep their form for it). Applied versions are recorded in `schema_migrations`; every step checks the
  * tables themselves first and the copies land in ReplacingMergeTree tables read with FINAL, so an
  * interrupted upgrade resumes and instances starting together converge (a copy made twice
  * collapses).
@@ -12,18 +14,60 @@
  */
 import type { ClickHouseClient } from "@clickhouse/client";
 import { queryRows } from "./queries.ts";
-import type { Candle } from "../../market/candle.ts";
-import { CANDLES, createTableSql, type TableSpec } from "./schema.ts";
+import { COMPOSITE_VENUE, LEGACY_VENUE } from "../../market/candle.ts";
+import { ALERTS, CANDLES, createTableSql, INDICATORS, type TableSpec } from "./schema.ts";
 import { sqlIdentifier, sqlValue } from "./sql_escape.ts";
 
 /** The schema version this code writes. */
-export const CLICKHOUSE_SCHEMA_VERSION = 3;
+export const CLICKHOUSE_SCHEMA_VERSION = 4;
 
 /** The table an upgraded database keeps its pre-venue candles in. */
 export const CANDLES_BEFORE_VENUE = "candles_before_venue";
 
-const CANDLE_FIELDS = "symbol, `interval`, window_start, open, high, low, close, volume, vwap, " +
-  "trades, first_ts, last_ts, version";
+/** How one table moves to its venue-keyed form. */
+interface VenueUpgrade {
+  /** The venue-keyed table. */
+  readonly spec: TableSpec<never>;
+  /** The table before: its columns (the new ones but venue and later additions) and engine. */
+  readonly before: TableSpec<never>;
+  /** The venue the old rows are filed under. */
+  readonly venue: string;
+}
+
+const CANDLES_UPGRADE: VenueUpgrade = {
+  spec: CANDLES as TableSpec<never>,
+  before: {
+    name: CANDLES_BEFORE_VENUE,
+    columns: CANDLES.columns.filter((c) =>
+      !["venue", "instrument", "constituents", "excluded"].includes(c.name)
+    ) as TableSpec<never>["columns"],
+    engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
+      "ORDER BY (symbol, `interval`, window_start)",
+  },
+  venue: LEGACY_VENUE,
+};
+
+const INDICATORS_UPGRADE: VenueUpgrade = {
+  spec: INDICATORS as TableSpec<never>,
+  before: {
+    name: "indicators_before_venue",
+    columns: INDICATORS.columns.filter((c) => c.name !== "venue") as TableSpec<never>["columns"],
+    engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
+      "ORDER BY (symbol, `interval`, window_start)",
+  },
+  venue: COMPOSITE_VENUE,
+};
+
+const ALERTS_UPGRADE: VenueUpgrade = {
+  spec: ALERTS as TableSpec<never>,
+  before: {
+    name: "alerts_before_venue",
+    columns: ALERTS.columns.filter((c) => c.name !== "venue") as TableSpec<never>["columns"],
+    engine: "ReplacingMergeTree() PARTITION BY toYYYYMM(window_start) " +
+      "ORDER BY (symbol, window_start, id)",
+  },
+  venue: COMPOSITE_VENUE,
+};
 
 /** Brings `database` (created already) to the current version; before the tables are created. */
 export async function upgradeClickHouse(client: ClickHouseClient, database: string): Promise<void> {
@@ -37,9 +81,18 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
       Number(r.version)
     ),
   );
-  if (!applied.has(2)) await candlesByVenue(client, database);
+  if (!applied.has(2)) await byVenue(client, database, CANDLES_UPGRADE);
   // Version 3 adds the `predictions` table, created with the others (schema.ts): nothing to copy.
-  const steps = [[1, "initial tables"], [2, "candles keyed by venue"], [3, "predictions"]] as const;
+  if (!applied.has(4)) {
+    await byVenue(client, database, INDICATORS_UPGRADE);
+    await byVenue(client, database, ALERTS_UPGRADE);
+  }
+  const steps = [
+    [1, "initial tables"],
+    [2, "candles keyed by venue"],
+    [3, "predictions"],
+    [4, "indicators and alerts keyed by venue"],
+  ] as const;
   for (const [version, name] of steps) {
     if (applied.has(version)) continue;
     await client.command({
@@ -49,38 +102,32 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
   }
 }
 
-// Version 1 → 2: the candles so far kept apart, and under the venue `legacy` in the new table.
-async function candlesByVenue(client: ClickHouseClient, database: string): Promise<void> {
+// A table without venue: its rows kept apart, and under `u.venue` in the venue-keyed table.
+async function byVenue(client: ClickHouseClient, database: string, u: VenueUpgrade) {
   const db = sqlIdentifier(database);
-  const before = `${db}.${CANDLES_BEFORE_VENUE}`;
-  if (await hasTable(client, database, "candles") && !(await hasVenue(client, database))) {
-    await client.command({ query: createTableSql(database, BEFORE_VENUE) });
-    if (await count(client, `${before}`) === 0) {
+  const table = `${db}.${sqlIdentifier(u.spec.name)}`;
+  const before = `${db}.${sqlIdentifier(u.before.name)}`;
+  const fields = u.before.columns.map((c) => sqlIdentifier(c.name)).join(", ");
+  if (
+    await hasTable(client, database, u.spec.name) &&
+    !(await hasVenue(client, database, u.spec.name))
+  ) {
+    await client.command({ query: createTableSql(database, u.before) });
+    if (await count(client, before) === 0) {
       await client.command({
-        query:
-          `INSERT INTO ${before} (${CANDLE_FIELDS}) SELECT ${CANDLE_FIELDS} FROM ${db}.candles`,
+        query: `INSERT INTO ${before} (${fields}) SELECT ${fields} FROM ${table}`,
       });
     }
-    await client.command({ query: `DROP TABLE IF EXISTS ${db}.candles` });
+    await client.command({ query: `DROP TABLE IF EXISTS ${table}` });
   }
-  if (!(await hasTable(client, database, CANDLES_BEFORE_VENUE))) return;
-  await client.command({ query: createTableSql(database, CANDLES) });
-  if (await count(client, `${db}.candles WHERE venue = 'legacy'`) > 0) return;
+  if (!(await hasTable(client, database, u.before.name))) return;
+  await client.command({ query: createTableSql(database, u.spec) });
+  if (await count(client, `${table} WHERE venue = ${sqlValue(u.venue)}`) > 0) return;
   await client.command({
-    query: `INSERT INTO ${db}.candles (venue, ${CANDLE_FIELDS}) ` +
-      `SELECT 'legacy', ${CANDLE_FIELDS} FROM ${before} FINAL`,
+    query: `INSERT INTO ${table} (venue, ${fields}) ` +
+      `SELECT ${sqlValue(u.venue)}, ${fields} FROM ${before} FINAL`,
   });
 }
-
-/** The candles table of schema version 1, as the old rows are kept. */
-const BEFORE_VENUE: TableSpec<Candle> = {
-  name: CANDLES_BEFORE_VENUE,
-  columns: CANDLES.columns.filter((c) =>
-    !["venue", "instrument", "constituents", "excluded"].includes(c.name)
-  ),
-  engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
-    "ORDER BY (symbol, `interval`, window_start)",
-};
 
 async function count(client: ClickHouseClient, from: string): Promise<number> {
   return Number((await queryRows(client, `SELECT count() AS n FROM ${from}`))[0]?.n);
@@ -95,11 +142,11 @@ async function hasTable(client: ClickHouseClient, database: string, table: strin
   return Number(rows[0]?.n) > 0;
 }
 
-async function hasVenue(client: ClickHouseClient, database: string) {
+async function hasVenue(client: ClickHouseClient, database: string, table: string) {
   const rows = await queryRows(
     client,
     `SELECT count() AS n FROM system.columns WHERE database = ${sqlValue(database)} ` +
-      "AND table = 'candles' AND name = 'venue'",
+      `AND table = ${sqlValue(table)} AND name = 'venue'`,
   );
   return Number(rows[0]?.n) > 0;
 }

@@ -72,13 +72,20 @@ export function latestCandlesArgMaxSql(database: string, q: CandleQuery): string
     `ORDER BY window_start_s DESC LIMIT ${sqlValue(limitOf(q.limit))}`;
 }
 
-/** SQL for the latest alerts, optionally of one symbol, newest first, de-duplicated by id. */
+/**
+ * SQL for the latest alerts, optionally of one venue and of one symbol, newest first,
+ * de-duplicated by id.
+ */
 export function latestAlertsSql(
   database: string,
-  q: { symbol?: string; limit?: number } = {},
+  q: { venue?: string; symbol?: string; limit?: number } = {},
 ): string {
-  const where = q.symbol === undefined ? "" : `WHERE symbol = ${sqlValue(q.symbol)} `;
-  return "SELECT id, symbol, `interval`, rule, severity, value, threshold, " +
+  const conditions = [
+    ...(q.venue === undefined ? [] : [`venue = ${sqlValue(q.venue)}`]),
+    ...(q.symbol === undefined ? [] : [`symbol = ${sqlValue(q.symbol)}`]),
+  ];
+  const where = conditions.length ? `WHERE ${conditions.join(" AND ")} ` : "";
+  return "SELECT id, venue, symbol, `interval`, rule, severity, value, threshold, " +
     "toUInt32(window_start) AS window_start_s, message " +
     `FROM ${sqlIdentifier(database)}.alerts FINAL ${where}` +
     `ORDER BY window_start DESC, id LIMIT ${sqlValue(limitOf(q.limit))}`;
@@ -130,6 +137,7 @@ export function rowToCandle(r: RawRow): Candle {
 export function rowToAlert(r: RawRow): Alert {
   return {
     id: String(r.id),
+    venue: String(r.venue),
     symbol: String(r.symbol),
     interval: String(r.interval),
     rule: String(r.rule) as Alert["rule"],
@@ -160,7 +168,7 @@ export async function readLatestCandles(
 export async function readLatestAlerts(
   client: ClickHouseClient,
   database: string,
-  q: { symbol?: string; limit?: number } = {},
+  q: { venue?: string; symbol?: string; limit?: number } = {},
 ): Promise<Alert[]> {
   return (await queryRows(client, latestAlertsSql(database, q))).map(rowToAlert);
 }

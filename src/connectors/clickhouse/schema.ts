@@ -53,10 +53,14 @@ export const CANDLES: TableSpec<Candle> = {
     "ORDER BY (symbol, `interval`, venue, window_start)",
 };
 
-/** Indicator values per closed candle, replaced like candles by `version`. */
+/**
+ * Indicator values per closed candle of each analytics venue, replaced like candles by
+ * `version`. Before schema version 4 the table had no venue (migrations.ts).
+ */
 export const INDICATORS: TableSpec<IndicatorRow> = {
   name: "indicators",
   columns: [
+    { name: "venue", type: "String", get: (r) => r.venue },
     { name: "symbol", type: "String", get: (r) => r.symbol },
     { name: "interval", type: "String", get: (r) => r.interval },
     { name: "window_start", type: "DateTime('UTC')", get: (r) => seconds(r.window_start) },
@@ -72,17 +76,19 @@ export const INDICATORS: TableSpec<IndicatorRow> = {
     { name: "version", type: "UInt32", get: (r) => r.version },
   ],
   engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(window_start) " +
-    "ORDER BY (symbol, `interval`, window_start)",
+    "ORDER BY (symbol, `interval`, venue, window_start)",
 };
 
 /**
- * Alerts. The id is deterministic from (symbol, interval, rule, window_start), so ordering by
- * (symbol, window_start, id) de-duplicates by id and serves "alerts of a symbol over time".
+ * Alerts. The id is deterministic from (venue, symbol, interval, rule, window_start), so
+ * ordering by (symbol, venue, window_start, id) de-duplicates by id and serves "alerts of a
+ * symbol over time". Before schema version 4 the table had no venue (migrations.ts).
  */
 export const ALERTS: TableSpec<Alert> = {
   name: "alerts",
   columns: [
     { name: "id", type: "String", get: (a) => a.id },
+    { name: "venue", type: "String", get: (a) => a.venue },
     { name: "symbol", type: "String", get: (a) => a.symbol },
     { name: "interval", type: "String", get: (a) => a.interval },
     { name: "rule", type: "String", get: (a) => a.rule },
@@ -93,7 +99,7 @@ export const ALERTS: TableSpec<Alert> = {
     { name: "message", type: "String", get: (a) => a.message },
   ],
   engine: "ReplacingMergeTree() PARTITION BY toYYYYMM(window_start) " +
-    "ORDER BY (symbol, window_start, id)",
+    "ORDER BY (symbol, venue, window_start, id)",
 };
 
 /**

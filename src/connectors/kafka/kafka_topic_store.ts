@@ -1,7 +1,7 @@
 /**
- * Publishes closed candles and alerts to their Kafka topics (`crypto.candles` keyed
- * `<venue>:<symbol>`, e.g. `coinbase:BTC-USD` or `composite:BTC-USD`; `crypto.alerts` keyed by
- * symbol) as a store, so the sink actor's batching, retries and acknowledgement apply: a
+ * Publishes closed candles and alerts to their Kafka topics (`crypto.candles` and
+ * `crypto.alerts`, both keyed `<venue>:<symbol>`, e.g. `coinbase:BTC-USD` or
+ * `composite:BTC-USD`) as a store, so the sink actor's batching, retries and acknowledgement apply: a
  * write resolves once the broker acknowledged the batch.
  * @module
  */
@@ -15,7 +15,7 @@ import type { KafkaTopicNames } from "./kafka_config.ts";
 export function kafkaTopicStore(producer: KafkaProducer, topics: KafkaTopicNames): Store {
   const publish = async (topic: string, rows: readonly (Candle | Alert)[]) => {
     for (const row of rows) {
-      const key = "venue" in row ? candleKey(row) : row.symbol;
+      const key = seriesKey(row);
       const pending = producer.send(topic, { key, value: JSON.stringify(row) });
       if (pending) await pending;
     }
@@ -30,7 +30,10 @@ export function kafkaTopicStore(producer: KafkaProducer, topics: KafkaTopicNames
   };
 }
 
-/** The candles topic's key: the candle's venue and symbol, so each series keeps its order. */
-export function candleKey(c: Candle): string {
-  return `${c.venue}:${c.symbol}`;
+/**
+ * The key of both topics: the row's venue and symbol, so each venue's series keeps its order.
+ * Alerts stored before they had a venue were keyed by symbol alone.
+ */
+export function seriesKey(row: Pick<Candle | Alert, "venue" | "symbol">): string {
+  return `${row.venue}:${row.symbol}`;
 }

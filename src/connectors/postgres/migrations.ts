@@ -80,6 +80,17 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE ${s}.ticks DROP CONSTRAINT IF EXISTS ticks_pkey;
       ALTER TABLE ${s}.ticks ADD CONSTRAINT ticks_pkey PRIMARY KEY (source, symbol, id, ts);`,
   },
+  {
+    // Alerts per analytics venue (`--analytics-venue` may name several). Alerts stored before
+    // were raised on the one analytics venue, the composite by default, and their ids keep their
+    // form for it (src/market/anomaly/alert_id.ts). A column with a constant default is added
+    // without rewriting the table (PostgreSQL 11+).
+    version: 4,
+    name: "alerts carry their venue",
+    sql: (s) => `
+      ALTER TABLE ${s}.alerts ADD COLUMN venue text NOT NULL DEFAULT 'composite';
+      CREATE INDEX alerts_venue_symbol_window_idx ON ${s}.alerts (venue, symbol, window_start);`,
+  },
 ];
 
 /** A stable 32-bit lock key per schema, so different schemas migrate independently. */

@@ -66,10 +66,10 @@ export class PostgresStore implements Store {
         AS u(s, y, i, p, z, t, d)
       ON CONFLICT DO NOTHING`;
     this.#insertAlerts = `INSERT INTO ${q}.alerts
-        (id, symbol, interval, rule, severity, value, threshold, window_start, message)
-      SELECT i, y, n, r, v, x, h, ${EPOCH_MS} w, m
+        (id, symbol, interval, rule, severity, value, threshold, window_start, message, venue)
+      SELECT i, y, n, r, v, x, h, ${EPOCH_MS} w, m, e
       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[],
-        $7::float8[], $8::int8[], $9::text[]) AS u(i, y, n, r, v, x, h, w, m)
+        $7::float8[], $8::int8[], $9::text[], $10::text[]) AS u(i, y, n, r, v, x, h, w, m, e)
       ON CONFLICT DO NOTHING`;
     this.#insertDeadLetters =
       `INSERT INTO ${q}.dead_letters (reason, detail, raw, source, ts, raw_md5)
@@ -109,7 +109,7 @@ export class PostgresStore implements Store {
   /** Inserts alerts; an alert id already stored is skipped. */
   writeAlerts(alerts: readonly Alert[]): Promise<void> {
     if (alerts.length === 0) return Promise.resolve();
-    const cols = [[], [], [], [], [], [], [], [], []] as unknown[][];
+    const cols = [[], [], [], [], [], [], [], [], [], []] as unknown[][];
     for (const a of alerts) {
       cols[0].push(pgText(a.id));
       cols[1].push(pgText(a.symbol));
@@ -120,6 +120,7 @@ export class PostgresStore implements Store {
       cols[6].push(a.threshold);
       cols[7].push(a.window_start);
       cols[8].push(pgText(a.message));
+      cols[9].push(pgText(a.venue));
     }
     return this.#run("alerts", alerts.length, this.#insertAlerts, cols);
   }

@@ -118,4 +118,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
           AND t."interval" = p."interval" AND t.window_start = p.target_window_start;
     `,
   },
+  {
+    // Indicators and alerts per analytics venue (`--analytics-venue` may name several): the venue
+    // joins the indicators' key. Rows written before were computed on the one analytics venue,
+    // the composite by default, so they are filed under `composite`. Alert ids keep their form
+    // for the composite (src/market/anomaly/alert_id.ts), so stored ids stay valid.
+    version: 5,
+    name: "indicators and alerts keyed by venue",
+    sql: `
+      CREATE TABLE indicators_v5 (
+        venue TEXT NOT NULL,
+        symbol TEXT NOT NULL, "interval" TEXT NOT NULL, window_start INTEGER NOT NULL,
+        close REAL NOT NULL, sma REAL, ema_fast REAL, ema_slow REAL, rsi REAL,
+        bb_upper REAL, bb_middle REAL, bb_lower REAL, volatility REAL, version INTEGER NOT NULL,
+        PRIMARY KEY (venue, symbol, "interval", window_start)
+      ) WITHOUT ROWID;
+      INSERT INTO indicators_v5 (venue, symbol, "interval", window_start, close, sma, ema_fast,
+          ema_slow, rsi, bb_upper, bb_middle, bb_lower, volatility, version)
+        SELECT 'composite', symbol, "interval", window_start, close, sma, ema_fast,
+          ema_slow, rsi, bb_upper, bb_middle, bb_lower, volatility, version FROM indicators;
+      DROP TABLE indicators;
+      ALTER TABLE indicators_v5 RENAME TO indicators;
+      ALTER TABLE alerts ADD COLUMN venue TEXT NOT NULL DEFAULT 'composite';
+      CREATE INDEX alerts_venue_window ON alerts (venue, window_start);
+    `,
+  },
 ];

@@ -3,7 +3,7 @@
  * @module
  */
 import type { DatabaseSync } from "node:sqlite";
-import type { CandlesQuery, ReadApi } from "../read_api.ts";
+import type { AlertsQuery, CandlesQuery, ReadApi } from "../read_api.ts";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import { compositeFields } from "../../market/composite_fields.ts";
@@ -69,10 +69,11 @@ export class SqliteReader implements ReadApi {
       .map((r) => String(r.symbol));
   }
 
-  alerts(q: { limit: number }): Alert[] {
+  alerts(q: AlertsQuery): Alert[] {
     return (this.#db.prepare(
-      `SELECT id, symbol, "interval", rule, severity, value, threshold, window_start, message
-       FROM alerts ORDER BY window_start DESC, id DESC LIMIT ?`,
-    ).all(q.limit) as unknown as Alert[]).map((r) => ({ ...r }));
+      `SELECT id, venue, symbol, "interval", rule, severity, value, threshold, window_start,
+              message
+       FROM alerts WHERE venue = ? ORDER BY window_start DESC, id DESC LIMIT ?`,
+    ).all(q.venue, q.limit) as unknown as Alert[]).map((r) => ({ ...r }));
   }
 }

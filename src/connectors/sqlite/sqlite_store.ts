@@ -156,6 +156,7 @@ export class SqliteStore implements Store {
     return this.#batch("indicators", rows.length, () => {
       for (const r of rows) {
         s.run(
+          r.venue,
           r.symbol,
           r.interval,
           r.window_start,
@@ -180,6 +181,7 @@ export class SqliteStore implements Store {
       for (const a of alerts) {
         s.run(
           a.id,
+          a.venue,
           a.symbol,
           a.interval,
           a.rule,
@@ -275,10 +277,10 @@ function prepareWrites(db: DatabaseSync): Record<
        WHERE excluded.version > candles.version`,
     ),
     indicator: db.prepare(
-      `INSERT INTO indicators (symbol, "interval", window_start, close, sma, ema_fast, ema_slow,
-         rsi, bb_upper, bb_middle, bb_lower, volatility, version)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (symbol, "interval", window_start) DO UPDATE SET
+      `INSERT INTO indicators (venue, symbol, "interval", window_start, close, sma, ema_fast,
+         ema_slow, rsi, bb_upper, bb_middle, bb_lower, volatility, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (venue, symbol, "interval", window_start) DO UPDATE SET
          close = excluded.close, sma = excluded.sma, ema_fast = excluded.ema_fast,
          ema_slow = excluded.ema_slow, rsi = excluded.rsi, bb_upper = excluded.bb_upper,
          bb_middle = excluded.bb_middle, bb_lower = excluded.bb_lower,
@@ -286,8 +288,8 @@ function prepareWrites(db: DatabaseSync): Record<
        WHERE excluded.version > indicators.version`,
     ),
     alert: db.prepare(
-      `INSERT INTO alerts (id, symbol, "interval", rule, severity, value, threshold, window_start,
-         message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+      `INSERT INTO alerts (id, venue, symbol, "interval", rule, severity, value, threshold,
+         window_start, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
     deadLetter: db.prepare(
       `INSERT INTO dead_letters (reason, detail, raw, source, ts) VALUES (?, ?, ?, ?, ?)

@@ -4,12 +4,13 @@
  * @module
  */
 import type { Alert, RuleName } from "../alert.ts";
-import type { Candle } from "../candle.ts";
+import { type Candle, COMPOSITE_VENUE } from "../candle.ts";
 import type { IndicatorRow } from "../indicator_row.ts";
 import type { Tick } from "../tick.ts";
 import { alertId, minuteStart, TICK_INTERVAL } from "./alert_id.ts";
 import { bandBreakout } from "./band_breakout.ts";
 import { Cooldown } from "./cooldown.ts";
+import { DivergenceBuckets } from "./divergence_buckets.ts";
 import { feedStale } from "./feed_stale.ts";
 import { type Finding, priceSpike } from "./price_spike.ts";
 import { sourceDivergence } from "./source_divergence.ts";
@@ -31,7 +32,11 @@ export interface AnomalyOptions {
   /** `source_divergence`: percent (1) between latest prices at most `divergenceWindowMs` (10 000) apart. */
   divergencePercent?: number;
   divergenceWindowMs?: number;
-  /** Minimum event time between two alerts of one (symbol, rule). Default 300 000 ms. */
+  /**
+   * Minimum event time between two alerts of one (venue, symbol, rule). Default 300 000 ms.
+   * `source_divergence` takes it as the length of its fixed event-time buckets instead (at most
+   * one alert per symbol and bucket: divergence_buckets.ts).
+   */
   cooldownMs?: number;
   /**
    * Symbols the tick rules keep state for at once; beyond it the symbol heard from least
@@ -39,7 +44,7 @@ export interface AnomalyOptions {
    */
   maxSymbols?: number;
   /**
-   * (symbol, interval) series the candle rules keep at once; beyond it the series whose latest
+   * (venue, symbol, interval) series the candle rules keep at once; beyond it the series whose latest
    * candle is oldest is forgotten (its rules start cold if it comes back). Default: no limit.
    */
   maxSeries?: number;
@@ -85,9 +90,10 @@ const NO_ALERTS: readonly Alert[] = Object.freeze([]);
 const REVISABLE = 16;
 
 /**
- * Rules → alerts. Candle rules (`price_spike`, `volume_spike`, `band_breakout`) run per (symbol,
- * interval) on each closed or revised candle with its indicator row; tick rules run per symbol.
- * A cooldown per (symbol, rule) in event time suppresses repeats; ids are deterministic.
+ * Rules → alerts. Candle rules (`price_spike`, `volume_spike`, `band_breakout`) run per (venue,
+ * symbol, interval) on each closed or revised candle with its indicator row; tick rules run per
+ * symbol across its venues and file their alerts under the composite venue. A cooldown per
+ * (venue, symbol, rule) in event time suppresses repeats; ids are deterministic.
  *
  * @example
  * ```ts
@@ -106,6 +112,7 @@ export class AnomalyDetector {
   readonly #latest = new Map<string, Map<string, Latest>>();
   readonly #keep: number;
   readonly #divergenceOn: boolean;
+  readonly #buckets: DivergenceBuckets;
 
   constructor(options: AnomalyOptions = {}) {
     this.#rules = options.rules ?? ALL_RULES;
@@ -124,6 +131,7 @@ export class AnomalyDetector {
     };
     const keys = Math.max(this.#o.maxSymbols, this.#o.maxSeries) * ALL_RULES.size;
     this.#cooldown = new Cooldown(this.#o.cooldownMs, keys);
+    this.#buckets = new DivergenceBuckets(this.#o.cooldownMs, this.#o.divergenceWindowMs);
     this.#keep = Math.max(this.#o.priceSpikeLookback + 2, this.#o.volumeSpikeLookback + 1) +
       REVISABLE;
   }
@@ -134,9 +142,9 @@ export class AnomalyDetector {
     if (points === null) return [];
     const alerts: Alert[] = [];
     for (const { rule, finding, threshold, what } of this.#candleFindings(candle, row, points)) {
-      if (!this.#cooldown.allow(candle.symbol, rule, candle.window_start)) continue;
-      const { symbol, interval, window_start: windowStart } = candle;
-      alerts.push(alert(finding, { symbol, interval, rule, windowStart, threshold, what }));
+      const { venue, symbol, interval, window_start: windowStart } = candle;
+      if (!this.#cooldown.allow(cooldownKey(venue, symbol), rule, windowStart)) continue;
+      alerts.push(alert(finding, { venue, symbol, interval, rule, windowStart, threshold, what }));
     }
     return alerts;
   }
@@ -171,15 +179,38 @@ export class AnomalyDetector {
   }
 
   /**
-   * Tick rules: records when the source was last heard and checks cross-source divergence. Runs
-   * for every tick, so it updates the source's entry in place and allocates nothing unless an
-   * alert fires (the empty result is a shared frozen array).
+   * How far back in event time a `source_divergence` decision reaches; a Kafka restore replay
+   * reaches at least this far (docs/analytics.md).
    */
-  onTick(tick: Tick, receivedAtMs: number = tick.ts): readonly Alert[] {
+  get tickLookbackMs(): number {
+    return this.#buckets.lookbackMs;
+  }
+
+  /**
+   * A new Kafka owner's start: `reached` is the watermark the previous owner had reached at its
+   * processed position. `source_divergence` then records and judges only the ticks its restore
+   * replay holds everything before of, so it decides as the previous owner did (docs/analytics.md).
+   */
+  restoreTicks(reached: number): void {
+    this.#buckets.restore(reached);
+  }
+
+  /**
+   * Tick rules: records when the source was last heard and checks cross-source divergence for a
+   * tick not behind the partition's `watermark` (event time). Runs for every tick, so it updates
+   * the source's entry in place and allocates nothing unless an alert fires (the empty result is
+   * a shared frozen array).
+   */
+  onTick(tick: Tick, receivedAtMs: number = tick.ts, watermark = -Infinity): readonly Alert[] {
+    if (!this.#buckets.records(tick.ts)) return NO_ALERTS;
     let sources = this.#latest.get(tick.symbol);
     if (sources === undefined) {
       const limit = this.#o.maxSymbols;
-      if (this.#latest.size >= limit) evictOldest(this.#latest, limit - 1, newestTick);
+      if (this.#latest.size >= limit) {
+        for (const gone of evictOldest(this.#latest, limit - 1, newestTick)) {
+          this.#buckets.forget(gone);
+        }
+      }
       this.#latest.set(tick.symbol, sources = new Map());
     }
     const prev = sources.get(tick.source);
@@ -194,8 +225,10 @@ export class AnomalyDetector {
       prev.seenAt = Math.max(prev.seenAt, receivedAtMs);
     }
     // With one source there is nothing to diverge from.
-    if (sources.size < 2 || !this.#divergenceOn) return NO_ALERTS;
-    return this.#divergence(tick, sources);
+    if (sources.size < 2 || !this.#divergenceOn || !this.#buckets.judges(tick.ts, watermark)) {
+      return NO_ALERTS;
+    }
+    return this.#divergence(tick, sources, watermark);
   }
 
   /** `feed_stale` for every (symbol, source) silent for the configured time at `nowMs` (processing time). */
@@ -210,6 +243,7 @@ export class AnomalyDetector {
         const what = `no tick from ${source} for ${Math.round(f.value / 1000)} s`;
         alerts.push(
           alert(f, {
+            venue: COMPOSITE_VENUE,
             symbol,
             interval: TICK_INTERVAL,
             rule: "feed_stale",
@@ -223,7 +257,7 @@ export class AnomalyDetector {
     return alerts;
   }
 
-  #divergence(tick: Tick, sources: Map<string, Latest>): readonly Alert[] {
+  #divergence(tick: Tick, sources: Map<string, Latest>, watermark: number): readonly Alert[] {
     let worst: Finding | null = null;
     let other = "";
     // The largest divergence; among equal ones the first source in name order (no sorted copy of
@@ -236,15 +270,14 @@ export class AnomalyDetector {
         (worst === null || f.value > worst.value || (f.value === worst.value && source < other))
       ) [worst, other] = [f, source];
     }
-    if (worst === null || !this.#cooldown.allow(tick.symbol, "source_divergence", tick.ts)) {
-      return NO_ALERTS;
-    }
+    if (worst === null || !this.#buckets.allow(tick.symbol, watermark, tick.ts)) return NO_ALERTS;
     const what = `${tick.source} ${tick.price} vs ${other} ${sources.get(other)!.price}: ${
       fmt(worst.value)
     } %`;
     const t = this.#o.divergencePercent;
     return [
       alert(worst, {
+        venue: COMPOSITE_VENUE,
         symbol: tick.symbol,
         interval: TICK_INTERVAL,
         rule: "source_divergence",
@@ -258,7 +291,7 @@ export class AnomalyDetector {
   // Records the candle in its series (replacing a revised window) and returns the points up to
   // and including it; null when it is older than the series keeps.
   #upTo(c: Candle): Point[] | null {
-    const key = `${c.symbol}\u0000${c.interval}`;
+    const key = `${c.venue}\u0000${c.symbol}\u0000${c.interval}`;
     let points = this.#series.get(key);
     if (points === undefined) {
       const limit = this.#o.maxSeries;
@@ -290,6 +323,7 @@ function newestPoint(points: Point[]): number {
 }
 
 interface AlertFields {
+  venue: string;
   symbol: string;
   interval: string;
   rule: RuleName;
@@ -300,7 +334,8 @@ interface AlertFields {
 
 function alert(f: Finding, a: AlertFields): Alert {
   return {
-    id: alertId(a.symbol, a.interval, a.rule, a.windowStart),
+    id: alertId(a.venue, a.symbol, a.interval, a.rule, a.windowStart),
+    venue: a.venue,
     symbol: a.symbol,
     interval: a.interval,
     rule: a.rule,
@@ -308,8 +343,15 @@ function alert(f: Finding, a: AlertFields): Alert {
     value: f.value,
     threshold: a.threshold,
     window_start: a.windowStart,
-    message: `${a.symbol} ${a.interval} ${a.rule}: ${a.what}`,
+    message: `${
+      a.venue === COMPOSITE_VENUE ? "" : `${a.venue} `
+    }${a.symbol} ${a.interval} ${a.rule}: ${a.what}`,
   };
+}
+
+// Venues apart; the composite keyed by its symbol alone, as before alerts had a venue.
+function cooldownKey(venue: string, symbol: string): string {
+  return venue === COMPOSITE_VENUE ? symbol : `${venue}/${symbol}`;
 }
 
 function fmt(n: number | undefined): string {

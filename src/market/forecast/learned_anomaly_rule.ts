@@ -4,27 +4,37 @@
  */
 import type { Alert } from "../alert.ts";
 import { alertId } from "../anomaly/alert_id.ts";
+import { COMPOSITE_VENUE } from "../candle.ts";
+
+/** The series and window an anomaly score belongs to. */
+export interface ScoredWindow {
+  readonly venue: string;
+  readonly symbol: string;
+  readonly interval: string;
+  readonly windowStart: number;
+}
 import { Cooldown } from "../anomaly/cooldown.ts";
 
 /** Options of {@linkcode LearnedAnomalyRule}. */
 export interface LearnedAnomalyRuleOptions {
   /** Score (bits) at which to alert. Default 4; critical at twice that. */
   threshold?: number;
-  /** Minimum event time between two alerts of one (symbol, rule). Default 300 000 ms. */
+  /** Minimum event time between two alerts of one (venue, symbol, rule). Default 300 000 ms. */
   cooldownMs?: number;
-  /** (symbol, rule) pairs the cooldown remembers. Default: no limit. */
+  /** (venue, symbol, rule) keys the cooldown remembers. Default: no limit. */
   maxKeys?: number;
 }
 
 /**
- * The same conventions as the other rules: id `symbol|interval|learned_anomaly|window_start`,
- * warning at the threshold and critical at twice it, a cooldown per (symbol, rule) in event time.
+ * The same conventions as the other rules: the id of anomaly/alert_id.ts, warning at the threshold
+ * and critical at twice it, a cooldown per (venue, symbol, rule) in event time.
  *
  * @example
  * ```ts
  * import { LearnedAnomalyRule } from "./learned_anomaly_rule.ts";
  * const rule = new LearnedAnomalyRule({ threshold: 4 });
- * rule.evaluate("BTC-USD", "1m", 1_700_000_040_000, 9)?.severity; // "critical"
+ * const w = { venue: "composite", symbol: "BTC-USD", interval: "1m", windowStart: 1_700_000_040_000 };
+ * rule.evaluate(w, 9)?.severity; // "critical"
  * ```
  */
 export class LearnedAnomalyRule {
@@ -40,17 +50,16 @@ export class LearnedAnomalyRule {
   }
 
   /** The alert for a candle's score, or null (below the threshold, or inside the cooldown). */
-  evaluate(
-    symbol: string,
-    interval: string,
-    windowStart: number,
-    score: number | null,
-  ): Alert | null {
+  evaluate(w: ScoredWindow, score: number | null): Alert | null {
     if (score === null || !(score >= this.#threshold)) return null;
-    if (!this.#cooldown.allow(symbol, "learned_anomaly", windowStart)) return null;
+    const { venue, symbol, interval, windowStart } = w;
+    const key = venue === COMPOSITE_VENUE ? symbol : `${venue}/${symbol}`;
+    if (!this.#cooldown.allow(key, "learned_anomaly", windowStart)) return null;
     const t = this.#threshold;
+    const named = venue === COMPOSITE_VENUE ? symbol : `${venue} ${symbol}`;
     return {
-      id: alertId(symbol, interval, "learned_anomaly", windowStart),
+      id: alertId(venue, symbol, interval, "learned_anomaly", windowStart),
+      venue,
       symbol,
       interval,
       rule: "learned_anomaly",
@@ -58,7 +67,7 @@ export class LearnedAnomalyRule {
       value: score,
       threshold: t,
       window_start: windowStart,
-      message: `${symbol} ${interval} learned_anomaly: score ${
+      message: `${named} ${interval} learned_anomaly: score ${
         Math.round(score * 100) / 100
       } bits ≥ ${t} (Half-Space Trees)`,
     };

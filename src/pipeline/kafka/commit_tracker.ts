@@ -14,6 +14,9 @@
  * stop accepting late data once the watermark passes their end by the late-update window. So a
  * record is finished when `ts < watermark − lateUpdate − longest`. Batches are tracked, not
  * records: the restore point is the first offset of the oldest batch holding an unfinished record.
+ * The tick rule `source_divergence` decides from event time up to `ruleLookbackMs` (its bucket and
+ * comparison window) before a tick, so the horizon is at least that: a new owner's replay then holds
+ * everything those decisions need (src/market/anomaly/divergence_buckets.ts).
  * The cost of replay-based restore: a new owner re-reads about one longest interval plus the
  * late-update window of data (the restore depth, exported as a metric).
  * @module
@@ -30,6 +33,8 @@ export interface CommitTrackerOptions {
   readonly allowedLatenessMs: number;
   readonly lateUpdateWindowMs: number;
   readonly longestIntervalMs: number;
+  /** How far back in event time a tick rule's decision reaches; the horizon is at least that. */
+  readonly ruleLookbackMs?: number;
   /** Max event time before the starting offset (restored from the commit's metadata). */
   readonly maxTsBefore?: number;
   /**
@@ -65,7 +70,10 @@ export class CommitTracker {
 
   constructor(options: CommitTrackerOptions) {
     this.#committed = options.committed ?? -1;
-    this.#horizon = options.lateUpdateWindowMs + options.longestIntervalMs;
+    this.#horizon = Math.max(
+      options.lateUpdateWindowMs + options.longestIntervalMs,
+      options.ruleLookbackMs ?? 0,
+    );
     this.#lateness = options.allowedLatenessMs;
     this.#maxTsBefore = options.maxTsBefore ?? -Infinity;
     this.#maxTs = this.#maxTsBefore;

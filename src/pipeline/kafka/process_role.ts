@@ -11,6 +11,7 @@
  */
 import type { KafkaMessage } from "kafkajs";
 import { WindowWorkerClient } from "../../../actors/windows/window_worker_client.ts";
+import { createTickRules } from "../../../actors/analytics/analytics_logic.ts";
 import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
 import { type CommitPoint, CommitTracker } from "./commit_tracker.ts";
 import { PartitionCommitter } from "./partition_committer.ts";
@@ -52,6 +53,8 @@ export function startProcessRole(
   const topics = ctx.connection.config.topics;
   const log = ctx.log;
   const longest = Math.max(...ctx.stage.intervals.map((i) => i.ms));
+  // The tick rules run with their default cooldown and comparison window (window_worker_host.ts).
+  const ruleLookbackMs = createTickRules().lookbackMs;
   const owned = new Map<number, OwnedPartition>();
   const stopping = new Map<number, Promise<void>>();
   const ended = new Set<number>();
@@ -83,9 +86,12 @@ export function startProcessRole(
       const rows = history?.get(partition);
       if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
       if (maxTsBefore !== undefined) {
+        const lateness = config.windows.allowedLatenessMs;
         const w = stage.windows.tell({
           kind: "restore",
-          watermark: maxTsBefore - config.windows.allowedLatenessMs,
+          watermark: maxTsBefore - lateness,
+          // The watermark at the processed position: the tick rules' horizon (window_core.ts).
+          reached: (position?.maxTs ?? maxTsBefore) - lateness,
         });
         if (w) await w;
       }
@@ -93,6 +99,7 @@ export function startProcessRole(
         allowedLatenessMs: config.windows.allowedLatenessMs,
         lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
         longestIntervalMs: longest,
+        ruleLookbackMs,
         maxTsBefore,
         committed: position?.offset,
       });

@@ -29,7 +29,7 @@ const candle = (venue: string, extra: Partial<Candle> = {}): Candle => ({
   ...extra,
 });
 
-Deno.test("kafkaTopicStore: candles keyed <venue>:<symbol>, the composite's members in the value; alerts by symbol", async () => {
+Deno.test("kafkaTopicStore: candles keyed <venue>:<symbol>, the composite's members in the value; alerts <venue>:<symbol> too", async () => {
   const sent: { topic: string; key: unknown; value: unknown }[] = [];
   const producer = {
     send: (topic: string, m: { key: unknown; value: unknown }) => void sent.push({ topic, ...m }),
@@ -41,11 +41,15 @@ Deno.test("kafkaTopicStore: candles keyed <venue>:<symbol>, the composite's memb
     excluded: [{ venue: "coinbase", reason: "stale" }],
   });
   await store.writeCandles!([candle("kraken"), composite]);
-  await store.writeAlerts!([{ symbol: "BTC-USD", id: "a" } as Alert]);
+  await store.writeAlerts!([
+    { venue: "composite", symbol: "BTC-USD", id: "a" } as Alert,
+    { venue: "kraken", symbol: "BTC-USD", id: "kraken/a" } as Alert,
+  ]);
   assert.deepEqual(sent.map((s) => [s.topic, s.key]), [
     ["crypto.candles", "kraken:BTC-USD"],
     ["crypto.candles", "composite:BTC-USD"],
-    ["crypto.alerts", "BTC-USD"],
+    ["crypto.alerts", "composite:BTC-USD"],
+    ["crypto.alerts", "kraken:BTC-USD"],
   ]);
   assert.deepEqual(JSON.parse(String(sent[1].value)), composite);
 });

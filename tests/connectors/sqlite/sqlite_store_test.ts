@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { SqliteReader } from "../../../src/connectors/sqlite/sqlite_reader.ts";
 import { SQLITE_MIGRATIONS } from "../../../src/connectors/sqlite/migrations.ts";
+import { alertId } from "../../../src/market/anomaly/alert_id.ts";
 import { SqliteStore } from "../../../src/connectors/sqlite/sqlite_store.ts";
 import type { Alert } from "../../../src/market/alert.ts";
 import type { Candle } from "../../../src/market/candle.ts";
@@ -99,6 +100,7 @@ Deno.test("SqliteStore writes ticks, alerts and dead letters idempotently, hosti
     await store.writeTicks(ticks);
     const alert: Alert = {
       id: "a1",
+      venue: "composite",
       symbol: "BTC-USD",
       interval: "1m",
       rule: "price_spike",
@@ -124,7 +126,7 @@ Deno.test("SqliteStore writes ticks, alerts and dead letters idempotently, hosti
       { id: hostile, size: null, side: null },
       { id: "2", size: 3, side: "buy" },
     ]);
-    assert.deepEqual(new SqliteReader(store.db).alerts({ limit: 5 }), [alert]);
+    assert.deepEqual(new SqliteReader(store.db).alerts({ venue: "composite", limit: 5 }), [alert]);
     const dl = store.db.prepare("SELECT reason, raw, ts FROM dead_letters").all();
     assert.deepEqual(dl.map((r) => ({ ...r })), [{ reason: "bad_price", raw: hostile, ts: 5 }]);
     assert.equal(store.db.prepare("SELECT count(*) AS n FROM candles").get()?.n, 0, "still there");
@@ -180,7 +182,7 @@ Deno.test("SqliteStore.migrate() upgrades a version-1 database: ticks keep their
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all()
         .map((r) => r.version);
-      assert.deepEqual(versions, [1, 2, 3, 4]);
+      assert.deepEqual(versions, [1, 2, 3, 4, 5]);
     } finally {
       await store.close();
     }
@@ -256,7 +258,7 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before venue
       assert.deepEqual(read.symbols(), ["BTC-USD", "ETH-USD"]);
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all().map((r) => r.version);
-      assert.deepEqual(versions, [1, 2, 3, 4]);
+      assert.deepEqual(versions, [1, 2, 3, 4, 5]);
     } finally {
       await store.close();
     }
@@ -265,6 +267,85 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before venue
     await again.migrate();
     assert.equal(Number(again.db.prepare("SELECT count(*) AS n FROM candles").get()!.n), 5);
     await again.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore.migrate() upgrades a database of the release before analytics venues: its indicators and alerts are the composite's, ids unchanged", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/release.db`;
+  try {
+    // The schema the release before venue indicators wrote (migrations 1 to 4, never edited
+    // since), with an indicator row and an alert as that release stored them.
+    const { DatabaseSync } = await import("node:sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    for (const m of SQLITE_MIGRATIONS.slice(0, 4)) {
+      old.exec(m.sql);
+      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    old.exec(`INSERT INTO indicators VALUES ('BTC-USD', '1m', 60000, 105, 101, 102, 103, 55.5,
+      110, 101, 92, 0.01, 3)`);
+    old.exec(`INSERT INTO alerts VALUES ('BTC-USD|1m|price_spike|60000', 'BTC-USD', '1m',
+      'price_spike', 'warning', 5, 4, 60000, 'BTC-USD 1m price_spike: z 5')`);
+    old.close();
+
+    const store = new SqliteStore({ path });
+    try {
+      await store.migrate();
+      const indicators = store.db.prepare(
+        `SELECT venue, symbol, "interval", window_start, rsi, version FROM indicators`,
+      ).all().map((r) => ({ ...r }));
+      assert.deepEqual(indicators, [
+        {
+          venue: "composite",
+          symbol: "BTC-USD",
+          interval: "1m",
+          window_start: 60_000,
+          rsi: 55.5,
+          version: 3,
+        },
+      ]);
+      const read = new SqliteReader(store.db);
+      const [stored] = read.alerts({ venue: "composite", limit: 9 });
+      assert.equal(stored.id, alertId("composite", "BTC-USD", "1m", "price_spike", 60_000));
+      assert.equal(stored.venue, "composite");
+      // The same alert raised again after the upgrade is the stored one; a venue's sits beside it.
+      const kraken = {
+        ...stored,
+        id: alertId("kraken", "BTC-USD", "1m", "price_spike", 60_000),
+        venue: "kraken",
+      };
+      await store.writeAlerts([{ ...stored, message: "again" }, kraken]);
+      assert.deepEqual(read.alerts({ venue: "composite", limit: 9 }), [stored]);
+      assert.deepEqual(read.alerts({ venue: "kraken", limit: 9 }), [kraken]);
+      // An indicator row of another venue for the same window is another row; a lower version
+      // of the composite's changes nothing.
+      const row = {
+        venue: "kraken",
+        symbol: "BTC-USD",
+        interval: "1m",
+        window_start: 60_000,
+        close: 104,
+        sma: null,
+        ema_fast: null,
+        ema_slow: null,
+        rsi: 40,
+        bb_upper: null,
+        bb_middle: null,
+        bb_lower: null,
+        volatility: null,
+        version: 1,
+      };
+      await store.writeIndicators([row, { ...row, venue: "composite", rsi: 1, version: 2 }]);
+      const rsi = store.db.prepare(`SELECT venue, rsi FROM indicators ORDER BY venue`).all()
+        .map((r) => ({ ...r }));
+      assert.deepEqual(rsi, [{ venue: "composite", rsi: 55.5 }, { venue: "kraken", rsi: 40 }]);
+    } finally {
+      await store.close();
+    }
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -90,9 +90,20 @@ Deno.test("HalfSpaceTrees: mass per node sums to the points at every depth", () 
 
 Deno.test("LearnedAnomalyRule: id, severity and cooldown like the other rules", () => {
   const rule = new LearnedAnomalyRule({ threshold: 3, cooldownMs: 300_000 });
-  assertEquals(rule.evaluate("BTC-USD", "1m", 0, 2.9), null);
-  assertEquals(rule.evaluate("BTC-USD", "1m", 0, null), null);
-  const a = rule.evaluate("BTC-USD", "1m", 60_000, 3.5)!;
+  assertEquals(
+    rule.evaluate({ venue: "composite", symbol: "BTC-USD", interval: "1m", windowStart: 0 }, 2.9),
+    null,
+  );
+  assertEquals(
+    rule.evaluate({ venue: "composite", symbol: "BTC-USD", interval: "1m", windowStart: 0 }, null),
+    null,
+  );
+  const a = rule.evaluate({
+    venue: "composite",
+    symbol: "BTC-USD",
+    interval: "1m",
+    windowStart: 60_000,
+  }, 3.5)!;
   assertEquals([a.id, a.rule, a.severity, a.threshold, a.value], [
     "BTC-USD|1m|learned_anomaly|60000",
     "learned_anomaly",
@@ -100,7 +111,33 @@ Deno.test("LearnedAnomalyRule: id, severity and cooldown like the other rules", 
     3,
     3.5,
   ]);
-  assertEquals(rule.evaluate("BTC-USD", "1m", 120_000, 9), null); // inside the cooldown
-  assertEquals(rule.evaluate("ETH-USD", "1m", 120_000, 6)?.severity, "critical"); // 2× threshold
-  assertEquals(rule.evaluate("BTC-USD", "1m", 360_000, 4)?.id, "BTC-USD|1m|learned_anomaly|360000");
+  assertEquals(
+    rule.evaluate(
+      { venue: "composite", symbol: "BTC-USD", interval: "1m", windowStart: 120_000 },
+      9,
+    ),
+    null,
+  ); // inside the cooldown
+  assertEquals(
+    rule.evaluate(
+      { venue: "composite", symbol: "ETH-USD", interval: "1m", windowStart: 120_000 },
+      6,
+    )?.severity,
+    "critical",
+  ); // 2× threshold
+  assertEquals(
+    rule.evaluate(
+      { venue: "composite", symbol: "BTC-USD", interval: "1m", windowStart: 360_000 },
+      4,
+    )?.id,
+    "BTC-USD|1m|learned_anomaly|360000",
+  );
+  // Another venue of the symbol has its own cooldown and its id names it.
+  const k = rule.evaluate({
+    venue: "kraken",
+    symbol: "BTC-USD",
+    interval: "1m",
+    windowStart: 360_000,
+  }, 4)!;
+  assertEquals([k.id, k.venue], ["kraken/BTC-USD|1m|learned_anomaly|360000", "kraken"]);
 });
