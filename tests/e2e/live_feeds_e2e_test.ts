@@ -297,7 +297,8 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
     ], "only the two bad frames: nothing late");
 
     // Alerts: exactly one, the divergence of minute 4. A false alert while the venues agreed
-    // (minutes 0–3) would show up here, and would also have suppressed this one (5 min cooldown).
+    // (minutes 0–3) would show up here, and would also have suppressed this one (minutes 0–4 are
+    // one 5 min bucket of the rule). Tick rules compare venues: the alert is the composite's.
     const divergence = (3150 - 3100) / ((3150 + 3100) / 2) * 100; // 1.6 %
     const alerts = await pollUntil(
       "source_divergence alert",
@@ -319,6 +320,7 @@ Deno.test("live feeds e2e: Coinbase + Kraken fakes → pipeline → exact candle
       severity: "warning",
       threshold: 1,
       window_start: at(4, 0),
+      venue: "composite",
       message: "ETH-USD tick source_divergence: kraken 3150 vs coinbase 3100: 1.6 %",
     });
     const latest = pipeline.latest.snapshot();
