@@ -4,11 +4,12 @@
  * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
  * otherwise it only appends to bounded buffers, which a timer turns into a few batched events:
  * `candles`, `partial` and `indicators` per symbol (topics: a page charting one symbol subscribes
- * to it alone), `latest` (the newest candle and indicators of each series, for the overview),
- * `alerts`, `prices` and `health`. A buffer over its bound is
- * discarded and a `reset` event sent instead: the browsers reload from the read API. The last
- * few dead letters are kept whether or not anyone watches (they are rare and the health page
- * shows them from its first load).
+ * to it alone), `latest` (the fields the overview shows of the newest candle of each of the
+ * analytics venue's series and its indicators), `alerts`, `prices` (newer than those last sent,
+ * read from the latest view) and `health`. A buffer over its bound is discarded and a `reset`
+ * event sent instead: the browsers reload from the read API. The last few dead letters are kept
+ * whether or not anyone watches (they are rare and the health page shows them from its first
+ * load).
  * @module
  */
 import type { Alert } from "../market/alert.ts";
@@ -45,6 +46,28 @@ function newestPerSeries<
   return [...newest.values()];
 }
 
+/** The newest price of a symbol, as the overview shows it. */
+export interface PriceRow {
+  readonly symbol: string;
+  readonly price: number;
+  readonly ts: number;
+  readonly source: string;
+}
+
+/**
+ * What the overview shows of a series' newest candle and indicators: the `latest` event carries
+ * only these fields (it goes to every page, each flush; the full rows are a third of the bytes).
+ */
+function overviewCandle(c: Candle) {
+  const { venue, symbol, interval, window_start, open, close, volume } = c;
+  return { venue, symbol, interval, window_start, open, close, volume };
+}
+
+function overviewIndicators(r: IndicatorRow) {
+  const { symbol, interval, window_start, rsi } = r;
+  return { symbol, interval, window_start, rsi };
+}
+
 /** What the stages call; each call returns without waiting. */
 export interface MarketTap {
   ticks(rows: readonly Tick[]): void;
@@ -66,6 +89,11 @@ export interface MarketStreamOptions {
   readonly flushMs?: number;
   readonly healthMs?: number;
   readonly health: () => Promise<HealthSummary>;
+  /**
+   * Every symbol's newest price (the latest view's): read at each flush, so the tap does no
+   * per-tick work for prices.
+   */
+  readonly prices: () => Iterable<PriceRow>;
 }
 
 const RAW_CHARS = 240;
@@ -84,8 +112,8 @@ export class MarketStream implements MarketTap {
   #alerts: Alert[] = [];
   #dead: DeadLetter[] = [];
   #deadAt = 0;
-  /** The newest tick per symbol since the last flush (ticks are immutable: kept as they are). */
-  #prices = new Map<string, Tick>();
+  /** The time of each symbol's price last published: only newer prices go out. */
+  #pricesSent = new Map<string, number>();
   #overflow = false;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
 
@@ -100,14 +128,14 @@ export class MarketStream implements MarketTap {
   }
 
   ticks(rows: readonly Tick[]): void {
+    // The in-progress candle is a preview: only for symbols a page charts. Prices come from the
+    // latest view at the flush.
     if (!this.#hub.active) return;
+    const followed = this.#hub.followedTopics;
+    if (followed?.size === 0) return;
     for (const t of rows) {
-      // The in-progress candle is a preview: only for symbols a page charts.
-      if (this.#hub.wants(t.symbol)) this.#partials.add(t);
-      const p = this.#prices.get(t.symbol);
-      if (!p || t.ts >= p.ts) this.#prices.set(t.symbol, t);
+      if (followed === null || followed.has(t.symbol)) this.#partials.add(t);
     }
-    if (this.#prices.size > this.#o.maxSymbols) this.#prices.clear();
   }
 
   candles(rows: readonly Candle[]): void {
@@ -143,6 +171,11 @@ export class MarketStream implements MarketTap {
 
   /** Publishes what is buffered (the timer calls it; tests call it directly). */
   flush(): void {
+    if (!this.#hub.active) {
+      this.#clear();
+      this.#pricesSent.clear();
+      return;
+    }
     if (this.#overflow) {
       this.#overflow = false;
       this.#clear();
@@ -154,22 +187,17 @@ export class MarketStream implements MarketTap {
     this.#publishBySymbol("candles", this.#candles);
     this.#publishBySymbol("partial", this.#partials.takeChanged());
     this.#publishBySymbol("indicators", this.#indicators);
-    if (this.#candles.length || this.#indicators.length) {
+    // The overview shows the analytics venue's candles only (other venues' are in `candles`).
+    const venue = this.#o.venue;
+    const mine = this.#candles.filter((c) => c.venue === venue);
+    if (mine.length || this.#indicators.length) {
       this.#hub.publish("latest", {
-        candles: newestPerSeries(this.#candles),
-        indicators: newestPerSeries(this.#indicators),
+        candles: newestPerSeries(mine).map(overviewCandle),
+        indicators: newestPerSeries(this.#indicators).map(overviewIndicators),
       });
     }
     this.#publishRows("alerts", this.#alerts);
-    if (this.#prices.size) {
-      const prices = [...this.#prices.values()].map((t) => ({
-        symbol: t.symbol,
-        price: t.price,
-        ts: t.ts,
-        source: t.source,
-      }));
-      this.#hub.publish("prices", prices);
-    }
+    this.#publishPrices();
     this.#clear();
   }
 
@@ -185,6 +213,22 @@ export class MarketStream implements MarketTap {
     } catch {
       // A failed read of the registry skips one update; the next one tries again.
     }
+  }
+
+  /** The prices newer than those last published, as one event. */
+  #publishPrices(): void {
+    const sent = new Map<string, number>();
+    const prices: PriceRow[] = [];
+    for (const p of this.#o.prices()) {
+      if (!Number.isFinite(p.ts)) continue;
+      sent.set(p.symbol, p.ts);
+      if (p.ts > (this.#pricesSent.get(p.symbol) ?? -Infinity)) {
+        prices.push({ symbol: p.symbol, price: p.price, ts: p.ts, source: p.source });
+      }
+    }
+    // Rebuilt each time: it holds only the symbols the view still holds.
+    this.#pricesSent = sent;
+    if (prices.length) this.#hub.publish("prices", prices);
   }
 
   /** Rows in events of at most ROWS_PER_EVENT: each well within a client's buffer. */
@@ -213,6 +257,5 @@ export class MarketStream implements MarketTap {
     this.#candles = [];
     this.#indicators = [];
     this.#alerts = [];
-    this.#prices = new Map();
   }
 }
