@@ -22,8 +22,8 @@ import type { HealthSummary } from "./health_summary.ts";
 import { PartialCandles } from "./partial_candles.ts";
 import type { SseHub } from "./sse_hub.ts";
 
-/** The newest row (by window start, then version) of each venue, symbol and interval. */
-function newestPerSeries<
+/** Folds `rows` into `newest`: the newest row (by window start, then version) of each series. */
+function foldNewest<
   T extends {
     venue?: string;
     symbol: string;
@@ -31,10 +31,7 @@ function newestPerSeries<
     window_start: number;
     version: number;
   },
->(
-  rows: readonly T[],
-): T[] {
-  const newest = new Map<string, T>();
+>(newest: Map<string, T>, rows: readonly T[]): void {
   for (const r of rows) {
     const key = `${r.venue ?? ""}|${r.symbol}|${r.interval}`;
     const have = newest.get(key);
@@ -43,20 +40,11 @@ function newestPerSeries<
       (r.window_start === have.window_start && r.version >= have.version)
     ) newest.set(key, r);
   }
-  return [...newest.values()];
-}
-
-/** The newest price of a symbol, as the overview shows it. */
-export interface PriceRow {
-  readonly symbol: string;
-  readonly price: number;
-  readonly ts: number;
-  readonly source: string;
 }
 
 /**
  * What the overview shows of a series' newest candle and indicators: the `latest` event carries
- * only these fields (it goes to every page, each flush; the full rows are a third of the bytes).
+ * only these fields (it goes to every page; the full rows are three times the bytes).
  */
 function overviewCandle(c: Candle) {
   const { venue, symbol, interval, window_start, open, close, volume } = c;
@@ -66,6 +54,14 @@ function overviewCandle(c: Candle) {
 function overviewIndicators(r: IndicatorRow) {
   const { symbol, interval, window_start, rsi } = r;
   return { symbol, interval, window_start, rsi };
+}
+
+/** The newest price of a symbol, as the overview shows it. */
+export interface PriceRow {
+  readonly symbol: string;
+  readonly price: number;
+  readonly ts: number;
+  readonly source: string;
 }
 
 /** What the stages call; each call returns without waiting. */
@@ -87,6 +83,12 @@ export interface MarketStreamOptions {
   /** Rows of one kind held between flushes; beyond, a `reset` replaces them. */
   readonly maxPendingRows?: number;
   readonly flushMs?: number;
+  /**
+   * The overview's `latest` goes out at most this often (default 1000 ms), with the newest row
+   * of each series since the last one: a replay far faster than real time closes every series'
+   * window at every flush, and the overview (a table) needs only the newest.
+   */
+  readonly latestMs?: number;
   readonly healthMs?: number;
   readonly health: () => Promise<HealthSummary>;
   /**
@@ -94,6 +96,8 @@ export interface MarketStreamOptions {
    * per-tick work for prices.
    */
   readonly prices: () => Iterable<PriceRow>;
+  /** Wall clock, for `latestMs` (tests inject one). */
+  readonly now?: () => number;
 }
 
 const RAW_CHARS = 240;
@@ -114,6 +118,10 @@ export class MarketStream implements MarketTap {
   #deadAt = 0;
   /** The time of each symbol's price last published: only newer prices go out. */
   #pricesSent = new Map<string, number>();
+  /** The newest candle (of the analytics venue) and indicators per series since `latest` went. */
+  #latestCandles = new Map<string, Candle>();
+  #latestIndicators = new Map<string, IndicatorRow>();
+  #latestAt = -Infinity;
   #overflow = false;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
 
@@ -174,11 +182,13 @@ export class MarketStream implements MarketTap {
     if (!this.#hub.active) {
       this.#clear();
       this.#pricesSent.clear();
+      this.#clearLatest();
       return;
     }
     if (this.#overflow) {
       this.#overflow = false;
       this.#clear();
+      this.#clearLatest();
       this.#hub.publish("reset", {});
       return;
     }
@@ -187,15 +197,7 @@ export class MarketStream implements MarketTap {
     this.#publishBySymbol("candles", this.#candles);
     this.#publishBySymbol("partial", this.#partials.takeChanged());
     this.#publishBySymbol("indicators", this.#indicators);
-    // The overview shows the analytics venue's candles only (other venues' are in `candles`).
-    const venue = this.#o.venue;
-    const mine = this.#candles.filter((c) => c.venue === venue);
-    if (mine.length || this.#indicators.length) {
-      this.#hub.publish("latest", {
-        candles: newestPerSeries(mine).map(overviewCandle),
-        indicators: newestPerSeries(this.#indicators).map(overviewIndicators),
-      });
-    }
+    this.#publishLatest();
     this.#publishRows("alerts", this.#alerts);
     this.#publishPrices();
     this.#clear();
@@ -213,6 +215,24 @@ export class MarketStream implements MarketTap {
     } catch {
       // A failed read of the registry skips one update; the next one tries again.
     }
+  }
+
+  /** The overview's newest rows per series, at most every `latestMs`. */
+  #publishLatest(): void {
+    // The overview shows the analytics venue's candles only (other venues' are in `candles`).
+    const venue = this.#o.venue;
+    foldNewest(this.#latestCandles, this.#candles.filter((c) => c.venue === venue));
+    foldNewest(this.#latestIndicators, this.#indicators);
+    const now = (this.#o.now ?? Date.now)();
+    if (now - this.#latestAt < (this.#o.latestMs ?? 1000)) return;
+    if (this.#latestCandles.size === 0 && this.#latestIndicators.size === 0) return;
+    this.#latestAt = now;
+    this.#hub.publish("latest", {
+      candles: [...this.#latestCandles.values()].map(overviewCandle),
+      indicators: [...this.#latestIndicators.values()].map(overviewIndicators),
+    });
+    this.#latestCandles = new Map();
+    this.#latestIndicators = new Map();
   }
 
   /** The prices newer than those last published, as one event. */
@@ -251,6 +271,11 @@ export class MarketStream implements MarketTap {
     }
     for (const r of rows) buf.push(r);
     return buf;
+  }
+
+  #clearLatest(): void {
+    this.#latestCandles = new Map();
+    this.#latestIndicators = new Map();
   }
 
   #clear(): void {

@@ -377,3 +377,54 @@ Deno.test("market stream: candle events go to the symbol's subscribers; latest t
     hub.close();
   }
 });
+
+Deno.test("market stream: latest goes out at most every latestMs, with the newest of each series since", async () => {
+  const hub = new SseHub();
+  let now = 0;
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    prices: noPrices,
+    flushMs: 1e9,
+    latestMs: 1000,
+    now: () => now,
+  });
+  try {
+    const res = hub.connect(null, new Set());
+    const c = (symbol: string, window_start: number, version = 1) =>
+      ({ venue: "composite", symbol, interval: "1m", window_start, version }) as Candle;
+    stream.candles([c("A-USD", 0)]);
+    stream.flush(); // at 0: goes out
+    now = 400;
+    stream.candles([c("A-USD", 60_000), c("B-USD", 0)]);
+    stream.flush(); // withheld
+    now = 800;
+    stream.candles([c("A-USD", 60_000, 2), c("B-USD", 0)]);
+    stream.flush(); // withheld
+    now = 1000;
+    stream.flush(); // both batches' newest per series
+    now = 1500;
+    stream.flush(); // nothing new: nothing sent
+    now = 2000;
+    stream.candles([c("B-USD", 60_000)]);
+    stream.flush();
+    const shown = (symbol: string, window_start: number) => ({
+      venue: "composite",
+      symbol,
+      interval: "1m",
+      window_start,
+    });
+    const events = await readEvents(res, 3);
+    assert.deepEqual(events.map((e) => e.event), ["latest", "latest", "latest"]);
+    assert.deepEqual(events.map((e) => (e.data as { candles: unknown[] }).candles), [
+      [shown("A-USD", 0)],
+      [shown("A-USD", 60_000), shown("B-USD", 0)],
+      [shown("B-USD", 60_000)],
+    ]);
+  } finally {
+    stream.close();
+    hub.close();
+  }
+});
