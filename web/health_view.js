@@ -36,7 +36,8 @@ export function healthView(info) {
     el(
       "div",
       { class: "cards" },
-      card("Feeds", sections.feeds),
+      // Six columns: the whole row, so they fit a laptop's width without scrolling.
+      card("Feeds", sections.feeds, "wide"),
       card("Mailbox pressure", sections.mailboxes),
       card("Dead letters by reason", sections.deadLetters),
       card("Store writes", sections.sinks),
@@ -161,9 +162,10 @@ export function healthView(info) {
 /**
  * @param {string} title
  * @param {HTMLElement} body
+ * @param {string} [kind] "wide": the card takes a whole row of the grid
  */
-function card(title, body) {
-  return el("section", { class: "card" }, el("h2", {}, title), body);
+function card(title, body, kind = "") {
+  return el("section", { class: `card ${kind}`.trim() }, el("h2", {}, title), body);
 }
 
 /**

@@ -159,6 +159,12 @@ Deno.test({
       return text.includes(HOSTILE_SYMBOL) && text.includes(HOSTILE);
     }, { timeoutMs: 10_000, intervalMs: 100 });
     assert.equal(await health.page.$$eval("main img", (imgs) => imgs.length), 0);
+    // The recent dead letters are a list without markers (no stray "1.").
+    const marked = await health.page.$$eval("main li", (items) =>
+      // deno-lint-ignore no-explicit-any
+      items.filter((li) => (globalThis as any).getComputedStyle(li).listStyleType !== "none")
+        .length);
+    assert.equal(marked, 0, "list items drawn with a marker");
     await health.page.screenshot({ path: `${shots}/health.png`, fullPage: true });
 
     const alerts = await watchedPage(browser);
