@@ -3,7 +3,7 @@
 import { getJson } from "./api.js";
 import { el, replace, setText } from "./dom.js";
 import { formatTime } from "./format.js";
-import { on } from "./live.js";
+import { on, streamSymbols } from "./live.js";
 import { utc } from "./prefs.js";
 
 /** @param {{role: string, intervals: string[], store: boolean}} info */
@@ -155,6 +155,7 @@ export function healthView(info) {
   }
 
   const offs = [on("health", render)];
+  void streamSymbols([], { health: true });
   getJson("/api/health").then(render).catch(() => {});
   return { node, dispose: () => offs.forEach((off) => off()) };
 }

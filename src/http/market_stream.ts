@@ -6,10 +6,10 @@
  * `candles`, `partial` and `indicators` per symbol (topics: a page charting one symbol subscribes
  * to it alone), `latest` (the fields the overview shows of the newest candle of each of the
  * analytics venue's series and its indicators), `alerts`, `prices` (newer than those last sent,
- * read from the latest view) and `health`. A buffer over its bound is discarded and a `reset`
- * event sent instead: the browsers reload from the read API. The last few dead letters are kept
- * whether or not anyone watches (they are rare and the health page shows them from its first
- * load).
+ * read from the latest view) and `health` (topic {@linkcode HEALTH_TOPIC}: the health page's). A
+ * buffer over its bound is discarded and a `reset` event sent instead: the browsers reload from
+ * the read API. The last few dead letters are kept whether or not anyone watches (they are rare
+ * and the health page shows them from its first load).
  * @module
  */
 import type { Alert } from "../market/alert.ts";
@@ -99,6 +99,12 @@ export interface MarketStreamOptions {
   /** Wall clock, for `latestMs` (tests inject one). */
   readonly now?: () => number;
 }
+
+/**
+ * The topic of the `health` events: only the health page follows it (lowercase, so never a
+ * symbol). Summarising the registry every 2 s costs as much as the rest of a quiet stream.
+ */
+export const HEALTH_TOPIC = "health";
 
 const RAW_CHARS = 240;
 const RECENT_DEAD_LETTERS = 50;
@@ -209,9 +215,9 @@ export class MarketStream implements MarketTap {
   }
 
   async #health(): Promise<void> {
-    if (this.#hub.clients === 0) return;
+    if (!this.#hub.wants(HEALTH_TOPIC)) return;
     try {
-      this.#hub.publish("health", await this.#o.health());
+      this.#hub.publish("health", await this.#o.health(), HEALTH_TOPIC);
     } catch {
       // A failed read of the registry skips one update; the next one tries again.
     }

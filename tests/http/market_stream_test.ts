@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { MarketStream, type PriceRow } from "../../src/http/market_stream.ts";
+import { HEALTH_TOPIC, MarketStream, type PriceRow } from "../../src/http/market_stream.ts";
 import { PartialCandles } from "../../src/http/partial_candles.ts";
 import { SseHub } from "../../src/http/sse_hub.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -424,6 +424,47 @@ Deno.test("market stream: latest goes out at most every latestMs, with the newes
       [shown("B-USD", 60_000)],
     ]);
   } finally {
+    stream.close();
+    hub.close();
+  }
+});
+
+Deno.test("market stream: health summaries are read and sent only while a client follows them", async () => {
+  const hub = new SseHub();
+  let reads = 0;
+  const summary = { ts: 1 } as unknown as HealthSummary;
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health: () => (reads++, Promise.resolve(summary)),
+    prices: () => [{ symbol: "A-USD", price: 1, ts: Date.now(), source: "s" }],
+    flushMs: 5,
+    healthMs: 5,
+  });
+  // The stream's timers do not hold the process open; this one does while the test waits.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    // The overview: three flushes pass (its price events: the timers ran) with no summary read.
+    const overview = hub.connect(null, new Set());
+    const seen = await readEvents(overview, 3);
+    assert.deepEqual(seen.map((e) => e.event), ["prices", "prices", "prices"]);
+    assert.equal(reads, 0);
+    const healthPage = hub.connect(null, new Set([HEALTH_TOPIC]));
+    // Read until its first summary (price events come too).
+    const reader = healthPage.body!.getReader();
+    let text = "";
+    while (!text.includes("event: health\n")) {
+      const r = await reader.read();
+      assert.ok(!r.done, "the stream ended before a health event");
+      text += new TextDecoder().decode(r.value);
+    }
+    await reader.cancel();
+    const data = /event: health\ndata: (.*)\n/.exec(text)![1];
+    assert.deepEqual(JSON.parse(data), summary);
+    assert.ok(reads > 0);
+  } finally {
+    clearInterval(alive);
     stream.close();
     hub.close();
   }

@@ -102,6 +102,13 @@ Deno.test({
       pages.push(health);
       await health.page.goto(`${base}/#/health`);
       await health.page.waitForSelector(".health-view[data-loaded]", { timeout: 15_000 });
+      // Summaries keep coming live (the page asks for them: `health=1`).
+      const updated = () => health.page.$eval(".health-view p[role=status]", (p) => p.textContent);
+      const first = await updated();
+      await pollUntil("a newer health summary", async () => (await updated()) !== first, {
+        timeoutMs: 15_000,
+        intervalMs: 200,
+      });
       await health.page.screenshot({ path: `${shots}/health-${width}.png`, fullPage: true });
       const overflow = await health.page.$$eval(".card", (cards) =>
         cards
