@@ -277,7 +277,12 @@ export class SseHub {
       }
       c.pending = [];
       c.pendingBytes = 0;
-      if (chunk) c.controller.enqueue(chunk);
+      try {
+        if (chunk) c.controller.enqueue(chunk);
+      } catch {
+        // The stream ended meanwhile: nothing may throw out of this microtask.
+        this.#remove(c);
+      }
     }
     this.#dirty.clear();
   }
