@@ -3,9 +3,9 @@
  * the latest view — ticks, closed candles and their late revisions, indicators, alerts, dead
  * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
  * otherwise it only appends to bounded buffers, which a timer turns into a few batched events:
- * `candles`, `partial` and `indicators` per symbol (topics: a page charting one symbol subscribes
- * to it alone), `latest` (the fields the overview shows of the newest candle of each of the
- * analytics venue's series and its indicators), `alerts`, `prices` (newer than those last sent,
+ * `candles` (of the analytics venue, the one pages chart), `partial` and `indicators` per symbol
+ * (topics: a page charting one symbol subscribes to it alone), `latest` (the fields the overview
+ * shows of the newest candle and indicators of each series), `alerts`, `prices` (newer than those last sent,
  * read from the latest view) and `health` (topic {@linkcode HEALTH_TOPIC}: the health page's). A
  * buffer over its bound is discarded and a `reset` event sent instead: the browsers reload from
  * the read API. The last few dead letters are kept whether or not anyone watches (they are rare
@@ -154,8 +154,11 @@ export class MarketStream implements MarketTap {
 
   candles(rows: readonly Candle[]): void {
     if (!this.#hub.active) return;
-    for (const c of rows) this.#partials.closed(c);
-    this.#candles = this.#append(this.#candles, rows);
+    // Pages chart the analytics venue only: other venues' candles are the stores' and the API's.
+    const venue = this.#o.venue;
+    const charted = rows.filter((c) => c.venue === venue);
+    for (const c of charted) this.#partials.closed(c);
+    this.#candles = this.#append(this.#candles, charted);
   }
 
   indicators(rows: readonly IndicatorRow[]): void {
@@ -225,9 +228,7 @@ export class MarketStream implements MarketTap {
 
   /** The overview's newest rows per series, at most every `latestMs`. */
   #publishLatest(): void {
-    // The overview shows the analytics venue's candles only (other venues' are in `candles`).
-    const venue = this.#o.venue;
-    foldNewest(this.#latestCandles, this.#candles.filter((c) => c.venue === venue));
+    foldNewest(this.#latestCandles, this.#candles);
     foldNewest(this.#latestIndicators, this.#indicators);
     const now = (this.#o.now ?? Date.now)();
     if (now - this.#latestAt < (this.#o.latestMs ?? 1000)) return;

@@ -172,7 +172,7 @@ Deno.test("market stream: a price goes out once, again only when a newer one is 
   }
 });
 
-Deno.test("market stream: the overview's latest carries the analytics venue's candles only", async () => {
+Deno.test("market stream: candles and the overview's latest carry the analytics venue's candles only", async () => {
   const hub = new SseHub();
   const stream = new MarketStream(hub, {
     intervals: IV,
@@ -220,7 +220,8 @@ Deno.test("market stream: the overview's latest carries the analytics venue's ca
     stream.flush();
     const events = await readEvents(res, 3);
     assert.deepEqual(events.map((e) => e.event), ["candles", "indicators", "latest"]);
-    assert.deepEqual(events[0].data, [c("coinbase"), c("composite"), c("kraken")]);
+    // Only the charted venue's candles: the other venues' are the stores'.
+    assert.deepEqual(events[0].data, [c("composite")]);
     assert.deepEqual(events[1].data, [ind]);
     // The fields the overview shows: open, close and volume of the candle, RSI.
     assert.deepEqual(events[2].data, {
