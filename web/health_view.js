@@ -3,7 +3,7 @@
 import { getJson } from "./api.js";
 import { el, replace, setText } from "./dom.js";
 import { formatTime } from "./format.js";
-import { on } from "./live.js";
+import { on, streamSymbols } from "./live.js";
 import { utc } from "./prefs.js";
 
 /** @param {{role: string, intervals: string[], store: boolean}} info */
@@ -36,7 +36,8 @@ export function healthView(info) {
     el(
       "div",
       { class: "cards" },
-      card("Feeds", sections.feeds),
+      // Six columns: the whole row, so they fit a laptop's width without scrolling.
+      card("Feeds", sections.feeds, "wide"),
       card("Mailbox pressure", sections.mailboxes),
       card("Dead letters by reason", sections.deadLetters),
       card("Store writes", sections.sinks),
@@ -154,6 +155,7 @@ export function healthView(info) {
   }
 
   const offs = [on("health", render)];
+  void streamSymbols([], { health: true });
   getJson("/api/health").then(render).catch(() => {});
   return { node, dispose: () => offs.forEach((off) => off()) };
 }
@@ -161,9 +163,10 @@ export function healthView(info) {
 /**
  * @param {string} title
  * @param {HTMLElement} body
+ * @param {string} [kind] "wide": the card takes a whole row of the grid
  */
-function card(title, body) {
-  return el("section", { class: "card" }, el("h2", {}, title), body);
+function card(title, body, kind = "") {
+  return el("section", { class: `card ${kind}`.trim() }, el("h2", {}, title), body);
 }
 
 /**

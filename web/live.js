@@ -2,7 +2,8 @@
 // to event types. The browser resumes after a reconnect with Last-Event-ID; when the server could
 // not resume (its ring no longer holds the events) it sends `reset`, and views reload. Candle
 // events are per symbol: a page charting one symbol streams only that symbol's
-// ({@link streamSymbols}); every page gets `latest`, alerts, prices and health.
+// ({@link streamSymbols}); every page gets `latest`, alerts and prices; health summaries come
+// only to a stream that asks for them (the health page).
 
 /** @typedef {(data: any) => void} Listener */
 
@@ -40,14 +41,18 @@ export function startLive(on) {
 }
 
 /**
- * Streams the candle events of `symbols` (reconnecting when they change). Resolves once the
- * stream is open (or failed): what a view loads after that, it will not miss live.
+ * Streams the candle events of `symbols`, and health summaries with `health` (reconnecting when
+ * they change). Resolves once the stream is open (or failed): what a view loads after that, it
+ * will not miss live.
  * @param {string[]} symbols
+ * @param {{ health?: boolean }} [o]
  * @returns {Promise<void>}
  */
-export function streamSymbols(symbols) {
+export function streamSymbols(symbols, o = {}) {
   if (!enabled) return Promise.resolve();
-  const next = `/api/stream?symbols=${symbols.map(encodeURIComponent).join(",")}`;
+  const next = `/api/stream?symbols=${symbols.map(encodeURIComponent).join(",")}${
+    o.health ? "&health=1" : ""
+  }`;
   if (next === url && source) return opened;
   source?.close();
   url = next;

@@ -146,7 +146,9 @@ export function symbolView(symbol, params, info) {
       `${formatTime(bar.window_start, utc())}  O ${formatPrice(bar.open)}  H ${
         formatPrice(bar.high)
       }  L ${formatPrice(bar.low)}  C ${formatPrice(bar.close)}  V ${formatVolume(v?.volume)}${
-        v?.version === 0 ? "  (in progress)" : ""
+        v?.version === 0
+          ? `  (in progress, provisional${venue === "composite" ? ": every venue's ticks" : ""})`
+          : ""
       }`,
     );
   }
@@ -315,16 +317,29 @@ export function symbolView(symbol, params, info) {
   };
 }
 
-/** @param {import("./candle_book.js").CandleLike} k */
+/**
+ * A candle as the chart draws it. The in-progress candle (version 0) is drawn hollow and grey:
+ * it is a preview from the ticks seen so far, and for the composite an approximation (built from
+ * every venue's ticks, while the composite candle combines the venues' closed candles), replaced
+ * by the stored candle when its window closes.
+ * @param {import("./candle_book.js").CandleLike} k
+ */
 function toBar(k) {
-  return {
+  const bar = {
     time: /** @type {any} */ (k.window_start / 1000),
     open: k.open,
     high: k.high,
     low: k.low,
     close: k.close,
   };
+  return k.version === 0 ? { ...bar, ...PROVISIONAL } : bar;
 }
+
+const PROVISIONAL = {
+  color: "rgba(128,128,128,0.15)",
+  borderColor: "rgba(128,128,128,0.9)",
+  wickColor: "rgba(128,128,128,0.9)",
+};
 
 /** @param {import("./candle_book.js").CandleLike} k */
 function toVolume(k) {

@@ -16,6 +16,7 @@ import type { ReadApi } from "../connectors/read_api.ts";
 import { type Asset, assetResponse, dashboardAssets } from "./dashboard_assets.ts";
 import type { HealthSummary } from "./health_summary.ts";
 import type { SseHub } from "./sse_hub.ts";
+import { HEALTH_TOPIC } from "./market_stream.ts";
 
 /** Dependencies of {@linkcode startHttpServer}. */
 export interface HttpServerOptions {
@@ -188,7 +189,8 @@ const MAX_STREAM_SYMBOLS = 20;
 
 /**
  * The dashboard's event stream. `symbols=A,B` subscribes to those symbols' candle events; without
- * it, every symbol's (a page charting one symbol asks for just that one).
+ * it, every symbol's (a page charting one symbol asks for just that one). `health=1` adds the
+ * health summaries (the health page asks for them; implied without `symbols`).
  */
 function stream(req: Request, q: URLSearchParams, hub: SseHub): Response {
   const raw = q.get("symbols");
@@ -198,7 +200,9 @@ function stream(req: Request, q: URLSearchParams, hub: SseHub): Response {
       error: `symbols must be up to ${MAX_STREAM_SYMBOLS} symbols like BTC-USD, comma-separated`,
     }, 400);
   }
-  return hub.connect(req.headers.get("last-event-id"), symbols && new Set(symbols));
+  const topics = symbols && new Set<string>(symbols);
+  if (topics && q.get("health") === "1") topics.add(HEALTH_TOPIC);
+  return hub.connect(req.headers.get("last-event-id"), topics);
 }
 
 async function alerts(q: URLSearchParams, o: HttpServerOptions): Promise<Response> {

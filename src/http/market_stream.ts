@@ -3,12 +3,13 @@
  * the latest view — ticks, closed candles and their late revisions, indicators, alerts, dead
  * letters — and it returns at once: while nobody watches (see `SseHub.active`) it does nothing;
  * otherwise it only appends to bounded buffers, which a timer turns into a few batched events:
- * `candles`, `partial` and `indicators` per symbol (topics: a page charting one symbol subscribes
- * to it alone), `latest` (the newest candle and indicators of each series, for the overview),
- * `alerts`, `prices` and `health`. A buffer over its bound is
- * discarded and a `reset` event sent instead: the browsers reload from the read API. The last
- * few dead letters are kept whether or not anyone watches (they are rare and the health page
- * shows them from its first load).
+ * `candles` (of the analytics venue, the one pages chart), `partial` and `indicators` per symbol
+ * (topics: a page charting one symbol subscribes to it alone), `latest` (the fields the overview
+ * shows of the newest candle and indicators of each series), `alerts`, `prices` (newer than those last sent,
+ * read from the latest view) and `health` (topic {@linkcode HEALTH_TOPIC}: the health page's). A
+ * buffer over its bound is discarded and a `reset` event sent instead: the browsers reload from
+ * the read API. The last few dead letters are kept whether or not anyone watches (they are rare
+ * and the health page shows them from its first load).
  * @module
  */
 import type { Alert } from "../market/alert.ts";
@@ -21,8 +22,8 @@ import type { HealthSummary } from "./health_summary.ts";
 import { PartialCandles } from "./partial_candles.ts";
 import type { SseHub } from "./sse_hub.ts";
 
-/** The newest row (by window start, then version) of each venue, symbol and interval. */
-function newestPerSeries<
+/** Folds `rows` into `newest`: the newest row (by window start, then version) of each series. */
+function foldNewest<
   T extends {
     venue?: string;
     symbol: string;
@@ -30,10 +31,7 @@ function newestPerSeries<
     window_start: number;
     version: number;
   },
->(
-  rows: readonly T[],
-): T[] {
-  const newest = new Map<string, T>();
+>(newest: Map<string, T>, rows: readonly T[]): void {
   for (const r of rows) {
     const key = `${r.venue ?? ""}|${r.symbol}|${r.interval}`;
     const have = newest.get(key);
@@ -42,7 +40,28 @@ function newestPerSeries<
       (r.window_start === have.window_start && r.version >= have.version)
     ) newest.set(key, r);
   }
-  return [...newest.values()];
+}
+
+/**
+ * What the overview shows of a series' newest candle and indicators: the `latest` event carries
+ * only these fields (it goes to every page; the full rows are three times the bytes).
+ */
+function overviewCandle(c: Candle) {
+  const { venue, symbol, interval, window_start, open, close, volume } = c;
+  return { venue, symbol, interval, window_start, open, close, volume };
+}
+
+function overviewIndicators(r: IndicatorRow) {
+  const { symbol, interval, window_start, rsi } = r;
+  return { symbol, interval, window_start, rsi };
+}
+
+/** The newest price of a symbol, as the overview shows it. */
+export interface PriceRow {
+  readonly symbol: string;
+  readonly price: number;
+  readonly ts: number;
+  readonly source: string;
 }
 
 /** What the stages call; each call returns without waiting. */
@@ -64,9 +83,28 @@ export interface MarketStreamOptions {
   /** Rows of one kind held between flushes; beyond, a `reset` replaces them. */
   readonly maxPendingRows?: number;
   readonly flushMs?: number;
+  /**
+   * The overview's `latest` goes out at most this often (default 1000 ms), with the newest row
+   * of each series since the last one: a replay far faster than real time closes every series'
+   * window at every flush, and the overview (a table) needs only the newest.
+   */
+  readonly latestMs?: number;
   readonly healthMs?: number;
   readonly health: () => Promise<HealthSummary>;
+  /**
+   * Every symbol's newest price (the latest view's): read at each flush, so the tap does no
+   * per-tick work for prices.
+   */
+  readonly prices: () => Iterable<PriceRow>;
+  /** Wall clock, for `latestMs` (tests inject one). */
+  readonly now?: () => number;
 }
+
+/**
+ * The topic of the `health` events: only the health page follows it (lowercase, so never a
+ * symbol). Summarising the registry every 2 s costs as much as the rest of a quiet stream.
+ */
+export const HEALTH_TOPIC = "health";
 
 const RAW_CHARS = 240;
 const RECENT_DEAD_LETTERS = 50;
@@ -84,8 +122,12 @@ export class MarketStream implements MarketTap {
   #alerts: Alert[] = [];
   #dead: DeadLetter[] = [];
   #deadAt = 0;
-  /** The newest tick per symbol since the last flush (ticks are immutable: kept as they are). */
-  #prices = new Map<string, Tick>();
+  /** The time of each symbol's price last published: only newer prices go out. */
+  #pricesSent = new Map<string, number>();
+  /** The newest candle (of the analytics venue) and indicators per series since `latest` went. */
+  #latestCandles = new Map<string, Candle>();
+  #latestIndicators = new Map<string, IndicatorRow>();
+  #latestAt = -Infinity;
   #overflow = false;
   readonly #timers: ReturnType<typeof setInterval>[] = [];
 
@@ -100,20 +142,23 @@ export class MarketStream implements MarketTap {
   }
 
   ticks(rows: readonly Tick[]): void {
+    // The in-progress candle is a preview: only for symbols a page charts. Prices come from the
+    // latest view at the flush.
     if (!this.#hub.active) return;
+    const followed = this.#hub.followedTopics;
+    if (followed?.size === 0) return;
     for (const t of rows) {
-      // The in-progress candle is a preview: only for symbols a page charts.
-      if (this.#hub.wants(t.symbol)) this.#partials.add(t);
-      const p = this.#prices.get(t.symbol);
-      if (!p || t.ts >= p.ts) this.#prices.set(t.symbol, t);
+      if (followed === null || followed.has(t.symbol)) this.#partials.add(t);
     }
-    if (this.#prices.size > this.#o.maxSymbols) this.#prices.clear();
   }
 
   candles(rows: readonly Candle[]): void {
     if (!this.#hub.active) return;
-    for (const c of rows) this.#partials.closed(c);
-    this.#candles = this.#append(this.#candles, rows);
+    // Pages chart the analytics venue only: other venues' candles are the stores' and the API's.
+    const venue = this.#o.venue;
+    const charted = rows.filter((c) => c.venue === venue);
+    for (const c of charted) this.#partials.closed(c);
+    this.#candles = this.#append(this.#candles, charted);
   }
 
   indicators(rows: readonly IndicatorRow[]): void {
@@ -143,9 +188,16 @@ export class MarketStream implements MarketTap {
 
   /** Publishes what is buffered (the timer calls it; tests call it directly). */
   flush(): void {
+    if (!this.#hub.active) {
+      this.#clear();
+      this.#pricesSent.clear();
+      this.#clearLatest();
+      return;
+    }
     if (this.#overflow) {
       this.#overflow = false;
       this.#clear();
+      this.#clearLatest();
       this.#hub.publish("reset", {});
       return;
     }
@@ -154,22 +206,9 @@ export class MarketStream implements MarketTap {
     this.#publishBySymbol("candles", this.#candles);
     this.#publishBySymbol("partial", this.#partials.takeChanged());
     this.#publishBySymbol("indicators", this.#indicators);
-    if (this.#candles.length || this.#indicators.length) {
-      this.#hub.publish("latest", {
-        candles: newestPerSeries(this.#candles),
-        indicators: newestPerSeries(this.#indicators),
-      });
-    }
+    this.#publishLatest();
     this.#publishRows("alerts", this.#alerts);
-    if (this.#prices.size) {
-      const prices = [...this.#prices.values()].map((t) => ({
-        symbol: t.symbol,
-        price: t.price,
-        ts: t.ts,
-        source: t.source,
-      }));
-      this.#hub.publish("prices", prices);
-    }
+    this.#publishPrices();
     this.#clear();
   }
 
@@ -179,12 +218,44 @@ export class MarketStream implements MarketTap {
   }
 
   async #health(): Promise<void> {
-    if (this.#hub.clients === 0) return;
+    if (!this.#hub.wants(HEALTH_TOPIC)) return;
     try {
-      this.#hub.publish("health", await this.#o.health());
+      this.#hub.publish("health", await this.#o.health(), HEALTH_TOPIC);
     } catch {
       // A failed read of the registry skips one update; the next one tries again.
     }
+  }
+
+  /** The overview's newest rows per series, at most every `latestMs`. */
+  #publishLatest(): void {
+    foldNewest(this.#latestCandles, this.#candles);
+    foldNewest(this.#latestIndicators, this.#indicators);
+    const now = (this.#o.now ?? Date.now)();
+    if (now - this.#latestAt < (this.#o.latestMs ?? 1000)) return;
+    if (this.#latestCandles.size === 0 && this.#latestIndicators.size === 0) return;
+    this.#latestAt = now;
+    this.#hub.publish("latest", {
+      candles: [...this.#latestCandles.values()].map(overviewCandle),
+      indicators: [...this.#latestIndicators.values()].map(overviewIndicators),
+    });
+    this.#latestCandles = new Map();
+    this.#latestIndicators = new Map();
+  }
+
+  /** The prices newer than those last published, as one event. */
+  #publishPrices(): void {
+    const sent = new Map<string, number>();
+    const prices: PriceRow[] = [];
+    for (const p of this.#o.prices()) {
+      if (!Number.isFinite(p.ts)) continue;
+      sent.set(p.symbol, p.ts);
+      if (p.ts > (this.#pricesSent.get(p.symbol) ?? -Infinity)) {
+        prices.push({ symbol: p.symbol, price: p.price, ts: p.ts, source: p.source });
+      }
+    }
+    // Rebuilt each time: it holds only the symbols the view still holds.
+    this.#pricesSent = sent;
+    if (prices.length) this.#hub.publish("prices", prices);
   }
 
   /** Rows in events of at most ROWS_PER_EVENT: each well within a client's buffer. */
@@ -209,10 +280,14 @@ export class MarketStream implements MarketTap {
     return buf;
   }
 
+  #clearLatest(): void {
+    this.#latestCandles = new Map();
+    this.#latestIndicators = new Map();
+  }
+
   #clear(): void {
     this.#candles = [];
     this.#indicators = [];
     this.#alerts = [];
-    this.#prices = new Map();
   }
 }

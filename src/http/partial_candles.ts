@@ -16,13 +16,20 @@ export type PartialCandle = Candle & { readonly version: 0 };
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/** One open window, and whether it changed since the last take. */
+interface Slot {
+  c: Mutable<PartialCandle>;
+  changed: boolean;
+}
+
 /** The open window per (symbol, interval). */
 export class PartialCandles {
   readonly #intervals: readonly Interval[];
   readonly #maxSymbols: number;
   readonly #venue: string;
-  readonly #open = new Map<string, Mutable<PartialCandle>[]>();
-  readonly #changed = new Set<Mutable<PartialCandle>>();
+  readonly #open = new Map<string, Slot[]>();
+  /** Slots changed since the last take, each once (a flag per slot: no set lookup per tick). */
+  #changed: Slot[] = [];
 
   constructor(intervals: readonly Interval[], maxSymbols: number, venue: string) {
     this.#intervals = intervals;
@@ -42,11 +49,13 @@ export class PartialCandles {
     for (let i = 0; i < this.#intervals.length; i++) {
       const iv = this.#intervals[i];
       const start = Math.floor(t.ts / iv.ms) * iv.ms;
-      const c = per[i];
-      if (!c || start > c.window_start) {
-        per[i] = this.#fresh(t, iv.name, start, size);
-        this.#changed.add(per[i]);
-      } else if (start === c.window_start) {
+      const slot = per[i];
+      if (!slot || start > slot.c.window_start) {
+        // A fresh slot; the old one, if changed, still goes out with the next take.
+        per[i] = { c: this.#fresh(t, iv.name, start, size), changed: false };
+        this.#mark(per[i]);
+      } else if (start === slot.c.window_start) {
+        const c = slot.c;
         if (t.price > c.high) c.high = t.price;
         if (t.price < c.low) c.low = t.price;
         if (t.ts >= c.last_ts) {
@@ -59,7 +68,7 @@ export class PartialCandles {
         }
         c.volume += size;
         c.trades++;
-        this.#changed.add(c);
+        this.#mark(slot);
       }
     }
   }
@@ -69,18 +78,29 @@ export class PartialCandles {
     if (c.venue !== this.#venue) return;
     const per = this.#open.get(c.symbol);
     const i = this.#intervals.findIndex((iv) => iv.name === c.interval);
-    const p = per?.[i];
-    if (per && p && p.window_start <= c.window_start) {
-      this.#changed.delete(p);
+    const slot = per?.[i];
+    if (per && slot && slot.c.window_start <= c.window_start) {
+      slot.changed = false;
       delete per[i];
     }
   }
 
   /** The candles changed since the last call. */
   takeChanged(): PartialCandle[] {
-    const out = [...this.#changed].map((c) => ({ ...c }));
-    this.#changed.clear();
+    const out: PartialCandle[] = [];
+    for (const slot of this.#changed) {
+      if (!slot.changed) continue;
+      slot.changed = false;
+      out.push({ ...slot.c });
+    }
+    this.#changed = [];
     return out;
+  }
+
+  #mark(slot: Slot): void {
+    if (slot.changed) return;
+    slot.changed = true;
+    this.#changed.push(slot);
   }
 
   #fresh(t: Tick, interval: string, start: number, size: number): Mutable<PartialCandle> {

@@ -148,7 +148,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   });
 
   const intervals = parseIntervals(config.intervals.join(","));
-  const dashboard = dashboardOf(config, registry, intervals);
+  const dashboard = dashboardOf(config, registry, intervals, latest);
   // Sinks first: everything upstream sends to them.
   const sinkRoutes = spawnSinks(system, stores, {
     registry,
@@ -267,6 +267,7 @@ function dashboardOf(
   config: PipelineConfig,
   registry: Registry,
   intervals: readonly Interval[],
+  latest: LatestView,
 ): { hub: SseHub; tap: MarketStream; health: () => Promise<HealthSummary> } | null {
   if (!config.http || config.dashboardClients === 0) return null;
   const hub = new SseHub({ maxClients: config.dashboardClients }, {
@@ -281,6 +282,7 @@ function dashboardOf(
     venue: config.analyticsVenues[0],
     maxSymbols: config.windows.maxSymbols,
     health,
+    prices: () => latest.snapshot(),
   });
   return { hub, tap, health };
 }

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { startHttpServer } from "../../src/http/http_server.ts";
 import { LatestView } from "../../src/http/latest_view.ts";
 import { SseHub } from "../../src/http/sse_hub.ts";
+import { HEALTH_TOPIC } from "../../src/http/market_stream.ts";
 import type { CandlesQuery } from "../../src/connectors/read_api.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
 import { pollUntil } from "../helpers/services.ts";
@@ -111,6 +112,21 @@ Deno.test("dashboard routes: /api/candles?before= pages back; a bad value is ref
     const bad = await fetch(`${base}/api/candles?symbol=BTC-USD&before=-5`);
     assert.equal(bad.status, 400);
     assert.match((await bad.json()).error, /before must be one decimal integer/);
+  } finally {
+    await http.close();
+  }
+});
+
+Deno.test("dashboard routes: health=1 adds the health topic to a stream of symbols", async () => {
+  const { hub, http, base } = await server();
+  try {
+    for (const [query, wantsHealth] of [["symbols=BTC-USD&health=1", true], ["symbols=", false]]) {
+      const res = await fetch(`${base}/api/stream?${query}`);
+      await pollUntil("the client registered", () => hub.clients === 1);
+      assert.equal(hub.wants(HEALTH_TOPIC), wantsHealth, query as string);
+      await res.body!.cancel();
+      await pollUntil("the slot freed", () => hub.clients === 0);
+    }
   } finally {
     await http.close();
   }

@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { MarketStream } from "../../src/http/market_stream.ts";
+import { HEALTH_TOPIC, MarketStream, type PriceRow } from "../../src/http/market_stream.ts";
 import { PartialCandles } from "../../src/http/partial_candles.ts";
 import { SseHub } from "../../src/http/sse_hub.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { HealthSummary } from "../../src/http/health_summary.ts";
+import type { IndicatorRow } from "../../src/market/indicator_row.ts";
 import type { Tick } from "../../src/market/tick.ts";
 
 const IV = [{ name: "1m", ms: 60_000 }, { name: "5m", ms: 300_000 }];
@@ -69,6 +70,7 @@ Deno.test("partial candles: bounded by symbols", () => {
 });
 
 const health = (): Promise<HealthSummary> => Promise.reject(new Error("not in this test"));
+const noPrices = (): PriceRow[] => [];
 
 async function readEvents(res: Response, n: number): Promise<{ event: string; data: unknown }[]> {
   const reader = res.body!.getReader();
@@ -87,21 +89,26 @@ async function readEvents(res: Response, n: number): Promise<{ event: string; da
     }
   }
   await reader.cancel();
-  return out;
+  // One read may carry more events than asked for (a flush's events arrive as one chunk).
+  return out.slice(0, n);
 }
 
 Deno.test("market stream: does nothing while nobody watches; batches once someone does", async () => {
   const hub = new SseHub({}, { now: () => 0 });
+  let reads = 0;
+  const price: PriceRow = { symbol: "A-USD", price: 10, ts: 61_000, source: "s" };
   const stream = new MarketStream(hub, {
     intervals: IV,
     venue: "composite",
     maxSymbols: 10,
     health,
+    prices: () => (reads++, [price]),
     flushMs: 1e9,
   });
   try {
     stream.ticks([tick("A-USD", 61_000, 10)]);
     stream.flush();
+    assert.equal(reads, 0, "no price is read while nobody watches");
     const res = hub.connect(null);
     const candle = {
       venue: "composite",
@@ -117,9 +124,118 @@ Deno.test("market stream: does nothing while nobody watches; batches once someon
     const events = await readEvents(res, 4);
     assert.deepEqual(events.map((e) => e.event), ["candles", "partial", "latest", "prices"]);
     assert.deepEqual(events[0].data, [candle]);
-    assert.deepEqual(events[2].data, { candles: [candle], indicators: [] });
+    // The overview's fields of it (this candle has no prices).
+    assert.deepEqual(events[2].data, {
+      candles: [{ venue: "composite", symbol: "A-USD", interval: "1m", window_start: 0 }],
+      indicators: [],
+    });
+    assert.deepEqual(events[3].data, [price]);
     // The tick before anyone watched is not in the preview.
     assert.equal((events[1].data as { trades: number }[])[0].trades, 1);
+  } finally {
+    stream.close();
+    hub.close();
+  }
+});
+
+Deno.test("market stream: a price goes out once, again only when a newer one is known", async () => {
+  const hub = new SseHub();
+  let prices: PriceRow[] = [
+    { symbol: "A-USD", price: 10, ts: 1000, source: "s" },
+    { symbol: "B-USD", price: 20, ts: 1000, source: "s" },
+    // A symbol known from a candle only: no price yet.
+    { symbol: "C-USD", price: NaN, ts: -Infinity, source: "" },
+  ];
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    prices: () => prices,
+    flushMs: 1e9,
+  });
+  try {
+    const res = hub.connect(null, new Set());
+    stream.flush();
+    stream.flush();
+    prices = [{ ...prices[0], price: 11, ts: 2000 }, prices[1]];
+    stream.flush();
+    const events = await readEvents(res, 2);
+    assert.deepEqual(events.map((e) => e.event), ["prices", "prices"]);
+    assert.deepEqual(
+      events.map((e) => (e.data as PriceRow[]).map((p) => [p.symbol, p.price])),
+      [[["A-USD", 10], ["B-USD", 20]], [["A-USD", 11]]],
+    );
+  } finally {
+    stream.close();
+    hub.close();
+  }
+});
+
+Deno.test("market stream: candles and the overview's latest carry the analytics venue's candles only", async () => {
+  const hub = new SseHub();
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    prices: noPrices,
+    flushMs: 1e9,
+  });
+  try {
+    const res = hub.connect(null);
+    const c = (venue: string): Candle => ({
+      venue,
+      symbol: "A-USD",
+      interval: "1m",
+      window_start: 0,
+      open: 1,
+      high: 3,
+      low: 0.5,
+      close: 2,
+      volume: 7,
+      vwap: 1.5,
+      trades: 4,
+      first_ts: 1,
+      last_ts: 59_000,
+      version: 1,
+    });
+    const ind: IndicatorRow = {
+      symbol: "A-USD",
+      interval: "1m",
+      window_start: 0,
+      close: 2,
+      sma: null,
+      ema_fast: 2,
+      ema_slow: 2,
+      rsi: 55,
+      bb_upper: null,
+      bb_middle: null,
+      bb_lower: null,
+      volatility: null,
+      version: 1,
+    };
+    stream.candles([c("coinbase"), c("composite"), c("kraken")]);
+    stream.indicators([ind]);
+    stream.flush();
+    const events = await readEvents(res, 3);
+    assert.deepEqual(events.map((e) => e.event), ["candles", "indicators", "latest"]);
+    // Only the charted venue's candles: the other venues' are the stores'.
+    assert.deepEqual(events[0].data, [c("composite")]);
+    assert.deepEqual(events[1].data, [ind]);
+    // The fields the overview shows: open, close and volume of the candle, RSI.
+    assert.deepEqual(events[2].data, {
+      candles: [{
+        venue: "composite",
+        symbol: "A-USD",
+        interval: "1m",
+        window_start: 0,
+        open: 1,
+        close: 2,
+        volume: 7,
+      }],
+      indicators: [{ symbol: "A-USD", interval: "1m", window_start: 0, rsi: 55 }],
+    });
   } finally {
     stream.close();
     hub.close();
@@ -133,6 +249,7 @@ Deno.test("market stream: a buffer over its bound becomes one reset", async () =
     venue: "composite",
     maxSymbols: 10,
     health,
+    prices: noPrices,
     flushMs: 1e9,
     maxPendingRows: 3,
   });
@@ -167,6 +284,7 @@ Deno.test("market stream: the last 50 dead letters, newest first, cut to 240 cha
     venue: "composite",
     maxSymbols: 10,
     health,
+    prices: noPrices,
   });
   try {
     const dl = (i: number) => ({
@@ -193,6 +311,7 @@ Deno.test("market stream: a large batch goes out in events of at most 500 rows",
     venue: "composite",
     maxSymbols: 10,
     health,
+    prices: noPrices,
     flushMs: 1e9,
   });
   try {
@@ -227,6 +346,7 @@ Deno.test("market stream: candle events go to the symbol's subscribers; latest t
     venue: "composite",
     maxSymbols: 10,
     health,
+    prices: noPrices,
     flushMs: 1e9,
   });
   try {
@@ -241,13 +361,111 @@ Deno.test("market stream: candle events go to the symbol's subscribers; latest t
     assert.deepEqual(b.map((e) => e.event), ["candles", "latest"]);
     assert.deepEqual(b[0].data, [c("B-USD", 0)]);
     // The newest window of each series; a revision of an older one is not the newest.
+    const shown = (symbol: string, window_start: number) => ({
+      venue: "composite",
+      symbol,
+      interval: "1m",
+      window_start,
+    });
     assert.deepEqual(b[1].data, {
-      candles: [c("A-USD", 60_000), c("B-USD", 0)],
+      candles: [shown("A-USD", 60_000), shown("B-USD", 0)],
       indicators: [],
     });
     const n = await readEvents(none, 1);
     assert.deepEqual(n.map((e) => e.event), ["latest"]);
   } finally {
+    stream.close();
+    hub.close();
+  }
+});
+
+Deno.test("market stream: latest goes out at most every latestMs, with the newest of each series since", async () => {
+  const hub = new SseHub();
+  let now = 0;
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    prices: noPrices,
+    flushMs: 1e9,
+    latestMs: 1000,
+    now: () => now,
+  });
+  try {
+    const res = hub.connect(null, new Set());
+    const c = (symbol: string, window_start: number, version = 1) =>
+      ({ venue: "composite", symbol, interval: "1m", window_start, version }) as Candle;
+    stream.candles([c("A-USD", 0)]);
+    stream.flush(); // at 0: goes out
+    now = 400;
+    stream.candles([c("A-USD", 60_000), c("B-USD", 0)]);
+    stream.flush(); // withheld
+    now = 800;
+    stream.candles([c("A-USD", 60_000, 2), c("B-USD", 0)]);
+    stream.flush(); // withheld
+    now = 1000;
+    stream.flush(); // both batches' newest per series
+    now = 1500;
+    stream.flush(); // nothing new: nothing sent
+    now = 2000;
+    stream.candles([c("B-USD", 60_000)]);
+    stream.flush();
+    const shown = (symbol: string, window_start: number) => ({
+      venue: "composite",
+      symbol,
+      interval: "1m",
+      window_start,
+    });
+    const events = await readEvents(res, 3);
+    assert.deepEqual(events.map((e) => e.event), ["latest", "latest", "latest"]);
+    assert.deepEqual(events.map((e) => (e.data as { candles: unknown[] }).candles), [
+      [shown("A-USD", 0)],
+      [shown("A-USD", 60_000), shown("B-USD", 0)],
+      [shown("B-USD", 60_000)],
+    ]);
+  } finally {
+    stream.close();
+    hub.close();
+  }
+});
+
+Deno.test("market stream: health summaries are read and sent only while a client follows them", async () => {
+  const hub = new SseHub();
+  let reads = 0;
+  const summary = { ts: 1 } as unknown as HealthSummary;
+  const stream = new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health: () => (reads++, Promise.resolve(summary)),
+    prices: () => [{ symbol: "A-USD", price: 1, ts: Date.now(), source: "s" }],
+    flushMs: 5,
+    healthMs: 5,
+  });
+  // The stream's timers do not hold the process open; this one does while the test waits.
+  const alive = setInterval(() => {}, 1000);
+  try {
+    // The overview: three flushes pass (its price events: the timers ran) with no summary read.
+    const overview = hub.connect(null, new Set());
+    const seen = await readEvents(overview, 3);
+    assert.deepEqual(seen.map((e) => e.event), ["prices", "prices", "prices"]);
+    assert.equal(reads, 0);
+    const healthPage = hub.connect(null, new Set([HEALTH_TOPIC]));
+    // Read until its first summary (price events come too).
+    const reader = healthPage.body!.getReader();
+    let text = "";
+    while (!text.includes("event: health\n")) {
+      const r = await reader.read();
+      assert.ok(!r.done, "the stream ended before a health event");
+      text += new TextDecoder().decode(r.value);
+    }
+    await reader.cancel();
+    const data = /event: health\ndata: (.*)\n/.exec(text)![1];
+    assert.deepEqual(JSON.parse(data), summary);
+    assert.ok(reads > 0);
+  } finally {
+    clearInterval(alive);
     stream.close();
     hub.close();
   }

@@ -265,3 +265,47 @@ Deno.test("sse hub: wants a topic while a client follows it or every topic", asy
   await all.cancel();
   assert.equal(hub.wants("SOL-USD"), false);
 });
+
+Deno.test("sse hub: an event of a topic nobody follows is not serialised, unless a follower may resume", async () => {
+  let now = 0;
+  const observer = counting();
+  const hub = new SseHub({ keepAfterLastClientMs: 5000 }, { epoch: "f", now: () => now, observer });
+  const overview = new EventReader(hub.connect(null, new Set()));
+  await overview.next(1);
+  assert.equal(hub.publish("candles", 1, "BTC-USD"), 0);
+  assert.equal(observer.counts.published, 0);
+  const btc = new EventReader(hub.connect(null, new Set(["BTC-USD"])));
+  await btc.next(1);
+  const id = hub.publish("candles", 2, "BTC-USD");
+  assert.equal(id, 1);
+  assert.deepEqual((await btc.next(1)).map((e) => e.data), ["2"]);
+  await btc.cancel();
+  // Its follower left 4999 ms ago: it may come back and resume, so the event is kept for it.
+  now = 4999;
+  assert.equal(hub.publish("candles", 3, "BTC-USD"), 2);
+  const back = new EventReader(hub.connect("f-1", new Set(["BTC-USD"])));
+  assert.deepEqual((await back.next(2)).slice(1).map((e) => e.data), ["3"]);
+  await back.cancel();
+  now = 4999 + 5000;
+  assert.equal(hub.publish("candles", 4, "BTC-USD"), 0);
+  assert.equal(hub.publish("candles", 5, "ETH-USD"), 0);
+  assert.equal(observer.counts.published, 2);
+  await overview.cancel();
+});
+
+Deno.test("sse hub: the events published in one task reach a client as one chunk", async () => {
+  const hub = new SseHub({}, { epoch: "c" });
+  const res = hub.connect(null);
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  assert.equal(decoder.decode((await reader.read()).value), "retry: 2000\n\n");
+  hub.publish("a", 1);
+  hub.publish("b", 2);
+  hub.publish("c", 3, "X-USD");
+  const { value } = await reader.read();
+  assert.equal(
+    decoder.decode(value),
+    "id: c-1\nevent: a\ndata: 1\n\nid: c-2\nevent: b\ndata: 2\n\nid: c-3\nevent: c\ndata: 3\n\n",
+  );
+  await reader.cancel();
+});

@@ -5,9 +5,9 @@
  * every page go to a temporary directory, logged at the start.
  */
 import assert from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { launchChromium, requireChromium, screenshotDir, watchedPage } from "../helpers/browser.ts";
 import { freePort, pollUntil } from "../helpers/services.ts";
+import { chartCandles, chartMarkers, closedBarsMatch, type Json, sameBar } from "./chart_probe.ts";
 import { runToEnd, startTestPipeline, writeReplayFile } from "../helpers/test_pipeline.ts";
 import {
   DIVERGENCE_AT,
@@ -20,24 +20,6 @@ import {
   SYMBOLS,
   T0,
 } from "./dashboard_replay.ts";
-
-interface Bar {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-}
-
-// deno-lint-ignore no-explicit-any
-type Json = any;
-
-const chartCandles = (page: Page): Promise<Bar[]> =>
-  // deno-lint-ignore no-explicit-any
-  page.evaluate(() => (globalThis as any).dashboardChart?.candles() ?? []);
-const chartMarkers = (page: Page): Promise<Json[]> =>
-  // deno-lint-ignore no-explicit-any
-  page.evaluate(() => (globalThis as any).dashboardChart?.markers() ?? []);
 
 Deno.test({
   name: "dashboard: overview, live chart, late revision, alert marker and hostile text in Chromium",
@@ -142,14 +124,9 @@ Deno.test({
 
     // Exactly the stored candles over the drawn range (the in-progress bar aside).
     await pollUntil("the chart to hold exactly the stored candles", async () => {
-      const drawn = await chartCandles(chart.page);
       const stored: Json[] = (await api("/api/candles?symbol=BTC-USD&interval=1s&limit=5000"))
         .candles;
-      const newestStored = stored[stored.length - 1].window_start;
-      const from = Math.min(...drawn.map((b) => b.time)) * 1000;
-      const closed = drawn.filter((b) => b.time * 1000 <= newestStored);
-      const expected = stored.filter((c) => c.window_start >= from);
-      return closed.length === expected.length && expected.every((c, i) => sameBar(closed[i], c));
+      return closedBarsMatch(await chartCandles(chart.page), stored);
     }, { timeoutMs: 10_000, intervalMs: 100 });
     await chart.page.screenshot({ path: `${shots}/symbol.png` });
 
@@ -182,6 +159,12 @@ Deno.test({
       return text.includes(HOSTILE_SYMBOL) && text.includes(HOSTILE);
     }, { timeoutMs: 10_000, intervalMs: 100 });
     assert.equal(await health.page.$$eval("main img", (imgs) => imgs.length), 0);
+    // The recent dead letters are a list without markers (no stray "1.").
+    const marked = await health.page.$$eval("main li", (items) =>
+      // deno-lint-ignore no-explicit-any
+      items.filter((li) => (globalThis as any).getComputedStyle(li).listStyleType !== "none")
+        .length);
+    assert.equal(marked, 0, "list items drawn with a marker");
     await health.page.screenshot({ path: `${shots}/health.png`, fullPage: true });
 
     const alerts = await watchedPage(browser);
@@ -201,9 +184,3 @@ Deno.test({
     await Deno.remove(dir, { recursive: true });
   }
 });
-
-/** Whether a drawn bar has the stored candle's time and prices. */
-function sameBar(bar: Bar | undefined, c: Json): boolean {
-  return !!bar && bar.time * 1000 === c.window_start && bar.open === c.open &&
-    bar.high === c.high && bar.low === c.low && bar.close === c.close;
-}
