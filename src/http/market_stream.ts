@@ -52,8 +52,8 @@ function overviewCandle(c: Candle) {
 }
 
 function overviewIndicators(r: IndicatorRow) {
-  const { symbol, interval, window_start, rsi } = r;
-  return { symbol, interval, window_start, rsi };
+  const { venue, symbol, interval, window_start, rsi } = r;
+  return { venue, symbol, interval, window_start, rsi };
 }
 
 /** The newest price of a symbol, as the overview shows it. */
@@ -162,7 +162,10 @@ export class MarketStream implements MarketTap {
   }
 
   indicators(rows: readonly IndicatorRow[]): void {
-    if (this.#hub.active) this.#indicators = this.#append(this.#indicators, rows);
+    if (!this.#hub.active) return;
+    // Those of the charted venue, as for candles (the other analytics venues' are the API's).
+    const venue = this.#o.venue;
+    this.#indicators = this.#append(this.#indicators, rows.filter((r) => r.venue === venue));
   }
 
   alerts(rows: readonly Alert[]): void {

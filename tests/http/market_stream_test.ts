@@ -172,7 +172,7 @@ Deno.test("market stream: a price goes out once, again only when a newer one is 
   }
 });
 
-Deno.test("market stream: candles and the overview's latest carry the analytics venue's candles only", async () => {
+Deno.test("market stream: candles, indicators and the overview's latest carry the charted venue's only", async () => {
   const hub = new SseHub();
   const stream = new MarketStream(hub, {
     intervals: IV,
@@ -200,7 +200,8 @@ Deno.test("market stream: candles and the overview's latest carry the analytics 
       last_ts: 59_000,
       version: 1,
     });
-    const ind: IndicatorRow = {
+    const ind = (venue: string): IndicatorRow => ({
+      venue,
       symbol: "A-USD",
       interval: "1m",
       window_start: 0,
@@ -214,15 +215,15 @@ Deno.test("market stream: candles and the overview's latest carry the analytics 
       bb_lower: null,
       volatility: null,
       version: 1,
-    };
+    });
     stream.candles([c("coinbase"), c("composite"), c("kraken")]);
-    stream.indicators([ind]);
+    stream.indicators([ind("kraken"), ind("composite")]);
     stream.flush();
     const events = await readEvents(res, 3);
     assert.deepEqual(events.map((e) => e.event), ["candles", "indicators", "latest"]);
     // Only the charted venue's candles: the other venues' are the stores'.
     assert.deepEqual(events[0].data, [c("composite")]);
-    assert.deepEqual(events[1].data, [ind]);
+    assert.deepEqual(events[1].data, [ind("composite")]);
     // The fields the overview shows: open, close and volume of the candle, RSI.
     assert.deepEqual(events[2].data, {
       candles: [{
@@ -234,7 +235,13 @@ Deno.test("market stream: candles and the overview's latest carry the analytics 
         close: 2,
         volume: 7,
       }],
-      indicators: [{ symbol: "A-USD", interval: "1m", window_start: 0, rsi: 55 }],
+      indicators: [{
+        venue: "composite",
+        symbol: "A-USD",
+        interval: "1m",
+        window_start: 0,
+        rsi: 55,
+      }],
     });
   } finally {
     stream.close();
