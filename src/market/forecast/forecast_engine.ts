@@ -7,8 +7,8 @@ import { type LearnedAnomalyOptions, LearnedAnomalyScorer } from "./learned_anom
 import type { ForecastUpdate, GarchFallback } from "./prediction.ts";
 import {
   type FitCache,
+  forecastRange,
   type ForecastSettings,
-  forecastWindow,
   type ResolvedSettings,
   resolveSettings,
 } from "./forecast_window.ts";
@@ -30,7 +30,14 @@ export interface ForecastEngineOptions extends ForecastSettings {
 interface Series {
   readonly intervalMs: number;
   readonly candles: WindowCandle[];
+  /**
+   * `returns[k]` = ln(candles[k].close / candles[k − 1].close), kept beside the candles (NaN for
+   * the first): a return depends on its two candles only, so it is computed once per candle (and
+   * again when either is revised) rather than once per candle per forecast over the window.
+   */
+  returns: Float64Array;
   readonly fits: Map<string, unknown>;
+  readonly cache: FitCache;
 }
 
 // Fitted models remembered per key: three per block (GARCH, ridge, anomaly reference), for the
@@ -133,7 +140,17 @@ export class ForecastEngine {
     const newest = cs.length === 0 ? -Infinity : cs[cs.length - 1].window_start;
     if (!warmUp && candle.window_start <= newest - this.#revisable * s.intervalMs) return -1;
     if (existing) cs[at] = candle;
-    else cs.splice(at, 0, candle);
+    else {
+      cs.splice(at, 0, candle);
+      if (cs.length > s.returns.length) {
+        const grown = new Float64Array(2 * cs.length);
+        grown.set(s.returns);
+        s.returns = grown;
+      }
+      s.returns.copyWithin(at + 1, at, cs.length - 1);
+    }
+    s.returns[at] = at === 0 ? NaN : Math.log(candle.close / cs[at - 1].close);
+    if (at + 1 < cs.length) s.returns[at + 1] = Math.log(cs[at + 1].close / candle.close);
     return at;
   }
 
@@ -142,19 +159,10 @@ export class ForecastEngine {
     const from = s.candles[j].window_start - (this.#s.window - 1) * s.intervalMs;
     let i = j;
     while (i > 0 && s.candles[i - 1].window_start >= from) i--;
-    const window = s.candles.slice(i, j + 1);
-    const fits: FitCache = {
-      has: (id) => s.fits.has(id),
-      get: (id) => s.fits.get(id),
-      set: (id, fit) => {
-        if (id.startsWith("garch:")) this.#fits++;
-        s.fits.set(id, fit);
-        while (s.fits.size > FITS_PER_KEY) s.fits.delete(s.fits.keys().next().value!);
-      },
-    };
-    const update = forecastWindow(key, s.intervalMs, window, this.#s, {
+    const window = { candles: s.candles, returns: s.returns, from: i, to: j };
+    const update = forecastRange(key, s.intervalMs, window, this.#s, {
       scorer: this.#scorer,
-      fits,
+      fits: s.cache,
     });
     for (const p of update.predictions) {
       if (p.fallback !== null) {
@@ -171,7 +179,17 @@ export class ForecastEngine {
       if (s === undefined && this.#series.size >= this.#maxKeys) {
         evictOldest(this.#series, this.#maxKeys - 1, newest);
       }
-      s = { intervalMs, candles: [], fits: new Map() };
+      const fits = new Map<string, unknown>();
+      const cache: FitCache = {
+        has: (id) => fits.has(id),
+        get: (id) => fits.get(id),
+        set: (id, fit) => {
+          if (id.startsWith("garch:")) this.#fits++;
+          fits.set(id, fit);
+          while (fits.size > FITS_PER_KEY) fits.delete(fits.keys().next().value!);
+        },
+      };
+      s = { intervalMs, candles: [], returns: new Float64Array(64), fits, cache };
       this.#series.set(key, s);
     }
     return s;
@@ -185,7 +203,12 @@ export class ForecastEngine {
       (this.#s.window + this.#revisable - 1) * s.intervalMs;
     let extra = 0;
     while (extra < cs.length && cs[extra].window_start < keep) extra++;
-    if (extra > 0) cs.splice(0, extra);
+    if (extra > 0) {
+      cs.splice(0, extra);
+      s.returns.copyWithin(0, extra, cs.length + extra);
+      // The new first candle's return reached back to a candle no longer held.
+      s.returns[0] = NaN;
+    }
   }
 }
 
