@@ -4,7 +4,7 @@
  */
 import { assertLambda, DEFAULT_EWMA_LAMBDA, ewmaVariance } from "./ewma_volatility.ts";
 import { fitGarch, type GarchFit, type GarchFitOptions, garchForecast } from "./garch.ts";
-import { logReturns } from "./log_returns.ts";
+import { CandleColumns } from "./candle_columns.ts";
 import type { ForecastModel, ForecastUpdate, Prediction } from "./prediction.ts";
 import { fitRidge, PREDICT_TAIL, type RidgeOptions, ridgePredict } from "./ridge_forecast.ts";
 import type { LearnedAnomalyScorer } from "./learned_anomaly.ts";
@@ -72,15 +72,9 @@ export interface FitCache {
   set(id: string, model: unknown): void;
 }
 
-/**
- * A window as a range of a longer series, read in place: `candles[from..to]` (both included, in
- * window order) and `returns[k]` = ln(candles[k].close / candles[k − 1].close) for every k in
- * (from, to] — each return a function of its two candles only, so a series can keep them per
- * candle instead of taking 500 logarithms per forecast.
- */
+/** A window read in place: the candles `from`…`to` (both included) of a series' columns. */
 export interface WindowRange {
-  readonly candles: readonly WindowCandle[];
-  readonly returns: Float64Array;
+  readonly cols: CandleColumns;
   readonly from: number;
   readonly to: number;
 }
@@ -103,9 +97,7 @@ export function forecastWindow(
   s: ResolvedSettings,
   deps: ForecastDeps,
 ): ForecastUpdate {
-  const returns = new Float64Array(window.length);
-  returns.set(logReturns(window.map((c) => c.close)), 1);
-  const range = { candles: window, returns, from: 0, to: window.length - 1 };
+  const range = { cols: CandleColumns.of(window), from: 0, to: window.length - 1 };
   return forecastRange(key, intervalMs, range, s, deps);
 }
 
@@ -116,9 +108,10 @@ export interface ForecastDeps {
 }
 
 /**
- * {@linkcode forecastWindow} over a window read in place (no copy of it, no logarithm per
- * forecast): the same arithmetic on the same numbers in the same order, hence the same bits —
- * tested against forecastWindow over random series with revisions.
+ * {@linkcode forecastWindow} over a window read in place from a series' columns (no copy of the
+ * window, no logarithm per candle per forecast): the same arithmetic on the same numbers in the
+ * same order, hence the same bits — tested against forecastWindow over random series with
+ * revisions (tests/market/forecast/forecast_range_test.ts).
  */
 export function forecastRange(
   key: string,
@@ -127,11 +120,12 @@ export function forecastRange(
   s: ResolvedSettings,
   deps: ForecastDeps,
 ): ForecastUpdate {
-  const { candles, from, to } = w;
+  const { cols, from, to } = w;
+  const candles = cols.candles;
   const last = candles[to];
   const target = last.window_start + intervalMs;
   let version = 0;
-  for (let k = from; k <= to; k++) version += candles[k].version;
+  for (let k = from; k <= to; k++) version += cols.version[k];
   const sample = fitSample(w, intervalMs, s);
   const fitted: Fitted = (model, make) => {
     if (sample === null) return null;
@@ -181,7 +175,7 @@ function volatilityPredictions(
   base: Base,
 ): Prediction[] {
   // The window's returns: those of its candles after the first.
-  const returns = w.returns.subarray(w.from + 1, w.to + 1);
+  const returns = w.cols.ret.subarray(w.from + 1, w.to + 1);
   const ewma = ewmaVariance(returns, s.lambda);
   const ewmaVol = ewma === null ? null : Math.sqrt(ewma);
   const out: Prediction[] = [];
@@ -190,7 +184,7 @@ function volatilityPredictions(
   }
   if (s.models.has("garch")) {
     const fit: GarchFit | { ok: false; reason: "warmup" } = fitted("garch", (c) =>
-      fitGarch(w.returns.subarray(c.from + 1, c.to), s.garch)) ?? { ok: false, reason: "warmup" };
+      fitGarch(w.cols.ret.subarray(c.from + 1, c.to), s.garch)) ?? { ok: false, reason: "warmup" };
     const h = fit.ok ? garchForecast(returns, fit.params) : null;
     out.push({
       ...base,
@@ -209,10 +203,15 @@ function ridgePrediction(
   fitted: Fitted,
   base: Base,
 ): Prediction {
-  const model = fitted("ridge", (c) => fitRidge(w.candles.slice(c.from, c.to), s.ridge));
+  const model = fitted("ridge", (c) => fitRidge(w.cols.candles.slice(c.from, c.to), s.ridge));
   // ridgePredict reads only the last PREDICT_TAIL candles: copy those, not the window.
-  const tail = w.candles.slice(Math.max(w.from, w.to + 1 - PREDICT_TAIL), w.to + 1);
-  const f = model ? ridgePredict(model, tail, s.ridge) : null;
+  const f = model
+    ? ridgePredict(
+      model,
+      w.cols.candles.slice(Math.max(w.from, w.to + 1 - PREDICT_TAIL), w.to + 1),
+      s.ridge,
+    )
+    : null;
   return {
     ...base,
     model: "ridge",
@@ -227,14 +226,14 @@ function ridgePrediction(
  * candle in it).
  */
 function fitSample(w: WindowRange, intervalMs: number, s: ResolvedSettings): Sample | null {
-  const window = w.candles;
+  const { start, version } = w.cols;
   const blockMs = s.refitEvery * intervalMs;
-  const end = Math.floor(window[w.to].window_start / blockMs) * blockMs;
+  const end = Math.floor(start[w.to] / blockMs) * blockMs;
   const from = end - (s.window - s.refitEvery - 1) * intervalMs;
   let i = w.from;
-  while (i <= w.to && window[i].window_start < from) i++;
+  while (i <= w.to && start[i] < from) i++;
   let j = i, versions = 0;
-  for (; j <= w.to && window[j].window_start < end; j++) versions += window[j].version;
+  for (; j <= w.to && start[j] < end; j++) versions += version[j];
   if (j - i < 2) return null;
-  return { from: i, to: j, id: `${window[i].window_start}:${end}:${j - i}:${versions}` };
+  return { from: i, to: j, id: `${start[i]}:${end}:${j - i}:${versions}` };
 }
