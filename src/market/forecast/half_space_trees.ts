@@ -162,14 +162,22 @@ export class HalfSpaceTrees {
    * {@linkcode HalfSpaceTrees.score}'s term of every tree for every leaf a point can reach (trees
    * × leaves): a point's path, and so its term, is fixed by its leaf. With it
    * {@linkcode HalfSpaceTrees.scoreFrom} scores a point by one descent and no mass look-ups —
-   * the same terms added in the same order, so the same bits as `score`.
+   * the same terms added in the same order, so the same bits as `score`. A term is an integer
+   * below 2²⁴ (mass + `extra`) times a power of two, which a Float32Array holds exactly in half
+   * the memory; hence a RangeError for a non-integer `extra` or 2²⁴ points or more.
    */
-  scoreTable(mass: readonly Int32Array[], sizeLimit: number, extra = 0): Float64Array {
+  scoreTable(mass: readonly Int32Array[], sizeLimit: number, extra = 0): Float32Array {
     const depth = this.#depth;
     const perTree = this.#internal + 1;
-    const table = new Float64Array(this.#trees * perTree);
+    const table = new Float32Array(this.#trees * perTree);
     for (let t = 0; t < this.#trees; t++) {
       const m = mass[t];
+      if (!Number.isInteger(extra) || !(m[0] + extra < 2 ** 24)) {
+        throw new RangeError(
+          `HalfSpaceTrees.scoreTable needs an integer extra and under 2^24 points, received ` +
+            `extra ${extra} and ${m[0]} points`,
+        );
+      }
       // Down from the root to where `score` stops (as its loop decides), then the stopping
       // node's term for every leaf below it; `first` is the first of those leaves.
       const down = (node: number, k: number, first: number): void => {
@@ -187,7 +195,7 @@ export class HalfSpaceTrees {
   }
 
   /** `score(mass, x, sizeLimit, extra)` from `scoreTable(mass, sizeLimit, extra)`. */
-  scoreFrom(table: Float64Array, x: readonly number[]): number {
+  scoreFrom(table: Float32Array, x: readonly number[]): number {
     const depth = this.#depth, internal = this.#internal, dim = this.#dim, split = this.#split;
     let total = 0;
     for (let t = 0; t < this.#trees; t++) {

@@ -68,7 +68,7 @@ export class LearnedAnomalyScorer {
     return ref === null ? null : this.scoreAgainst(ref, candles);
   }
 
-  /** The reference made of `candles`: feature mapping, mass and median score. */
+  /** The reference made of `candles`: feature mapping, median score, a new point's score terms. */
   reference(candles: readonly WindowCandle[]): AnomalyReference | null {
     const features = anomalyFeatures(candles).filter((f): f is number[] => f !== null);
     if (features.length < this.#minReference) return null;
@@ -77,7 +77,7 @@ export class LearnedAnomalyScorer {
     const limit = this.#fraction * ref.length;
     const { mass, scores } = this.#hst.massAndScores(ref, limit);
     const median = scores.sort()[scores.length >> 1];
-    return { map, mass, limit, median, newPoint: this.#hst.scoreTable(mass, limit, 1) };
+    return { map, median, newPoint: this.#hst.scoreTable(mass, limit, 1) };
   }
 
   /** The last of `candles` (it needs the one before it) scored against a reference. */
@@ -88,14 +88,16 @@ export class LearnedAnomalyScorer {
   }
 }
 
-/** A reference set, prepared once and used to score many candles. */
+/**
+ * A reference set, prepared once and used to score many candles. It keeps a new point's score
+ * terms per leaf rather than the trees' node mass: that is all scoring needs, and half the size
+ * (up to 12 fitted models are held per series).
+ */
 export interface AnomalyReference {
   readonly map: (x: readonly number[]) => number[];
-  readonly mass: Int32Array[];
-  readonly limit: number;
   readonly median: number;
   /** The trees' score terms of a point not in the reference, per leaf (`HalfSpaceTrees.scoreTable`). */
-  readonly newPoint: Float64Array;
+  readonly newPoint: Float32Array;
 }
 
 function unitMapping(rows: readonly number[][]): (x: readonly number[]) => number[] {
