@@ -5,8 +5,8 @@
  * learned anomaly score; default settings otherwise), without the score, and off (the default),
  * alternating over `BENCH_ROUNDS` rounds (default 5) so drift of the shared machine hits all of
  * them; medians with their range, of the wall time and of the CPU time (the steadier figure when
- * other processes share the machine), and the median of each round's CPU ratio to the run
- * without forecasts.
+ * other processes share the machine), and the median and range of each round's added CPU and
+ * wall time against that round's run without forecasts.
  *
  * `FORECAST_BENCH_BASELINE=<checkout>` adds a variant to the same rounds: every forecast on, run
  * by another checkout's `src/main.ts` (e.g. `git archive <commit> | tar -x -C <checkout>`, with
@@ -61,7 +61,11 @@ try {
     }
   }
   const off = median(seconds.get("forecasts_off")!);
+  const offWall = seconds.get("forecasts_off")!;
   const offCpu = cpu.get("forecasts_off")!;
+  // Each round's added fraction against the same round's run without forecasts.
+  const added = (xs: number[], base: number[]) => xs.map((x, r) => x / base[r] - 1);
+  const spread = (xs: number[]) => [round(Math.min(...xs)), round(Math.max(...xs))];
   for (const [name] of VARIANTS) {
     const s = seconds.get(name)!;
     const c = cpu.get(name)!;
@@ -73,7 +77,10 @@ try {
       added_vs_off: round(median(s) / off - 1),
       cpu_median_s: round(median(c)),
       cpu_range_s: [round(Math.min(...c)), round(Math.max(...c))],
-      cpu_added_vs_off_paired: round(median(c.map((x, r) => x / offCpu[r] - 1))),
+      cpu_added_vs_off_paired: round(median(added(c, offCpu))),
+      cpu_added_vs_off_rounds: spread(added(c, offCpu)),
+      wall_added_vs_off_paired: round(median(added(s, offWall))),
+      wall_added_vs_off_rounds: spread(added(s, offWall)),
       peak_rss_mb: Math.round(median(rss.get(name)!)),
       rounds: ROUNDS,
       ticks: TICKS,
