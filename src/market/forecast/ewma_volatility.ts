@@ -21,16 +21,16 @@ export const DEFAULT_EWMA_LAMBDA = 0.94;
  * ```
  */
 export function ewmaVariance(
-  returns: readonly number[],
+  returns: ArrayLike<number>,
   lambda = DEFAULT_EWMA_LAMBDA,
 ): number | null {
   assertLambda(lambda);
   const n = returns.length;
   if (n === 0) return null;
   let v = 0;
-  for (const r of returns) v += r * r;
+  for (let i = 0; i < n; i++) v += returns[i] * returns[i];
   v /= n;
-  for (const r of returns) v = lambda * v + (1 - lambda) * r * r;
+  for (let i = 0; i < n; i++) v = lambda * v + (1 - lambda) * returns[i] * returns[i];
   return v;
 }
 

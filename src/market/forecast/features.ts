@@ -155,7 +155,17 @@ function volumeZ(candles: readonly WindowCandle[], t: number, n: number): number
   return sd > 0 ? (candles[t].volume - mean) / sd : 0;
 }
 
+// Settings objects are reused for every row of a model (ridgePredict runs per forecast): each is
+// resolved and checked once.
+const RESOLVED = new WeakMap<FeatureSettings, Required<FeatureSettings>>();
+
 function resolve(s: FeatureSettings): Required<FeatureSettings> {
+  let r = RESOLVED.get(s);
+  if (r === undefined) RESOLVED.set(s, r = resolveOnce(s));
+  return r;
+}
+
+function resolveOnce(s: FeatureSettings): Required<FeatureSettings> {
   const r = {
     lags: s.lags ?? 3,
     rsi: s.rsi ?? 14,

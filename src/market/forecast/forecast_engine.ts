@@ -7,11 +7,12 @@ import { type LearnedAnomalyOptions, LearnedAnomalyScorer } from "./learned_anom
 import type { ForecastUpdate, GarchFallback } from "./prediction.ts";
 import {
   type FitCache,
+  forecastRange,
   type ForecastSettings,
-  forecastWindow,
   type ResolvedSettings,
   resolveSettings,
 } from "./forecast_window.ts";
+import { CandleColumns } from "./candle_columns.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
 /** Options of {@linkcode ForecastEngine}. */
@@ -29,8 +30,9 @@ export interface ForecastEngineOptions extends ForecastSettings {
 
 interface Series {
   readonly intervalMs: number;
-  readonly candles: WindowCandle[];
+  readonly cols: CandleColumns;
   readonly fits: Map<string, unknown>;
+  readonly cache: FitCache;
 }
 
 // Fitted models remembered per key: three per block (GARCH, ridge, anomaly reference), for the
@@ -109,7 +111,7 @@ export class ForecastEngine {
     const at = this.#insert(s, candle);
     if (at < 0) return [];
     const out: ForecastUpdate[] = [];
-    for (let j = at; j < s.candles.length; j++) out.push(this.#forecastAt(key, s, j));
+    for (let j = at; j < s.cols.length; j++) out.push(this.#forecastAt(key, s, j));
     this.#trim(s);
     return out;
   }
@@ -124,37 +126,26 @@ export class ForecastEngine {
   // Inserts or replaces; the index, or −1 when the candle changes nothing or is too old: more
   // than `revisable` intervals before the key's newest candle (a warm-up takes any).
   #insert(s: Series, candle: WindowCandle, warmUp = false): number {
-    const cs = s.candles;
-    let i = cs.length;
-    while (i > 0 && cs[i - 1].window_start > candle.window_start) i--;
-    const existing = i > 0 && cs[i - 1].window_start === candle.window_start;
+    const { cols } = s;
+    const n = cols.length;
+    let i = n;
+    while (i > 0 && cols.start[i - 1] > candle.window_start) i--;
+    const existing = i > 0 && cols.start[i - 1] === candle.window_start;
     const at = existing ? i - 1 : i;
-    if (existing && candle.version <= cs[at].version) return -1;
-    const newest = cs.length === 0 ? -Infinity : cs[cs.length - 1].window_start;
+    if (existing && candle.version <= cols.version[at]) return -1;
+    const newest = n === 0 ? -Infinity : cols.start[n - 1];
     if (!warmUp && candle.window_start <= newest - this.#revisable * s.intervalMs) return -1;
-    if (existing) cs[at] = candle;
-    else cs.splice(at, 0, candle);
+    cols.put(at, candle, existing);
     return at;
   }
 
   #forecastAt(key: string, s: Series, j: number): ForecastUpdate {
     // The candles of the N intervals ending with candle j (at most N candles).
-    const from = s.candles[j].window_start - (this.#s.window - 1) * s.intervalMs;
-    let i = j;
-    while (i > 0 && s.candles[i - 1].window_start >= from) i--;
-    const window = s.candles.slice(i, j + 1);
-    const fits: FitCache = {
-      has: (id) => s.fits.has(id),
-      get: (id) => s.fits.get(id),
-      set: (id, fit) => {
-        if (id.startsWith("garch:")) this.#fits++;
-        s.fits.set(id, fit);
-        while (s.fits.size > FITS_PER_KEY) s.fits.delete(s.fits.keys().next().value!);
-      },
-    };
-    const update = forecastWindow(key, s.intervalMs, window, this.#s, {
+    const from = s.cols.start[j] - (this.#s.window - 1) * s.intervalMs;
+    const window = { cols: s.cols, from: s.cols.firstAtOrAfter(from, j), to: j };
+    const update = forecastRange(key, s.intervalMs, window, this.#s, {
       scorer: this.#scorer,
-      fits,
+      fits: s.cache,
     });
     for (const p of update.predictions) {
       if (p.fallback !== null) {
@@ -171,7 +162,17 @@ export class ForecastEngine {
       if (s === undefined && this.#series.size >= this.#maxKeys) {
         evictOldest(this.#series, this.#maxKeys - 1, newest);
       }
-      s = { intervalMs, candles: [], fits: new Map() };
+      const fits = new Map<string, unknown>();
+      const cache: FitCache = {
+        has: (id) => fits.has(id),
+        get: (id) => fits.get(id),
+        set: (id, fit) => {
+          if (id.startsWith("garch:")) this.#fits++;
+          fits.set(id, fit);
+          while (fits.size > FITS_PER_KEY) fits.delete(fits.keys().next().value!);
+        },
+      };
+      s = { intervalMs, cols: new CandleColumns(), fits, cache };
       this.#series.set(key, s);
     }
     return s;
@@ -179,16 +180,15 @@ export class ForecastEngine {
 
   // Keeps the last N + revisable intervals: every window a revision can still recompute.
   #trim(s: Series): void {
-    const cs = s.candles;
-    if (cs.length === 0) return;
-    const keep = cs[cs.length - 1].window_start -
-      (this.#s.window + this.#revisable - 1) * s.intervalMs;
+    const n = s.cols.length;
+    if (n === 0) return;
+    const keep = s.cols.start[n - 1] - (this.#s.window + this.#revisable - 1) * s.intervalMs;
     let extra = 0;
-    while (extra < cs.length && cs[extra].window_start < keep) extra++;
-    if (extra > 0) cs.splice(0, extra);
+    while (extra < n && s.cols.start[extra] < keep) extra++;
+    s.cols.dropFirst(extra);
   }
 }
 
 function newest(s: Series): number {
-  return s.candles.length === 0 ? -Infinity : s.candles[s.candles.length - 1].window_start;
+  return s.cols.length === 0 ? -Infinity : s.cols.start[s.cols.length - 1];
 }

@@ -4,9 +4,9 @@
  */
 import { assertLambda, DEFAULT_EWMA_LAMBDA, ewmaVariance } from "./ewma_volatility.ts";
 import { fitGarch, type GarchFit, type GarchFitOptions, garchForecast } from "./garch.ts";
-import { logReturns } from "./log_returns.ts";
+import { CandleColumns } from "./candle_columns.ts";
 import type { ForecastModel, ForecastUpdate, Prediction } from "./prediction.ts";
-import { fitRidge, type RidgeOptions, ridgePredict } from "./ridge_forecast.ts";
+import { fitRidge, PREDICT_TAIL, type RidgeOptions, ridgePredict } from "./ridge_forecast.ts";
 import type { LearnedAnomalyScorer } from "./learned_anomaly.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
@@ -72,6 +72,13 @@ export interface FitCache {
   set(id: string, model: unknown): void;
 }
 
+/** A window read in place: the candles `from`…`to` (both included) of a series' columns. */
+export interface WindowRange {
+  readonly cols: CandleColumns;
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
  * The forecasts after the window's last candle for the window after it (`intervalMs` later);
  * `window` holds the closed candles of the N intervals ending with it, in window order (as
@@ -88,27 +95,56 @@ export function forecastWindow(
   intervalMs: number,
   window: readonly WindowCandle[],
   s: ResolvedSettings,
-  deps: { scorer: LearnedAnomalyScorer | null; fits: FitCache },
+  deps: ForecastDeps,
 ): ForecastUpdate {
-  const last = window[window.length - 1];
+  const range = { cols: CandleColumns.of(window), from: 0, to: window.length - 1 };
+  return forecastRange(key, intervalMs, range, s, deps);
+}
+
+/** What {@linkcode forecastWindow} needs besides the window: the anomaly scorer and the fit cache. */
+export interface ForecastDeps {
+  readonly scorer: LearnedAnomalyScorer | null;
+  readonly fits: FitCache;
+}
+
+/**
+ * {@linkcode forecastWindow} over a window read in place from a series' columns (no copy of the
+ * window, no logarithm per candle per forecast): the same arithmetic on the same numbers in the
+ * same order, hence the same bits — tested against forecastWindow over random series with
+ * revisions (tests/market/forecast/forecast_range_test.ts).
+ */
+export function forecastRange(
+  key: string,
+  intervalMs: number,
+  w: WindowRange,
+  s: ResolvedSettings,
+  deps: ForecastDeps,
+): ForecastUpdate {
+  const { cols, from, to } = w;
+  const candles = cols.candles;
+  const last = candles[to];
   const target = last.window_start + intervalMs;
   let version = 0;
-  for (const c of window) version += c.version;
-  const sample = fitSample(window, intervalMs, s);
+  for (let k = from; k <= to; k++) version += cols.version[k];
+  const sample = fitSample(w, intervalMs, s);
   const fitted: Fitted = (model, make) => {
     if (sample === null) return null;
     const id = `${model}:${sample.id}`;
-    if (!deps.fits.has(id)) deps.fits.set(id, make(sample.candles()));
+    if (!deps.fits.has(id)) deps.fits.set(id, make(sample));
     return deps.fits.get(id) as ReturnType<typeof make>;
   };
   const base = { key, targetWindowStart: target, version, fallback: null };
-  const predictions = [
-    ...volatilityPredictions(window, s, fitted, base),
-    ...(s.models.has("ridge") ? [ridgePrediction(window, s, fitted, base)] : []),
-  ];
+  const predictions = volatilityPredictions(w, s, fitted, base);
+  if (s.models.has("ridge")) predictions.push(ridgePrediction(w, s, fitted, base));
   const scorer = deps.scorer;
-  const ref = scorer && fitted("anomaly", (c) => scorer.reference(c.slice(-s.anomalyWindow)));
-  const anomalyScore = ref ? scorer!.scoreAgainst(ref, window) : null;
+  const ref = scorer &&
+    fitted(
+      "anomaly",
+      (c) => scorer.reference(candles.slice(Math.max(c.from, c.to - s.anomalyWindow), c.to)),
+    );
+  const anomalyScore = ref
+    ? scorer!.scoreAgainst(ref, candles.slice(Math.max(from, to - 1), to + 1))
+    : null;
   return {
     key,
     windowStart: last.window_start,
@@ -118,20 +154,28 @@ export function forecastWindow(
   };
 }
 
+/** The fit sample: candles[from, to) of the series (`to` exclusive) and its identity. */
+interface Sample {
+  readonly from: number;
+  readonly to: number;
+  readonly id: string;
+}
+
 /** The model fitted on the fit sample (cached per block), or null without a sample. */
-type Fitted = <T>(model: string, make: (sample: readonly WindowCandle[]) => T) => T | null;
+type Fitted = <T>(model: string, make: (sample: Sample) => T) => T | null;
 
 type Base = Pick<Prediction, "key" | "targetWindowStart" | "version" | "fallback">;
 
 const NO_RETURN = { predictedReturn: null, probUp: null };
 
 function volatilityPredictions(
-  window: readonly WindowCandle[],
+  w: WindowRange,
   s: ResolvedSettings,
   fitted: Fitted,
   base: Base,
 ): Prediction[] {
-  const returns = logReturns(window.map((c) => c.close));
+  // The window's returns: those of its candles after the first.
+  const returns = w.cols.ret.subarray(w.from + 1, w.to + 1);
   const ewma = ewmaVariance(returns, s.lambda);
   const ewmaVol = ewma === null ? null : Math.sqrt(ewma);
   const out: Prediction[] = [];
@@ -140,7 +184,7 @@ function volatilityPredictions(
   }
   if (s.models.has("garch")) {
     const fit: GarchFit | { ok: false; reason: "warmup" } = fitted("garch", (c) =>
-      fitGarch(logReturns(c.map((x) => x.close)), s.garch)) ?? { ok: false, reason: "warmup" };
+      fitGarch(w.cols.ret.subarray(c.from + 1, c.to), s.garch)) ?? { ok: false, reason: "warmup" };
     const h = fit.ok ? garchForecast(returns, fit.params) : null;
     out.push({
       ...base,
@@ -154,13 +198,20 @@ function volatilityPredictions(
 }
 
 function ridgePrediction(
-  window: readonly WindowCandle[],
+  w: WindowRange,
   s: ResolvedSettings,
   fitted: Fitted,
   base: Base,
 ): Prediction {
-  const model = fitted("ridge", (c) => fitRidge(c, s.ridge));
-  const f = model ? ridgePredict(model, window, s.ridge) : null;
+  const model = fitted("ridge", (c) => fitRidge(w.cols.candles.slice(c.from, c.to), s.ridge));
+  // ridgePredict reads only the last PREDICT_TAIL candles: copy those, not the window.
+  const f = model
+    ? ridgePredict(
+      model,
+      w.cols.candles.slice(Math.max(w.from, w.to + 1 - PREDICT_TAIL), w.to + 1),
+      s.ridge,
+    )
+    : null;
   return {
     ...base,
     model: "ridge",
@@ -171,24 +222,18 @@ function ridgePrediction(
 }
 
 /**
- * The fit sample of the window's last candle — its candles, sliced only when a model is fitted —
- * and its identity (changed by any revision or late candle in it).
+ * The fit sample of the window's last candle and its identity (changed by any revision or late
+ * candle in it).
  */
-function fitSample(
-  window: readonly WindowCandle[],
-  intervalMs: number,
-  s: ResolvedSettings,
-): { candles: () => readonly WindowCandle[]; id: string } | null {
+function fitSample(w: WindowRange, intervalMs: number, s: ResolvedSettings): Sample | null {
+  const { start, version } = w.cols;
   const blockMs = s.refitEvery * intervalMs;
-  const end = Math.floor(window[window.length - 1].window_start / blockMs) * blockMs;
+  const end = Math.floor(start[w.to] / blockMs) * blockMs;
   const from = end - (s.window - s.refitEvery - 1) * intervalMs;
-  let i = 0;
-  while (i < window.length && window[i].window_start < from) i++;
+  let i = w.from;
+  while (i <= w.to && start[i] < from) i++;
   let j = i, versions = 0;
-  for (; j < window.length && window[j].window_start < end; j++) versions += window[j].version;
+  for (; j <= w.to && start[j] < end; j++) versions += version[j];
   if (j - i < 2) return null;
-  return {
-    candles: () => window.slice(i, j),
-    id: `${window[i].window_start}:${end}:${j - i}:${versions}`,
-  };
+  return { from: i, to: j, id: `${start[i]}:${end}:${j - i}:${versions}` };
 }

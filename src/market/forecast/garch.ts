@@ -55,7 +55,7 @@ export type GarchFit =
  * ```
  */
 export function garchVariances(
-  returns: readonly number[],
+  returns: ArrayLike<number>,
   p: GarchParams,
   initial = meanSquare(returns),
 ): number[] {
@@ -68,18 +68,29 @@ export function garchVariances(
 }
 
 /** The variance forecast for the step after the last return (the recursion's last value). */
-export function garchForecast(returns: readonly number[], p: GarchParams): number | null {
+export function garchForecast(returns: ArrayLike<number>, p: GarchParams): number | null {
   if (returns.length === 0) return null;
   let h = meanSquare(returns);
-  for (const r of returns) h = p.omega + p.alpha * r * r + p.beta * h;
+  for (let t = 0; t < returns.length; t++) {
+    const r = returns[t];
+    h = p.omega + p.alpha * r * r + p.beta * h;
+  }
   return h;
 }
 
-/** Gaussian log-likelihood of `returns` under `p`, without the constant −½ ln 2π per return. */
-export function garchLogLikelihood(returns: readonly number[], p: GarchParams): number {
-  let h = meanSquare(returns);
+/**
+ * Gaussian log-likelihood of `returns` under `p`, without the constant −½ ln 2π per return,
+ * from σ²₁ = `initial` (by default the mean squared return, as every other function here).
+ */
+export function garchLogLikelihood(
+  returns: ArrayLike<number>,
+  p: GarchParams,
+  initial = meanSquare(returns),
+): number {
+  let h = initial;
   let ll = 0;
-  for (const r of returns) {
+  for (let t = 0; t < returns.length; t++) {
+    const r = returns[t];
     ll -= 0.5 * (Math.log(h) + (r * r) / h);
     h = p.omega + p.alpha * r * r + p.beta * h;
   }
@@ -101,14 +112,18 @@ export function garchLogLikelihood(returns: readonly number[], p: GarchParams): 
  * fitGarch([0.01, -0.01]).ok; // false: too few returns
  * ```
  */
-export function fitGarch(returns: readonly number[], options: GarchFitOptions = {}): GarchFit {
+export function fitGarch(returns: ArrayLike<number>, options: GarchFitOptions = {}): GarchFit {
   if (returns.length < (options.minReturns ?? 100)) return { ok: false, reason: "too_few" };
   const scale2 = meanSquare(returns);
   if (!(scale2 > 0) || !Number.isFinite(scale2)) return { ok: false, reason: "flat" };
-  const scaled = returns.map((r) => r / Math.sqrt(scale2));
+  const scale = Math.sqrt(scale2);
+  const scaled = new Float64Array(returns.length);
+  for (let t = 0; t < returns.length; t++) scaled[t] = returns[t] / scale;
   const full = options.method === "full";
   const params = (x: readonly number[]) => (full ? fromTheta(x) : targeted(x));
-  const nll = (x: readonly number[]) => -garchLogLikelihood(scaled, params(x));
+  // σ²₁ is the same for every trial: computed once, not per likelihood evaluation.
+  const initial = meanSquare(scaled);
+  const nll = (x: readonly number[]) => -garchLogLikelihood(scaled, params(x), initial);
   const start = full ? [Math.log(0.05), 0, Math.log(18)] : [0, Math.log(18)];
   const m = nelderMead(nll, start, { maxIterations: options.maxIterations ?? 400 });
   let unit = params(m.x);
@@ -148,8 +163,8 @@ function fromTheta([a, b, c]: readonly number[]): GarchParams {
   return { omega: Math.exp(a), alpha: eb / d, beta: ec / d };
 }
 
-function meanSquare(xs: readonly number[]): number {
+function meanSquare(xs: ArrayLike<number>): number {
   let s = 0;
-  for (const x of xs) s += x * x;
+  for (let i = 0; i < xs.length; i++) s += xs[i] * xs[i];
   return xs.length === 0 ? NaN : s / xs.length;
 }

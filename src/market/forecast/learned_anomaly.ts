@@ -68,32 +68,36 @@ export class LearnedAnomalyScorer {
     return ref === null ? null : this.scoreAgainst(ref, candles);
   }
 
-  /** The reference made of `candles`: feature mapping, mass and median score. */
+  /** The reference made of `candles`: feature mapping, median score, a new point's score terms. */
   reference(candles: readonly WindowCandle[]): AnomalyReference | null {
     const features = anomalyFeatures(candles).filter((f): f is number[] => f !== null);
     if (features.length < this.#minReference) return null;
     const map = unitMapping(features);
     const ref = features.map(map);
-    const mass = this.#hst.mass(ref);
     const limit = this.#fraction * ref.length;
-    const scores = ref.map((x) => this.#hst.score(mass, x, limit)).sort((a, b) => a - b);
-    return { map, mass, limit, median: scores[scores.length >> 1] };
+    const { mass, scores } = this.#hst.massAndScores(ref, limit);
+    const median = scores.sort()[scores.length >> 1];
+    return { map, median, newPoint: this.#hst.scoreTable(mass, limit, 1) };
   }
 
   /** The last of `candles` (it needs the one before it) scored against a reference. */
   scoreAgainst(ref: AnomalyReference, candles: readonly WindowCandle[]): number | null {
     if (candles.length < 2) return null;
     const latest = anomalyFeatures(candles.slice(-2))[1]!;
-    return Math.log2(ref.median / this.#hst.score(ref.mass, ref.map(latest), ref.limit, 1));
+    return Math.log2(ref.median / this.#hst.scoreFrom(ref.newPoint, ref.map(latest)));
   }
 }
 
-/** A reference set, prepared once and used to score many candles. */
+/**
+ * A reference set, prepared once and used to score many candles. It keeps a new point's score
+ * terms per leaf rather than the trees' node mass: that is all scoring needs, and half the size
+ * (up to 12 fitted models are held per series).
+ */
 export interface AnomalyReference {
   readonly map: (x: readonly number[]) => number[];
-  readonly mass: Int32Array[];
-  readonly limit: number;
   readonly median: number;
+  /** The trees' score terms of a point not in the reference, per leaf (`HalfSpaceTrees.scoreTable`). */
+  readonly newPoint: Float32Array;
 }
 
 function unitMapping(rows: readonly number[][]): (x: readonly number[]) => number[] {

@@ -36,6 +36,9 @@ export interface RidgeModel {
   readonly cross: boolean;
 }
 
+// The default feature settings as one object, so that they are resolved once.
+const DEFAULT_FEATURES: FeatureSettings = {};
+
 /** Candles the prediction's features are computed over. */
 export const PREDICT_TAIL = 128;
 
@@ -89,7 +92,7 @@ export function ridgePredict(
   // The last PREDICT_TAIL candles suffice: the recursive indicators (RSI, EMAs) have all but
   // forgotten their start by then, and it keeps the per-candle cost flat in the window length.
   const tail = candles.length > PREDICT_TAIL ? candles.slice(-PREDICT_TAIL) : candles;
-  const row = featureRow(tail, options.features ?? {}, model.cross);
+  const row = featureRow(tail, options.features ?? DEFAULT_FEATURES, model.cross);
   if (row == null) return null;
   const predictedReturn = predictLinear(model.linear, model.standardise(row));
   const sd = model.residualSd;
