@@ -33,7 +33,11 @@ export async function openStores(
   const stores: Store[] = [];
   const s = config.storage;
   try {
-    if (s.sqlitePath) stores.push(new SqliteStore({ path: s.sqlitePath, registry }));
+    if (s.sqlitePath) {
+      // A file's writes run in a writer thread, off the event loop; `:memory:` has one connection.
+      const writer = s.sqlitePath === ":memory:" ? "event-loop" : "thread";
+      stores.push(new SqliteStore({ path: s.sqlitePath, registry, writer }));
+    }
     if (s.databaseUrl) {
       stores.push(
         new PostgresStore({ ...postgresOptions(config), registry, logger: log.child("postgres") }),
