@@ -16,6 +16,9 @@ import {
 } from "./sqlite_writes.ts";
 import type { WriterFailure, WriterReply, WriterRequest } from "./sqlite_writer_protocol.ts";
 
+/** WAL pages after which a commit checkpoints (see open()). */
+const WAL_CHECKPOINT_PAGES = 4000;
+
 let db: DatabaseSync | null = null;
 let writes: SqliteWrites | null = null;
 
@@ -24,6 +27,10 @@ function open(path: string): void {
   db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
   // Per connection, like the main connection's (the journal mode is the file's, set there).
   db.exec("PRAGMA synchronous = NORMAL");
+  // The committing connection checkpoints. Every 1,000 WAL pages (SQLite's default) copied the
+  // same hot B-tree pages of the two tick indexes back into the file again and again; every
+  // 4,000 (a WAL of ~16 MB) wrote raw ticks ~1.3× faster here (5 alternating rounds, 400 k ticks).
+  db.exec(`PRAGMA wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   writes = prepareWrites(db);
   db.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
 }

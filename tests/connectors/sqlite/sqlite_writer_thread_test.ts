@@ -23,6 +23,8 @@ const ticks: Tick[] = [
     side: "sell",
   },
   { source: "s", symbol: "BTC-USD", price: 4, size: 1e-9, ts: 3, id: "2", side: "buy" },
+  // The previous tick's key again, another side: the first one written must stay.
+  { source: "s", symbol: "BTC-USD", price: 9, size: 1, ts: 3, id: "2", side: "sell" },
 ];
 
 const candle: Candle = {
@@ -84,17 +86,20 @@ function dump(db: DatabaseSync): unknown {
   };
 }
 
-Deno.test("packTicks(): every column comes back as it went in, nulls as null, ids with U+0000 too", () => {
+Deno.test("packTicks(): every column comes back as it went in, grouped by source and symbol, nulls as null, ids with U+0000 too", () => {
   const out: unknown[][] = [];
   forEachPackedTick(packTicks(ticks), (...row) => out.push(row));
+  // Grouped by (source, symbol) in order of first appearance, arrival order within each.
   assert.deepEqual(
     out,
-    ticks.map((t) => [t.source, t.symbol, t.id, t.price, t.size, t.ts, t.side ?? null]),
+    [0, 1, 3, 4, 2].map((i) => ticks[i]).map((
+      t,
+    ) => [t.source, t.symbol, t.id, t.price, t.size, t.ts, t.side ?? null]),
   );
   const plain = ticks.map((t, i) => ({ ...t, id: `id${i}` }));
   const packed = packTicks(plain);
   assert.equal(typeof packed.ids, "string", "ids without U+0000 travel as one string");
-  assert.equal(packed.keys.length, 3 * 3, "three distinct (source, symbol, side)");
+  assert.equal(packed.keys.length, 4 * 3, "four distinct (source, symbol, side)");
   const none: unknown[] = [];
   forEachPackedTick(packTicks([]), (...row) => none.push(row));
   assert.deepEqual(none, []);
