@@ -8,7 +8,7 @@
  * writes large batches, the batch size following the store's own speed. A `maxDelayMs` above zero
  * restores timed batching (wait up to that long for `batchRows` rows).
  *
- * A store whose writes run on the event loop (SQLite without its writer thread: `:memory:`) is
+ * A store whose writes run on the event loop (SQLite, unless built with its writer thread) is
  * never seen with a write in flight, so natural batching would make it commit once per event-loop
  * turn: at 10 k ticks/s hundreds of small transactions a second, each costing about a millisecond
  * of the loop (measured), which delayed everything else. Such a store holds bulk rows (raw ticks, dead letters) for a short timer,

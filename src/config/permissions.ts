@@ -4,9 +4,8 @@
  * SQLite database file, the `-wal`, `-shm` and `-journal` files SQLite keeps beside it and, in
  * embedded mode, its delivery spool (`-spool.ndjson`, replaced through `-spool.ndjson.tmp`); read of
  * exactly its replay file, `.env` and the files its configuration is read from (secrets'
- * `<VAR>_FILE`s, TLS CA bundles, certificates and keys), of the SQLite writer thread's modules
- * with a SQLite file, and, in Kafka's process role, of its own code, which the window worker thread
- * loads. The launcher (src/launch.ts) starts the pipeline with these.
+ * `<VAR>_FILE`s, TLS CA bundles, certificates and keys), and, in Kafka's process role, of its own
+ * code, which the window worker thread loads. The launcher (src/launch.ts) starts the pipeline with these.
  *
  * Paths are made absolute against the working directory, and never joined into a permission list
  * unless they can be granted exactly: Deno splits `--allow-read=a,b` on commas with no escape, so
@@ -30,11 +29,7 @@ import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
 import { COINCAP_WS_DEFAULTS } from "../feeds/coincap_ws.ts";
 import { KRAKEN_DEFAULTS } from "../feeds/kraken.ts";
 import type { PipelineConfig } from "./pipeline_config.ts";
-import {
-  spoolPathOf,
-  sqliteFiles,
-  sqliteWriterModules,
-} from "../connectors/sqlite/sqlite_paths.ts";
+import { spoolPathOf, sqliteFiles } from "../connectors/sqlite/sqlite_paths.ts";
 
 const DEFAULT_PORTS: Record<string, string> = {
   "http:": "80",
@@ -177,8 +172,6 @@ function fileGrants(
     }
     const dir = dirname(database);
     if (!(options.exists ?? pathExists)(dir)) write.add(dir);
-    // The writer thread's modules, exactly (a worker's local modules need read permission).
-    for (const file of sqliteWriterModules()) read.add(exact(file));
   }
   if (config.replay.file) read.add(absolute(config.replay.file));
   if (options.dotenv) read.add(absolute(options.dotenv));

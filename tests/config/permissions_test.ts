@@ -9,7 +9,6 @@ import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 import { permissionFlags, PermissionGrantError } from "../../src/config/permissions.ts";
-import { sqliteWriterModules } from "../../src/connectors/sqlite/sqlite_paths.ts";
 
 const LAUNCH = new URL("../../src/launch.ts", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -40,8 +39,7 @@ Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal f
     "/proj/x.db-wal",
   ];
   const flags = permissionFlags(config(["--sqlite=x.db"]), { cwd: "/proj", exists });
-  // And the SQLite writer thread's own modules, exactly: not the code around them.
-  assert.deepEqual(granted(flags, "read"), [...files, ...sqliteWriterModules()].sort());
+  assert.deepEqual(granted(flags, "read"), files);
   assert.deepEqual(granted(flags, "write"), files, "not /proj, which holds the code");
   const root = permissionFlags(config(["--sqlite=/x.db"]), { cwd: "/proj", exists });
   assert.deepEqual(granted(root, "write"), [

@@ -2,8 +2,8 @@
  * The SQLite store's writes, whichever thread runs them: the prepared idempotent statements, each
  * record kind's bound values, and the transaction a batch runs in. The store's event-loop writer
  * and its writer thread (sqlite_writer_main.ts) share them, so both write the same rows the same way.
- * Only type imports besides its own folder's statement and packing: the writer thread may read
- * exactly the files it loads (src/config/permissions.ts).
+ * Only type imports besides its own folder's statement and packing, so the writer thread loads few
+ * modules (a worker's local modules need read permission).
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
