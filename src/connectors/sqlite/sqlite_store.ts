@@ -2,10 +2,11 @@
  * The embedded default store: one SQLite file (`node:sqlite`, built into Deno), the same logical
  * tables as the server stores. WAL journal; every batch is one transaction.
  *
- * `node:sqlite` is synchronous. With `writer: "thread"` (what the pipeline uses for a file) the
- * writes run on a connection of their own in a writer thread (sqlite_writer_thread.ts), and the
- * event loop only packs and posts each batch; the connection here then only reads (the read API)
- * and migrates. With `writer: "event-loop"` (the default, and the only choice for `:memory:`) the
+ * `node:sqlite` is synchronous. With `writer: "thread"` (a file only) the writes run on a
+ * connection of their own in a writer thread (sqlite_writer_thread.ts), and the event loop only
+ * packs and posts each batch; the connection here then only reads (the read API) and migrates. The
+ * pipeline does not use it: on the shared 2-core machines it lengthened the candles' latency tail
+ * and did not speed the replay (docs/storage.md). With `writer: "event-loop"` (the default) the
  * writes run here, and a write waiting for another process's lock holds the whole event loop (HTTP,
  * Kafka heartbeats, timers). A write waits at most {@linkcode WRITE_BUSY_TIMEOUT_MS} for a lock
  * (in the thread {@linkcode THREAD_WRITE_BUSY_TIMEOUT_MS}) and then fails with a retriable error;
