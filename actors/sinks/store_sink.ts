@@ -8,10 +8,10 @@
  * writes large batches, the batch size following the store's own speed. A `maxDelayMs` above zero
  * restores timed batching (wait up to that long for `batchRows` rows).
  *
- * A store whose writes run on the event loop (SQLite, unless built with its writer thread) is
- * never seen with a write in flight, so natural batching would make it commit once per event-loop
- * turn: at 10 k ticks/s hundreds of small transactions a second, each costing about a millisecond
- * of the loop (measured), which delayed everything else. Such a store holds bulk rows (raw ticks, dead letters) for a short timer,
+ * A store whose writes run on the event loop (SQLite) is never seen with a write in flight, so
+ * natural batching would make it commit once per event-loop turn: at 10 k ticks/s hundreds of
+ * small transactions a second, each costing about a millisecond of the loop (measured), which
+ * delayed everything else. Such a store holds bulk rows (raw ticks, dead letters) for a short timer,
  * {@linkcode BLOCKING_STORE_DELAY_MS}; candles, indicators and alerts, which come a few per window
  * close and are waited for (the latency targets), are written at once, with whatever bulk rows are
  * buffered.
