@@ -4,7 +4,6 @@
  * @module
  */
 import type { DatabaseSync, StatementSync } from "node:sqlite";
-import type { PredictionRow } from "../../market/forecast/prediction_row.ts";
 
 /** The upsert statement of the `predictions` table (migration 4). */
 export function preparePredictionWrite(db: DatabaseSync): StatementSync {
@@ -18,23 +17,4 @@ export function preparePredictionWrite(db: DatabaseSync): StatementSync {
        fallback = excluded.fallback, version = excluded.version
      WHERE excluded.version > predictions.version`,
   );
-}
-
-/** Runs the upsert for every row (inside the caller's transaction). */
-export function writePredictionRows(s: StatementSync, rows: readonly PredictionRow[]): void {
-  for (const r of rows) {
-    s.run(
-      r.venue,
-      r.symbol,
-      r.interval,
-      r.target_window_start,
-      r.model,
-      r.window_start,
-      r.predicted_return,
-      r.predicted_vol,
-      r.prob_up,
-      r.fallback,
-      r.version,
-    );
-  }
 }

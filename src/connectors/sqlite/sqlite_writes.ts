@@ -1,0 +1,120 @@
+/**
+ * The SQLite store's writes, whichever thread runs them: the prepared idempotent statements, each
+ * record kind's bound values, and the transaction a batch runs in. The store's event-loop writer
+ * and its writer thread (sqlite_writer_main.ts) share them, so both write the same rows the same way.
+ * Only type imports besides its own folder's statement and packing, so the writer thread loads few
+ * modules (a worker's local modules need read permission).
+ * @module
+ */
+import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
+import type { Tick } from "../../market/tick.ts";
+import type { StoreRecordKind } from "../store.ts";
+import { preparePredictionWrite } from "./sqlite_predictions.ts";
+import { forEachPackedTick, type PackedTicks } from "./packed_ticks.ts";
+
+/**
+ * How long opening and migrating wait for another connection's lock (two instances starting on
+ * one file take turns instead of one failing with "database is locked").
+ */
+export const OPEN_BUSY_TIMEOUT_MS = 10_000;
+
+/**
+ * How long one batch write on the event loop may wait for another connection's lock before it
+ * fails and is retried: the wait holds the whole event loop.
+ */
+export const WRITE_BUSY_TIMEOUT_MS = 200;
+
+/**
+ * The same in the writer thread, where a wait holds only that thread. Still short: when a stop runs
+ * out of time with the file locked, every batch still draining is tried once before it is given up
+ * (actors/sinks/store_sink.ts), and with 200 ms each a 3 s stop overran (tests/faults/sqlite_faults_test.ts).
+ */
+export const THREAD_WRITE_BUSY_TIMEOUT_MS = 50;
+
+/** A batch as a writer runs it: raw ticks packed, every other kind as rows of bound values. */
+export type WriteBatch =
+  | { readonly kind: "ticks"; readonly ticks: PackedTicks }
+  | { readonly kind: Exclude<StoreRecordKind, "ticks">; readonly rows: SQLInputValue[][] };
+
+/** The prepared statements, one per record kind. */
+export type SqliteWrites = Record<StoreRecordKind, StatementSync>;
+
+/** Idempotent writes: ticks and alerts by key, candles and indicators keep the highest version. */
+export function prepareWrites(db: DatabaseSync): SqliteWrites {
+  return {
+    predictions: preparePredictionWrite(db),
+    ticks: db.prepare(
+      `INSERT INTO ticks (source, symbol, id, price, size, ts, side) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ),
+    candles: db.prepare(
+      `INSERT INTO candles (venue, symbol, "interval", window_start, open, high, low, close,
+         volume, vwap, trades, first_ts, last_ts, version, instrument, constituents, excluded)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (venue, symbol, "interval", window_start) DO UPDATE SET
+         open = excluded.open, high = excluded.high, low = excluded.low, close = excluded.close,
+         volume = excluded.volume, vwap = excluded.vwap, trades = excluded.trades,
+         first_ts = excluded.first_ts, last_ts = excluded.last_ts, version = excluded.version,
+         instrument = excluded.instrument, constituents = excluded.constituents, excluded = excluded.excluded
+       WHERE excluded.version > candles.version`,
+    ),
+    indicators: db.prepare(
+      `INSERT INTO indicators (venue, symbol, "interval", window_start, close, sma, ema_fast,
+         ema_slow, rsi, bb_upper, bb_middle, bb_lower, volatility, version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (venue, symbol, "interval", window_start) DO UPDATE SET
+         close = excluded.close, sma = excluded.sma, ema_fast = excluded.ema_fast,
+         ema_slow = excluded.ema_slow, rsi = excluded.rsi, bb_upper = excluded.bb_upper,
+         bb_middle = excluded.bb_middle, bb_lower = excluded.bb_lower,
+         volatility = excluded.volatility, version = excluded.version
+       WHERE excluded.version > indicators.version`,
+    ),
+    alerts: db.prepare(
+      `INSERT INTO alerts (id, venue, symbol, "interval", rule, severity, value, threshold,
+         window_start, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    dead_letters: db.prepare(
+      `INSERT INTO dead_letters (reason, detail, raw, source, ts) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ),
+  };
+}
+
+/** Runs `batch`'s statement for every row (inside the caller's transaction). */
+export function writeBatch(writes: SqliteWrites, batch: WriteBatch): void {
+  if (batch.kind === "ticks") {
+    const s = writes.ticks;
+    forEachPackedTick(batch.ticks, (source, symbol, id, price, size, ts, side) => {
+      s.run(source, symbol, id, price, size, ts, side);
+    });
+    return;
+  }
+  const s = writes[batch.kind];
+  for (const values of batch.rows) s.run(...values);
+}
+
+/** Runs the tick statement for every tick (inside the caller's transaction). */
+export function writeTickRows(writes: SqliteWrites, ticks: readonly Tick[]): void {
+  const s = writes.ticks;
+  for (const t of ticks) s.run(t.source, t.symbol, t.id, t.price, t.size, t.ts, t.side ?? null);
+}
+
+/** Runs `fn` in one write transaction: committed whole, or rolled back with its error thrown. */
+export function inTransaction(db: DatabaseSync, fn: () => void): void {
+  db.exec("BEGIN IMMEDIATE");
+  try {
+    fn();
+    db.exec("COMMIT");
+  } catch (e) {
+    // SQLite rolls back by itself after some errors (a full disk, an I/O error, a failed
+    // COMMIT): a ROLLBACK then fails with "no transaction is active" and would hide the cause.
+    if (db.isTransaction) {
+      try {
+        db.exec("ROLLBACK");
+      } catch {
+        // The original error is the one to report.
+      }
+    }
+    throw e;
+  }
+}
