@@ -256,6 +256,7 @@ export function startProcessRole(
       topics: [topics.ticks],
       fromBeginning: true,
       sessionTimeout: config.kafka.sessionTimeoutMs,
+      maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
       registry,
       logger: log.child("process"),
       clock,
