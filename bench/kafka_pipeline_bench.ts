@@ -18,13 +18,10 @@
  * Run: `deno run -A --v8-flags=--expose-gc bench/kafka_pipeline_bench.ts` (needs librdkafka1).
  * @module
  */
-import { type Kafka, logLevel, type Message, Partitioners } from "kafkajs";
-import { Kafka as KafkaClient } from "kafkajs";
+import { Kafka as KafkaClient, logLevel } from "kafkajs";
 import { loadConfig } from "../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../src/connectors/kafka/kafka_config.ts";
-import { encodeTick } from "../src/connectors/kafka/tick_codec.ts";
 import { silentLogger } from "../src/logger.ts";
-import type { Tick } from "../src/market/tick.ts";
 import { startPipeline } from "../src/pipeline/pipeline.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
 import {
@@ -34,22 +31,13 @@ import {
   platformaticSend,
 } from "./kafka_raw_clients.ts";
 import { report, round } from "./measure.ts";
+import { fillTicks, tickAt } from "./kafka_fill.ts";
 
 const PARTITIONS = 64;
 const N = 320_000;
 const ROUNDS = Number(Deno.env.get("KAFKA_BENCH_ROUNDS") ?? 5);
 const CLIENTS = ["kafkajs", "platformatic"] as const;
 type Client = typeof CLIENTS[number];
-const SYMBOLS = Array.from({ length: 100 }, (_, i) => `C${i}-USD`);
-const tickAt = (i: number): Tick => ({
-  source: "bench",
-  symbol: SYMBOLS[i % SYMBOLS.length],
-  price: 20_000 + (i % 1000) / 8,
-  size: (i % 17) / 16 + 0.01,
-  ts: 1_700_000_000_000 + i * 5,
-  id: String(i),
-});
-
 if (!librdkafkaInstalled()) {
   report({ bench: "kafka_pipeline", skipped: "librdkafka1 is not installed" });
   Deno.exit(0);
@@ -62,7 +50,7 @@ const mock = await startKafkaMock({
 });
 const kafka = new KafkaClient({ brokers: [...mock.brokers], logLevel: logLevel.NOTHING });
 try {
-  await fill(kafka);
+  await fillTicks(kafka, DEFAULT_TOPICS.ticks, { n: N, partitions: PARTITIONS });
   const brokers = mock.brokers;
   const process = await paired({
     raw_kafkajs: (r) => kafkajsCount(kafka, DEFAULT_TOPICS.ticks, `raw-kjs-${r}`, N + PARTITIONS),
@@ -140,28 +128,6 @@ function reportRole(bench: string, s: Series, baseline: string): void {
       ticks: N,
     });
   }
-}
-
-/** N ticks in big per-partition batches, then an end-of-input marker on every partition. */
-async function fill(kafka: Kafka): Promise<void> {
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  const perPartition = 500;
-  for (let base = 0; base < N; base += PARTITIONS * perPartition) {
-    const messages: Message[] = [];
-    for (let i = base; i < Math.min(N, base + PARTITIONS * perPartition); i++) {
-      messages.push(encodeTick(tickAt(i)));
-    }
-    await producer.send({ topic: DEFAULT_TOPICS.ticks, messages, acks: 1 });
-  }
-  const ends = Array.from({ length: PARTITIONS }, (_, p) => ({
-    partition: p,
-    key: null,
-    value: null,
-    headers: { control: "end-of-input" },
-  }));
-  await producer.send({ topic: DEFAULT_TOPICS.ticks, messages: ends, acks: 1 });
-  await producer.disconnect();
 }
 
 async function processRole(bootstrap: string, group: string, client: Client): Promise<number> {

@@ -30,6 +30,16 @@ import { startPipelineCluster } from "../tests/helpers/kafka_cluster.ts";
 const SECONDS = Number(Deno.env.get("BENCH_LATENCY_SECONDS") ?? 60);
 const RATE = Number(Deno.env.get("BENCH_LATENCY_RATE") ?? 1000);
 const LATENESS_MS = 2000;
+/**
+ * Kafka-mode flags for the mock broker (`BENCH_KAFKA_ARGS` replaces them, space-separated). The
+ * librdkafka mock answers a fetch with one record batch per partition, and holds a fetch that
+ * found nothing for the whole `--kafka-fetch-max-wait` even when records arrive meanwhile (a real
+ * broker answers as soon as they do). So on the mock a produce batch is what one fetch can take,
+ * and each time the consumer catches up it stalls for the whole wait: 20 ms batches and a 20 ms
+ * wait keep both short (docs/kafka.md, "Latency").
+ */
+const KAFKA_ARGS = (Deno.env.get("BENCH_KAFKA_ARGS") ??
+  "--kafka-linger=20ms --kafka-fetch-max-wait=20ms").split(" ").filter(Boolean);
 const INTERVALS: Record<string, number> = { "1s": 1000, "1m": 60_000 };
 const root = new URL("..", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "latency-bench-" });
@@ -56,7 +66,7 @@ async function measureKafka(): Promise<void> {
     // The warm-up is produced as fast as it can be: 35 s of it overflowed the mock's partitions
     // before the consumers read it (offsets out of range). 5 s warms nothing: the candle rules'
     // first alerts come half a minute into the measured minute.
-    await measure("kafka", [`--kafka-brokers=${mock.bootstrap}`], "5s");
+    await measure("kafka", [`--kafka-brokers=${mock.bootstrap}`, ...KAFKA_ARGS], "5s");
   } finally {
     await mock.stop();
   }

@@ -320,6 +320,18 @@ export const OPTIONS = {
     help: "consumer-group session timeout: how soon a dead instance's partitions move",
     parse: parseDuration,
   }),
+  "kafka-fetch-max-wait": opt({
+    env: "KAFKA_FETCH_MAX_WAIT",
+    default: "500ms",
+    help: "longest a consumer fetch waits for records when there are none (Kafka mode)",
+    parse: parseDuration,
+  }),
+  "kafka-linger": opt({
+    env: "KAFKA_LINGER",
+    default: "5ms",
+    help: "how long a produced record may wait for its batch to fill (Kafka mode)",
+    parse: parseDuration,
+  }),
   "commit-interval": opt({
     env: "COMMIT_INTERVAL",
     default: "1s",

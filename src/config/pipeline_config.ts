@@ -107,6 +107,10 @@ export interface PipelineConfig {
     readonly partitions: number;
     readonly sessionTimeoutMs: number;
     readonly commitIntervalMs: number;
+    /** Longest a consumer fetch waits for records when there are none. */
+    readonly fetchMaxWaitMs: number;
+    /** How long a produced record may wait for its batch to fill. */
+    readonly lingerMs: number;
     /** Write end-of-input markers after a finite replay. */
     readonly markEnd: boolean;
     /** Null: plaintext connections. */
@@ -236,6 +240,8 @@ export function assemblePipelineConfig(
       partitions: v["kafka-partitions"] ?? 12,
       sessionTimeoutMs: v["kafka-session-timeout"] ?? 10_000,
       commitIntervalMs: v["commit-interval"] ?? 1000,
+      fetchMaxWaitMs: v["kafka-fetch-max-wait"] ?? 500,
+      lingerMs: v["kafka-linger"] ?? 5,
       markEnd: v["mark-end"] ?? true,
       tls: v["kafka-tls"]
         ? {

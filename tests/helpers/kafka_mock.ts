@@ -40,6 +40,8 @@ export interface KafkaMock {
   readonly bootstrap: string;
   /** The same, as an array for kafkajs `brokers`. */
   readonly brokers: readonly string[];
+  /** The child process serving the cluster (benchmarks read its CPU time). */
+  readonly pid: number;
   createTopic(name: string, partitions: number): Promise<void>;
   /** Disconnects the broker and refuses new connections (no leader change). */
   brokerDown(brokerId: number): Promise<void>;
@@ -188,6 +190,7 @@ export async function startKafkaMock(options: KafkaMockOptions = {}): Promise<Ka
   const mock: KafkaMock = {
     bootstrap: ready.bootstrap,
     brokers: ready.bootstrap.split(","),
+    pid: child.pid,
     createTopic: (name, partitions) => send("createTopic", { name, partitions }),
     brokerDown: (broker) => send("brokerDown", { broker }),
     brokerUp: (broker) => send("brokerUp", { broker }),

@@ -11,25 +11,32 @@
  *   `onRevoked` runs in order with assignments; records fetched for a revoked partition are
  *   dropped;
  * - fetch failures are retried with backoff; after `retries` in a row the consumer crashes.
- * Commits carry metadata through platformatic_commit.ts.
+ * The lifecycle and assignment bookkeeping are group_member.ts (shared with kafkajs), positions
+ * platformatic_positions.ts, fetch rounds platformatic_fetch.ts, commits platformatic_commits.ts.
  * @module
  */
 import type { Consumer } from "@platformatic/kafka";
+import type { KafkaMessage } from "kafkajs";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
-import { KafkaConsumerCrashError } from "./errors.ts";
+import { GroupMember, keyOf } from "./group_member.ts";
 import type { PlatformaticKafka } from "./platformatic_client.ts";
 import { platformatic } from "./platformatic_module.ts";
 import type {
   ConsumerState,
   KafkaConsumer,
-  KafkaConsumerHandlers,
   KafkaConsumerOptions,
   TopicPartition,
 } from "./kafka_consumer.ts";
 import { PlatformaticCommits } from "./platformatic_commits.ts";
-import { FetchFailed, fetchRound, type PartitionFetch } from "./platformatic_fetch.ts";
+import {
+  answeredWithin,
+  FetchFailed,
+  fetchRound,
+  type PartitionFetch,
+} from "./platformatic_fetch.ts";
+import { outOfRangeReset, type Owned, positionPartitions } from "./platformatic_positions.ts";
 
 /**
  * Longest a fetch (with the library's retries inside) may go unanswered before the consumer
@@ -41,71 +48,72 @@ const FETCH_DEADLINE_MS = 40_000;
 /** Attempts to join the group at start before `start()` fails. */
 const JOIN_ATTEMPTS = 5;
 
-const keyOf = (topic: string, partition: number) => `${topic}|${partition}`;
-
-/**
- * An owned partition. `next` is unset until `onAssigned` settled and the start is known; `reset`
- * marks a partition with no committed offset, read from 0 until the first fetch tells the log's
- * bounds (the librdkafka mock answers ListOffsets for several partitions in a form the library
- * misreads, so the first fetch answers instead).
- */
-interface Owned extends TopicPartition {
-  next?: bigint;
-  reset?: "earliest" | "latest";
-}
-
 export class PlatformaticConsumer implements KafkaConsumer {
   #o: KafkaConsumerOptions;
   #client: PlatformaticKafka;
-  #h: KafkaConsumerHandlers;
   #log: Logger;
   #clock: Clock;
   #metrics: ConsumerMetrics | undefined;
+  #member: GroupMember<Owned>;
   #consumer: Consumer | undefined;
   #commits: PlatformaticCommits | undefined;
-  #state: ConsumerState = "new";
-  #starting: Promise<void> | undefined;
-  #stopping: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   #wake: PromiseWithResolvers<void> | undefined;
   #abort = new AbortController();
 
-  #assigned = new Map<string, Owned>();
-  #pausedSet = new Map<string, TopicPartition>();
-  #ready: Promise<void> = Promise.resolve();
-
   constructor(o: KafkaConsumerOptions, client: PlatformaticKafka) {
     this.#o = o;
     this.#client = client;
-    this.#h = o.handlers;
     this.#log = (o.logger ?? silentLogger).child("kafka_consumer");
     this.#clock = o.clock ?? systemClock;
     this.#metrics = o.registry && consumerMetrics(o.registry, o.groupId);
+    this.#member = new GroupMember({
+      groupId: o.groupId,
+      handlers: o.handlers,
+      log: this.#log,
+      metrics: this.#metrics,
+    }, {
+      open: () => this.#open(),
+      quiesce: () => this.#quiesce(),
+      close: (wasRunning) => this.#close(wasRunning),
+      own: (tp) => ({ ...tp }),
+      position: async (added, starts) => {
+        const consumer = this.#consumer;
+        if (consumer) {
+          await positionPartitions(consumer, added, starts, {
+            owned: (key) => this.#member.owned(key),
+            fromBeginning: o.fromBeginning ?? true,
+            committed: (key, offset) => this.#commits?.setCommitted(key, offset),
+          });
+        }
+        this.#wakeUp();
+      },
+      revoking: (key) => this.#commits?.forget(key),
+      revoked: (key) => this.#commits?.forget(key),
+      // The fetch loop reads the paused set before each round: a resume only has to wake it.
+      setPaused: (_tp, paused) => {
+        if (!paused) this.#wakeUp();
+      },
+      halt: () => {
+        this.#abort.abort();
+        this.#wakeUp();
+      },
+    });
   }
 
   get state(): ConsumerState {
-    return this.#state;
+    return this.#member.state;
   }
 
   start(): Promise<void> {
-    if (this.#starting && (this.#state === "running" || this.#state === "stopping")) {
-      return this.#starting;
-    }
-    const previous = this.#state;
-    this.#starting = (async () => {
-      if (previous === "crashed") await this.#stop();
-      this.#stopping = undefined;
-      try {
-        await this.#start();
-      } catch (error) {
-        await this.#stop().catch(() => {});
-        throw error;
-      }
-    })();
-    return this.#starting;
+    return this.#member.start();
   }
 
-  async #start(): Promise<void> {
+  stop(): Promise<void> {
+    return this.#member.stop();
+  }
+
+  async #open(): Promise<void> {
     const o = this.#o;
     const sessionTimeout = o.sessionTimeout ?? 10_000;
     const { Admin, Consumer } = platformatic();
@@ -119,22 +127,26 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocreateTopics: false,
     });
     this.#commits = new PlatformaticCommits(consumer, {
-      isOwned: (key) => this.#assigned.has(key),
+      isOwned: (key) => this.#member.owned(key) !== undefined,
       via: new Admin(this.#client.options("commits")),
       timeoutMs: this.#client.base.requestTimeout ?? 30_000,
       metrics: this.#metrics,
       log: this.#log,
       clock: this.#clock,
     });
-    consumer.on("consumer:group:join", (e) => this.#onJoin(e.assignments ?? []));
+    consumer.on("consumer:group:join", (e) => {
+      const owned: TopicPartition[] = [];
+      for (const { topic, partitions } of e.assignments ?? []) {
+        for (const partition of partitions) owned.push({ topic, partition });
+      }
+      this.#member.joined(owned);
+    });
     consumer.on("consumer:group:rebalance", () => {
       this.#log.info("group rebalancing", { group: o.groupId });
     });
     // A failed rejoin leaves the member without heartbeats: it is out of the group.
-    consumer.on("error", (error: Error) => this.#onCrash(error));
-    this.#state = "running";
+    consumer.on("error", (error: Error) => this.#crashed(error));
     this.#abort = new AbortController();
-    this.#ready = Promise.resolve();
     consumer.topics.trackAll(...o.topics);
     await this.#join(consumer);
     this.#loop = this.#run(consumer);
@@ -151,33 +163,21 @@ export class PlatformaticConsumer implements KafkaConsumer {
         await consumer.joinGroup({});
         return;
       } catch (error) {
-        if (attempt >= JOIN_ATTEMPTS || this.#state !== "running") throw error;
+        if (attempt >= JOIN_ATTEMPTS || this.#member.state !== "running") throw error;
         this.#log.warn("group join failed, joining again", { attempt, error });
         await this.#clock.sleep(250 * attempt, this.#abort.signal);
       }
     }
   }
 
-  stop(): Promise<void> {
-    this.#stopping ??= (async () => {
-      await this.#starting?.catch(() => {});
-      await this.#stop();
-    })();
-    return this.#stopping;
-  }
-
-  async #stop(): Promise<void> {
-    if (this.#state === "new" || this.#state === "stopped") {
-      this.#state = "stopped";
-      return;
-    }
-    const wasRunning = this.#state === "running";
-    this.#state = "stopping";
+  /** Ends the fetch loop; the round in flight settles first. */
+  async #quiesce(): Promise<void> {
     this.#abort.abort();
     this.#wakeUp();
     await this.#loop?.catch(() => {});
-    await this.#ready.catch(() => {});
-    if (wasRunning) await this.#revoke([...this.#assigned.values()]);
+  }
+
+  async #close(wasRunning: boolean): Promise<void> {
     const consumer = this.#consumer;
     try {
       // Errors ignored: the coordinator expires a member that could not say goodbye.
@@ -190,21 +190,15 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await this.#commits?.close();
       this.#commits = undefined;
       this.#loop = undefined;
-      this.#pausedSet.clear();
-      this.#metrics?.paused(0);
-      this.#state = "stopped";
     }
   }
 
   pause(topic: string, partition: number): void {
-    this.#pausedSet.set(keyOf(topic, partition), { topic, partition });
-    this.#metrics?.paused(this.#pausedSet.size);
+    this.#member.pause(topic, partition);
   }
 
   resume(topic: string, partition: number): void {
-    this.#pausedSet.delete(keyOf(topic, partition));
-    this.#metrics?.paused(this.#pausedSet.size);
-    this.#wakeUp();
+    this.#member.resume(topic, partition);
   }
 
   commit(
@@ -214,16 +208,16 @@ export class PlatformaticConsumer implements KafkaConsumer {
     metadata?: string,
   ): Promise<boolean> {
     const key = keyOf(topic, partition);
-    if (!this.#assigned.has(key) || !this.#commits) return Promise.resolve(false);
+    if (!this.#member.owned(key) || !this.#commits) return Promise.resolve(false);
     return this.#commits.commit({ topic, partition, offset: String(offset), metadata }, key);
   }
 
   assignment(): TopicPartition[] {
-    return [...this.#assigned.values()].map(({ topic, partition }) => ({ topic, partition }));
+    return this.#member.assignment();
   }
 
   paused(): TopicPartition[] {
-    return [...this.#pausedSet.values()];
+    return this.#member.paused();
   }
 
   #wakeUp(): void {
@@ -231,115 +225,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.#wake = undefined;
   }
 
-  #onJoin(assignments: readonly { topic: string; partitions: number[] }[]): void {
-    const next = new Map<string, TopicPartition>();
-    for (const { topic, partitions } of assignments) {
-      for (const partition of partitions) next.set(keyOf(topic, partition), { topic, partition });
-    }
-    const revoked = [...this.#assigned].filter(([k]) => !next.has(k)).map(([, tp]) => tp);
-    const added = [...next].filter(([k]) => !this.#assigned.has(k)).map(([, tp]) => tp);
-    this.#metrics?.rebalance();
-    this.#log.info("joined group", {
-      group: this.#o.groupId,
-      assigned: next.size,
-      added: added.length,
-      revoked: revoked.length,
-    });
-    // Revoked partitions stop accepting commits and deliveries now; the callbacks run in order.
-    for (const tp of revoked) this.#assigned.delete(keyOf(tp.topic, tp.partition));
-    this.#ready = this.#ready.then(async () => {
-      await this.#revoke(revoked);
-      for (const tp of added) this.#assigned.set(keyOf(tp.topic, tp.partition), { ...tp });
-      this.#metrics?.assigned(this.#assigned.size);
-      if (added.length === 0) return;
-      const starts = await this.#h.onAssigned?.(added);
-      await this.#position(added, starts ?? []);
-      this.#wakeUp();
-    });
-    this.#ready.catch((error) => {
-      this.#metrics?.error("handler");
-      this.#log.error("assignment callback failed", { error });
-    });
-  }
-
-  /** Sets where each of `added` is read from: its start position, else committed, else reset. */
-  async #position(
-    added: TopicPartition[],
-    starts: readonly { topic: string; partition: number; offset: string; committed?: string }[],
-  ): Promise<void> {
-    const consumer = this.#consumer;
-    if (!consumer) return;
-    const chosen = new Map(starts.map((s) => [keyOf(s.topic, s.partition), s]));
-    const rest = added.filter((tp) => !chosen.has(keyOf(tp.topic, tp.partition)));
-    const committed = rest.length ? await this.#committedOffsets(consumer, rest) : new Map();
-    for (const tp of added) {
-      const key = keyOf(tp.topic, tp.partition);
-      const owned = this.#assigned.get(key);
-      if (!owned) continue;
-      const start = chosen.get(key);
-      owned.next = start ? BigInt(start.offset) : committed.get(key);
-      if (start?.committed !== undefined) this.#commits?.setCommitted(key, Number(start.committed));
-      if (owned.next === undefined) {
-        owned.next = 0n;
-        owned.reset = this.#o.fromBeginning ?? true ? "earliest" : "latest";
-      }
-    }
-  }
-
-  /** Committed offsets of `tps`; absent for a partition that has none. */
-  async #committedOffsets(
-    consumer: Consumer,
-    tps: TopicPartition[],
-  ): Promise<Map<string, bigint>> {
-    const byTopic = new Map<string, number[]>();
-    for (const { topic, partition } of tps) {
-      byTopic.set(topic, [...byTopic.get(topic) ?? [], partition]);
-    }
-    const topics = [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
-    const committed = await consumer.listCommittedOffsets({ topics });
-    const out = new Map<string, bigint>();
-    for (const { topic, partition } of tps) {
-      const offset = committed.get(topic)?.[partition];
-      if (offset !== undefined && offset >= 0n) out.set(keyOf(topic, partition), offset);
-    }
-    return out;
-  }
-
-  async #revoke(partitions: TopicPartition[]): Promise<void> {
-    if (partitions.length === 0) return;
-    for (const { topic, partition } of partitions) {
-      const key = keyOf(topic, partition);
-      this.#commits?.forget(key);
-      this.#metrics?.forgetPartition(topic, partition);
-      this.#pausedSet.delete(key);
-    }
-    try {
-      await this.#h.onRevoked?.(partitions);
-    } finally {
-      for (const { topic, partition } of partitions) {
-        this.#assigned.delete(keyOf(topic, partition));
-        this.#commits?.forget(keyOf(topic, partition));
-      }
-      this.#metrics?.assigned(this.#assigned.size);
-      this.#metrics?.paused(this.#pausedSet.size);
-    }
-  }
-
-  #onCrash(cause: unknown): void {
-    if (this.#state !== "running") return;
-    const error = new KafkaConsumerCrashError(this.#o.groupId, { cause });
-    this.#metrics?.error("crash");
-    this.#log.error("consumer crashed", {
-      group: this.#o.groupId,
-      error,
-      retriable: error.retriable,
-    });
-    this.#state = "crashed";
-    this.#abort.abort();
-    this.#wakeUp();
-    const all = [...this.#assigned.values()];
-    this.#ready = this.#ready.catch(() => {}).then(() => this.#revoke(all)).catch(() => {});
-    this.#h.onCrash?.(error);
+  #crashed(cause: unknown): void {
+    if (this.#member.state === "running") this.#member.crashed(cause);
   }
 
   /**
@@ -350,7 +237,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
   async #run(consumer: Consumer): Promise<void> {
     const retries = this.#o.retries ?? 8;
     let failures = 0;
-    while (this.#state === "running") {
+    while (this.#member.state === "running") {
       const wanted = this.#wanted();
       if (wanted.length === 0) {
         this.#wake ??= Promise.withResolvers<void>();
@@ -363,14 +250,15 @@ export class PlatformaticConsumer implements KafkaConsumer {
           maxBytesPerPartition: this.#o.maxBytesPerPartition ?? 1_048_576,
           deliver: (f, messages, hw, next) => this.#deliver(f, messages, hw, next),
           outOfRange: (f, logStart, hw) => this.#outOfRange(f, logStart, hw),
-          within: (request) => this.#within(request, FETCH_DEADLINE_MS),
+          within: (request) =>
+            answeredWithin(request, FETCH_DEADLINE_MS, this.#clock, this.#abort.signal),
         });
         failures = 0;
       } catch (error) {
-        if (this.#state !== "running") return;
+        if (this.#member.state !== "running") return;
         this.#metrics?.error(error instanceof FetchFailed ? "fetch" : "handler");
-        if (error instanceof FetchFailed) return this.#onCrash(error.cause);
-        if (++failures > retries) return this.#onCrash(error);
+        if (error instanceof FetchFailed) return this.#crashed(error.cause);
+        if (++failures > retries) return this.#crashed(error);
         const delay = Math.min(10_000, 300 * 2 ** (failures - 1));
         this.#log.warn("batch failed, redelivering", { attempt: failures, delayMs: delay, error });
         consumer.clearMetadata();
@@ -379,27 +267,11 @@ export class PlatformaticConsumer implements KafkaConsumer {
     }
   }
 
-  /** `request`, or a rejection once `ms` passed (or the consumer stops) without an answer. */
-  async #within<T>(request: Promise<T>, ms: number): Promise<T> {
-    const done = new AbortController();
-    const signal = AbortSignal.any([done.signal, this.#abort.signal]);
-    const late = this.#clock.sleep(ms, signal).then(
-      () => Promise.reject(new Error(`No answer from the brokers within ${ms} ms`)),
-      () => Promise.reject(new Error("The consumer stopped")),
-    );
-    late.catch(() => {});
-    try {
-      return await Promise.race([request, late]);
-    } finally {
-      done.abort();
-    }
-  }
-
   /** Owned partitions with a known position, not paused, once the assignment callbacks settled. */
   #wanted(): PartitionFetch[] {
     const out: PartitionFetch[] = [];
-    for (const [key, owned] of this.#assigned) {
-      if (owned.next === undefined || this.#pausedSet.has(key)) continue;
+    for (const [key, owned] of this.#member.entries()) {
+      if (owned.next === undefined || this.#member.isPaused(key)) continue;
       out.push({ key, topic: owned.topic, partition: owned.partition, offset: owned.next });
     }
     return out;
@@ -407,30 +279,30 @@ export class PlatformaticConsumer implements KafkaConsumer {
 
   /** A position outside the log moves to its start or end, as `fromBeginning` says. */
   #outOfRange(f: PartitionFetch, logStart: bigint, highWatermark: bigint): void {
-    const owned = this.#assigned.get(f.key);
+    const owned = this.#member.owned(f.key);
     if (owned?.next !== f.offset) return;
-    const earliest = owned.reset ? owned.reset === "earliest" : this.#o.fromBeginning ?? true;
+    const to = outOfRangeReset(owned, logStart, highWatermark, this.#o.fromBeginning ?? true);
     this.#log.warn("offset out of range, reset", {
       topic: f.topic,
       partition: f.partition,
       offset: String(f.offset),
-      to: earliest ? "earliest" : "latest",
+      to,
     });
-    owned.next = earliest ? logStart : highWatermark;
-    owned.reset = undefined;
   }
 
   /** Hands one partition's records to `onBatch` unless it changed hands or paused meanwhile. */
   async #deliver(
     f: PartitionFetch,
-    messages: import("kafkajs").KafkaMessage[],
+    messages: KafkaMessage[],
     highWatermark: bigint,
     next: bigint,
   ): Promise<void> {
-    await this.#ready;
-    const owned = this.#assigned.get(f.key);
+    await this.#member.ready;
+    const owned = this.#member.owned(f.key);
     // Revoked, moved by a seek, or paused since the fetch was sent: fetched again when due.
-    if (this.#state !== "running" || owned?.next !== f.offset || this.#pausedSet.has(f.key)) {
+    if (
+      this.#member.state !== "running" || owned?.next !== f.offset || this.#member.isPaused(f.key)
+    ) {
       return;
     }
     const hw = Number(highWatermark);
@@ -446,7 +318,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const committed = this.#commits!.observe(f.key, Number(messages[0].offset), hw);
     this.#metrics?.consumed(f.topic, messages.length);
     this.#metrics?.lag(f.topic, f.partition, hw - committed);
-    await this.#h.onBatch(f.topic, f.partition, messages, String(highWatermark));
+    await this.#o.handlers.onBatch(f.topic, f.partition, messages, String(highWatermark));
     owned.next = next;
     this.#metrics?.processingLag(f.topic, f.partition, Math.max(0, hw - last - 1));
   }

@@ -7,6 +7,7 @@
 import type { Consumer, fetchV17 } from "@platformatic/kafka";
 import type { KafkaMessage } from "kafkajs";
 import { partitionRecords } from "./platformatic_records.ts";
+import type { Clock } from "../../clock.ts";
 
 /** A fetch the library failed after its own retries; `cause` is its error. */
 export class FetchFailed extends Error {
@@ -133,4 +134,28 @@ function resetOutOfRange(
     }
   }
   return reset > 0;
+}
+
+/**
+ * `request`, or a rejection once `ms` passed without an answer or once `stopped` aborted (the
+ * library retries inside a request, for minutes with every broker unreachable).
+ */
+export async function answeredWithin<T>(
+  request: Promise<T>,
+  ms: number,
+  clock: Clock,
+  stopped: AbortSignal,
+): Promise<T> {
+  const done = new AbortController();
+  const signal = AbortSignal.any([done.signal, stopped]);
+  const late = clock.sleep(ms, signal).then(
+    () => Promise.reject(new Error(`No answer from the brokers within ${ms} ms`)),
+    () => Promise.reject(new Error("The consumer stopped")),
+  );
+  late.catch(() => {});
+  try {
+    return await Promise.race([request, late]);
+  } finally {
+    done.abort();
+  }
 }

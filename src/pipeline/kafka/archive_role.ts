@@ -52,6 +52,7 @@ export function startArchiveRole(ctx: RoleContext, onEnded: () => void): { stop(
       topics: [topics.ticks],
       fromBeginning: true,
       sessionTimeout: config.kafka.sessionTimeoutMs,
+      maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
       registry,
       logger: log.child("archive"),
       clock,

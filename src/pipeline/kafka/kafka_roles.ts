@@ -57,6 +57,7 @@ export async function connectKafka(
   });
   const producer = createKafkaProducer({
     kafka,
+    lingerMs: config.kafka.lingerMs,
     registry: deps.registry,
     logger: deps.log.child("kafka.producer"),
   });

@@ -263,6 +263,7 @@ export function startProcessRole(
       topics: [topics.ticks],
       fromBeginning: true,
       sessionTimeout: config.kafka.sessionTimeoutMs,
+      maxWaitTimeInMs: config.kafka.fetchMaxWaitMs,
       registry,
       logger: log.child("process"),
       clock,

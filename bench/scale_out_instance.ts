@@ -1,0 +1,53 @@
+/**
+ * One `process` instance of the scale-out bench (bench/kafka_scale_out_bench.ts), in its own
+ * process as in a deployment: `deno run -A bench/scale_out_instance.ts BOOTSTRAP GROUP CLIENT`.
+ * Joins GROUP with no store, and once every partition it owns passed its end marker prints one
+ * JSON line: its first and last tick (wall-clock ms, comparable across processes), ticks seen,
+ * its CPU seconds between those two instants, and its RSS at the end. It leaves the group only when its
+ * stdin closes: leaving earlier would hand its ended partitions to the other members mid-run.
+ * @module
+ */
+import process from "node:process";
+import { loadConfig } from "../src/config/load_config.ts";
+import { silentLogger } from "../src/logger.ts";
+import { startPipeline } from "../src/pipeline/pipeline.ts";
+
+const [bootstrap, group, client] = Deno.args;
+const r = loadConfig({
+  args: [
+    "--role=process",
+    `--kafka-client=${client}`,
+    `--kafka-brokers=${bootstrap}`,
+    `--kafka-group=${group}`,
+    "--kafka-session-timeout=6s",
+    "--sqlite=",
+    "--http=off",
+  ],
+  env: () => undefined,
+});
+if (r.kind !== "ok") throw new Error(JSON.stringify(r));
+const now = () => performance.timeOrigin + performance.now();
+const pipeline = await startPipeline(r.config, { logger: silentLogger });
+let first = 0;
+let cpu0 = process.cpuUsage();
+const watch = setInterval(() => {
+  if (pipeline.latest.tickCount > 0 && first === 0) {
+    first = now();
+    cpu0 = process.cpuUsage();
+  }
+}, 2);
+await pipeline.drained;
+const last = now();
+const cpu = process.cpuUsage(cpu0);
+clearInterval(watch);
+// deno-lint-ignore no-console
+console.log(JSON.stringify({
+  first,
+  last,
+  ticks: pipeline.latest.tickCount,
+  cpu_s: (cpu.user + cpu.system) / 1e6,
+  rss_mb: Math.round(process.memoryUsage().rss / 2 ** 20),
+}));
+for await (const _ of Deno.stdin.readable) { /* until the bench closes it */ }
+await pipeline.stop();
+Deno.exit(0);
