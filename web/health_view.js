@@ -63,14 +63,18 @@ export function healthView(info) {
         ["Source", "Ticks/s", "Ticks", "Last message", "Reconnects", "State"],
         h.feedTicks.map((/** @type {any} */ s) => {
           const a = age.get(s.labels.source);
-          const state = a === undefined ? "unknown" : a < 30 ? "connected" : "stale";
+          // No age: not a connection this instance watches (a simulator or replay, or ticks that
+          // come through Kafka from an ingest instance), so there is no state to show.
+          const state = a === undefined ? "n/a" : a < 30 ? "connected" : "stale";
           return [
             s.labels.source,
             rate(prev?.feedTicks, s),
             s.value,
             a === undefined ? "–" : `${a.toFixed(1)} s ago`,
             reconnects.get(s.labels.source) ?? 0,
-            el("span", { class: `badge ${state}` }, state),
+            a === undefined
+              ? el("span", { class: "badge", title: "not a network feed of this instance" }, state)
+              : el("span", { class: `badge ${state}` }, state),
           ];
         }),
       ),
