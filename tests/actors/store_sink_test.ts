@@ -3,6 +3,7 @@ import {
   BLOCKING_STORE_DELAY_MS,
   MAX_ISOLATION_WRITES,
   storeSinkProps,
+  URGENT_MIN_GAP_MS,
 } from "../../actors/sinks/store_sink.ts";
 import type { SinkMessage } from "../../actors/sinks/sink_message.ts";
 import type { Store } from "../../src/connectors/store.ts";
@@ -374,5 +375,39 @@ Deno.test("store sink: a blocking store writes candles at once, with the raw tic
   ref.tell({ kind: "candles", rows: [candle] });
   await pollUntil("the candle written", () => writes.length === 2, 5000, 1);
   assert.deepEqual(writes, ["ticks 1", "candles 1"], "no clock tick needed");
+  await system.shutdown();
+});
+
+Deno.test("store sink: a blocking store's urgent writes keep a short gap after its last write", async () => {
+  const writes: string[] = [];
+  const store: Store = {
+    name: "blocking-gap",
+    blocksEventLoop: true,
+    migrate: () => Promise.resolve(),
+    writeCandles(rows) {
+      writes.push(`candles ${rows.map((c) => c.window_start).join(",")}`);
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const clock = new FakeClock();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-blocking-gap", store, {}, { registry }));
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 0 }] });
+  await pollUntil("the first candle written at once", () => writes.length === 1, 5000, 1);
+  // Right after that write: the next ones wait out the gap, together.
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 60_000 }] });
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 120_000 }] });
+  await pollUntil("the rows taken", () => ref.size === 0 && clock.pending === 1, 5000, 1);
+  assert.deepEqual(writes, ["candles 0"], "nothing written inside the gap");
+  clock.tick(URGENT_MIN_GAP_MS);
+  await pollUntil("the gathered write", () => writes.length === 2, 5000, 1);
+  assert.deepEqual(writes, ["candles 0", "candles 60000,120000"]);
+  // Once the gap has passed, an urgent row is written at once again (no timer).
+  clock.tick(URGENT_MIN_GAP_MS);
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 180_000 }] });
+  await pollUntil("written at once", () => writes.length === 3, 5000, 1);
+  assert.equal(writes[2], "candles 180000");
   await system.shutdown();
 });
