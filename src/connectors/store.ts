@@ -28,8 +28,8 @@ export interface Store {
   /** Short name used in metrics and logs, e.g. `sqlite`, `postgres`. */
   readonly name: string;
   /**
-   * True when a write runs on the event loop (`node:sqlite` is synchronous, unless the SQLite store
-   * has its writer thread): no write is ever seen in flight, so natural batching would commit once
+   * True when a write runs on the event loop (`node:sqlite` is synchronous): no write is ever seen
+   * in flight, so natural batching would commit once
    * per event-loop turn; the sink gathers for a few milliseconds instead (actors/sinks/store_sink.ts).
    */
   readonly blocksEventLoop?: boolean;

@@ -33,9 +33,6 @@ export async function openStores(
   const stores: Store[] = [];
   const s = config.storage;
   try {
-    // Writes on the event loop, not in SqliteStore's writer thread: measured on 2 shared cores
-    // (docs/storage.md), the thread halved the event loop's CPU per stored tick but raised neither
-    // throughput nor latency, and the hand-over to a second thread lengthened the candles' tail.
     if (s.sqlitePath) stores.push(new SqliteStore({ path: s.sqlitePath, registry }));
     if (s.databaseUrl) {
       stores.push(

@@ -1,6 +1,6 @@
 /**
  * Each record kind as the values its SQLite statement binds (sqlite_writes.ts), in column order:
- * what a batch is turned into before it is written here or posted to the writer thread.
+ * what a batch of those kinds is turned into before it is written.
  * @module
  */
 import type { SQLInputValue } from "node:sqlite";

@@ -2,18 +2,15 @@
  * The embedded default store: one SQLite file (`node:sqlite`, built into Deno), the same logical
  * tables as the server stores. WAL journal; every batch is one transaction.
  *
- * `node:sqlite` is synchronous. With `writer: "thread"` (a file only) the writes run on a
- * connection of their own in a writer thread (sqlite_writer_thread.ts), and the event loop only
- * packs and posts each batch; the connection here then only reads (the read API) and migrates. The
- * pipeline does not use it: on the shared 2-core machines it lengthened the candles' latency tail
- * and did not speed the replay (docs/storage.md). With `writer: "event-loop"` (the default) the
- * writes run here, and a write waiting for another process's lock holds the whole event loop (HTTP,
- * Kafka heartbeats, timers). A write waits at most {@linkcode WRITE_BUSY_TIMEOUT_MS} for a lock
- * (in the thread {@linkcode THREAD_WRITE_BUSY_TIMEOUT_MS}) and then fails with a retriable error;
- * the sink retries it with backoff. Opening and migrating, before anything else runs, wait longer.
+ * `node:sqlite` is synchronous: the writes run on the event loop, and a write waiting for another
+ * process's lock holds all of it (HTTP, Kafka heartbeats, timers). So a write waits at most
+ * {@linkcode WRITE_BUSY_TIMEOUT_MS} for a lock and then fails with a retriable error; the sink
+ * retries it with backoff. Opening and migrating, before anything else runs, wait longer. (A writer
+ * thread with its own connection was built and measured: on the shared 2-core machines it did not
+ * speed the replay and lengthened the candles' latency tail, so it was removed; docs/storage.md.)
  * @module
  */
-import { DatabaseSync } from "node:sqlite";
+import { DatabaseSync, type SQLInputValue } from "node:sqlite";
 import type { Alert } from "../../market/alert.ts";
 import type { Candle } from "../../market/candle.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
@@ -21,12 +18,10 @@ import type { IndicatorRow } from "../../market/indicator_row.ts";
 import type { PredictionRow } from "../../market/forecast/prediction_row.ts";
 import type { Tick } from "../../market/tick.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
-import type { Store } from "../store.ts";
+import type { Store, StoreRecordKind } from "../store.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
-import { packTicks } from "./packed_ticks.ts";
 import { toSqliteError } from "./sqlite_errors.ts";
-import { SqliteWriterThread } from "./sqlite_writer_thread.ts";
 import { BOUND_VALUES } from "./sqlite_rows.ts";
 import {
   inTransaction,
@@ -34,17 +29,12 @@ import {
   prepareWrites,
   type SqliteWrites,
   WRITE_BUSY_TIMEOUT_MS,
-  type WriteBatch,
-  writeBatch,
+  writeRows,
   writeTickRows,
 } from "./sqlite_writes.ts";
 
 export { MAX_DEAD_LETTER_RAW } from "./sqlite_rows.ts";
-export {
-  OPEN_BUSY_TIMEOUT_MS,
-  THREAD_WRITE_BUSY_TIMEOUT_MS,
-  WRITE_BUSY_TIMEOUT_MS,
-} from "./sqlite_writes.ts";
+export { OPEN_BUSY_TIMEOUT_MS, WRITE_BUSY_TIMEOUT_MS } from "./sqlite_writes.ts";
 
 /** Options of {@linkcode SqliteStore}. */
 export interface SqliteStoreOptions {
@@ -52,11 +42,6 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Where `pipeline_sink_*` metrics go; none: not published. */
   readonly registry?: Registry;
-  /**
-   * Where writes run: `thread`, a writer thread with its own connection (a file only), or
-   * `event-loop`, this connection on the caller's thread. Default `event-loop`.
-   */
-  readonly writer?: "thread" | "event-loop";
 }
 
 /**
@@ -79,47 +64,35 @@ export class SqliteStore implements Store {
   readonly name = "sqlite";
   readonly #db: DatabaseSync;
   readonly #metrics: SinkMetrics;
-  /** The writer thread; null when writes run on this connection. */
-  readonly #thread: SqliteWriterThread | null;
   #statements?: SqliteWrites;
 
   constructor(options: SqliteStoreOptions) {
     if (options.path !== ":memory:") {
       const dir = options.path.replace(/[/\\][^/\\]*$/, "");
       if (dir && dir !== options.path) createDirectory(dir);
-    } else if (options.writer === "thread") {
-      throw new TypeError(
-        "SqliteStore: an in-memory database has no writer thread (one connection)",
-      );
     }
     this.#db = new DatabaseSync(options.path);
     this.#metrics = new SinkMetrics(options.registry, "sqlite");
-    this.#thread = options.writer === "thread" ? new SqliteWriterThread(options.path) : null;
     // The busy timeout first: switching to WAL takes a lock another starting instance may hold.
     this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
   }
 
-  /**
-   * True when writes run on the event loop: the sink then gathers bulk rows for a few milliseconds
-   * (actors/sinks/store_sink.ts); with the writer thread it batches naturally.
-   */
-  get blocksEventLoop(): boolean {
-    return this.#thread === null;
-  }
+  /** Writes run on the event loop: the sink gathers bulk rows for a few milliseconds (store_sink.ts). */
+  readonly blocksEventLoop = true;
 
   /** The underlying connection, for the read API and tests. */
   get db(): DatabaseSync {
     return this.#db;
   }
 
-  async migrate(): Promise<void> {
+  migrate(): Promise<void> {
     try {
       this.#migrate();
-      await this.#thread?.open();
     } catch (e) {
-      throw toSqliteError("migrate", e);
+      return Promise.reject(toSqliteError("migrate", e));
     }
+    return Promise.resolve();
   }
 
   #migrate(): void {
@@ -141,17 +114,11 @@ export class SqliteStore implements Store {
           .run(m.version, m.name, Date.now());
       });
     }
-    if (this.#thread === null) this.#statements = prepareWrites(db);
+    this.#statements = prepareWrites(db);
     db.exec(`PRAGMA busy_timeout = ${WRITE_BUSY_TIMEOUT_MS}`);
   }
 
   writeTicks(ticks: readonly Tick[]): Promise<void> {
-    if (this.#thread !== null) {
-      const packed = packTicks(ticks);
-      return this.#post("ticks", ticks.length, { kind: "ticks", ticks: packed }, [
-        packed.numbers.buffer as ArrayBuffer,
-      ]);
-    }
     const s = this.#writes();
     return this.#batch("ticks", ticks.length, () => writeTickRows(s, ticks));
   }
@@ -176,9 +143,9 @@ export class SqliteStore implements Store {
     return this.#rows("dead_letters", letters.map(BOUND_VALUES.dead_letters));
   }
 
-  async close(): Promise<void> {
-    await this.#thread?.close();
+  close(): Promise<void> {
     if (this.#db.isOpen) this.#db.close();
+    return Promise.resolve();
   }
 
   #writes(): SqliteWrites {
@@ -186,15 +153,10 @@ export class SqliteStore implements Store {
     return this.#statements;
   }
 
-  /** A batch of rows as bound values, written here or by the thread. */
-  #rows(
-    kind: Exclude<WriteBatch["kind"], "ticks">,
-    rows: Extract<WriteBatch, { rows: unknown }>["rows"],
-  ): Promise<void> {
-    const batch: WriteBatch = { kind, rows };
-    if (this.#thread !== null) return this.#post(kind, rows.length, batch, []);
+  /** A batch of rows as bound values (sqlite_rows.ts). */
+  #rows(kind: Exclude<StoreRecordKind, "ticks">, rows: SQLInputValue[][]): Promise<void> {
     const s = this.#writes();
-    return this.#batch(kind, rows.length, () => writeBatch(s, batch));
+    return this.#batch(kind, rows.length, () => writeRows(s, kind, rows));
   }
 
   /** One batch on this connection: a transaction, counted in the sink metrics. */
@@ -207,17 +169,6 @@ export class SqliteStore implements Store {
     }
     this.#metrics.written(table, rows, (performance.now() - t0) / 1000);
     return Promise.resolve();
-  }
-
-  /** One batch through the writer thread, acknowledged once committed there. */
-  async #post(table: string, rows: number, batch: WriteBatch, transfer: ArrayBuffer[]) {
-    const t0 = performance.now();
-    try {
-      await this.#thread!.write(batch, transfer);
-    } catch (e) {
-      throw this.#failed(table, e);
-    }
-    this.#metrics.written(table, rows, (performance.now() - t0) / 1000);
   }
 
   #failed(table: string, e: unknown): Error {

@@ -1,16 +1,12 @@
 /**
- * The SQLite store's writes, whichever thread runs them: the prepared idempotent statements, each
- * record kind's bound values, and the transaction a batch runs in. The store's event-loop writer
- * and its writer thread (sqlite_writer_main.ts) share them, so both write the same rows the same way.
- * Only type imports besides its own folder's statement and packing, so the writer thread loads few
- * modules (a worker's local modules need read permission).
+ * The SQLite store's writes: the prepared idempotent statements and the transaction a batch runs
+ * in (each record kind's bound values: sqlite_rows.ts).
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import type { Tick } from "../../market/tick.ts";
 import type { StoreRecordKind } from "../store.ts";
 import { preparePredictionWrite } from "./sqlite_predictions.ts";
-import { forEachPackedTick, type PackedTicks } from "./packed_ticks.ts";
 
 /**
  * How long opening and migrating wait for another connection's lock (two instances starting on
@@ -23,18 +19,6 @@ export const OPEN_BUSY_TIMEOUT_MS = 10_000;
  * fails and is retried: the wait holds the whole event loop.
  */
 export const WRITE_BUSY_TIMEOUT_MS = 200;
-
-/**
- * The same in the writer thread, where a wait holds only that thread. Still short: when a stop runs
- * out of time with the file locked, every batch still draining is tried once before it is given up
- * (actors/sinks/store_sink.ts), and with 200 ms each a 3 s stop overran (tests/faults/sqlite_faults_test.ts).
- */
-export const THREAD_WRITE_BUSY_TIMEOUT_MS = 50;
-
-/** A batch as a writer runs it: raw ticks packed, every other kind as rows of bound values. */
-export type WriteBatch =
-  | { readonly kind: "ticks"; readonly ticks: PackedTicks }
-  | { readonly kind: Exclude<StoreRecordKind, "ticks">; readonly rows: SQLInputValue[][] };
 
 /** The prepared statements, one per record kind. */
 export type SqliteWrites = Record<StoreRecordKind, StatementSync>;
@@ -80,17 +64,14 @@ export function prepareWrites(db: DatabaseSync): SqliteWrites {
   };
 }
 
-/** Runs `batch`'s statement for every row (inside the caller's transaction). */
-export function writeBatch(writes: SqliteWrites, batch: WriteBatch): void {
-  if (batch.kind === "ticks") {
-    const s = writes.ticks;
-    forEachPackedTick(batch.ticks, (source, symbol, id, price, size, ts, side) => {
-      s.run(source, symbol, id, price, size, ts, side);
-    });
-    return;
-  }
-  const s = writes[batch.kind];
-  for (const values of batch.rows) s.run(...values);
+/** Runs `kind`'s statement for every row of bound values (inside the caller's transaction). */
+export function writeRows(
+  writes: SqliteWrites,
+  kind: Exclude<StoreRecordKind, "ticks">,
+  rows: readonly SQLInputValue[][],
+): void {
+  const s = writes[kind];
+  for (const values of rows) s.run(...values);
 }
 
 /** Runs the tick statement for every tick (inside the caller's transaction). */
