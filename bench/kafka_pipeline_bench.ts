@@ -23,6 +23,7 @@ import { loadConfig } from "../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../src/connectors/kafka/kafka_config.ts";
 import { silentLogger } from "../src/logger.ts";
 import { startPipeline } from "../src/pipeline/pipeline.ts";
+import { startBenchProcessRole } from "./process_role_start.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
 import {
   kafkajsCount,
@@ -131,20 +132,7 @@ function reportRole(bench: string, s: Series, baseline: string): void {
 }
 
 async function processRole(bootstrap: string, group: string, client: Client): Promise<number> {
-  const r = loadConfig({
-    args: [
-      "--role=process",
-      `--kafka-client=${client}`,
-      `--kafka-brokers=${bootstrap}`,
-      `--kafka-group=${group}`,
-      "--kafka-session-timeout=6s",
-      "--sqlite=",
-      "--http=off",
-    ],
-    env: () => undefined,
-  });
-  if (r.kind !== "ok") throw new Error(JSON.stringify(r));
-  const pipeline = await startPipeline(r.config, { logger: silentLogger });
+  const pipeline = await startBenchProcessRole(bootstrap, group, client);
   let t0 = 0;
   const first = setInterval(() => {
     if (pipeline.latest.tickCount > 0 && t0 === 0) t0 = performance.now();

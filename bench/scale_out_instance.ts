@@ -8,26 +8,11 @@
  * @module
  */
 import process from "node:process";
-import { loadConfig } from "../src/config/load_config.ts";
-import { silentLogger } from "../src/logger.ts";
-import { startPipeline } from "../src/pipeline/pipeline.ts";
+import { startBenchProcessRole } from "./process_role_start.ts";
 
 const [bootstrap, group, client] = Deno.args;
-const r = loadConfig({
-  args: [
-    "--role=process",
-    `--kafka-client=${client}`,
-    `--kafka-brokers=${bootstrap}`,
-    `--kafka-group=${group}`,
-    "--kafka-session-timeout=6s",
-    "--sqlite=",
-    "--http=off",
-  ],
-  env: () => undefined,
-});
-if (r.kind !== "ok") throw new Error(JSON.stringify(r));
 const now = () => performance.timeOrigin + performance.now();
-const pipeline = await startPipeline(r.config, { logger: silentLogger });
+const pipeline = await startBenchProcessRole(bootstrap, group, client);
 let first = 0;
 let cpu0 = process.cpuUsage();
 const watch = setInterval(() => {
