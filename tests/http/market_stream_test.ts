@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { HEALTH_TOPIC, MarketStream, type PriceRow } from "../../src/http/market_stream.ts";
+import {
+  HEALTH_TOPIC,
+  MarketStream,
+  type MarketStreamOptions,
+  type PriceRow,
+} from "../../src/http/market_stream.ts";
 import { PartialCandles } from "../../src/http/partial_candles.ts";
 import { SseHub } from "../../src/http/sse_hub.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -72,6 +77,18 @@ Deno.test("partial candles: bounded by symbols", () => {
 const health = (): Promise<HealthSummary> => Promise.reject(new Error("not in this test"));
 const noPrices = (): PriceRow[] => [];
 
+/** A stream over `hub` with these tests' settings (no timer flushes unless `o` says so). */
+const streamOn = (hub: SseHub, o: Partial<MarketStreamOptions> = {}): MarketStream =>
+  new MarketStream(hub, {
+    intervals: IV,
+    venue: "composite",
+    maxSymbols: 10,
+    health,
+    prices: noPrices,
+    flushMs: 1e9,
+    ...o,
+  });
+
 async function readEvents(res: Response, n: number): Promise<{ event: string; data: unknown }[]> {
   const reader = res.body!.getReader();
   const out: { event: string; data: unknown }[] = [];
@@ -97,13 +114,8 @@ Deno.test("market stream: does nothing while nobody watches; batches once someon
   const hub = new SseHub({}, { now: () => 0 });
   let reads = 0;
   const price: PriceRow = { symbol: "A-USD", price: 10, ts: 61_000, source: "s" };
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
+  const stream = streamOn(hub, {
     prices: () => (reads++, [price]),
-    flushMs: 1e9,
   });
   try {
     stream.ticks([tick("A-USD", 61_000, 10)]);
@@ -146,13 +158,8 @@ Deno.test("market stream: a price goes out once, again only when a newer one is 
     // A symbol known from a candle only: no price yet.
     { symbol: "C-USD", price: NaN, ts: -Infinity, source: "" },
   ];
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
+  const stream = streamOn(hub, {
     prices: () => prices,
-    flushMs: 1e9,
   });
   try {
     const res = hub.connect(null, new Set());
@@ -174,14 +181,7 @@ Deno.test("market stream: a price goes out once, again only when a newer one is 
 
 Deno.test("market stream: candles, indicators and the overview's latest carry the charted venue's only", async () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
-    prices: noPrices,
-    flushMs: 1e9,
-  });
+  const stream = streamOn(hub);
   try {
     const res = hub.connect(null);
     const c = (venue: string): Candle => ({
@@ -251,13 +251,7 @@ Deno.test("market stream: candles, indicators and the overview's latest carry th
 
 Deno.test("market stream: a buffer over its bound becomes one reset", async () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
-    prices: noPrices,
-    flushMs: 1e9,
+  const stream = streamOn(hub, {
     maxPendingRows: 3,
   });
   try {
@@ -286,13 +280,7 @@ Deno.test("market stream: a buffer over its bound becomes one reset", async () =
 
 Deno.test("market stream: the last 50 dead letters, newest first, cut to 240 characters", () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
-    prices: noPrices,
-  });
+  const stream = streamOn(hub);
   try {
     const dl = (i: number) => ({
       reason: "bad_price" as const,
@@ -313,14 +301,7 @@ Deno.test("market stream: the last 50 dead letters, newest first, cut to 240 cha
 
 Deno.test("market stream: a large batch goes out in events of at most 500 rows", async () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
-    prices: noPrices,
-    flushMs: 1e9,
-  });
+  const stream = streamOn(hub);
   try {
     const res = hub.connect(null);
     const rows = Array.from(
@@ -348,14 +329,7 @@ Deno.test("market stream: a large batch goes out in events of at most 500 rows",
 
 Deno.test("market stream: candle events go to the symbol's subscribers; latest to everyone", async () => {
   const hub = new SseHub();
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
-    prices: noPrices,
-    flushMs: 1e9,
-  });
+  const stream = streamOn(hub);
   try {
     const onlyB = hub.connect(null, new Set(["B-USD"]));
     const none = hub.connect(null, new Set());
@@ -389,13 +363,7 @@ Deno.test("market stream: candle events go to the symbol's subscribers; latest t
 Deno.test("market stream: latest goes out at most every latestMs, with the newest of each series since", async () => {
   const hub = new SseHub();
   let now = 0;
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
-    health,
-    prices: noPrices,
-    flushMs: 1e9,
+  const stream = streamOn(hub, {
     latestMs: 1000,
     now: () => now,
   });
@@ -441,10 +409,7 @@ Deno.test("market stream: health summaries are read and sent only while a client
   const hub = new SseHub();
   let reads = 0;
   const summary = { ts: 1 } as unknown as HealthSummary;
-  const stream = new MarketStream(hub, {
-    intervals: IV,
-    venue: "composite",
-    maxSymbols: 10,
+  const stream = streamOn(hub, {
     health: () => (reads++, Promise.resolve(summary)),
     prices: () => [{ symbol: "A-USD", price: 1, ts: Date.now(), source: "s" }],
     flushMs: 5,
