@@ -2,6 +2,7 @@
  * A series' candles in window order with the numbers every forecast scans kept beside them.
  * @module
  */
+import { logReturn } from "./log_returns.ts";
 import type { WindowCandle } from "./window_candle.ts";
 
 /**
@@ -59,8 +60,8 @@ export class CandleColumns {
     }
     this.start[at] = candle.window_start;
     this.version[at] = candle.version;
-    this.ret[at] = at === 0 ? NaN : Math.log(candle.close / cs[at - 1].close);
-    if (at + 1 < cs.length) this.ret[at + 1] = Math.log(cs[at + 1].close / candle.close);
+    this.ret[at] = at === 0 ? NaN : logReturn(cs[at - 1].close, candle.close);
+    if (at + 1 < cs.length) this.ret[at + 1] = logReturn(candle.close, cs[at + 1].close);
   }
 
   /** Drops the first `n` candles. */

@@ -16,6 +16,11 @@
  */
 export function logReturns(closes: readonly number[]): number[] {
   const out = new Array<number>(Math.max(0, closes.length - 1));
-  for (let i = 1; i < closes.length; i++) out[i - 1] = Math.log(closes[i] / closes[i - 1]);
+  for (let i = 1; i < closes.length; i++) out[i - 1] = logReturn(closes[i - 1], closes[i]);
   return out;
+}
+
+/** ln(to/from): one return, computed as {@linkcode logReturns} does (the same bits). */
+export function logReturn(from: number, to: number): number {
+  return Math.log(to / from);
 }
