@@ -6,6 +6,7 @@ import { bollingerAt } from "../indicators/bollinger.ts";
 import { ema, emaStart, emaStep } from "../indicators/ema.ts";
 import { rsi, rsiStart, rsiStep } from "../indicators/rsi.ts";
 import type { WindowCandle } from "./window_candle.ts";
+import { logReturn } from "./log_returns.ts";
 
 /** Feature periods; defaults follow the indicator engine's. */
 export interface FeatureSettings {
@@ -117,7 +118,7 @@ function buildRow(
 ): number[] {
   const c = candles[t];
   const row: number[] = [];
-  for (let k = 0; k < s.lags; k++) row.push(Math.log(closes[t - k] / closes[t - k - 1]));
+  for (let k = 0; k < s.lags; k++) row.push(logReturn(closes[t - k - 1], closes[t - k]));
   row.push((rsiT - 50) / 50);
   const bands = bollingerAt(closes, {
     period: s.bollingerPeriod,

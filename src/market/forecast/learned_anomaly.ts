@@ -5,6 +5,7 @@
  */
 import { HalfSpaceTrees } from "./half_space_trees.ts";
 import type { WindowCandle } from "./window_candle.ts";
+import { logReturn } from "./log_returns.ts";
 
 /** Options of {@linkcode LearnedAnomalyScorer}. */
 export interface LearnedAnomalyOptions {
@@ -28,7 +29,7 @@ export function anomalyFeatures(candles: readonly WindowCandle[]): (number[] | n
   return candles.map((c, t) =>
     t === 0
       ? null
-      : [Math.log(c.close / candles[t - 1].close), Math.log(c.high / c.low), Math.log1p(c.volume)]
+      : [logReturn(candles[t - 1].close, c.close), Math.log(c.high / c.low), Math.log1p(c.volume)]
   );
 }
 

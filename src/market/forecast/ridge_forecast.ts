@@ -6,6 +6,7 @@ import { featureMatrix, featureRow, type FeatureSettings } from "./features.ts";
 import { normalCdf } from "./normal_cdf.ts";
 import { type LinearModel, predictLinear, ridgeFit } from "./ridge.ts";
 import type { WindowCandle } from "./window_candle.ts";
+import { logReturn } from "./log_returns.ts";
 
 /** Options of {@linkcode ridgeForecast}. */
 export interface RidgeOptions {
@@ -59,7 +60,7 @@ export function fitRidge(
     const row = rows[t];
     if (row === null) continue;
     x.push(row);
-    y.push(Math.log(candles[t + 1].close / candles[t].close));
+    y.push(logReturn(candles[t].close, candles[t + 1].close));
   }
   const p = names.length;
   if (x.length < 2 * (p + 1)) return null;

@@ -7,6 +7,7 @@ import { ForecastEngine, type ForecastEngineOptions } from "./forecast_engine.ts
 import { DirectionalAccuracy, qlike, ReturnErrors, RunningMean } from "./evaluation_metrics.ts";
 import type { Prediction } from "./prediction.ts";
 import type { WindowCandle } from "./window_candle.ts";
+import { logReturn } from "./log_returns.ts";
 
 /** Smallest variance a forecast is scored with (σ 1e-6), so a zero squared return stays finite. */
 export const MIN_VARIANCE = 1e-12;
@@ -66,8 +67,8 @@ export function walkForward(
       const history = candles[i].window_start - candles[0].window_start;
       if (u === undefined || history < (window - 1) * intervalMs) continue;
       if (next?.window_start !== u.targetWindowStart) continue;
-      const realised = Math.log(next.close / candles[i].close);
-      const previous = Math.log(candles[i].close / candles[i - 1].close);
+      const realised = logReturn(candles[i].close, next.close);
+      const previous = logReturn(candles[i - 1].close, candles[i].close);
       score(r, u.predictions, realised, previous);
       if (u.anomalyScore !== null) {
         r.anomalyScored++;
