@@ -106,14 +106,16 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
       }
     }
     const down = this.#down;
-    // Predictions before the candles they were made after: a store sink writes a flush's kinds in
-    // a fixed order (predictions first), but a flush between two hand-overs could otherwise store
-    // candles without their predictions — which a new owner, warming up from those candles, would
-    // never recompute.
+    // Candles last, after everything computed from them: a new owner warms up from the stored
+    // candles and takes a replayed candle it finds there for a redelivery, so it never computes
+    // that candle's predictions, indicator row or alerts again. A kill between two writes must
+    // therefore leave those written and the candle not (it is replayed and rewritten
+    // idempotently), never the other way round. A store sink writes a flush's kinds in the same
+    // order, but a flush between two hand-overs would otherwise split them.
     if (predictions.length) await down.predictions(predictions);
-    if (candles.length) await down.candles(candles);
     if (rows.length) await down.indicators(rows);
     if (alerts.length) await down.alerts(alerts);
+    if (candles.length) await down.candles(candles);
     // Everything before the barriers is handed on; one barrier downstream covers them all.
     if (barriers.length) {
       const kind = barriers.some((b) => b.kind === "flush") ? "flush" : "sync";

@@ -101,15 +101,17 @@ export type RefusedListener = (
   givenUp: boolean,
 ) => void;
 
-// Predictions before candles: a crash between the two writes leaves candles a new owner processes
-// again, rewriting the predictions idempotently; the other order could lose predictions for good.
-const KINDS: readonly RecordKind[] = [
+// Candles after what was computed from them (predictions, indicator rows, candle alerts): a crash
+// between two writes leaves candles a new owner processes again, rewriting the rest idempotently;
+// the other order loses them for good, since the new owner warms up from the stored candles and
+// takes those it replays for redeliveries (analytics_stage.ts hands them over in this order too).
+export const WRITE_ORDER: readonly RecordKind[] = [
   "dead_letters",
   "ticks",
   "predictions",
-  "candles",
   "indicators",
   "alerts",
+  "candles",
 ];
 /** The store method that writes each kind. */
 export const WRITERS: Record<RecordKind, keyof Store> = {
@@ -295,7 +297,7 @@ class StoreSink implements Actor<SinkMessage> {
   async #write(ctx: ActorContext<SinkMessage>): Promise<unknown> {
     let gaveUp: unknown = null;
     // Dead letters first: they explain what is missing from the other tables.
-    for (const kind of KINDS) {
+    for (const kind of WRITE_ORDER) {
       const rows = this.#buffers.get(kind);
       if (!rows || rows.length === 0) continue;
       this.#buffers.set(kind, []);

@@ -411,3 +411,46 @@ Deno.test("store sink: a blocking store's urgent writes keep a short gap after i
   assert.equal(writes[2], "candles 180000");
   await system.shutdown();
 });
+
+Deno.test("store sink: a flush writes candles after the predictions, indicator rows and alerts made from them", async () => {
+  // A kill between two writes must leave the candle unwritten (a new owner replays it and
+  // rewrites the rest idempotently), never the rows made from it: the new owner warms up from the
+  // stored candles and would take the replayed candle for a redelivery.
+  const writes: string[] = [];
+  const record = (kind: string) => () => {
+    writes.push(kind);
+    return Promise.resolve();
+  };
+  const store: Store = {
+    name: "ordered",
+    migrate: () => Promise.resolve(),
+    writeTicks: record("ticks"),
+    writeCandles: record("candles"),
+    writeIndicators: record("indicators"),
+    writeAlerts: record("alerts"),
+    writePredictions: record("predictions"),
+    writeDeadLetters: record("dead_letters"),
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry });
+  // Timed batching, so that every kind is buffered when the flush comes.
+  const ref = system.spawn(
+    storeSinkProps("sink-ordered", store, { maxDelayMs: 60_000 }, { registry }),
+  );
+  const one = [{}] as never[];
+  for (const kind of ["candles", "alerts", "indicators", "predictions", "ticks"] as const) {
+    ref.tell({ kind, rows: one } as SinkMessage);
+  }
+  ref.tell({ kind: "dead_letters", rows: one } as SinkMessage);
+  await barrier(ref);
+  assert.deepEqual(writes, [
+    "dead_letters",
+    "ticks",
+    "predictions",
+    "indicators",
+    "alerts",
+    "candles",
+  ]);
+  await system.shutdown();
+});
