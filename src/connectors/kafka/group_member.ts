@@ -59,6 +59,14 @@ export class GroupMember<P extends TopicPartition> {
   #starting: Promise<void> | undefined;
   #stopping: Promise<void> | undefined;
   #assigned = new Map<string, P>();
+  /**
+   * The group's latest assignment to this member, updated when it arrives: the next one is diffed
+   * against it, not against `#assigned`, which follows only as the callbacks run. Diffing against
+   * `#assigned` lost changes when the group re-formed while `onAssigned` still ran: a partition
+   * given and taken again was never revoked, and when it came back it was not assigned again — no
+   * restore, its reading resumed at the committed offset (partial candles after a kill -9).
+   */
+  #target = new Map<string, TopicPartition>();
   #paused = new Map<string, TopicPartition>();
   #ready: Promise<void> = Promise.resolve();
 
@@ -133,6 +141,7 @@ export class GroupMember<P extends TopicPartition> {
     }
     const wasRunning = this.#state === "running";
     this.#state = "stopping";
+    this.#target = new Map();
     await this.#client.quiesce(wasRunning);
     await this.#ready.catch(() => {});
     // Revoked before leaving the group, so a final commit in onRevoked still counts.
@@ -163,8 +172,9 @@ export class GroupMember<P extends TopicPartition> {
   joined(owned: readonly TopicPartition[]): void {
     const next = new Map<string, TopicPartition>();
     for (const tp of owned) next.set(keyOf(tp.topic, tp.partition), tp);
-    const revoked = [...this.#assigned].filter(([k]) => !next.has(k)).map(([, tp]) => tp);
-    const added = [...next].filter(([k]) => !this.#assigned.has(k)).map(([, tp]) => tp);
+    const revoked = [...this.#target].filter(([k]) => !next.has(k)).map(([, tp]) => tp);
+    const added = [...next].filter(([k]) => !this.#target.has(k)).map(([, tp]) => tp);
+    this.#target = next;
     const metrics = this.#o.metrics;
     metrics?.rebalance();
     this.#o.log.info("joined group", {
@@ -230,9 +240,11 @@ export class GroupMember<P extends TopicPartition> {
       retriable: error.retriable,
     });
     this.#state = "crashed";
+    this.#target = new Map();
     this.#client.halt();
-    const all = [...this.#assigned.values()];
-    this.#ready = this.#ready.catch(() => {}).then(() => this.#revoke(all)).catch(() => {});
+    // Everything owned once the callbacks in progress ran (they may still add partitions).
+    this.#ready = this.#ready.catch(() => {}).then(() => this.#revoke([...this.#assigned.values()]))
+      .catch(() => {});
     this.#o.handlers.onCrash?.(error);
   }
 }

@@ -94,6 +94,38 @@ Deno.test("GroupMember.joined() revokes what left before assigning what came, an
   await member.stop();
 });
 
+Deno.test("GroupMember.joined() again before the last assignment's callbacks ran: each assignment is diffed against the one before it", async () => {
+  // The group can re-form while onAssigned still runs (a new owner's restore reads offsets and
+  // stored candles, slow on a loaded machine). A partition given and taken away again must be
+  // revoked, and when it comes back, assigned (restored) again — not left owned without a restore.
+  const { member, calls, holdAssignment } = recordedMember();
+  await member.start();
+  member.joined([tp(0)]);
+  await member.ready;
+  const hold = holdAssignment();
+  member.joined([tp(0), tp(1)]);
+  member.joined([tp(0)]);
+  hold.resolve();
+  await member.ready;
+  assert.deepEqual(member.assignment(), [tp(0)]);
+  member.joined([tp(0), tp(1)]);
+  await member.ready;
+  assert.deepEqual(member.assignment(), [tp(0), tp(1)]);
+  assert.deepEqual(calls, [
+    "open",
+    "onAssigned t/0",
+    "position t/0 from ",
+    "onAssigned t/1",
+    "position t/1 from ",
+    "revoking t|1",
+    "onRevoked t/1",
+    "revoked t|1",
+    "onAssigned t/1",
+    "position t/1 from ",
+  ]);
+  await member.stop();
+});
+
 Deno.test("GroupMember: a pause asked before the partition is assigned applies when it is, and a revoked partition comes back unpaused", async () => {
   const { member, calls } = recordedMember();
   await member.start();
