@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import ti from "technicalindicators";
 import { bollinger } from "../../src/market/indicators/bollinger.ts";
-import { ema } from "../../src/market/indicators/ema.ts";
-import { rsi } from "../../src/market/indicators/rsi.ts";
+import { ema, emaLast } from "../../src/market/indicators/ema.ts";
+import { rsi, rsiLast } from "../../src/market/indicators/rsi.ts";
 import { sma } from "../../src/market/indicators/sma.ts";
 import { volatility } from "../../src/market/indicators/volatility.ts";
 import { assertClose, mulberry32 } from "./prng.ts";
@@ -89,4 +89,24 @@ Deno.test("indicators reject bad periods", () => {
   assert.throws(() => sma([1], 0), RangeError);
   assert.throws(() => ema([1], 1.5), RangeError);
   assert.throws(() => volatility([1], 1), RangeError);
+});
+
+Deno.test("emaLast / rsiLast equal the last value of ema / rsi over the same range, to the bit", () => {
+  const next = mulberry32(7);
+  const closes = Array.from({ length: 300 }, () => 100 + 10 * next());
+  for (const n of [2, 12, 14, 26]) {
+    for (const [from, to] of [[0, 300], [0, n - 1], [0, n], [17, 145], [299, 300], [5, 5]]) {
+      const range = closes.slice(from, to);
+      assert.equal(
+        emaLast(closes, n, from, to),
+        ema(range, n).at(-1) ?? null,
+        `ema ${n} ${from}…${to}`,
+      );
+      assert.equal(
+        rsiLast(closes, n, from, to),
+        rsi(range, n).at(-1) ?? null,
+        `rsi ${n} ${from}…${to}`,
+      );
+    }
+  }
 });

@@ -3,8 +3,8 @@
  * @module
  */
 import { bollingerAt } from "../indicators/bollinger.ts";
-import { ema, emaStart, emaStep } from "../indicators/ema.ts";
-import { rsi, rsiStart, rsiStep } from "../indicators/rsi.ts";
+import { ema, emaLast } from "../indicators/ema.ts";
+import { rsi, rsiLast } from "../indicators/rsi.ts";
 import type { WindowCandle } from "./window_candle.ts";
 import { logReturn } from "./log_returns.ts";
 
@@ -135,15 +135,11 @@ function buildRow(
 // The last value of rsi(closes, n) / ema(closes, n), by the same steps (so a row equals the
 // matrix's row for the same candles), without the arrays.
 function lastRsi(closes: readonly number[], n: number): number {
-  let state = rsiStart(n);
-  for (const c of closes) state = rsiStep(state, c);
-  return state.value ?? NaN;
+  return rsiLast(closes, n) ?? NaN;
 }
 
 function lastEma(closes: readonly number[], n: number): number {
-  let state = emaStart(n);
-  for (const c of closes) state = emaStep(state, c);
-  return state.value ?? NaN;
+  return emaLast(closes, n) ?? NaN;
 }
 
 function volumeZ(candles: readonly WindowCandle[], t: number, n: number): number {

@@ -37,12 +37,41 @@ export function emaStart(n: number): EmaState {
  * ```
  */
 export function emaStep(s: EmaState, close: number): EmaState {
+  const next = { ...s };
+  advance(next, close);
+  return next;
+}
+
+/**
+ * The last value of {@linkcode ema}`(values.slice(from, to), n)` by the same steps, so the same
+ * number, without a state object per step: the per-forecast path of the forecast features.
+ *
+ * @example
+ * ```ts
+ * import { emaLast } from "./ema.ts";
+ * emaLast([1, 3, 6], 2); // 4.666666666666667
+ * ```
+ */
+export function emaLast(
+  values: ArrayLike<number>,
+  n: number,
+  from = 0,
+  to = values.length,
+): number | null {
+  const s = { ...emaStart(n) };
+  for (let i = from; i < to; i++) advance(s, values[i]);
+  return s.value;
+}
+
+// The one step both share, in place.
+function advance(s: { -readonly [K in keyof EmaState]: EmaState[K] }, close: number): void {
   if (s.value !== null) {
-    return { ...s, value: s.value + (2 / (s.n + 1)) * (close - s.value) };
+    s.value = s.value + (2 / (s.n + 1)) * (close - s.value);
+    return;
   }
-  const count = s.count + 1;
-  const seedSum = s.seedSum + close;
-  return { n: s.n, count, seedSum, value: count === s.n ? seedSum / s.n : null };
+  s.count = s.count + 1;
+  s.seedSum = s.seedSum + close;
+  s.value = s.count === s.n ? s.seedSum / s.n : null;
 }
 
 /**

@@ -37,32 +37,58 @@ export function rsiStart(n: number): RsiState {
  * ```
  */
 export function rsiStep(s: RsiState, close: number): RsiState {
-  if (s.prevClose === null) return { ...s, prevClose: close };
+  const next = { ...s };
+  advance(next, close);
+  return next;
+}
+
+/**
+ * The last value of {@linkcode rsi}`(values.slice(from, to), n)` by the same steps, so the same
+ * number, without a state object per step: the per-forecast path of the forecast features.
+ *
+ * @example
+ * ```ts
+ * import { rsiLast } from "./rsi.ts";
+ * rsiLast([10, 11, 10.5], 2); // 66.66666666666667
+ * ```
+ */
+export function rsiLast(
+  values: ArrayLike<number>,
+  n: number,
+  from = 0,
+  to = values.length,
+): number | null {
+  const s = { ...rsiStart(n) };
+  for (let i = from; i < to; i++) advance(s, values[i]);
+  return s.value;
+}
+
+// The one step both share, in place.
+function advance(s: { -readonly [K in keyof RsiState]: RsiState[K] }, close: number): void {
+  if (s.prevClose === null) {
+    s.prevClose = close;
+    return;
+  }
   const change = close - s.prevClose;
   const gain = change > 0 ? change : 0;
   const loss = change < 0 ? -change : 0;
   const n = s.n;
-  const changes = Math.min(n, s.changes + 1);
-  let avgGain: number;
-  let avgLoss: number;
-  if (s.changes < n - 1) {
-    return {
-      n,
-      prevClose: close,
-      changes,
-      avgGain: s.avgGain + gain,
-      avgLoss: s.avgLoss + loss,
-      value: null,
-    };
-  } else if (s.changes === n - 1) {
-    avgGain = (s.avgGain + gain) / n;
-    avgLoss = (s.avgLoss + loss) / n;
+  const before = s.changes;
+  s.prevClose = close;
+  s.changes = Math.min(n, before + 1);
+  if (before < n - 1) {
+    s.avgGain = s.avgGain + gain;
+    s.avgLoss = s.avgLoss + loss;
+    s.value = null;
+    return;
+  } else if (before === n - 1) {
+    s.avgGain = (s.avgGain + gain) / n;
+    s.avgLoss = (s.avgLoss + loss) / n;
   } else {
-    avgGain = (s.avgGain * (n - 1) + gain) / n;
-    avgLoss = (s.avgLoss * (n - 1) + loss) / n;
+    s.avgGain = (s.avgGain * (n - 1) + gain) / n;
+    s.avgLoss = (s.avgLoss * (n - 1) + loss) / n;
   }
-  const value = avgLoss === 0 ? 100 : 100 - 100 / (1 + avgGain / avgLoss);
-  return { n, prevClose: close, changes, avgGain, avgLoss, value };
+  s.value = s.avgLoss === 0 ? 100 : 100 - 100 / (1 + s.avgGain / s.avgLoss);
 }
 
 /**
