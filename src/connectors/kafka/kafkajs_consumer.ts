@@ -250,7 +250,18 @@ export class KafkajsConsumer implements KafkaConsumer {
   #onJoin(memberAssignment: Record<string, number[]>): void {
     const owned: TopicPartition[] = [];
     for (const [topic, partitions] of Object.entries(memberAssignment)) {
-      for (const partition of partitions) owned.push({ topic, partition });
+      for (const partition of partitions) {
+        owned.push({ topic, partition });
+        // kafkajs restarts every partition at its committed offset after a rebalance. One this
+        // member keeps goes on from the next offset to deliver instead: while a new owner
+        // replays from its restore point the committed offset is ahead of that (it stays the
+        // previous owner's, commit_tracker.ts), and restarting there skipped the rest of the
+        // replay — partial candles after a kill -9. (Revoked partitions have no position left.)
+        const position = this.#position.get(keyOf(topic, partition));
+        if (position !== undefined) {
+          this.#consumer?.seek({ topic, partition, offset: `${position}` });
+        }
+      }
     }
     this.#member.joined(owned);
   }
@@ -265,6 +276,9 @@ export class KafkajsConsumer implements KafkaConsumer {
       const key = keyOf(s.topic, s.partition);
       if (!this.#member.owned(key)) continue;
       this.#consumer?.seek({ topic: s.topic, partition: s.partition, offset: s.offset });
+      // The next offset to deliver from now on, so that a rejoin before the first batch cannot
+      // skip the start either (#onJoin).
+      this.#position.set(key, Number(s.offset));
       if (s.committed !== undefined) this.#committed.set(key, Number(s.committed));
     }
   }

@@ -159,3 +159,72 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "KafkaConsumer: a member replaying from a start position before the committed offset keeps replaying after a rebalance that leaves it the partition",
+  ignore,
+  async fn() {
+    // A new owner reads from its restore point up to the committed offset (the previous owner's,
+    // ahead of it). kafkajs restarts every partition a member keeps at its committed offset after
+    // a rebalance, which skipped the rest of the replay (partial candles after a kill -9).
+    await using mock = await startKafkaMock({ topics: [{ name: "replay", partitions: 2 }] });
+    const kafka = clientFor(mock);
+    // In 20 rounds, so each partition holds 20 record batches (the mock answers a fetch with one).
+    const ticks = makeTicks(120);
+    for (let i = 0; i < 120; i += 6) await produceTicks(kafka, "replay", ticks.slice(i, i + 6), 2);
+    // The previous owner processed everything: the committed offsets are at the ends.
+    const previous = recordingMember(kafka, "replay-group", "replay");
+    await previous.consumer.start();
+    try {
+      await pollUntil("the previous owner's commits", () => previous.seen.length === 120, {
+        timeoutMs: GROUP_DEADLINE_MS,
+        describe: () => previous.seen.length,
+      });
+    } finally {
+      await previous.consumer.stop();
+    }
+
+    const delivered = new Map<number, Set<number>>();
+    const replaying = () =>
+      recordingMember(kafka, "replay-group", "replay", {
+        handlers: {
+          // Replay every partition from 0; the committed offset stays the previous owner's.
+          onAssigned: (ps) => ps.map((tp) => ({ ...tp, offset: "0", committed: "60" })),
+          async onBatch(_topic, partition, messages) {
+            const set = delivered.get(partition) ?? new Set<number>();
+            for (const m of messages) set.add(Number(m.offset));
+            delivered.set(partition, set);
+            // Slow processing (not a wait for a condition): the replay of a partition's 20
+            // batches lasts seconds, so the group re-forms in the middle of it.
+            await new Promise((r) => setTimeout(r, 300));
+          },
+          onRevoked: () => {},
+          onCrash: () => {},
+        },
+      });
+    const a = replaying();
+    const b = replaying();
+    await a.consumer.start();
+    try {
+      await pollUntil("the first member replaying", () => (delivered.get(0)?.size ?? 0) > 0, {
+        timeoutMs: GROUP_DEADLINE_MS,
+      });
+      await b.consumer.start();
+      await pollUntil(
+        "every offset of both partitions delivered",
+        () => [0, 1].every((p) => delivered.get(p)?.size === 60),
+        {
+          timeoutMs: GROUP_DEADLINE_MS,
+          describe: () => [[0, 1].map((p) => delivered.get(p)?.size), a.consumer.assignment()],
+        },
+      );
+      assert.equal(b.consumer.assignment().length, 1, "the group did not split");
+      for (const p of [0, 1]) {
+        assert.deepEqual([...delivered.get(p)!].sort((x, y) => x - y), range(60));
+      }
+    } finally {
+      await Promise.all([a.consumer.stop(), b.consumer.stop()]);
+    }
+  },
+});
