@@ -3,6 +3,8 @@ import {
   BLOCKING_STORE_DELAY_MS,
   MAX_ISOLATION_WRITES,
   storeSinkProps,
+  URGENT_GAP_PER_WRITE,
+  URGENT_MAX_GAP_MS,
   URGENT_MIN_GAP_MS,
 } from "../../actors/sinks/store_sink.ts";
 import type { SinkMessage } from "../../actors/sinks/sink_message.ts";
@@ -409,6 +411,45 @@ Deno.test("store sink: a blocking store's urgent writes keep a short gap after i
   ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 180_000 }] });
   await pollUntil("written at once", () => writes.length === 3, 5000, 1);
   assert.equal(writes[2], "candles 180000");
+  await system.shutdown();
+});
+
+Deno.test("store sink: a blocking store's gap grows with its writes' duration, up to a bound", async () => {
+  const writes: string[] = [];
+  const clock = new FakeClock();
+  let writeMs = 4;
+  const store: Store = {
+    name: "blocking-slow",
+    blocksEventLoop: true,
+    migrate: () => Promise.resolve(),
+    writeCandles(rows) {
+      writes.push(`candles ${rows.map((c) => c.window_start).join(",")}`);
+      clock.tick(writeMs); // the write holds the event loop that long
+      return Promise.resolve();
+    },
+    close: () => Promise.resolve(),
+  };
+  const registry = createRegistry();
+  const system = createActorSystem({ registry, clock });
+  const ref = system.spawn(storeSinkProps("sink-blocking-slow", store, {}, { registry }));
+  const waitOut = async (ms: number, expected: number) => {
+    await pollUntil("the rows taken", () => ref.size === 0 && clock.pending === 1, 5000, 1);
+    clock.tick(ms - 1);
+    await new Promise((r) => setTimeout(r, 0));
+    assert.equal(writes.length, expected - 1, `nothing written before ${ms} ms`);
+    clock.tick(1);
+    await pollUntil("the gathered write", () => writes.length === expected, 5000, 1);
+  };
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 0 }] });
+  await pollUntil("the first candle written at once", () => writes.length === 1, 5000, 1);
+  // A 4 ms write: the next urgent rows wait URGENT_GAP_PER_WRITE × 4 ms.
+  writeMs = 40;
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 60_000 }] });
+  await waitOut(URGENT_GAP_PER_WRITE * 4, 2);
+  // A 40 ms write: the gap is capped.
+  ref.tell({ kind: "candles", rows: [{ ...candle, window_start: 120_000 }] });
+  await waitOut(URGENT_MAX_GAP_MS, 3);
+  assert.deepEqual(writes, ["candles 0", "candles 60000", "candles 120000"]);
   await system.shutdown();
 });
 
