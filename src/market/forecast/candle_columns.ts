@@ -7,7 +7,7 @@ import type { WindowCandle } from "./window_candle.ts";
 
 /**
  * The candles of one series, ascending by window start, and per candle in typed arrays: its
- * window start, its version and its log return ln(closeₖ/closeₖ₋₁) (NaN for the first). A return
+ * window start, its version, its close and its log return ln(closeₖ/closeₖ₋₁) (NaN for the first). A return
  * depends on its two candles only, so it is taken once per candle (and again when either is
  * replaced) instead of once per forecast for each of the window's candles; the scans over window
  * starts and versions read flat arrays instead of one object per candle. Every value is exactly
@@ -25,11 +25,13 @@ export class CandleColumns {
   readonly candles: WindowCandle[] = [];
   start: Float64Array;
   version: Float64Array;
+  close: Float64Array;
   ret: Float64Array;
 
   constructor(capacity = 64) {
     this.start = new Float64Array(capacity);
     this.version = new Float64Array(capacity);
+    this.close = new Float64Array(capacity);
     this.ret = new Float64Array(capacity);
   }
 
@@ -54,12 +56,13 @@ export class CandleColumns {
     else {
       cs.splice(at, 0, candle);
       if (cs.length > this.start.length) this.#grow(2 * cs.length);
-      for (const col of [this.start, this.version, this.ret]) {
+      for (const col of [this.start, this.version, this.close, this.ret]) {
         col.copyWithin(at + 1, at, cs.length - 1);
       }
     }
     this.start[at] = candle.window_start;
     this.version[at] = candle.version;
+    this.close[at] = candle.close;
     this.ret[at] = at === 0 ? NaN : logReturn(cs[at - 1].close, candle.close);
     if (at + 1 < cs.length) this.ret[at + 1] = logReturn(candle.close, cs[at + 1].close);
   }
@@ -69,7 +72,9 @@ export class CandleColumns {
     if (n <= 0) return;
     const cs = this.candles;
     cs.splice(0, n);
-    for (const col of [this.start, this.version, this.ret]) col.copyWithin(0, n, cs.length + n);
+    for (const col of [this.start, this.version, this.close, this.ret]) {
+      col.copyWithin(0, n, cs.length + n);
+    }
     // The new first candle's return reached back to a candle no longer held.
     this.ret[0] = NaN;
   }
@@ -93,6 +98,7 @@ export class CandleColumns {
     };
     this.start = grow(this.start);
     this.version = grow(this.version);
+    this.close = grow(this.close);
     this.ret = grow(this.ret);
   }
 }

@@ -78,7 +78,8 @@ export function featureMatrix(
 /**
  * The last candle's row of {@linkcode featureMatrix} with the same arithmetic (so the same
  * numbers), without the rows before it: the per-candle path of a prediction. Null while warming
- * up, or when `cross` asks for a cross spread the candle lacks.
+ * up, or when `cross` asks for a cross spread the candle lacks. `closes`: the candles' closes,
+ * when the caller holds them already (candle_columns.ts), instead of a copy.
  *
  * @example
  * ```ts
@@ -90,11 +91,11 @@ export function featureRow(
   candles: readonly WindowCandle[],
   settings: FeatureSettings,
   cross: boolean,
+  closes: ArrayLike<number> = candles.map((c) => c.close),
 ): number[] | null {
   const s = resolve(settings);
   const t = candles.length - 1;
   if (t < warmUp(s) || (cross && typeof candles[t].cross_spread !== "number")) return null;
-  const closes = candles.map((c) => c.close);
   const indicators: [number, number, number] = [
     lastRsi(closes, s.rsi),
     lastEma(closes, s.emaFast),
@@ -110,7 +111,7 @@ function warmUp(s: Required<FeatureSettings>): number {
 // One row from the indicator values at t: [RSI, EMA fast, EMA slow].
 function buildRow(
   candles: readonly WindowCandle[],
-  closes: readonly number[],
+  closes: ArrayLike<number>,
   t: number,
   s: Required<FeatureSettings>,
   cross: boolean,
@@ -134,11 +135,11 @@ function buildRow(
 
 // The last value of rsi(closes, n) / ema(closes, n), by the same steps (so a row equals the
 // matrix's row for the same candles), without the arrays.
-function lastRsi(closes: readonly number[], n: number): number {
+function lastRsi(closes: ArrayLike<number>, n: number): number {
   return rsiLast(closes, n) ?? NaN;
 }
 
-function lastEma(closes: readonly number[], n: number): number {
+function lastEma(closes: ArrayLike<number>, n: number): number {
   return emaLast(closes, n) ?? NaN;
 }
 

@@ -205,11 +205,13 @@ function ridgePrediction(
 ): Prediction {
   const model = fitted("ridge", (c) => fitRidge(w.cols.candles.slice(c.from, c.to), s.ridge));
   // ridgePredict reads only the last PREDICT_TAIL candles: copy those, not the window.
+  const first = Math.max(w.from, w.to + 1 - PREDICT_TAIL);
   const f = model
     ? ridgePredict(
       model,
-      w.cols.candles.slice(Math.max(w.from, w.to + 1 - PREDICT_TAIL), w.to + 1),
+      w.cols.candles.slice(first, w.to + 1),
       s.ridge,
+      w.cols.close.subarray(first, w.to + 1),
     )
     : null;
   return {

@@ -83,17 +83,21 @@ export function fitRidge(
  * The forecast after the last of `candles` from a fitted model: the last candle's features
  * (computed over the last {@linkcode PREDICT_TAIL} of `candles`), r̂ = the model's prediction, and P(up) by the normal-residual
  * mapping Φ(r̂/σ̂ₑ) — not a separately fitted logistic regression, and not calibrated beyond the
- * Gaussian-residual assumption. Null when the last candle has no full feature row.
+ * Gaussian-residual assumption. Null when the last candle has no full feature row. `closes`:
+ * the candles' closes, when the caller holds them (the same numbers, no copy).
  */
 export function ridgePredict(
   model: RidgeModel,
   candles: readonly WindowCandle[],
   options: RidgeOptions = {},
+  closes?: Float64Array,
 ): RidgeForecast | null {
   // The last PREDICT_TAIL candles suffice: the recursive indicators (RSI, EMAs) have all but
   // forgotten their start by then, and it keeps the per-candle cost flat in the window length.
-  const tail = candles.length > PREDICT_TAIL ? candles.slice(-PREDICT_TAIL) : candles;
-  const row = featureRow(tail, options.features ?? DEFAULT_FEATURES, model.cross);
+  const long = candles.length > PREDICT_TAIL;
+  const tail = long ? candles.slice(-PREDICT_TAIL) : candles;
+  const tailCloses = closes && long ? closes.subarray(closes.length - PREDICT_TAIL) : closes;
+  const row = featureRow(tail, options.features ?? DEFAULT_FEATURES, model.cross, tailCloses);
   if (row == null) return null;
   const predictedReturn = predictLinear(model.linear, model.standardise(row));
   const sd = model.residualSd;

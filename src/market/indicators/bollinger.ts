@@ -23,7 +23,7 @@ export interface Bands {
  * ```
  */
 export function bollingerAt(
-  values: readonly number[],
+  values: ArrayLike<number>,
   options: { period: number; multiplier: number },
   end: number,
 ): Bands | null {

@@ -14,7 +14,7 @@
  * smaAt([1, 2, 3, 4], 3, 3); // 3
  * ```
  */
-export function smaAt(values: readonly number[], n: number, end: number): number | null {
+export function smaAt(values: ArrayLike<number>, n: number, end: number): number | null {
   if (end + 1 < n) return null;
   let sum = 0;
   for (let i = end - n + 1; i <= end; i++) sum += values[i];
