@@ -106,14 +106,14 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
       }
     }
     const down = this.#down;
-    // Predictions before the candles they were made after: a store sink writes a flush's kinds in
-    // a fixed order (predictions first), but a flush between two hand-overs could otherwise store
-    // candles without their predictions — which a new owner, warming up from those candles, would
-    // never recompute.
+    // What was computed from the candles before the candles: a store sink writes a flush's kinds
+    // in a fixed order (candles last), but a flush between two hand-overs could otherwise store
+    // candles without their predictions, indicator rows or alerts — which a new owner, warming up
+    // from those candles, takes the re-emitted candles for redeliveries and never recomputes.
     if (predictions.length) await down.predictions(predictions);
-    if (candles.length) await down.candles(candles);
     if (rows.length) await down.indicators(rows);
     if (alerts.length) await down.alerts(alerts);
+    if (candles.length) await down.candles(candles);
     // Everything before the barriers is handed on; one barrier downstream covers them all.
     if (barriers.length) {
       const kind = barriers.some((b) => b.kind === "flush") ? "flush" : "sync";

@@ -101,15 +101,17 @@ export type RefusedListener = (
   givenUp: boolean,
 ) => void;
 
-// Predictions before candles: a crash between the two writes leaves candles a new owner processes
-// again, rewriting the predictions idempotently; the other order could lose predictions for good.
+// Predictions, indicator rows and alerts before the candles they were computed from: a crash
+// between the writes leaves candles a new owner processes again, rewriting the others
+// idempotently (by key and version, or alert id); the other order could lose them for good, since
+// a new owner warms up from the stored candles and takes the replayed ones for redeliveries.
 const KINDS: readonly RecordKind[] = [
   "dead_letters",
   "ticks",
   "predictions",
-  "candles",
   "indicators",
   "alerts",
+  "candles",
 ];
 /** The store method that writes each kind. */
 export const WRITERS: Record<RecordKind, keyof Store> = {
