@@ -52,6 +52,7 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
       maxSymbols: settings.anomalies?.maxSymbols,
       cooldownMs: settings.anomalies?.cooldownMs,
       scores: settings.forecastScores,
+      venues: [...venues],
     })
     : null;
   const indicators = (candle: Candle) => {
@@ -63,16 +64,20 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
   };
   return {
     onCandle(candle) {
-      if (!venues.has(candle.venue)) return NOTHING;
-      const { rows, alerts } = indicators(candle);
-      if (!forecasts) return { rows, alerts, predictions: [] };
+      const own = venues.has(candle.venue) ? indicators(candle) : null;
+      if (!forecasts) return own ? { ...own, predictions: [] } : NOTHING;
+      // The forecasts see every venue's candles: the cross-source spread is computed from them.
       const out = forecasts.onCandle(candle);
-      return { rows, alerts: [...alerts, ...out.alerts], predictions: out.predictions };
+      if (!own) return { rows: [], ...out };
+      return {
+        rows: own.rows,
+        alerts: [...own.alerts, ...out.alerts],
+        predictions: out.predictions,
+      };
     },
     warmUp(candles) {
-      const mine = candles.filter((c) => venues.has(c.venue));
-      for (const c of mine) indicators(c);
-      forecasts?.warmUp(mine);
+      for (const c of candles) if (venues.has(c.venue)) indicators(c);
+      forecasts?.warmUp(candles);
     },
   };
 }

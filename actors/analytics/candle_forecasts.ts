@@ -6,7 +6,8 @@
  */
 import type { ForecastConfig } from "../../src/config/pipeline_config.ts";
 import type { Alert } from "../../src/market/alert.ts";
-import type { Candle } from "../../src/market/candle.ts";
+import { type Candle, COMPOSITE_VENUE, LEGACY_VENUE } from "../../src/market/candle.ts";
+import { forecastCandle, type VenueWindow } from "../../src/market/forecast/cross_spread.ts";
 import { ForecastEngine } from "../../src/market/forecast/forecast_engine.ts";
 import { LearnedAnomalyRule } from "../../src/market/forecast/learned_anomaly_rule.ts";
 import type { ForecastModel } from "../../src/market/forecast/prediction.ts";
@@ -14,6 +15,7 @@ import { type PredictionRow, predictionRows } from "../../src/market/forecast/pr
 import { parseInterval } from "../../src/market/interval.ts";
 import type { WindowCandle } from "../../src/market/forecast/window_candle.ts";
 import { ScoreTracker } from "../../src/market/forecast/score_tracker.ts";
+import { VenueWindowBook } from "../../src/market/forecast/venue_window_book.ts";
 import type { ForecastScoreSink } from "./forecast_metrics.ts";
 
 /** What the stage needs besides the options. */
@@ -26,12 +28,21 @@ export interface CandleForecastBounds {
   readonly cooldownMs?: number;
   /** Where scored forecasts and GARCH fallbacks are counted (the metrics); none: not scored. */
   readonly scores?: ForecastScoreSink;
+  /** The venues whose series are forecast (`--analytics-venue`). Default: the composite. */
+  readonly venues?: readonly string[];
 }
 
-/** Forecasts and learned anomaly alerts of one partition. */
+/**
+ * Forecasts and learned anomaly alerts of one partition. It takes every candle of the partition:
+ * the forecast venues' series are forecast, and with the ridge model on every venue candle also
+ * feeds the cross-source spread (src/market/forecast/cross_spread.ts).
+ */
 export interface CandleForecasts {
   onCandle(candle: Candle): { predictions: PredictionRow[]; alerts: Alert[] };
-  /** Takes stored candles (any order within a series) without emitting anything. */
+  /**
+   * Takes stored candles (any order within a series; every venue's, for the cross-source spread)
+   * without emitting anything.
+   */
   warmUp(candles: readonly Candle[]): void;
 }
 
@@ -45,51 +56,107 @@ export function createCandleForecasts(
   config: ForecastConfig,
   bounds: CandleForecastBounds = {},
 ): CandleForecasts {
-  const engine = engineFor(config, bounds.maxSeries);
-  const cooldownMs = bounds.cooldownMs ?? 300_000;
-  const rule = new LearnedAnomalyRule({
-    threshold: config.learnedAnomalyThreshold,
-    cooldownMs,
-    maxKeys: bounds.maxSymbols,
-  });
-  const sink = bounds.scores;
-  const tracker = sink ? new ScoreTracker(bounds.maxSeries) : null;
-  // `live` false: a warm-up, which rebuilds state but counts nothing.
-  const apply = (candle: Candle, live: boolean) => {
+  return new PartitionForecasts(config, bounds);
+}
+
+type Output = { predictions: PredictionRow[]; alerts: Alert[] };
+
+class PartitionForecasts implements CandleForecasts {
+  readonly #engine: ForecastEngine;
+  readonly #rule: LearnedAnomalyRule;
+  readonly #cooldownMs: number;
+  readonly #venues: ReadonlySet<string>;
+  /** The recent venue candles, for the spread; null without ridge, the one model reading it. */
+  readonly #book: VenueWindowBook | null;
+  readonly #sink: ForecastScoreSink | undefined;
+  readonly #tracker: ScoreTracker | null;
+
+  constructor(config: ForecastConfig, bounds: CandleForecastBounds) {
+    this.#engine = engineFor(config, bounds.maxSeries);
+    this.#cooldownMs = bounds.cooldownMs ?? 300_000;
+    this.#rule = new LearnedAnomalyRule({
+      threshold: config.learnedAnomalyThreshold,
+      cooldownMs: this.#cooldownMs,
+      maxKeys: bounds.maxSymbols,
+    });
+    this.#venues = new Set(bounds.venues ?? [COMPOSITE_VENUE]);
+    this.#book = config.models.includes("ridge")
+      ? new VenueWindowBook({ revisable: this.#engine.revisable, maxSeries: bounds.maxSeries })
+      : null;
+    this.#sink = bounds.scores;
+    this.#tracker = this.#sink ? new ScoreTracker(bounds.maxSeries) : null;
+  }
+
+  onCandle(candle: Candle): Output {
+    const out: Output = { predictions: [], alerts: [] };
+    const book = this.#book;
+    const changed = book?.add(candle, intervalMs(candle.interval)) ?? false;
+    const held = book?.window(candle.symbol, candle.interval, candle.window_start);
+    if (this.#venues.has(candle.venue)) this.#apply(candle, this.#view(candle, held), true, out);
+    if (!changed) return out;
+    // Another venue's candle of the window changed: the forecast venues' own candles of it now
+    // have another spread and a higher version (cross_spread.ts), and are forecast again.
+    for (const venue of [...held!.keys()].sort()) {
+      const own = held!.get(venue)!;
+      if (venue !== candle.venue && this.#venues.has(venue)) {
+        this.#apply(own, this.#view(own, held), true, out);
+      }
+    }
+    return out;
+  }
+
+  warmUp(candles: readonly Candle[]): void {
+    const book = this.#book;
+    // Every stored window's venue candles, for the spreads of the whole history; the book keeps
+    // the recent ones for the live candles that follow.
+    const windows = book ? venueWindows(candles) : null;
+    if (book) {
+      const ascending = [...candles].sort((a, b) => a.window_start - b.window_start);
+      for (const c of ascending) book.add(c, intervalMs(c.interval));
+    }
+    const seen = (c: Candle) => this.#view(c, windows?.get(windowKey(c)));
+    const discard: Output = { predictions: [], alerts: [] };
+    for (const list of bySeries(candles.filter((c) => this.#venues.has(c.venue))).values()) {
+      // Candles inside the cooldown of the newest are run through the rule to rebuild its
+      // cooldown (as the candle rules' warm-up does); the older ones only fill the window.
+      let newest = -Infinity;
+      for (const c of list) newest = Math.max(newest, c.window_start);
+      const recent = (c: Candle) => c.window_start > newest - this.#cooldownMs;
+      const older: WindowCandle[] = [];
+      for (const c of list) {
+        const w = recent(c) ? null : seen(c);
+        if (w !== null) older.push(w);
+      }
+      this.#engine.warmUp(keyOf(list[0]), intervalMs(list[0].interval), older);
+      const tail = list.filter(recent).sort((a, b) => a.window_start - b.window_start);
+      for (const c of tail) this.#apply(c, seen(c), false, discard);
+    }
+  }
+
+  // What the engine sees of a series' candle, given its window's venue candles; null: nothing
+  // to forecast (cross_spread.ts).
+  #view(c: Candle, venues: VenueWindow | undefined): WindowCandle | null {
+    return this.#book === null ? slim(c) : forecastCandle(c, venues);
+  }
+
+  // Forecasts after `candle` (seen as `seen`) into `out`. `live` false: a warm-up, which
+  // rebuilds state but counts nothing.
+  #apply(candle: Candle, seen: WindowCandle | null, live: boolean, out: Output): void {
+    if (seen === null) return;
     const key = keyOf(candle);
-    const updates = engine.onCandle(key, intervalMs(candle.interval), slim(candle));
-    const predictions: PredictionRow[] = [];
-    const alerts: Alert[] = [];
-    for (const u of updates) {
-      for (const row of predictionRows(candle, u)) predictions.push(row);
+    const sink = this.#sink;
+    for (const u of this.#engine.onCandle(key, intervalMs(candle.interval), seen)) {
+      for (const row of predictionRows(candle, u)) out.predictions.push(row);
       // The rule looks at the candle's own score, as the candle rules look at its own row.
       if (u.windowStart !== candle.window_start) continue;
-      const alert = rule.evaluate({ ...candle, windowStart: u.windowStart }, u.anomalyScore);
-      if (alert) alerts.push(alert);
-      const scored = tracker?.onCandle(key, candle, u) ?? null;
+      const alert = this.#rule.evaluate({ ...candle, windowStart: u.windowStart }, u.anomalyScore);
+      if (alert) out.alerts.push(alert);
+      const scored = this.#tracker?.onCandle(key, candle, u) ?? null;
       if (!live || !sink) continue;
       if (scored) sink.scored(candle.interval, scored);
       for (const p of u.predictions) if (p.fallback) sink.fallback(p.fallback);
     }
-    return { predictions, alerts };
-  };
-  return {
-    onCandle: (candle) => apply(candle, true),
-    warmUp(candles) {
-      for (const series of bySeries(candles).values()) {
-        // Candles inside the cooldown of the newest are run through the rule to rebuild its
-        // cooldown (as the candle rules' warm-up does); the older ones only fill the window.
-        let newest = -Infinity;
-        for (const c of series) newest = Math.max(newest, c.window_start);
-        const recent = (c: Candle) => c.window_start > newest - cooldownMs;
-        const first = series[0];
-        const older = series.filter((c) => !recent(c)).map(slim);
-        engine.warmUp(keyOf(first), intervalMs(first.interval), older);
-        const tail = series.filter(recent).sort((a, b) => a.window_start - b.window_start);
-        for (const c of tail) apply(c, false);
-      }
-    },
-  };
+  }
 }
 
 function engineFor(config: ForecastConfig, maxSeries: number | undefined): ForecastEngine {
@@ -130,6 +197,24 @@ function slim(c: Candle): WindowCandle {
 
 function keyOf(c: Pick<Candle, "venue" | "symbol" | "interval">): string {
   return `${c.venue}|${c.symbol}|${c.interval}`;
+}
+
+function windowKey(c: Candle): string {
+  return `${c.symbol}|${c.interval}|${c.window_start}`;
+}
+
+// The latest candle of each venue per window (the composite and legacy rows are not venues).
+function venueWindows(candles: readonly Candle[]): Map<string, Map<string, Candle>> {
+  const out = new Map<string, Map<string, Candle>>();
+  for (const c of candles) {
+    if (c.venue === COMPOSITE_VENUE || c.venue === LEGACY_VENUE) continue;
+    const key = windowKey(c);
+    let w = out.get(key);
+    if (w === undefined) out.set(key, w = new Map());
+    const held = w.get(c.venue);
+    if (held === undefined || held.version < c.version) w.set(c.venue, c);
+  }
+  return out;
 }
 
 function bySeries(candles: readonly Candle[]): Map<string, Candle[]> {

@@ -9,7 +9,7 @@ import type { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.
 import { queryRows, readLatestCandles } from "../connectors/clickhouse/queries.ts";
 import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
 import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
-import { type Candle, COMPOSITE_VENUE } from "../market/candle.ts";
+import { type Candle, COMPOSITE_VENUE, LEGACY_VENUE } from "../market/candle.ts";
 
 /** Candles per (venue, symbol, interval) loaded at takeover: plenty for every indicator's memory. */
 export const WARMUP_CANDLES = 5000;
@@ -27,6 +27,22 @@ export interface CandleHistory {
   ): Promise<Map<number, Candle[]>>;
 }
 
+/** Which venues' candles a history holds. */
+export interface HistoryOptions {
+  /**
+   * Every stored venue's candles besides `venues`' (not `legacy`'s): the forecasts' cross-source
+   * spread is computed from them (docs/forecasts.md). Default false.
+   */
+  readonly everyVenue?: boolean;
+}
+
+// `venues`, then the `stored` ones (but `legacy`) not among them.
+function venuesToRead(venues: readonly string[], stored: readonly string[]): string[] {
+  const all = new Set(venues);
+  for (const v of stored) if (v !== LEGACY_VENUE) all.add(v);
+  return [...all];
+}
+
 /** Groups `symbols` by the assigned partition they hash to; others are dropped. */
 function symbolsByPartition(
   symbols: readonly string[],
@@ -40,18 +56,20 @@ function symbolsByPartition(
 
 /**
  * History from the embedded store: the candles of `venues`, the ones the analytics run on
- * (`--analytics-venue`, the composite by default).
+ * (`--analytics-venue`, the composite by default), and with `everyVenue` every stored venue's.
  */
 export function sqliteHistory(
   read: SqliteReader,
   venues: readonly string[] = [COMPOSITE_VENUE],
+  options: HistoryOptions = {},
 ): CandleHistory {
   return {
     forPartitions(assigned, partitions, intervals) {
       const out = new Map<number, Candle[]>();
+      const readVenues = venuesToRead(venues, options.everyVenue ? read.venues() : []);
       for (const [p, symbols] of symbolsByPartition(read.symbols(), assigned, partitions)) {
         const rows: Candle[] = [];
-        for (const venue of venues) {
+        for (const venue of readVenues) {
           for (const symbol of symbols) {
             for (const interval of intervals) {
               rows.push(...read.candles({ venue, symbol, interval, limit: WARMUP_CANDLES }));
@@ -70,17 +88,21 @@ export function clickhouseHistory(
   store: ClickHouseStore,
   database: string,
   venues: readonly string[] = [COMPOSITE_VENUE],
+  options: HistoryOptions = {},
 ): CandleHistory {
+  const distinct = async (column: string) =>
+    (await queryRows(
+      store.client,
+      `SELECT DISTINCT ${column} FROM ${sqlIdentifier(database)}.candles ORDER BY ${column}`,
+    )).map((r) => String(r[column]));
   return {
     async forPartitions(assigned, partitions, intervals) {
-      const symbols = (await queryRows(
-        store.client,
-        `SELECT DISTINCT symbol FROM ${sqlIdentifier(database)}.candles ORDER BY symbol`,
-      )).map((r) => String(r.symbol));
+      const symbols = await distinct("symbol");
+      const stored = options.everyVenue ? await distinct("venue") : [];
       const out = new Map<number, Candle[]>();
       for (const [p, mine] of symbolsByPartition(symbols, assigned, partitions)) {
         const rows: Candle[] = [];
-        for (const venue of venues) {
+        for (const venue of venuesToRead(venues, stored)) {
           for (const symbol of mine) {
             for (const interval of intervals) {
               const newestFirst = await readLatestCandles(store.client, database, {

@@ -291,9 +291,13 @@ function dashboardOf(
 function candleHistoryOf(stores: readonly Store[], config: PipelineConfig): CandleHistory | null {
   const clickhouse = stores.find((s): s is ClickHouseStore => s instanceof ClickHouseStore);
   const venues = config.analyticsVenues;
-  if (clickhouse) return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase, venues);
+  // The ridge model's cross-source spread is computed from every venue's candles.
+  const options = { everyVenue: config.forecasts.models.includes("ridge") };
+  if (clickhouse) {
+    return clickhouseHistory(clickhouse, config.storage.clickhouseDatabase, venues, options);
+  }
   const sqlite = stores.find((s): s is SqliteStore => s instanceof SqliteStore);
-  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db), venues) : null;
+  return sqlite ? sqliteHistory(new SqliteReader(sqlite.db), venues, options) : null;
 }
 
 /**

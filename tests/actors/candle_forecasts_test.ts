@@ -1,58 +1,15 @@
 import assert from "node:assert/strict";
 import { createCandleAnalytics } from "../../actors/analytics/analytics_logic.ts";
-import type { ForecastConfig } from "../../src/config/pipeline_config.ts";
-import type { Candle } from "../../src/market/candle.ts";
 import { ForecastEngine } from "../../src/market/forecast/forecast_engine.ts";
 import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
-
-const MIN = 60_000;
-const T0 = Date.UTC(2026, 0, 1);
-
-const CONFIG: ForecastConfig = {
-  models: ["ewma", "garch", "ridge"],
-  window: 60,
-  ewmaLambda: 0.94,
-  refitEvery: 10,
-  garchMethod: "targeting",
-  ridgeAlpha: 0.1,
-  learnedAnomaly: true,
-  learnedAnomalyThreshold: 3,
-  learnedAnomalyWindow: 40,
-  learnedAnomalySeed: 1,
-};
-
-/** A seeded random walk of 1m candles for two symbols; BTC-USD's `spikes` jump 30 %. */
-function candles(n: number, ...spikes: number[]): Candle[] {
-  let seed = 7;
-  const rand = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
-  const out: Candle[] = [];
-  const close: Record<string, number> = { "BTC-USD": 100, "ETH-USD": 50 };
-  for (let i = 0; i < n; i++) {
-    for (const symbol of ["BTC-USD", "ETH-USD"]) {
-      const prev = close[symbol];
-      const jump = symbol === "BTC-USD" && spikes.includes(i) ? 1.3 : 1;
-      const c = prev * Math.exp((rand() - 0.5) * 0.004) * jump;
-      close[symbol] = c;
-      out.push({
-        venue: "composite",
-        symbol,
-        interval: "1m",
-        window_start: T0 + i * MIN,
-        open: prev,
-        high: Math.max(prev, c) * (1 + rand() * 0.001),
-        low: Math.min(prev, c) * (1 - rand() * 0.001),
-        close: c,
-        volume: 1 + rand() * (jump > 1 ? 50 : 1),
-        vwap: c,
-        trades: 3,
-        first_ts: T0 + i * MIN,
-        last_ts: T0 + i * MIN + 1,
-        version: 1,
-      });
-    }
-  }
-  return out;
-}
+import {
+  candles,
+  FORECAST_CONFIG as CONFIG,
+  MIN,
+  stored,
+  T0,
+  venueSteps,
+} from "../helpers/forecast_candles.ts";
 
 const settings = { venues: ["composite"], forecasts: CONFIG };
 
@@ -146,4 +103,59 @@ Deno.test("analytics: a revision recomputes the later forecasts with a higher ve
     [old.window_start + MIN, old.window_start + 2 * MIN, old.window_start + 3 * MIN],
   );
   assert.ok(out.predictions.every((p) => p.version === 61));
+});
+
+const twoVenues = { venues: ["composite", "kraken"], forecasts: CONFIG };
+
+Deno.test("analytics: with two venues a warmed-up owner emits what an uninterrupted run emits, revisions included", () => {
+  // Revisions after the cut (of kraken, an analytics venue, and of coinbase, which only feeds the
+  // spreads) and one before it that the stored candles carry.
+  const input = venueSteps(160, [
+    { at: 120, venue: "coinbase" },
+    { at: 150, venue: "kraken" },
+    { at: 152, venue: "coinbase" },
+  ]);
+  const cut = input.findIndex((c) => c.window_start === T0 + 141 * MIN);
+  const whole = createCandleAnalytics(twoVenues);
+  const expected = input.map((c) => whole.onCandle(c)).slice(cut);
+  const owner = createCandleAnalytics(twoVenues);
+  owner.warmUp(stored(input.slice(0, cut)));
+  const got = input.slice(cut).map((c) => owner.onCandle(c));
+  assert.deepEqual(got, expected);
+  // The compared rows hold ridge forecasts of both series, and the revisions recomputed them.
+  const ridge = got.flatMap((o) => o.predictions).filter((p) => p.prob_up !== null);
+  assert.deepEqual([...new Set(ridge.map((p) => p.venue))].sort(), ["composite", "kraken"]);
+});
+
+Deno.test("analytics: another venue's revision recomputes a venue's forecasts with a higher version", () => {
+  const input = venueSteps(80);
+  const logic = createCandleAnalytics(twoVenues);
+  for (const c of input) logic.onCandle(c);
+  const old = input.find((c) =>
+    c.venue === "coinbase" && c.symbol === "BTC-USD" && c.window_start === T0 + 78 * MIN
+  )!;
+  const out = logic.onCandle({ ...old, close: old.close * 1.01, version: 2 });
+  // kraken's forecasts after windows 78 and 79; coinbase itself is not forecast.
+  assert.deepEqual(
+    out.predictions.map((p) => [p.venue, p.window_start, p.model]),
+    [78, 79].flatMap((i) => ["ewma", "garch", "ridge"].map((m) => ["kraken", T0 + i * MIN, m])),
+  );
+  // Each of the window's 60 kraken candles counts its own version and coinbase's: 120, + 1.
+  assert.ok(out.predictions.every((p) => p.version === 121));
+  assert.deepEqual(out.rows, [], "indicators run on kraken's own candles only");
+});
+
+Deno.test("analytics: a venue's spread makes ridge forecast otherwise than without the other venue", () => {
+  const input = venueSteps(80);
+  const both = createCandleAnalytics(twoVenues);
+  const krakenOnly = createCandleAnalytics(twoVenues);
+  const last = (rows: PredictionRow[]) => rows.filter((p) => p.model === "ridge").at(-1)!;
+  const a = input.flatMap((c) => both.onCandle(c).predictions);
+  const b = input.filter((c) => c.venue !== "coinbase")
+    .map((c) => c.venue === "composite" ? { ...c, constituents: ["kraken"] } : c)
+    .flatMap((c) => krakenOnly.onCandle(c).predictions);
+  const kraken = (rows: PredictionRow[]) => rows.filter((p) => p.venue === "kraken");
+  assert.notEqual(last(kraken(a)).predicted_return, last(kraken(b)).predicted_return);
+  assert.equal(last(kraken(b)).version, 60, "alone, kraken's versions are its own");
+  assert.equal(last(kraken(a)).version, 120);
 });

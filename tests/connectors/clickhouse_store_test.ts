@@ -117,6 +117,7 @@ Deno.test({
         "alerts",
         "candles",
         "indicators",
+        "prediction_outcomes",
         "predictions",
         "schema_migrations",
         "ticks",
@@ -125,7 +126,7 @@ Deno.test({
         store.client,
         `SELECT DISTINCT version FROM ${store.config.database}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
     }),
 });
 

@@ -11,7 +11,13 @@ import {
   readLatestCandles,
 } from "../../src/connectors/clickhouse/queries.ts";
 import { alertId } from "../../src/market/anomaly/alert_id.ts";
-import { CANDLES, createTableSql, type TableSpec } from "../../src/connectors/clickhouse/schema.ts";
+import {
+  ALERTS,
+  CANDLES,
+  createTableSql,
+  INDICATORS,
+  type TableSpec,
+} from "../../src/connectors/clickhouse/schema.ts";
 import { PREDICTIONS } from "../../src/connectors/clickhouse/prediction_table.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
@@ -131,7 +137,7 @@ Deno.test({
         store.client,
         `SELECT version FROM ${db}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
       const [n] = await queryRows(store.client, `SELECT count() AS n FROM ${db}.candles FINAL`);
       assert.equal(Number(n.n), 5, "two legacy windows, two venue candles, one composite");
       const [kept] = await queryRows(
@@ -159,7 +165,7 @@ Deno.test({
         store.client,
         `SELECT version FROM ${db}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
       const [old] = await queryRows(
         store.client,
         `SELECT count() AS n FROM system.tables WHERE database = '${db}' ` +
@@ -235,12 +241,89 @@ Deno.test({
         store.client,
         `SELECT DISTINCT version FROM ${db}.schema_migrations ORDER BY version`,
       );
-      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4]);
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
       const [kept] = await queryRows(
         store.client,
         `SELECT count() AS n FROM ${db}.indicators_before_venue`,
       );
       assert.equal(Number(kept.n), 2, "the old rows are kept apart as they were");
+    } finally {
+      await store.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
+      await store.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "ClickHouseStore.migrate() upgrades a database of schema version 4: the " +
+    "prediction_outcomes view over its stored rows",
+  ignore: server === undefined,
+  fn: async () => {
+    const db = `t_${runId()}`;
+    const store = new ClickHouseStore({ url: server!.url, database: db });
+    try {
+      // Schema version 4 as that release left it: every table as now, no view, 1 to 4 recorded.
+      await store.client.command({ query: `CREATE DATABASE ${db}` });
+      for (const spec of [CANDLES, INDICATORS, ALERTS, PREDICTIONS]) {
+        await store.client.command({ query: createTableSql(db, spec as TableSpec<never>) });
+      }
+      await store.client.command({
+        query: `CREATE TABLE ${db}.schema_migrations (version UInt32, name String, ` +
+          "applied_at DateTime('UTC')) ENGINE = ReplacingMergeTree() ORDER BY version",
+      });
+      await store.client.command({
+        query: `INSERT INTO ${db}.schema_migrations VALUES (1, 'initial tables', now()), ` +
+          "(2, 'candles keyed by venue', now()), (3, 'predictions', now()), " +
+          "(4, 'indicators and alerts keyed by venue', now())",
+      });
+      const candle = (k: number, close: number): Candle => ({
+        venue: "composite",
+        symbol: "BTC-USD",
+        interval: "1m",
+        window_start: T0 + k * 60_000,
+        open: close,
+        high: close,
+        low: close,
+        close,
+        volume: 1,
+        vwap: close,
+        trades: 1,
+        first_ts: T0 + k * 60_000,
+        last_ts: T0 + k * 60_000,
+        version: 1,
+      });
+      await store.writeCandles([candle(0, 100), candle(1, 102)]);
+      const prediction = (k: number) => ({
+        venue: "composite",
+        symbol: "BTC-USD",
+        interval: "1m",
+        window_start: T0 + k * 60_000,
+        target_window_start: T0 + (k + 1) * 60_000,
+        model: "ewma" as const,
+        predicted_return: null,
+        predicted_vol: 0.01,
+        prob_up: null,
+        fallback: null,
+        version: 3,
+      });
+      await store.writePredictions([prediction(0), prediction(1)]);
+
+      await store.migrate();
+      await store.migrate();
+      const versions = await queryRows(
+        store.client,
+        `SELECT DISTINCT version FROM ${db}.schema_migrations ORDER BY version`,
+      );
+      assert.deepEqual(versions.map((r) => Number(r.version)), [1, 2, 3, 4, 5]);
+      const outcomes = await queryRows(
+        store.client,
+        "SELECT toUInt32(window_start) AS base_s, base_close, target_close " +
+          `FROM ${db}.prediction_outcomes ORDER BY target_window_start`,
+      );
+      assert.deepEqual(outcomes.map((r) => [Number(r.base_s), r.base_close, r.target_close]), [
+        [T0 / 1000, 100, 102],
+        [T0 / 1000 + 60, 102, null],
+      ]);
     } finally {
       await store.client.command({ query: `DROP DATABASE IF EXISTS ${db}` }).catch(() => {});
       await store.close();

@@ -22,16 +22,20 @@ import {
 } from "../helpers/test_pipeline.ts";
 
 const PARTITIONS = 6;
-// A short forecast window so the fixture's ~22 minutes reach past it: every prediction after the
-// takeover depends on the candles the new owner warmed up from.
+// 20 s candles and a window of 55 of them (18 min 20 s), so that the fixture's ~22 minutes reach
+// past it and ridge's 49-interval fit samples hold enough feature rows (its features need 26
+// candles): every prediction after the takeover depends on the candles the new owner warmed up
+// from, and ridge's on the cross-source spread of the two venues, whose venue candles the new
+// owner must warm up from too.
+const INTERVALS = "--intervals=20s";
 const FORECASTS = [
   "--forecast-models=ewma,garch,ridge",
   "--learned-anomaly",
-  "--forecast-window=12",
-  "--forecast-refit-every=3",
+  "--forecast-window=55",
+  "--forecast-refit-every=5",
 ];
 const COMMON = [
-  "--intervals=1m",
+  INTERVALS,
   // Between the halves the partitions are quiet for as long as the group takes to settle after
   // the kill — more than the default 10 s on a loaded machine — and an idle advance of the
   // watermark is the one place processing time changes results (docs/analytics.md). The reference
@@ -82,7 +86,7 @@ Deno.test({
         file: all,
         db: `${dir}/ref.db`,
         partitions: PARTITIONS,
-        args: ["--intervals=1m", ...FORECASTS, ...QUIET],
+        args: [INTERVALS, ...FORECASTS, ...QUIET],
       });
 
       // The schema exists before two processes open the file at once.
@@ -145,16 +149,22 @@ Deno.test({
         "SELECT count(*) AS n FROM alerts WHERE rule = 'source_divergence'",
       );
       assert.ok(Number(divergences[0].n) > 0, "the compared alerts include source_divergence");
-      // The predictions compared above are real forecasts past the window. Not ridge's: its
-      // features need 20 candles, more than the 8-interval fit samples hold (the replay test of
-      // tests/e2e/forecast_replay_test.ts covers it).
+      // The predictions compared above are real forecasts past the window, ridge's included
+      // (the first ridge fits come after the takeover, at ~16 min), with the spread: every
+      // composite the fits read has both venues among its constituents.
       const models = sqliteRows(
         shared,
         "SELECT model, count(*) AS n FROM predictions WHERE " +
-          (Date.UTC(2026, 7, 1) + 13 * 60_000) + " <= window_start " +
+          (Date.UTC(2026, 7, 1) + 16 * 60_000) + " <= window_start " +
           "AND (predicted_vol IS NOT NULL OR predicted_return IS NOT NULL) GROUP BY model",
       );
-      assert.deepEqual(models.map((r) => r.model), ["ewma", "garch"]);
+      assert.deepEqual(models.map((r) => r.model), ["ewma", "garch", "ridge"]);
+      const composites = sqliteRows(
+        shared,
+        "SELECT constituents, count(*) AS n FROM candles WHERE venue = 'composite' " +
+          "GROUP BY constituents",
+      );
+      assert.deepEqual(composites.map((r) => r.constituents), ['["coinbase","kraken"]']);
     } finally {
       await victim?.kill("SIGKILL");
       for (const p of running) await p.stop();

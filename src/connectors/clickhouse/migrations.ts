@@ -1,7 +1,7 @@
 /**
  * The versioned ClickHouse schema. Version 1 is the schema before candles had a venue (the
  * tables `schemaSql` created then); version 2 keys candles by venue; version 3 adds predictions;
- * version 4 keys indicators and alerts by venue. ClickHouse cannot change a table's sort key, and
+ * version 4 keys indicators and alerts by venue; version 5 adds the `prediction_outcomes` view. ClickHouse cannot change a table's sort key, and
  * 18.16 cannot RENAME these tables (it fails re-reading their stored definition), so versions 2
  * and 4 copy the old rows into `<table>_before_venue` (kept until an operator drops it), drop the
  * table, create it keyed by venue and copy the old rows back under a venue: `legacy` for candles
@@ -19,7 +19,7 @@ import { ALERTS, CANDLES, createTableSql, INDICATORS, type TableSpec } from "./s
 import { sqlIdentifier, sqlValue } from "./sql_escape.ts";
 
 /** The schema version this code writes. */
-export const CLICKHOUSE_SCHEMA_VERSION = 4;
+export const CLICKHOUSE_SCHEMA_VERSION = 5;
 
 /** The table an upgraded database keeps its pre-venue candles in. */
 export const CANDLES_BEFORE_VENUE = "candles_before_venue";
@@ -82,7 +82,8 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
     ),
   );
   if (!applied.has(2)) await byVenue(client, database, CANDLES_UPGRADE);
-  // Version 3 adds the `predictions` table, created with the others (schema.ts): nothing to copy.
+  // Versions 3 and 5 add the `predictions` table and the `prediction_outcomes` view over it and
+  // the candles, created with the others (schema.ts): nothing to copy.
   if (!applied.has(4)) {
     await byVenue(client, database, INDICATORS_UPGRADE);
     await byVenue(client, database, ALERTS_UPGRADE);
@@ -92,6 +93,7 @@ export async function upgradeClickHouse(client: ClickHouseClient, database: stri
     [2, "candles keyed by venue"],
     [3, "predictions"],
     [4, "indicators and alerts keyed by venue"],
+    [5, "prediction_outcomes view"],
   ] as const;
   for (const [version, name] of steps) {
     if (applied.has(version)) continue;

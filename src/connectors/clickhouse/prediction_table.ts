@@ -1,6 +1,7 @@
 /**
- * The ClickHouse `predictions` table (schema version 3) and its read query. Like candles, a
- * higher `version` replaces the row of the same (venue, symbol, interval, target window, model).
+ * The ClickHouse `predictions` table (schema version 3), its read query and the
+ * `prediction_outcomes` view (schema version 5). Like candles, a higher `version` replaces the row
+ * of the same (venue, symbol, interval, target window, model).
  * @module
  */
 import type { ClickHouseClient } from "@clickhouse/client";
@@ -34,6 +35,35 @@ export const PREDICTIONS: TableSpec<PredictionRow> = {
   engine: "ReplacingMergeTree(version) PARTITION BY toYYYYMM(target_window_start) " +
     "ORDER BY (symbol, `interval`, venue, target_window_start, model)",
 };
+
+/**
+ * `CREATE VIEW` of `prediction_outcomes`: each prediction (the highest version) with the close of
+ * the candle it was made after (`base_close`) and of its target window (`target_close`), null
+ * while that candle is missing (the target window has not closed) — the columns of SQLite's view
+ * of the same name, with ClickHouse's types (times as `DateTime('UTC')`, as in the tables).
+ * 18.16's JOIN matches columns by equal names (USING), so each side is a subquery naming its
+ * columns for the join; `toNullable` makes an unmatched close NULL rather than 0, with or without
+ * `join_use_nulls`. The candles are joined in memory (the right side of a ClickHouse join is
+ * read whole): for one series over a narrow range, `ClickHouseReadApi.predictions` reads less.
+ */
+export function predictionOutcomesViewSql(database: string): string {
+  const db = sqlIdentifier(database);
+  // The candles' closes keyed for one side of the join (`time`: window_start, or it renamed).
+  const closes = (time: string, close: string) =>
+    `SELECT venue, symbol, \`interval\`, ${time}, toNullable(close) AS ${close} ` +
+    `FROM ${db}.candles FINAL`;
+  const fields = "venue, symbol, `interval`, target_window_start, model, window_start, " +
+    "predicted_return, predicted_vol, prob_up, fallback, version";
+  // Every joined subquery has an alias: current releases' old analyzer requires one
+  // (joined_subquery_requires_alias).
+  return `CREATE VIEW IF NOT EXISTS ${db}.prediction_outcomes AS ` +
+    `SELECT ${fields}, base_close, target_close FROM (` +
+    `SELECT ${fields}, base_close FROM (SELECT ${fields} FROM ${db}.predictions FINAL) AS p ` +
+    `ANY LEFT JOIN (${closes("window_start", "base_close")}) AS b ` +
+    "USING (venue, symbol, `interval`, window_start)) AS pb " +
+    `ANY LEFT JOIN (${closes("window_start AS target_window_start", "target_close")}) AS t ` +
+    "USING (venue, symbol, `interval`, target_window_start)";
+}
 
 /** Which predictions to read: the latest `limit` rows of one series. */
 export interface PredictionQuery {

@@ -12,7 +12,7 @@ import type { IndicatorRow } from "../../market/indicator_row.ts";
 import type { Tick } from "../../market/tick.ts";
 import type { Column } from "./row_binary.ts";
 import { sqlIdentifier } from "./sql_escape.ts";
-import { PREDICTIONS } from "./prediction_table.ts";
+import { predictionOutcomesViewSql, PREDICTIONS } from "./prediction_table.ts";
 
 /** One table: its columns and the clauses after them. */
 export interface TableSpec<R> {
@@ -137,9 +137,9 @@ export function insertSql<R>(database: string, spec: TableSpec<R>): string {
 }
 
 /**
- * Every DDL statement of the current schema in creation order: the database, then the tables
- * (ticks only when asked). `ClickHouseStore.migrate()` runs these after upgrading older tables
- * (migrations.ts); dashboard tests can run them alone.
+ * Every DDL statement of the current schema in creation order: the database, the tables (ticks
+ * only when asked), then the `prediction_outcomes` view over them. `ClickHouseStore.migrate()`
+ * runs these after upgrading older tables (migrations.ts); dashboard tests can run them alone.
  */
 export function schemaSql(database: string, options: { ticks?: boolean } = {}): string[] {
   const tables = [CANDLES, INDICATORS, ALERTS, PREDICTIONS] as TableSpec<never>[];
@@ -147,5 +147,6 @@ export function schemaSql(database: string, options: { ticks?: boolean } = {}): 
   return [
     `CREATE DATABASE IF NOT EXISTS ${sqlIdentifier(database)}`,
     ...tables.map((t) => createTableSql(database, t)),
+    predictionOutcomesViewSql(database),
   ];
 }

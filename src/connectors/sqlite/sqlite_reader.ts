@@ -69,6 +69,12 @@ export class SqliteReader implements ReadApi {
       .map((r) => String(r.symbol));
   }
 
+  /** The venues with stored candles (the composite and `legacy` included). */
+  venues(): string[] {
+    return this.#db.prepare("SELECT DISTINCT venue FROM candles ORDER BY venue").all()
+      .map((r) => String(r.venue));
+  }
+
   alerts(q: AlertsQuery): Alert[] {
     return (this.#db.prepare(
       `SELECT id, venue, symbol, "interval", rule, severity, value, threshold, window_start,

@@ -86,6 +86,11 @@ export class ForecastEngine {
     return this.#s.window + this.#revisable;
   }
 
+  /** Intervals before a key's newest candle within which a candle can still be revised. */
+  get revisable(): number {
+    return this.#revisable;
+  }
+
   /** Keys holding candles now. */
   get keys(): number {
     return this.#series.size;
