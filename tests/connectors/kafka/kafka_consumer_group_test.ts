@@ -3,6 +3,7 @@ import { createKafkaConsumer } from "../../../src/connectors/kafka/kafka_consume
 import {
   clientFor,
   FAST_GROUP,
+  kafkaFor,
   makeTicks,
   partitionsOf,
   produceTicks,
@@ -169,7 +170,11 @@ Deno.test({
     // ahead of it). kafkajs restarts every partition a member keeps at its committed offset after
     // a rebalance, which skipped the rest of the replay (partial candles after a kill -9).
     await using mock = await startKafkaMock({ topics: [{ name: "replay", partitions: 2 }] });
-    const kafka = clientFor(mock);
+    // On kafkajs whatever KAFKA_CLIENT says: this is kafkajs' behaviour (it restarts a kept
+    // partition at its committed offset; the platformatic consumer keeps its own positions), and
+    // on the mock two platformatic members do not form a 2/2 group reliably (SyncGroup refused:
+    // docs/kafka.md "Which client passes what").
+    const kafka = kafkaFor(mock);
     // In 20 rounds, so each partition holds 20 record batches (the mock answers a fetch with one).
     const ticks = makeTicks(120);
     for (let i = 0; i < 120; i += 6) await produceTicks(kafka, "replay", ticks.slice(i, i + 6), 2);
@@ -197,7 +202,7 @@ Deno.test({
             delivered.set(partition, set);
             // Slow processing (not a wait for a condition): the replay of a partition's 20
             // batches lasts seconds, so the group re-forms in the middle of it.
-            await new Promise((r) => setTimeout(r, 300));
+            await new Promise((r) => setTimeout(r, 500));
           },
           onRevoked: () => {},
           onCrash: () => {},
@@ -205,12 +210,22 @@ Deno.test({
       });
     const a = replaying();
     const b = replaying();
-    await a.consumer.start();
+    // Started together (the mock refuses a member joining a group that is up, with some
+    // clients: docs/kafka.md "Which client passes what"); then one leaves in the middle of the
+    // replay, and the other keeps its partition through that rebalance.
+    await Promise.all([a.consumer.start(), b.consumer.start()]);
     try {
-      await pollUntil("the first member replaying", () => (delivered.get(0)?.size ?? 0) > 0, {
-        timeoutMs: GROUP_DEADLINE_MS,
-      });
-      await b.consumer.start();
+      await pollUntil(
+        "both members replaying one partition each",
+        () =>
+          a.consumer.assignment().length === 1 && b.consumer.assignment().length === 1 &&
+          [0, 1].every((p) => (delivered.get(p)?.size ?? 0) > 0),
+        {
+          timeoutMs: GROUP_DEADLINE_MS,
+          describe: () => [a.consumer.assignment(), b.consumer.assignment()],
+        },
+      );
+      await b.consumer.stop();
       await pollUntil(
         "every offset of both partitions delivered",
         () => [0, 1].every((p) => delivered.get(p)?.size === 60),
@@ -219,7 +234,7 @@ Deno.test({
           describe: () => [[0, 1].map((p) => delivered.get(p)?.size), a.consumer.assignment()],
         },
       );
-      assert.equal(b.consumer.assignment().length, 1, "the group did not split");
+      assert.equal(a.consumer.assignment().length, 2, "the remaining member took both partitions");
       for (const p of [0, 1]) {
         assert.deepEqual([...delivered.get(p)!].sort((x, y) => x - y), range(60));
       }
