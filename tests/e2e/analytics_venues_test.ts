@@ -9,7 +9,7 @@ import { alertId } from "../../src/market/anomaly/alert_id.ts";
 import { generateReplay } from "../helpers/replay_fixture.ts";
 import { referenceIndicators } from "../helpers/indicator_reference.ts";
 import { sqliteRows } from "../helpers/sqlite_dump.ts";
-import { assertCleanStop, runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
+import { replayIntoSqlite } from "../helpers/test_pipeline.ts";
 import { assertClose } from "../market/prng.ts";
 
 const fixture = generateReplay({
@@ -38,17 +38,10 @@ Deno.test("analytics venues: indicators of the composite and of kraken, each equ
   const dir = await Deno.makeTempDir();
   try {
     const db = `${dir}/a.db`;
-    const file = await writeReplayFile(`${dir}/ticks.ndjson`, fixture.lines);
-    await assertCleanStop(
-      await runToEnd([
-        "--source=replay",
-        `--replay-file=${file}`,
-        `--sqlite=${db}`,
-        "--http=off",
-        "--partitions=2",
-        "--analytics-venue=composite,kraken",
-      ]),
-    );
+    await replayIntoSqlite(dir, db, fixture.lines, [
+      "--partitions=2",
+      "--analytics-venue=composite,kraken",
+    ]);
     const candles = sqliteRows(
       db,
       `SELECT venue, symbol, "interval", window_start, close FROM candles

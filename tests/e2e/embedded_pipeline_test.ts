@@ -6,7 +6,7 @@ import {
   generateReplay,
 } from "../helpers/replay_fixture.ts";
 import { dumpResults } from "../helpers/sqlite_dump.ts";
-import { assertCleanStop, runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
+import { replayIntoSqlite } from "../helpers/test_pipeline.ts";
 
 const fixture = generateReplay({
   seed: 2026,
@@ -18,19 +18,8 @@ const fixture = generateReplay({
   venues: ["coinbase", "kraken"],
 });
 
-async function runReplay(dir: string, db: string, extra: string[] = []): Promise<void> {
-  const file = await writeReplayFile(`${dir}/ticks.ndjson`, fixture.lines);
-  await assertCleanStop(
-    await runToEnd([
-      "--source=replay",
-      `--replay-file=${file}`,
-      `--sqlite=${db}`,
-      "--http=off",
-      "--partitions=3",
-      ...extra,
-    ]),
-  );
-}
+const runReplay = (dir: string, db: string, extra: string[] = []) =>
+  replayIntoSqlite(dir, db, fixture.lines, ["--partitions=3", ...extra]);
 
 const dump = (db: string) => dumpResults(db, { deadLetters: "by-reason" });
 

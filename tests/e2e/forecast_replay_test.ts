@@ -4,7 +4,7 @@ import { ForecastEngine } from "../../src/market/forecast/forecast_engine.ts";
 import type { WindowCandle } from "../../src/market/forecast/window_candle.ts";
 import { expectedCandles, generateReplay, INTERVAL_MS } from "../helpers/replay_fixture.ts";
 import { dumpResults, sqliteRows } from "../helpers/sqlite_dump.ts";
-import { assertCleanStop, runToEnd, writeReplayFile } from "../helpers/test_pipeline.ts";
+import { replayIntoSqlite } from "../helpers/test_pipeline.ts";
 
 // ~3.3 hours of trades: enough 1m candles for GARCH fits (129-interval samples hold ≥ 100
 // returns), ridge fits and anomaly references; 5m and 1h candles stay in their warm-up paths.
@@ -32,20 +32,8 @@ const FORECAST_ARGS = [
   `--learned-anomaly-window=${FORECAST.anomalyWindow}`,
 ];
 
-async function runReplay(dir: string, db: string, extra: string[] = []): Promise<void> {
-  const file = await writeReplayFile(`${dir}/ticks.ndjson`, fixture.lines);
-  await assertCleanStop(
-    await runToEnd([
-      "--source=replay",
-      `--replay-file=${file}`,
-      `--sqlite=${db}`,
-      "--http=off",
-      "--partitions=3",
-      ...FORECAST_ARGS,
-      ...extra,
-    ]),
-  );
-}
+const runReplay = (dir: string, db: string, extra: string[] = []) =>
+  replayIntoSqlite(dir, db, fixture.lines, ["--partitions=3", ...FORECAST_ARGS, ...extra]);
 
 /**
  * What the engine sees of a series' candle, written here from the documented definition

@@ -65,6 +65,28 @@ export async function assertCleanStop(pipeline: Pipeline): Promise<void> {
   assert.ok(t.ok, `clean stop: ${t.error}`);
 }
 
+/**
+ * Replays `lines` (written to `dir/ticks.ndjson`) through an embedded pipeline into the SQLite
+ * file `db` to the end, and asserts a clean stop; `args` add options.
+ */
+export async function replayIntoSqlite(
+  dir: string,
+  db: string,
+  lines: readonly string[],
+  args: readonly string[] = [],
+): Promise<void> {
+  const file = await writeReplayFile(`${dir}/ticks.ndjson`, lines);
+  await assertCleanStop(
+    await runToEnd([
+      "--source=replay",
+      `--replay-file=${file}`,
+      `--sqlite=${db}`,
+      "--http=off",
+      ...args,
+    ]),
+  );
+}
+
 /** Writes `lines` as a replay file at `file`, one per line with a final newline; returns `file`. */
 export async function writeReplayFile(file: string, lines: readonly string[]): Promise<string> {
   await Deno.writeTextFile(file, lines.join("\n") + "\n");
