@@ -66,6 +66,8 @@ class PartitionForecasts implements CandleForecasts {
   readonly #rule: LearnedAnomalyRule;
   readonly #cooldownMs: number;
   readonly #venues: ReadonlySet<string>;
+  /** Whether a forecast venue is a feed, not the composite. */
+  readonly #venueSeries: boolean;
   /** The recent venue candles, for the spread; null without ridge, the one model reading it. */
   readonly #book: VenueWindowBook | null;
   readonly #sink: ForecastScoreSink | undefined;
@@ -80,6 +82,7 @@ class PartitionForecasts implements CandleForecasts {
       maxKeys: bounds.maxSymbols,
     });
     this.#venues = new Set(bounds.venues ?? [COMPOSITE_VENUE]);
+    this.#venueSeries = [...this.#venues].some((v) => v !== COMPOSITE_VENUE);
     this.#book = config.models.includes("ridge")
       ? new VenueWindowBook({ revisable: this.#engine.revisable, maxSeries: bounds.maxSeries })
       : null;
@@ -91,15 +94,20 @@ class PartitionForecasts implements CandleForecasts {
     const out: Output = { predictions: [], alerts: [] };
     const book = this.#book;
     const changed = book?.add(candle, intervalMs(candle.interval)) ?? false;
+    const own = this.#venues.has(candle.venue);
+    // Another venue's change re-forecasts only venue series: with the composite alone (the
+    // default) a venue candle is only kept for the spread.
+    const others = changed && this.#venueSeries;
+    if (!own && !others) return out;
     const held = book?.window(candle.symbol, candle.interval, candle.window_start);
-    if (this.#venues.has(candle.venue)) this.#apply(candle, this.#view(candle, held), true, out);
-    if (!changed) return out;
+    if (own) this.#apply(candle, this.#view(candle, held), true, out);
+    if (!others) return out;
     // Another venue's candle of the window changed: the forecast venues' own candles of it now
     // have another spread and a higher version (cross_spread.ts), and are forecast again.
     for (const venue of [...held!.keys()].sort()) {
-      const own = held!.get(venue)!;
+      const theirs = held!.get(venue)!;
       if (venue !== candle.venue && this.#venues.has(venue)) {
-        this.#apply(own, this.#view(own, held), true, out);
+        this.#apply(theirs, this.#view(theirs, held), true, out);
       }
     }
     return out;
