@@ -6,8 +6,8 @@
  */
 import { partitionOf } from "../connectors/kafka/murmur2.ts";
 import type { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
-import { queryRows, readLatestCandles } from "../connectors/clickhouse/queries.ts";
-import { sqlIdentifier } from "../connectors/clickhouse/sql_escape.ts";
+import { ClickHouseReadApi } from "../connectors/clickhouse/clickhouse_read_api.ts";
+import { readLatestCandles } from "../connectors/clickhouse/queries.ts";
 import type { SqliteReader } from "../connectors/sqlite/sqlite_reader.ts";
 import { type Candle, COMPOSITE_VENUE, LEGACY_VENUE } from "../market/candle.ts";
 
@@ -90,15 +90,11 @@ export function clickhouseHistory(
   venues: readonly string[] = [COMPOSITE_VENUE],
   options: HistoryOptions = {},
 ): CandleHistory {
-  const distinct = async (column: string) =>
-    (await queryRows(
-      store.client,
-      `SELECT DISTINCT ${column} FROM ${sqlIdentifier(database)}.candles ORDER BY ${column}`,
-    )).map((r) => String(r[column]));
+  const read = new ClickHouseReadApi(store.client, database);
   return {
     async forPartitions(assigned, partitions, intervals) {
-      const symbols = await distinct("symbol");
-      const stored = options.everyVenue ? await distinct("venue") : [];
+      const symbols = await read.symbols();
+      const stored = options.everyVenue ? await read.venues() : [];
       const out = new Map<number, Candle[]>();
       for (const [p, mine] of symbolsByPartition(symbols, assigned, partitions)) {
         const rows: Candle[] = [];

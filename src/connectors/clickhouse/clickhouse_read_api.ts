@@ -79,11 +79,20 @@ export class ClickHouseReadApi implements ReadApi {
     return readLatestAlerts(this.#client, this.#database, { venue: q.venue, limit: q.limit });
   }
 
-  async symbols(): Promise<string[]> {
+  symbols(): Promise<string[]> {
+    return this.#distinct("symbol");
+  }
+
+  /** The venues with stored candles (the composite and `legacy` included). */
+  venues(): Promise<string[]> {
+    return this.#distinct("venue");
+  }
+
+  async #distinct(column: "symbol" | "venue"): Promise<string[]> {
     const rows = await queryRows(
       this.#client,
-      `SELECT DISTINCT symbol FROM ${sqlIdentifier(this.#database)}.candles ORDER BY symbol`,
+      `SELECT DISTINCT ${column} FROM ${sqlIdentifier(this.#database)}.candles ORDER BY ${column}`,
     );
-    return rows.map((r) => String(r.symbol));
+    return rows.map((r) => String(r[column]));
   }
 }
