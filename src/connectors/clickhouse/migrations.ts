@@ -1,15 +1,16 @@
 /**
  * The versioned ClickHouse schema. Version 1 is the schema before candles had a venue (the
  * tables `schemaSql` created then); version 2 keys candles by venue; version 3 adds predictions;
- * version 4 keys indicators and alerts by venue; version 5 adds the `prediction_outcomes` view. ClickHouse cannot change a table's sort key, and
- * 18.16 cannot RENAME these tables (it fails re-reading their stored definition), so versions 2
- * and 4 copy the old rows into `<table>_before_venue` (kept until an operator drops it), drop the
- * table, create it keyed by venue and copy the old rows back under a venue: `legacy` for candles
- * (they mixed every feed), `composite` for indicators and alerts (they were computed on the one
- * analytics venue, the composite by default; alert ids keep their form for it). Applied versions are recorded in `schema_migrations`; every step checks the
- * tables themselves first and the copies land in ReplacingMergeTree tables read with FINAL, so an
- * interrupted upgrade resumes and instances starting together converge (a copy made twice
- * collapses).
+ * version 4 keys indicators and alerts by venue; version 5 adds the `prediction_outcomes` view.
+ * ClickHouse cannot change a table's sort key, and 18.16 cannot RENAME these tables (it fails
+ * re-reading their stored definition), so versions 2 and 4 copy the old rows into
+ * `<table>_before_venue` (kept until an operator drops it), drop the table, create it keyed by
+ * venue and copy the old rows back under a venue: `legacy` for candles (they mixed every feed),
+ * `composite` for indicators and alerts (they were computed on the one analytics venue, the
+ * composite by default; alert ids keep their form for it). Applied versions are recorded in
+ * `schema_migrations`; every step checks the tables themselves first and the copies land in
+ * ReplacingMergeTree tables read with FINAL, so an interrupted upgrade resumes and instances
+ * starting together converge (a copy made twice collapses).
  * @module
  */
 import type { ClickHouseClient } from "@clickhouse/client";
