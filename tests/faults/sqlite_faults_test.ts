@@ -50,6 +50,8 @@ Deno.test({
       const run = replay(file, db, ["--replay-speed=1500"]);
       await pollUntil("the database to be written", () => sqliteCount(db) > 1000, 30_000);
       const locker = new DatabaseSync(db);
+      // The pipeline may be in the middle of a write: wait for it to end instead of failing.
+      locker.exec("PRAGMA busy_timeout = 10000");
       locker.exec("BEGIN IMMEDIATE");
       await pollUntil("a write to meet the lock", () =>
         run.log().includes("database is locked"), 30_000);
