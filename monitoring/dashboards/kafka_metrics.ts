@@ -175,6 +175,19 @@ export function kafkaMetrics(): Dashboard {
       },
       {
         type: "timeseries",
+        title: "Offset resets (records skipped)",
+        description:
+          "A position outside the log moved to its start or end: retention deleted records before the group read them. Any value is data loss (alert KafkaOffsetReset).",
+        size: wide,
+        unit: "short",
+        targets: [
+          prom(`sum by (group, topic) (increase(pipeline_kafka_offset_resets_total[${RATE}]))`, {
+            legend: "{{group}} {{topic}}",
+          }),
+        ],
+      },
+      {
+        type: "timeseries",
         title: "Group rebalances",
         size: wide,
         unit: "short",

@@ -24,6 +24,26 @@ export interface ConsumerMetrics {
   paused(n: number): void;
   commitSeconds(seconds: number): void;
   error(kind: string): void;
+  /** A position outside the partition's log was moved to its start or end. */
+  offsetReset(topic: string): void;
+}
+
+/**
+ * Counts `pipeline_kafka_offset_resets_total{group, topic}` in `registry`: a committed (or
+ * sought) position the broker no longer has, or never had, was moved to the log's start or end.
+ * The records between were never read by the group — retention deleted them first — so every
+ * count is data the pipeline skipped; the one signal of it besides a log line (alert
+ * KafkaOffsetReset). Both clients count here: kafkajs resets inside its consumer and only logs it
+ * (kafka_client.ts), the platformatic consumer resets itself.
+ */
+export function offsetResetCounter(registry: Registry): (group: string, topic: string) => void {
+  const resets = counter(registry, {
+    name: "pipeline_kafka_offset_resets_total",
+    help:
+      "Consumer positions outside the log moved to its start or end (the records between are skipped)",
+    labelNames: ["group", "topic"],
+  });
+  return (group, topic) => resets.inc({ group, topic });
 }
 
 /** Registers (or reuses) the consumer metrics in `registry` for `group`. */
@@ -64,6 +84,7 @@ export function consumerMetrics(registry: Registry, group: string): ConsumerMetr
     labelNames: ["group"],
     buckets: LATENCY_BUCKETS,
   });
+  const resets = offsetResetCounter(registry);
   const errors = counter(registry, {
     name: "pipeline_kafka_errors_total",
     help: "Kafka producer/consumer/admin errors",
@@ -83,5 +104,6 @@ export function consumerMetrics(registry: Registry, group: string): ConsumerMetr
     paused: (n) => paused.set({ group }, n),
     commitSeconds: (s) => commit.observe({ group }, s),
     error: (kind) => errors.inc({ client: "consumer", kind }),
+    offsetReset: (topic) => resets(group, topic),
   };
 }

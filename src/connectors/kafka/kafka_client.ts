@@ -7,6 +7,8 @@ import { Kafka, type logCreator, logLevel, type SASLOptions } from "kafkajs";
 import type { ConnectionOptions } from "node:tls";
 import type { Logger } from "../../logger.ts";
 import type { KafkaConfig } from "./kafka_config.ts";
+import type { Registry } from "../../telemetry/metrics.ts";
+import { offsetResetCounter } from "./consumer_metrics.ts";
 import { createPlatformaticClient, PlatformaticKafka } from "./platformatic_client.ts";
 
 /** The Kafka client libraries the connector runs on. */
@@ -43,6 +45,11 @@ export interface KafkaClientOptions {
   level?: "error" | "warn" | "info" | "debug";
   /** Retries of each request before it fails. Default 8 (see below); 0 fails at once. */
   retries?: number;
+  /**
+   * Where kafkajs' offset resets are counted (`pipeline_kafka_offset_resets_total`): its consumer
+   * resets a position outside the log by itself and reports it only in a log entry.
+   */
+  registry?: Registry;
 }
 
 const KAFKAJS_LEVEL = {
@@ -85,7 +92,10 @@ export function createKafkaClient(config: KafkaConfig, options: KafkaClientOptio
       multiplier: 2,
     },
     logLevel: KAFKAJS_LEVEL[level],
-    logCreator: kafkaLogCreator(options.logger.child("kafka")),
+    logCreator: kafkaLogCreator(
+      options.logger.child("kafka"),
+      options.registry ? offsetResetCounter(options.registry) : undefined,
+    ),
   });
 }
 
@@ -100,10 +110,22 @@ function tlsOptions(ssl: KafkaConfig["ssl"]): boolean | ConnectionOptions {
   };
 }
 
-/** A kafkajs `logCreator` that forwards entries to `logger`, namespaced by kafkajs' component. */
-export function kafkaLogCreator(logger: Logger): logCreator {
+/** What kafkajs 2.2.4 logs (consumerGroup.js) when it moves a position outside the log. */
+export const KAFKAJS_OFFSET_RESET = "Offset out of range, resetting to default offset";
+
+/**
+ * A kafkajs `logCreator` that forwards entries to `logger`, namespaced by kafkajs' component, and
+ * hands kafkajs' offset resets (by group and topic) to `onOffsetReset`.
+ */
+export function kafkaLogCreator(
+  logger: Logger,
+  onOffsetReset?: (group: string, topic: string) => void,
+): logCreator {
   return () => ({ namespace, level, log }) => {
     const { message, timestamp: _t, logger: _l, ...fields } = log;
+    if (onOffsetReset && message === KAFKAJS_OFFSET_RESET) {
+      onOffsetReset(String(fields.groupId ?? ""), String(fields.topic ?? ""));
+    }
     const target = namespace ? logger.child(namespace) : logger;
     if (level <= logLevel.ERROR) target.error(message, fields);
     else if (level === logLevel.WARN) target.warn(message, fields);

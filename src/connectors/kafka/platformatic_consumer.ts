@@ -282,6 +282,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
     const owned = this.#member.owned(f.key);
     if (owned?.next !== f.offset) return;
     const to = outOfRangeReset(owned, logStart, highWatermark, this.#o.fromBeginning ?? true);
+    this.#metrics?.offsetReset(f.topic);
     this.#log.warn("offset out of range, reset", {
       topic: f.topic,
       partition: f.partition,

@@ -50,7 +50,10 @@ export async function connectKafka(
 ): Promise<KafkaConnection> {
   const kconfig = parseKafkaConfig(kafkaOptions(config));
   if (config.kafka.client === "platformatic") await loadPlatformatic();
-  const kafka = createClient(config.kafka.client, kconfig, { logger: deps.log });
+  const kafka = createClient(config.kafka.client, kconfig, {
+    logger: deps.log,
+    registry: deps.registry,
+  });
   await ensureTopics(kafka, pipelineTopics(kconfig), {
     logger: deps.log.child("kafka"),
     registry: deps.registry,

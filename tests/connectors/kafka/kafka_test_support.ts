@@ -26,6 +26,7 @@ import { decodeTick, encodeTick } from "../../../src/connectors/kafka/tick_codec
 import { TickParser } from "../../../src/market/tick_parser.ts";
 import type { KafkaMock } from "../../helpers/kafka_mock.ts";
 import { loadPlatformatic } from "../../../src/connectors/kafka/platformatic_module.ts";
+import type { Registry } from "../../../src/telemetry/metrics.ts";
 
 export { skipKafkaTests, startKafkaMock } from "../../helpers/kafka_mock.ts";
 
@@ -64,12 +65,15 @@ export function testKafkaClient(): KafkaClientKind {
 // tests that build its clients directly load it here, once.
 if (testKafkaClient() === "platformatic") await loadPlatformatic();
 
-/** The client under test ({@linkcode testKafkaClient}) for `mock`, as {@linkcode kafkaFor}. */
-export function clientFor(mock: KafkaMock, clientId = "test"): KafkaClient {
+/**
+ * The client under test ({@linkcode testKafkaClient}) for `mock`, as {@linkcode kafkaFor};
+ * `registry` counts what the client itself reports (kafkajs' offset resets).
+ */
+export function clientFor(mock: KafkaMock, clientId = "test", registry?: Registry): KafkaClient {
   return createClient(
     testKafkaClient(),
     parseKafkaConfig({ brokers: [...mock.brokers], clientId, requestTimeoutMs: 5000 }),
-    { logger: silentLogger },
+    { logger: silentLogger, registry },
   );
 }
 
