@@ -286,7 +286,15 @@ export const OPTIONS = {
   "kafka-client": opt({
     env: "KAFKA_CLIENT",
     default: "kafkajs",
-    help: "Kafka client library: kafkajs | platformatic (@platformatic/kafka; see docs/kafka.md)",
+    help:
+      "Kafka client library of the consumer groups and topic admin: kafkajs | platformatic (@platformatic/kafka; see docs/kafka.md)",
+    parse: (raw) => parseChoice(raw, KAFKA_CLIENT_NAMES),
+  }),
+  "kafka-producer-client": opt({
+    env: "KAFKA_PRODUCER_CLIENT",
+    default: "platformatic",
+    help:
+      "Kafka client library of the producer: platformatic (2.6× kafkajs' sends) | kafkajs (see docs/kafka.md)",
     parse: (raw) => parseChoice(raw, KAFKA_CLIENT_NAMES),
   }),
   "mark-end": opt({

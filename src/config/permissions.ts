@@ -28,7 +28,7 @@ import { COINBASE_DEFAULTS } from "../feeds/coinbase.ts";
 import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
 import { COINCAP_WS_DEFAULTS } from "../feeds/coincap_ws.ts";
 import { KRAKEN_DEFAULTS } from "../feeds/kraken.ts";
-import type { PipelineConfig } from "./pipeline_config.ts";
+import { type PipelineConfig, usesPlatformatic } from "./pipeline_config.ts";
 import { spoolPathOf, sqliteFiles } from "../connectors/sqlite/sqlite_paths.ts";
 
 const DEFAULT_PORTS: Record<string, string> = {
@@ -180,7 +180,7 @@ function fileGrants(
   if (config.kafkaBrokers && (config.role === "all" || config.role === "process")) {
     for (const dir of workerCodeDirs()) read.add(exact(dir));
   }
-  if (config.kafkaBrokers && config.kafka.client === "platformatic") {
+  if (config.kafkaBrokers && usesPlatformatic(config)) {
     for (const dir of npmPackageDirs()) read.add(exact(dir));
   }
   return { read, write };

@@ -100,8 +100,10 @@ export interface PipelineConfig {
   readonly feeds: LiveFeedConfigs;
   readonly kafkaBrokers: readonly string[] | null;
   readonly kafka: {
-    /** The client library the Kafka connector runs on. */
+    /** The client library of the consumer groups and topic admin. */
     readonly client: "kafkajs" | "platformatic";
+    /** The client library of the producer (the faster one by default: docs/kafka.md). */
+    readonly producerClient: "kafkajs" | "platformatic";
     readonly group: string;
     readonly archiveGroup: string;
     readonly partitions: number;
@@ -235,6 +237,7 @@ export function assemblePipelineConfig(
     kafkaBrokers: v["kafka-brokers"]?.length ? v["kafka-brokers"] : null,
     kafka: {
       client: v["kafka-client"] ?? "kafkajs",
+      producerClient: v["kafka-producer-client"] ?? "platformatic",
       group: v["kafka-group"] ?? "crypto-process",
       archiveGroup: v["kafka-archive-group"] ?? "crypto-archive",
       partitions: v["kafka-partitions"] ?? 12,
@@ -284,4 +287,9 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** Whether the Kafka consumers or the producer run on `@platformatic/kafka`. */
+export function usesPlatformatic(config: Pick<PipelineConfig, "kafka">): boolean {
+  return config.kafka.client === "platformatic" || config.kafka.producerClient === "platformatic";
 }

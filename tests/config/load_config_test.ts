@@ -152,6 +152,29 @@ Deno.test("loadConfig(): off and empty disable both SQLite and HTTP", () => {
   }
 });
 
+Deno.test("loadConfig(): --kafka-producer-client / KAFKA_PRODUCER_CLIENT picks the producer's client, platformatic by default", () => {
+  const ok = (args: string[], env: Record<string, string>) => {
+    const r = loadConfig({ args, env: (n) => env[n] });
+    assert.equal(r.kind, "ok");
+    return r.kind === "ok" ? [r.config.kafka.client, r.config.kafka.producerClient] : undefined;
+  };
+  assert.deepEqual(ok([], {}), ["kafkajs", "platformatic"]);
+  assert.deepEqual(ok([], { KAFKA_PRODUCER_CLIENT: "kafkajs" }), ["kafkajs", "kafkajs"]);
+  assert.deepEqual(
+    ok(["--kafka-producer-client=platformatic", "--kafka-client=platformatic"], {
+      KAFKA_PRODUCER_CLIENT: "kafkajs",
+    }),
+    ["platformatic", "platformatic"],
+  );
+  const r = loadConfig({ args: ["--kafka-producer-client=rdkafka"], env: noEnv });
+  assert.equal(r.kind, "error");
+  if (r.kind !== "error") return;
+  assert.match(
+    r.errors.join("\n"),
+    /--kafka-producer-client.*expected one of kafkajs, platformatic, received "rdkafka"/,
+  );
+});
+
 Deno.test("loadConfig(): --kafka-client / KAFKA_CLIENT picks the Kafka client, kafkajs by default", () => {
   const ok = (args: string[], env: Record<string, string>) => {
     const r = loadConfig({ args, env: (n) => env[n] });

@@ -58,16 +58,19 @@ Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal f
   assert.ok(!granted(kafka, "write").some((f) => f.includes("spool")));
 });
 
-Deno.test("permissionFlags() grants the npm packages' directory only to --kafka-client platformatic", () => {
+Deno.test("permissionFlags() grants the npm packages' directory only when a Kafka client is platformatic", () => {
   const modules = new URL("../../node_modules", import.meta.url).pathname;
   const args = ["--sqlite=off", "--role=ingest", "--kafka-brokers=k:9092"];
-  const platformatic = permissionFlags(config([...args, "--kafka-client=platformatic"]), {
-    cwd: "/proj",
-    exists,
-  });
-  assert.deepEqual(granted(platformatic, "read"), [modules], "its WebAssembly file is read there");
-  const kafkajs = permissionFlags(config(args), { cwd: "/proj", exists });
-  assert.deepEqual(granted(kafkajs, "read"), []);
+  const read = (extra: string[]) =>
+    granted(permissionFlags(config([...args, ...extra]), { cwd: "/proj", exists }), "read");
+  // Its WebAssembly file is read there.
+  assert.deepEqual(read(["--kafka-client=platformatic"]), [modules]);
+  assert.deepEqual(read([]), [modules], "the default producer is platformatic");
+  assert.deepEqual(
+    read(["--kafka-client=platformatic", "--kafka-producer-client=kafkajs"]),
+    [modules],
+  );
+  assert.deepEqual(read(["--kafka-producer-client=kafkajs"]), [], "kafkajs only");
   const embedded = permissionFlags(config(["--sqlite=off", "--kafka-client=platformatic"]), {
     cwd: "/proj",
     exists,

@@ -12,7 +12,7 @@ import {
   type OptionSpec,
 } from "../../src/config/options.ts";
 import { parseOptions, withoutFinalNewline } from "../../src/config/parsed_options.ts";
-import { permissionFlags, workerCodeDirs } from "../../src/config/permissions.ts";
+import { npmPackageDirs, permissionFlags, workerCodeDirs } from "../../src/config/permissions.ts";
 
 const SECRETS = (Object.entries(OPTIONS) as [OptionName, OptionSpec<unknown>][])
   .filter(([, spec]) => spec.secret);
@@ -159,7 +159,9 @@ Deno.test("permissionFlags() grants each file the configuration was read from, e
   assert.deepEqual(r.config.files, ["secrets/pw", "/etc/ssl/kafka-ca.pem"]);
   const flags = permissionFlags(r.config, { cwd: "/proj", exists: () => true });
   const read = flags.find((f) => f.startsWith("--allow-read="))!.slice("--allow-read=".length);
-  const code = new Set(workerCodeDirs());
+  // The code: the window worker's modules and the npm packages (the platformatic producer's
+  // WebAssembly file).
+  const code = new Set([...workerCodeDirs(), ...npmPackageDirs()]);
   assert.deepEqual(read.split(",").filter((p) => !code.has(p)), [
     "/etc/ssl/kafka-ca.pem",
     "/proj/secrets/pw",

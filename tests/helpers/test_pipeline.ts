@@ -10,6 +10,9 @@ import { SqliteStore } from "../../src/connectors/sqlite/sqlite_store.ts";
 import { silentLogger } from "../../src/logger.ts";
 import { type Pipeline, type PipelineDeps, startPipeline } from "../../src/pipeline/pipeline.ts";
 
+/** The environment variables a test run passes on to every test pipeline. */
+const CLIENT_ENV = ["KAFKA_CLIENT", "KAFKA_PRODUCER_CLIENT"];
+
 /**
  * The configuration `args` give with no environment (or with `env`); throws with every error
  * when the loader refuses them.
@@ -18,10 +21,10 @@ export function testConfig(
   args: readonly string[],
   env: (name: string) => string | undefined = () => undefined,
 ): PipelineConfig {
-  // The Kafka client comes from the test run's own KAFKA_CLIENT unless the test sets it: CI runs
-  // the Kafka suite once per client (docs/kafka.md).
+  // The Kafka clients come from the test run's own KAFKA_CLIENT and KAFKA_PRODUCER_CLIENT unless
+  // the test sets them: CI runs the Kafka suite once per combination (docs/kafka.md).
   const withClient = (name: string) =>
-    env(name) ?? (name === "KAFKA_CLIENT" ? Deno.env.get("KAFKA_CLIENT") : undefined);
+    env(name) ?? (CLIENT_ENV.includes(name) ? Deno.env.get(name) : undefined);
   const r = loadConfig({ args: [...args], env: withClient });
   if (r.kind !== "ok") throw new Error(`config: ${JSON.stringify(r)}`);
   return r.config;
