@@ -2,8 +2,10 @@
  * Latency at a fixed offered rate: the pipeline (its own process, `src/main.ts`) fed by the
  * simulator at 10 ticks/ms (10 symbols × 1000/s) for 60 s, candles of 1 s and 1 m into SQLite (raw
  * ticks stored too, the default), embedded and in Kafka mode (role `all` through librdkafka's mock
- * cluster, 12 partitions: `deno run -A bench/latency_bench.ts [embedded] [kafka]`), and this process
- * watching it from outside:
+ * cluster, 12 partitions: `deno run -A bench/latency_bench.ts [embedded] [kafka] [kafka_roles]`;
+ * `kafka_roles` runs one process per role as the compose deployment does — `ingest` with the
+ * simulator, `process` with the candles' SQLite file and the read API, `archive` with the raw
+ * ticks in a SQLite file of its own), and this process watching it from outside:
  *
  * - `latest_price`: tick arrival → its price visible through the read API. The simulator emits a
  *   tick no earlier than its event time, so event time is its arrival; `/api/latest` is polled back
@@ -49,60 +51,94 @@ const base = `http://127.0.0.1:${port}`;
 const modes = Deno.args.length > 0 ? Deno.args : ["embedded", "kafka"];
 for (const mode of modes) {
   if (mode === "embedded") await measure(mode, [], "35s");
-  else if (mode === "kafka") await measureKafka();
-  else throw new Error(`unknown mode ${mode}: embedded or kafka`);
+  else if (mode === "kafka" || mode === "kafka_roles") await measureKafka(mode);
+  else throw new Error(`unknown mode ${mode}: embedded, kafka or kafka_roles`);
 }
 await Deno.remove(dir, { recursive: true });
 
-/** Kafka mode: role `all` through librdkafka's mock cluster (12 partitions per topic). */
-async function measureKafka(): Promise<void> {
+/**
+ * Kafka mode through librdkafka's mock cluster (12 partitions per topic): role `all` in one
+ * process (`kafka`), or one process per role (`kafka_roles`).
+ */
+async function measureKafka(mode: "kafka" | "kafka_roles"): Promise<void> {
   if (!librdkafkaInstalled()) {
-    report({ bench: "latency_kafka", error: "librdkafka's mock cluster is not installed" });
+    report({ bench: `latency_${mode}`, error: "librdkafka's mock cluster is not installed" });
     return;
   }
   // 12, the topics' default: the mock keeps ~5 MB per partition, and the warm-up burst must fit.
   const mock = await startPipelineCluster({ partitions: 12 });
+  const kafka = [`--kafka-brokers=${mock.bootstrap}`, ...KAFKA_ARGS];
   try {
     // The warm-up is produced as fast as it can be: 35 s of it overflowed the mock's partitions
     // before the consumers read it (offsets out of range). 5 s warms nothing: the candle rules'
     // first alerts come half a minute into the measured minute.
-    await measure("kafka", [`--kafka-brokers=${mock.bootstrap}`, ...KAFKA_ARGS], "5s");
+    if (mode === "kafka") await measure(mode, kafka, "5s");
+    else {
+      // The watched process runs `process`; the others get the same flags and their own role.
+      const archive = `${dir}/archive.db`;
+      const { from, until } = await measure(mode, [...kafka, "--role=process"], "5s", [
+        [...kafka, "--role=ingest", "--http=off", "--sqlite="],
+        [...kafka, "--role=archive", "--http=off", `--sqlite=${archive}`],
+      ]);
+      // The archive kept up too: the raw ticks of the measured window it stored.
+      const db = new DatabaseSync(archive, { readOnly: true });
+      try {
+        const { n } = db.prepare("SELECT count(*) AS n FROM ticks WHERE ts >= ? AND ts < ?")
+          .get(from, until) as { n: number };
+        report({
+          bench: `latency_${mode}_archive`,
+          archived_ticks_per_s: Math.round(n / SECONDS),
+          offered_ticks_per_s: RATE * 10,
+          seconds: SECONDS,
+        });
+      } finally {
+        db.close();
+      }
+    }
   } finally {
     await mock.stop();
   }
 }
 
-async function measure(mode: string, extra: string[], warmup: string): Promise<void> {
+/**
+ * Runs the pipeline with `extra` flags (and, beside it, one process per list of `others`, whose
+ * flags come last and win) and measures it.
+ */
+async function measure(
+  mode: string,
+  extra: string[],
+  warmup: string,
+  others: string[][] = [],
+): Promise<{ from: number; until: number }> {
   const dbPath = `${dir}/${mode}.db`;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      v8FlagsArg(),
-      `${root}src/main.ts`,
-      "--source=simulator",
-      `--sim-rate=${RATE}`,
-      // Long enough to warm the candle rules (30 returns of 1 s candles), short enough that their
-      // first alerts, one per (symbol, rule) per 5 min of cooldown, fall in the measured minute.
-      `--sim-warmup=${warmup}`,
-      // A silent symbol (70–120 s, one every few seconds at this rate) would lower the offered rate.
-      "--sim-silence=0",
-      "--intervals=1s,1m",
-      `--allowed-lateness=${LATENESS_MS}ms`,
-      `--sqlite=${dbPath}`,
-      `--http=127.0.0.1:${port}`,
-      "--log-level=warn",
-      ...extra,
-    ],
-    stdout: "null",
-    stderr: "inherit",
-  }).spawn();
+  const spawn = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), { args, stdout: "null", stderr: "inherit" }).spawn();
+  const common = [
+    "run",
+    "--allow-all",
+    v8FlagsArg(),
+    `${root}src/main.ts`,
+    "--source=simulator",
+    `--sim-rate=${RATE}`,
+    // Long enough to warm the candle rules (30 returns of 1 s candles), short enough that their
+    // first alerts, one per (symbol, rule) per 5 min of cooldown, fall in the measured minute.
+    `--sim-warmup=${warmup}`,
+    // A silent symbol (70–120 s, one every few seconds at this rate) would lower the offered rate.
+    "--sim-silence=0",
+    "--intervals=1s,1m",
+    `--allowed-lateness=${LATENESS_MS}ms`,
+    `--sqlite=${dbPath}`,
+    `--http=127.0.0.1:${port}`,
+    "--log-level=warn",
+  ];
+  const children = [spawn([...common, ...extra]), ...others.map((o) => spawn([...common, ...o]))];
   try {
     await untilLive();
     const from = Date.now() + 1000; // only ticks and windows of the live, paced part
     await new Promise((r) => setTimeout(r, from - Date.now()));
     const before = await scrape();
-    const samples = await watch(dbPath, from, from + SECONDS * 1000);
+    const until = from + SECONDS * 1000;
+    const samples = await watch(dbPath, from, until);
     const after = await scrape();
     const ticks = counterSum(after, "pipeline_ticks_total") -
       counterSum(before, "pipeline_ticks_total");
@@ -114,20 +150,23 @@ async function measure(mode: string, extra: string[], warmup: string): Promise<v
         p50_ms: round(q.p50, 1),
         p99_ms: round(q.p99, 1),
         max_ms: round(q.max, 1),
-        target_p99_ms: mode === "kafka" ? 150 : name === "latest_price" ? 20 : 50,
+        target_p99_ms: mode.startsWith("kafka") ? 150 : name === "latest_price" ? 20 : 50,
         histogram_p99_le_ms: histogramP99(before, after, name),
         offered_ticks_per_s: RATE * 10,
         achieved_ticks_per_s: Math.round(ticks / SECONDS),
         seconds: SECONDS,
       });
     }
+    return { from, until };
   } finally {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
+    for (const child of children) {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // Already gone.
+      }
     }
-    await child.status;
+    await Promise.all(children.map((c) => c.status));
   }
 }
 
