@@ -153,6 +153,7 @@ async function ingestRole(bootstrap: string, file: string, client: Client): Prom
     args: [
       "--role=ingest",
       `--kafka-client=${client}`,
+      `--kafka-producer-client=${client}`,
       `--kafka-brokers=${bootstrap}`,
       "--source=replay",
       `--replay-file=${file}`,

@@ -17,6 +17,7 @@ export function startBenchProcessRole(
     args: [
       "--role=process",
       `--kafka-client=${client}`,
+      `--kafka-producer-client=${client}`,
       `--kafka-brokers=${bootstrap}`,
       `--kafka-group=${group}`,
       "--kafka-session-timeout=6s",
