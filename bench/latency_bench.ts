@@ -48,7 +48,7 @@ const dir = await Deno.makeTempDir({ prefix: "latency-bench-" });
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const base = `http://127.0.0.1:${port}`;
 
-const modes = Deno.args.length > 0 ? Deno.args : ["embedded", "kafka"];
+const modes = Deno.args.length > 0 ? Deno.args : ["embedded", "kafka", "kafka_roles"];
 for (const mode of modes) {
   if (mode === "embedded") await measure(mode, [], "35s");
   else if (mode === "kafka" || mode === "kafka_roles") await measureKafka(mode);
