@@ -1,5 +1,5 @@
 /**
- * The evaluation's input: closed candles per symbol, built from a replay file or the simulator
+ * The evaluation's input: closed candles per venue and symbol, built from a replay file or the simulator
  * with the pipeline's own parser, replay reader and candle aggregator.
  * @module
  */
@@ -51,14 +51,19 @@ export function simulatorSource(ticks: number, seed: number, ticksPerSecond = 1)
   );
 }
 
-/** Runs `source` to its end into a candle aggregator; keys are `symbol|interval`. */
+/**
+ * Runs `source` to its end into a candle aggregator; keys are `venue|symbol|interval`, as the
+ * pipeline's forecast keys: the aggregator makes one candle per venue (the tick's source), and two
+ * sources of one symbol are two series, each evaluated on its own (the composite and the
+ * cross-source spread need the pipeline's composite book and are not evaluated here).
+ */
 export async function candlesFrom(source: Source, interval: string): Promise<EvaluationInput> {
   const iv = parseInterval(interval);
   const agg = new CandleAggregator({ intervals: [iv] });
   const byKey = new Map<string, Map<number, Candle>>();
   const out = {
     candle: (c: Candle) => {
-      const key = `${c.symbol}|${c.interval}`;
+      const key = `${c.venue}|${c.symbol}|${c.interval}`;
       const m = byKey.get(key) ?? new Map<number, Candle>();
       m.set(c.window_start, c); // a revision replaces its window's candle
       byKey.set(key, m);

@@ -64,6 +64,43 @@ Deno.test("evaluate: a small NDJSON replay gives the walk-forward table, baselin
   }
 });
 
+Deno.test("evaluate: two sources of one symbol are two series, each of its own ticks", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    // Both sources trade BTC-USD every minute at second 30, at prices 1 % apart; before the
+    // series were keyed by venue, their candles of a window replaced each other.
+    const ps = prices(5);
+    const lines: string[] = [];
+    for (let m = 0; m < MINUTES; m++) {
+      for (const [source, f] of [["kraken", 1], ["coinbase", 1.01]] as const) {
+        lines.push(JSON.stringify({
+          source,
+          symbol: "BTC-USD",
+          price: ps[m] * f,
+          size: 1,
+          ts: T0 + m * 60_000 + 30_000,
+          id: `${source}-${m}`,
+        }));
+      }
+    }
+    const file = `${dir}/two_sources.ndjson`;
+    await Deno.writeTextFile(file, lines.join("\n") + "\n");
+    const input = await candlesFrom(replaySource(file), "1m");
+    assertEquals([...input.series.keys()].join(), "coinbase|BTC-USD|1m,kraken|BTC-USD|1m");
+    for (const [key, f] of [["kraken|BTC-USD|1m", 1], ["coinbase|BTC-USD|1m", 1.01]] as const) {
+      const closes = input.series.get(key)!.candles.map((c) => c.close);
+      assertEquals(closes.length, MINUTES);
+      ok(closes.every((c, m) => c === ps[m] * f), `${key}: its own source's prices only`);
+    }
+    match(
+      await evaluate(parseEvaluateArgs([file, "--window", "60", "--refit-every", "10"])),
+      /walk-forward forecasts over 2 series/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("evaluate: reads a Binance trade dump (header, symbol from the file name)", async () => {
   const dir = await Deno.makeTempDir();
   try {
@@ -79,7 +116,7 @@ Deno.test("evaluate: reads a Binance trade dump (header, symbol from the file na
     const input = await candlesFrom(replaySource(file), "1m");
     assertEquals(input.ticks, MINUTES);
     assertEquals(input.rejected, 1);
-    const s = input.series.get("BTC-USDT|1m")!;
+    const s = input.series.get("binance|BTC-USDT|1m")!;
     assertEquals(s.candles.length, MINUTES);
     assertEquals(s.candles[7].close, Number(ps[7].toFixed(4)));
     match(
