@@ -13,6 +13,7 @@ import { configFromProcess } from "./config/config_from_process.ts";
 import { createLogger } from "./logger.ts";
 import { startPipeline } from "./pipeline/pipeline.ts";
 import { ORPHANED_EXIT_CODE, watchLauncher } from "./process/launcher_watch.ts";
+import { routeRuntimeWarnings } from "./process/runtime_warnings.ts";
 import { startLiveView } from "./ui/live_view.ts";
 import { createProgressBar } from "./ui/progress_bar.ts";
 
@@ -29,6 +30,7 @@ async function main(): Promise<number> {
     level: showLive && !replaying && config.logLevel === "info" ? "warn" : config.logLevel,
   });
   const log = logger.child("main");
+  routeRuntimeWarnings(logger.child("runtime"));
   const launcher = resolved.launcherPid === null ? null : watchLauncher(resolved.launcherPid);
   const orphaned = launcher?.gone.then(() => "launcher gone") ?? new Promise<string>(() => {});
 
