@@ -13,7 +13,7 @@ import { LearnedAnomalyRule } from "../../src/market/forecast/learned_anomaly_ru
 import type { ForecastModel } from "../../src/market/forecast/prediction.ts";
 import { type PredictionRow, predictionRows } from "../../src/market/forecast/prediction_row.ts";
 import { parseInterval } from "../../src/market/interval.ts";
-import type { WindowCandle } from "../../src/market/forecast/window_candle.ts";
+import { type WindowCandle, windowCandle } from "../../src/market/forecast/window_candle.ts";
 import { ScoreTracker } from "../../src/market/forecast/score_tracker.ts";
 import { VenueWindowBook } from "../../src/market/forecast/venue_window_book.ts";
 import type { ForecastScoreSink } from "./forecast_metrics.ts";
@@ -144,7 +144,7 @@ class PartitionForecasts implements CandleForecasts {
   // What the engine sees of a series' candle, given its window's venue candles; null: nothing
   // to forecast (cross_spread.ts).
   #view(c: Candle, venues: VenueWindow | undefined): WindowCandle | null {
-    return this.#book === null ? slim(c) : forecastCandle(c, venues);
+    return this.#book === null ? windowCandle(c) : forecastCandle(c, venues);
   }
 
   // Forecasts after `candle` (seen as `seen`) into `out`. `live` false: a warm-up, which
@@ -188,19 +188,6 @@ function intervalMs(interval: string): number {
   let ms = INTERVAL_MS.get(interval);
   if (ms === undefined) INTERVAL_MS.set(interval, ms = parseInterval(interval).ms);
   return ms;
-}
-
-// What the engine keeps of a candle (N + 16 per series): the fields the models read, not the
-// whole record with its strings and composite lists.
-function slim(c: Candle): WindowCandle {
-  return {
-    window_start: c.window_start,
-    high: c.high,
-    low: c.low,
-    close: c.close,
-    volume: c.volume,
-    version: c.version,
-  };
 }
 
 function keyOf(c: Pick<Candle, "venue" | "symbol" | "interval">): string {

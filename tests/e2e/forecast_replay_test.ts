@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Candle } from "../../src/market/candle.ts";
 import { ForecastEngine } from "../../src/market/forecast/forecast_engine.ts";
-import type { WindowCandle } from "../../src/market/forecast/window_candle.ts";
+import { type WindowCandle, windowCandle } from "../../src/market/forecast/window_candle.ts";
 import { expectedCandles, generateReplay, INTERVAL_MS } from "../helpers/replay_fixture.ts";
 import { dumpResults, sqliteRows } from "../helpers/sqlite_dump.ts";
 import { replayIntoSqlite } from "../helpers/test_pipeline.ts";
@@ -43,14 +43,7 @@ const runReplay = (dir: string, db: string, extra: string[] = []) =>
  * two is (a + b) / 2, exactly rounded as the product's mean is.
  */
 function withSpread(c: Candle, venueCandles: readonly Candle[]): WindowCandle {
-  const own = {
-    window_start: c.window_start,
-    high: c.high,
-    low: c.low,
-    close: c.close,
-    volume: c.volume,
-    version: c.version,
-  };
+  const own = windowCandle(c);
   const mean = (xs: number[]) => {
     assert.ok(xs.length <= 2, "the fixture has two venues");
     return xs.length === 1 ? xs[0] : (xs[0] + xs[1]) / 2;

@@ -5,7 +5,7 @@
  */
 import { type Candle, COMPOSITE_VENUE } from "../candle.ts";
 import { weightedMean } from "../weighted_mean.ts";
-import type { WindowCandle } from "./window_candle.ts";
+import { type WindowCandle, windowCandle } from "./window_candle.ts";
 
 /** The latest candle of each venue (not the composite) in one (symbol, interval, window). */
 export type VenueWindow = ReadonlyMap<string, Candle>;
@@ -53,14 +53,7 @@ export function forecastCandle(
   candle: Candle,
   venues: VenueWindow | undefined,
 ): WindowCandle | null {
-  const own: WindowCandle = {
-    window_start: candle.window_start,
-    high: candle.high,
-    low: candle.low,
-    close: candle.close,
-    volume: candle.volume,
-    version: candle.version,
-  };
+  const own = windowCandle(candle);
   if (candle.venue === COMPOSITE_VENUE) {
     const members = candle.constituents ?? [];
     if (members.length < 2) return own;
