@@ -8,27 +8,13 @@ import type { Candle } from "../../src/market/candle.ts";
 import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { runId } from "../helpers/services.ts";
+import { flatCandle } from "../helpers/forecast_candles.ts";
 
 const server = await sharedClickHouse();
 const MIN = 60_000;
 const T0 = Date.UTC(2026, 0, 1);
 
-const candle = (k: number, close: number, venue = "composite"): Candle => ({
-  venue,
-  symbol: "BTC-USD",
-  interval: "1m",
-  window_start: T0 + k * MIN,
-  open: close,
-  high: close,
-  low: close,
-  close,
-  volume: 1,
-  vwap: close,
-  trades: 1,
-  first_ts: T0 + k * MIN,
-  last_ts: T0 + k * MIN + 1,
-  version: 1,
-});
+const candle = (k: number, close: number, venue?: string) => flatCandle(T0 + k * MIN, close, venue);
 
 /** The forecasts after candle k for k + 1. */
 const predictions = (k: number, version: number): PredictionRow[] => {

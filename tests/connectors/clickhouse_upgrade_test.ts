@@ -22,6 +22,7 @@ import { PREDICTIONS } from "../../src/connectors/clickhouse/prediction_table.ts
 import type { Candle } from "../../src/market/candle.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { runId } from "../helpers/services.ts";
+import { flatCandle } from "../helpers/forecast_candles.ts";
 
 const server = await sharedClickHouse();
 
@@ -276,22 +277,7 @@ Deno.test({
           "(2, 'candles keyed by venue', now()), (3, 'predictions', now()), " +
           "(4, 'indicators and alerts keyed by venue', now())",
       });
-      const candle = (k: number, close: number): Candle => ({
-        venue: "composite",
-        symbol: "BTC-USD",
-        interval: "1m",
-        window_start: T0 + k * 60_000,
-        open: close,
-        high: close,
-        low: close,
-        close,
-        volume: 1,
-        vwap: close,
-        trades: 1,
-        first_ts: T0 + k * 60_000,
-        last_ts: T0 + k * 60_000,
-        version: 1,
-      });
+      const candle = (k: number, close: number) => flatCandle(T0 + k * 60_000, close);
       await store.writeCandles([candle(0, 100), candle(1, 102)]);
       const prediction = (k: number) => ({
         venue: "composite",

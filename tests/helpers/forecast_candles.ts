@@ -9,6 +9,29 @@ import type { Candle } from "../../src/market/candle.ts";
 export const MIN = 60_000;
 export const T0 = Date.UTC(2026, 0, 1);
 
+/**
+ * A BTC-USD 1m candle of one trade at `close` (open = high = low = close), version 1: the
+ * prediction store tests' candles, whose closes the realised returns are read from.
+ */
+export function flatCandle(windowStart: number, close: number, venue = "composite"): Candle {
+  return {
+    venue,
+    symbol: "BTC-USD",
+    interval: "1m",
+    window_start: windowStart,
+    open: close,
+    high: close,
+    low: close,
+    close,
+    volume: 1,
+    vwap: close,
+    trades: 1,
+    first_ts: windowStart,
+    last_ts: windowStart,
+    version: 1,
+  };
+}
+
 /** Every model and the learned anomaly score, with windows these streams reach past. */
 export const FORECAST_CONFIG: ForecastConfig = {
   models: ["ewma", "garch", "ridge"],

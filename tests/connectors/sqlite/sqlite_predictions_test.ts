@@ -1,28 +1,13 @@
 import assert from "node:assert/strict";
 import { SqliteReader } from "../../../src/connectors/sqlite/sqlite_reader.ts";
 import { SqliteStore } from "../../../src/connectors/sqlite/sqlite_store.ts";
-import type { Candle } from "../../../src/market/candle.ts";
 import type { PredictionRow } from "../../../src/market/forecast/prediction_row.ts";
+import { flatCandle } from "../../helpers/forecast_candles.ts";
 
 const MIN = 60_000;
 const T = 1_700_000_040_000;
 
-const candle = (window_start: number, close: number): Candle => ({
-  venue: "composite",
-  symbol: "BTC-USD",
-  interval: "1m",
-  window_start,
-  open: close,
-  high: close,
-  low: close,
-  close,
-  volume: 1,
-  vwap: close,
-  trades: 1,
-  first_ts: window_start,
-  last_ts: window_start,
-  version: 1,
-});
+const candle = (windowStart: number, close: number) => flatCandle(windowStart, close);
 
 const prediction = (over: Partial<PredictionRow> = {}): PredictionRow => ({
   venue: "composite",
