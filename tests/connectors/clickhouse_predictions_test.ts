@@ -4,7 +4,6 @@ import { ClickHouseStore } from "../../src/connectors/clickhouse/clickhouse_stor
 import { queryRows } from "../../src/connectors/clickhouse/queries.ts";
 import { SqliteReader } from "../../src/connectors/sqlite/sqlite_reader.ts";
 import { SqliteStore } from "../../src/connectors/sqlite/sqlite_store.ts";
-import type { Candle } from "../../src/market/candle.ts";
 import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
 import { sharedClickHouse } from "../helpers/clickhouse_server.ts";
 import { runId } from "../helpers/services.ts";
