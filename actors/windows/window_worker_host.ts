@@ -11,6 +11,7 @@ import { TickParser } from "../../src/market/tick_parser.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { createTickRules } from "../analytics/analytics_logic.ts";
 import { TickLabelBudget } from "../../src/telemetry/label_budget.ts";
+import { replyTo } from "../../src/runtime/worker_channel.ts";
 import { TickCounts } from "./tick_counts.ts";
 import { WindowCore } from "./window_core.ts";
 import type {
@@ -58,14 +59,7 @@ export class WindowWorkerHost {
 
   /** Handles one request; never throws (a failure is the reply). */
   handle(request: WindowRequest): WindowReply {
-    try {
-      return { id: request.id, step: this.#step(request) };
-    } catch (error) {
-      return {
-        id: request.id,
-        error: error instanceof Error ? error.stack ?? error.message : String(error),
-      };
-    }
+    return replyTo(request, (r) => this.#step(r));
   }
 
   #step(r: WindowRequest): WindowStep {

@@ -4,16 +4,16 @@
  * @module
  */
 /// <reference lib="deno.worker" />
+import { serveRequests } from "../../src/runtime/worker_channel.ts";
 import { WindowWorkerHost } from "./window_worker_host.ts";
-import type { WindowRequest, WindowWorkerSettings } from "./window_worker_protocol.ts";
+import type {
+  WindowRequest,
+  WindowRequestBody,
+  WindowStep,
+  WindowWorkerSettings,
+} from "./window_worker_protocol.ts";
 
-let host: WindowWorkerHost | null = null;
-
-self.onmessage = (e: MessageEvent<WindowWorkerSettings | WindowRequest[]>) => {
-  if (host === null) {
-    host = new WindowWorkerHost(e.data as WindowWorkerSettings);
-    return;
-  }
-  const h = host;
-  self.postMessage((e.data as WindowRequest[]).map((r) => h.handle(r)));
-};
+serveRequests<WindowWorkerSettings, WindowRequestBody, WindowStep>(self, (settings) => {
+  const host = new WindowWorkerHost(settings);
+  return (r: WindowRequest) => host.handle(r);
+});

@@ -10,6 +10,7 @@ import type { PackedRecords } from "../../src/connectors/kafka/packed_records.ts
 import type { RejectReason } from "../../src/market/dead_letter.ts";
 import type { Interval } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
+import type { WorkerReply, WorkerRequest } from "../../src/runtime/worker_channel.ts";
 import type { WindowOutput } from "./window_core.ts";
 
 /** What a worker's partitions share. */
@@ -27,9 +28,9 @@ export interface WindowWorkerSettings {
   readonly instruments?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** One request; `id` pairs it with its reply. */
-export type WindowRequest =
-  & { readonly id: number; readonly partition: number; readonly now: number }
+/** One request's body (src/runtime/worker_channel.ts adds the id pairing it with its reply). */
+export type WindowRequestBody =
+  & { readonly partition: number; readonly now: number }
   & (
     /**
      * `of`: the topic's partition count — a symbol is aggregated only on the partition Kafka's
@@ -79,7 +80,8 @@ export interface WindowStep {
   readonly lateRevised: number;
 }
 
-/** The reply to request `id`. */
-export type WindowReply =
-  | { readonly id: number; readonly step: WindowStep }
-  | { readonly id: number; readonly error: string };
+/** One request as it travels. */
+export type WindowRequest = WorkerRequest<WindowRequestBody>;
+
+/** The reply to a request. */
+export type WindowReply = WorkerReply<WindowStep>;

@@ -103,9 +103,9 @@ Deno.test("window worker host: batches of records give the in-thread window stat
   const steps: WindowStep[] = [];
   const ask = (body: Record<string, unknown>) => {
     const reply = host.handle({ id: steps.length, partition: 3, now: NOW, ...body } as never);
-    assert.ok("step" in reply, JSON.stringify(reply));
-    steps.push(reply.step);
-    return reply.step;
+    assert.ok("result" in reply, JSON.stringify(reply));
+    steps.push(reply.result);
+    return reply.result;
   };
   ask({ op: "open" });
   const { values, sources } = records(list);
@@ -247,10 +247,10 @@ Deno.test("window worker host: a refused record comes back with its offset and o
       105,
     ]),
   });
-  assert.ok("step" in reply);
-  assert.equal(reply.step.count, 2);
-  assert.equal(reply.step.rejected.length, 1);
-  const [r] = reply.step.rejected;
+  assert.ok("result" in reply);
+  assert.equal(reply.result.count, 2);
+  assert.equal(reply.result.rejected.length, 1);
+  const [r] = reply.result.rejected;
   assert.deepEqual([r.index, r.offset, r.reason], [1, 101, "bad_price"]);
   assert.deepEqual(r.original, bad);
 });
