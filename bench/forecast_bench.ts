@@ -30,6 +30,8 @@ const VARIANTS: [string, string[], string?][] = [
   ["forecasts_off", []],
   ["forecasts_on", [MODELS, "--learned-anomaly"]],
   ["forecasts_on_without_anomaly_score", [MODELS]],
+  // The forecasts in the pipeline's thread, as before the forecast worker.
+  ["forecasts_on_in_thread", [MODELS, "--learned-anomaly", "--forecast-thread=false"]],
   ...(BASELINE
     ? [["forecasts_on_baseline", [MODELS, "--learned-anomaly"], `${BASELINE}/src/main.ts`] as [
       string,

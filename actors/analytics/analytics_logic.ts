@@ -7,13 +7,21 @@
 import { AnomalyDetector, type AnomalyOptions } from "../../src/market/anomaly/anomaly_detector.ts";
 import type { RuleName } from "../../src/market/alert.ts";
 import { type Candle, COMPOSITE_VENUE } from "../../src/market/candle.ts";
-import type { ForecastConfig } from "../../src/config/pipeline_config.ts";
-import { createCandleForecasts, forecastsOn } from "./candle_forecasts.ts";
+import { type ForecastConfig, forecastsOn } from "../../src/config/pipeline_config.ts";
+import {
+  type BatchForecasts,
+  type CandleForecastBounds,
+  createCandleForecasts,
+  type ForecastBatch,
+  inThread,
+} from "./candle_forecasts.ts";
+import type { ForecastWorkerClient } from "./forecast_worker_client.ts";
 import type { ForecastScoreSink } from "./forecast_metrics.ts";
 import type { Alert } from "../../src/market/alert.ts";
 import { IndicatorEngine, type IndicatorSettings } from "../../src/market/indicator_engine.ts";
 import type { Tick } from "../../src/market/tick.ts";
-import type { CandleAnalytics } from "./analytics_stage.ts";
+import type { CandleAnalytics, CandleOutput } from "./analytics_stage.ts";
+import type { IndicatorRow } from "../../src/market/indicator_row.ts";
 import type { TickRules } from "../windows/window_core.ts";
 
 const CANDLE_RULES: ReadonlySet<RuleName> = new Set([
@@ -21,7 +29,6 @@ const CANDLE_RULES: ReadonlySet<RuleName> = new Set([
   "volume_spike",
   "band_breakout",
 ]);
-const NOTHING = { rows: [], alerts: [], predictions: [] } as const;
 const TICK_RULES: ReadonlySet<RuleName> = new Set(["feed_stale", "source_divergence"]);
 
 /** Indicator and rule settings shared by every partition. */
@@ -40,22 +47,58 @@ export interface AnalyticsSettings {
   readonly forecastScores?: ForecastScoreSink;
 }
 
-/** The candle-level logic of one partition. */
-export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleAnalytics {
+/** The candle-level logic of one partition, every part in this thread. */
+export function createCandleAnalytics(settings: AnalyticsSettings = {}): LocalCandleAnalytics {
+  const f = settings.forecasts;
+  const forecasts = f && forecastsOn(f)
+    ? inThread(createCandleForecasts(f, forecastBounds(settings)))
+    : null;
+  const logic = candleAnalytics(settings, forecasts);
+  return { ...logic, onCandle: (candle) => logic.onCandles([candle]) as CandleOutput };
+}
+
+/**
+ * The candle-level logic of partition `partition` with its forecasts on the forecast worker: the
+ * same output as {@linkcode createCandleAnalytics}'s, a batch later.
+ */
+export function createCandleAnalyticsOn(
+  worker: ForecastWorkerClient,
+  partition: number,
+  settings: AnalyticsSettings = {},
+): CandleAnalytics {
+  const f = settings.forecasts;
+  const forecasts = f && forecastsOn(f)
+    ? worker.open(partition, f, forecastBounds(settings))
+    : null;
+  return candleAnalytics(settings, forecasts);
+}
+
+/** {@linkcode CandleAnalytics} in this thread, also a candle at a time. */
+export interface LocalCandleAnalytics extends CandleAnalytics {
+  onCandle(candle: Candle): CandleOutput;
+}
+
+function forecastBounds(settings: AnalyticsSettings): CandleForecastBounds {
+  return {
+    maxSeries: settings.indicators?.maxSeries,
+    maxSymbols: settings.anomalies?.maxSymbols,
+    cooldownMs: settings.anomalies?.cooldownMs,
+    scores: settings.forecastScores,
+    venues: [...(settings.venues ?? [COMPOSITE_VENUE])],
+  };
+}
+
+type Own = { rows: readonly IndicatorRow[]; alerts: readonly Alert[] } | null;
+
+function candleAnalytics(
+  settings: AnalyticsSettings,
+  forecasts: BatchForecasts | null,
+): CandleAnalytics {
   const engine = new IndicatorEngine(settings.indicators);
   const detector = new AnomalyDetector({ ...settings.anomalies, rules: CANDLE_RULES });
   const venues = new Set(settings.venues ?? [COMPOSITE_VENUE]);
-  const f = settings.forecasts;
-  const forecasts = f && forecastsOn(f)
-    ? createCandleForecasts(f, {
-      maxSeries: settings.indicators?.maxSeries,
-      maxSymbols: settings.anomalies?.maxSymbols,
-      cooldownMs: settings.anomalies?.cooldownMs,
-      scores: settings.forecastScores,
-      venues: [...venues],
-    })
-    : null;
-  const indicators = (candle: Candle) => {
+  const indicators = (candle: Candle): Own => {
+    if (!venues.has(candle.venue)) return null;
     const rows = engine.onCandle(candle);
     // Rows after a revised candle change too; the rules look at the candle's own row.
     const own = rows.find((r) => r.window_start === candle.window_start);
@@ -63,23 +106,41 @@ export function createCandleAnalytics(settings: AnalyticsSettings = {}): CandleA
     return { rows, alerts };
   };
   return {
-    onCandle(candle) {
-      const own = venues.has(candle.venue) ? indicators(candle) : null;
-      if (!forecasts) return own ? { ...own, predictions: [] } : NOTHING;
-      // The forecasts see every venue's candles: the cross-source spread is computed from them.
-      const out = forecasts.onCandle(candle);
-      if (!own) return { rows: [], ...out };
-      return {
-        rows: own.rows,
-        alerts: [...own.alerts, ...out.alerts],
-        predictions: out.predictions,
-      };
+    onCandles(candles) {
+      // The indicators and the forecasts keep separate state: all of a batch's indicators
+      // first give what one candle at a time gives. The forecasts see every venue's candles
+      // (the cross-source spread is computed from them).
+      const own = candles.map(indicators);
+      if (!forecasts) return merge(own, null);
+      const batch = forecasts.onCandles(candles);
+      return batch instanceof Promise ? batch.then((b) => merge(own, b)) : merge(own, batch);
     },
     warmUp(candles) {
-      for (const c of candles) if (venues.has(c.venue)) indicators(c);
-      forecasts?.warmUp(candles);
+      for (const c of candles) indicators(c);
+      return forecasts?.warmUp(candles);
+    },
+    close() {
+      forecasts?.close();
     },
   };
+}
+
+// A batch's output as its candles one at a time give it: per candle, its indicator rows, its
+// rule alerts, then its forecasts' alerts.
+function merge(own: readonly Own[], batch: ForecastBatch | null): CandleOutput {
+  const rows: IndicatorRow[] = [];
+  const alerts: Alert[] = [];
+  const theirs = batch?.alerts ?? [];
+  let k = 0;
+  for (let i = 0; i < own.length; i++) {
+    const o = own[i];
+    if (o) {
+      for (const r of o.rows) rows.push(r);
+      for (const a of o.alerts) alerts.push(a);
+    }
+    while (k < theirs.length && theirs[k][0] === i) alerts.push(theirs[k++][1]);
+  }
+  return { rows, alerts, predictions: batch?.predictions ?? [] };
 }
 
 /** The tick-level rules of one partition. */

@@ -20,22 +20,30 @@ export type AnalyticsMessage =
   | { readonly kind: "warmup"; readonly rows: readonly Candle[] }
   | Barrier;
 
+/**
+ * What candles produced: indicator rows and predictions (each candle's, and later ones a
+ * revision changed) and alerts, in candle order.
+ */
+export interface CandleOutput {
+  readonly rows: readonly IndicatorRow[];
+  readonly alerts: readonly Alert[];
+  readonly predictions: readonly PredictionRow[];
+}
+
 /** The pure logic this stage runs (indicators, candle anomaly rules, forecasts). */
 export interface CandleAnalytics {
   /**
-   * Indicator rows and predictions (the candle's, and later ones a revision changed) and alerts
-   * for a candle.
+   * A batch of candles' output; a promise when part of the work runs on another thread (the
+   * forecast worker), which answers in order.
    */
-  onCandle(candle: Candle): {
-    rows: readonly IndicatorRow[];
-    alerts: readonly Alert[];
-    predictions: readonly PredictionRow[];
-  };
+  onCandles(candles: readonly Candle[]): CandleOutput | Promise<CandleOutput>;
   /**
    * A new owner's start: the stored candles rebuild the state (cooldowns included) and nothing is
    * emitted; re-emitted candles the history holds are then redeliveries that change nothing.
    */
-  warmUp(candles: readonly Candle[]): void;
+  warmUp(candles: readonly Candle[]): void | Promise<void>;
+  /** The stage stopped: state held elsewhere (the forecast worker's) is let go. */
+  close(): void;
 }
 
 /** Where the stage's output goes; a returned promise means "wait". */
@@ -80,29 +88,36 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
 
   async receiveBatch(messages: readonly AnalyticsMessage[], _ctx: ActorContext<AnalyticsMessage>) {
     const candles: Candle[] = [];
-    const rows: IndicatorRow[] = [];
-    const alerts: Alert[] = [];
-    const predictions: PredictionRow[] = [];
     const barriers: Barrier[] = [];
+    // Asked in message order (a worker answers in order), awaited together.
+    const asked: (CandleOutput | Promise<CandleOutput> | void | Promise<void>)[] = [];
+    let from = 0;
+    const ask = () => {
+      if (from < candles.length) asked.push(this.#logic.onCandles(candles.slice(from)));
+      from = candles.length;
+    };
     for (const m of messages) {
       if (isBarrier(m)) {
         barriers.push(m);
-        continue;
+      } else if (m.kind === "warmup") {
+        ask();
+        asked.push(this.#logic.warmUp(m.rows));
+      } else {
+        for (const c of m.rows) candles.push(c);
       }
-      if (m.kind === "warmup") {
-        this.#logic.warmUp(m.rows);
-        continue;
-      }
-      for (const c of m.rows) {
-        candles.push(c);
-        const out = this.#logic.onCandle(c);
-        for (const r of out.rows) rows.push(r);
-        for (const p of out.predictions) predictions.push(p);
-        for (const a of out.alerts) {
-          alerts.push(a);
-          const key = `${a.rule}|${a.severity}`;
-          this.#alertCounts.set(key, (this.#alertCounts.get(key) ?? 0) + 1);
-        }
+    }
+    ask();
+    const rows: IndicatorRow[] = [];
+    const alerts: Alert[] = [];
+    const predictions: PredictionRow[] = [];
+    for (const out of await Promise.all(asked)) {
+      if (!out) continue;
+      for (const r of out.rows) rows.push(r);
+      for (const p of out.predictions) predictions.push(p);
+      for (const a of out.alerts) {
+        alerts.push(a);
+        const key = `${a.rule}|${a.severity}`;
+        this.#alertCounts.set(key, (this.#alertCounts.get(key) ?? 0) + 1);
       }
     }
     const down = this.#down;
@@ -126,6 +141,7 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
 
   stopping(): void {
     this.#unregister();
+    this.#logic.close();
   }
 }
 

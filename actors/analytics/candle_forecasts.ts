@@ -46,9 +46,39 @@ export interface CandleForecasts {
   warmUp(candles: readonly Candle[]): void;
 }
 
-/** Whether `config` asks for any forecast work at all. */
-export function forecastsOn(config: ForecastConfig): boolean {
-  return config.models.length > 0 || config.learnedAnomaly;
+/** What a batch of candles produced, in the order of {@linkcode CandleForecasts.onCandle}. */
+export interface ForecastBatch {
+  readonly predictions: PredictionRow[];
+  /** Each alert with the index of the candle (in the batch) that raised it. */
+  readonly alerts: [number, Alert][];
+}
+
+/**
+ * A partition's forecasts a batch of candles at a time: {@linkcode inThread}, or on the forecast
+ * worker (forecast_worker_client.ts), whose answers come later and in order.
+ */
+export interface BatchForecasts {
+  onCandles(candles: readonly Candle[]): ForecastBatch | Promise<ForecastBatch>;
+  warmUp(candles: readonly Candle[]): void | Promise<void>;
+  /** The partition's forecasts are no longer needed (its stage stopped). */
+  close(): void;
+}
+
+/** `forecasts` run in the caller's thread, a batch at a time. */
+export function inThread(forecasts: CandleForecasts): BatchForecasts {
+  return {
+    onCandles(candles) {
+      const batch: ForecastBatch = { predictions: [], alerts: [] };
+      for (let i = 0; i < candles.length; i++) {
+        const out = forecasts.onCandle(candles[i]);
+        for (const row of out.predictions) batch.predictions.push(row);
+        for (const a of out.alerts) batch.alerts.push([i, a]);
+      }
+      return batch;
+    },
+    warmUp: (candles) => forecasts.warmUp(candles),
+    close() {},
+  };
 }
 
 /** The engine and rule for `config`. */

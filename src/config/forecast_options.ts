@@ -99,4 +99,11 @@ export const FORECAST_OPTIONS = {
     help: "seed of the Half-Space Trees (changing it changes the scores)",
     parse: (raw: string) => parseInteger(raw, 0, 2 ** 31 - 1),
   },
+  "forecast-thread": {
+    env: "FORECAST_THREAD",
+    default: "true",
+    boolean: true,
+    help: "forecasts and learned anomaly score on a worker thread (false: in the analytics thread)",
+    parse: parseBool,
+  },
 } as const;

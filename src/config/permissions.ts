@@ -28,7 +28,7 @@ import { COINBASE_DEFAULTS } from "../feeds/coinbase.ts";
 import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
 import { COINCAP_WS_DEFAULTS } from "../feeds/coincap_ws.ts";
 import { KRAKEN_DEFAULTS } from "../feeds/kraken.ts";
-import { type PipelineConfig, usesPlatformatic } from "./pipeline_config.ts";
+import { type PipelineConfig, usesForecastWorker, usesPlatformatic } from "./pipeline_config.ts";
 import { spoolPathOf, sqliteFiles } from "../connectors/sqlite/sqlite_paths.ts";
 
 const DEFAULT_PORTS: Record<string, string> = {
@@ -49,8 +49,8 @@ export function hostPortOf(url: string): string {
 }
 
 /**
- * Where the window worker thread of the Kafka `process` role loads its modules from: unlike the
- * main program's, a worker's local modules need read permission. Only the project's own code;
+ * Where the worker threads (the Kafka `process` role's window worker, the forecast worker) load
+ * their modules from: unlike the main program's, a worker's local modules need read permission. Only the project's own code;
  * none when it runs from a remote URL (nothing local to read).
  */
 export function workerCodeDirs(): string[] {
@@ -177,7 +177,8 @@ function fileGrants(
   if (options.dotenv) read.add(absolute(options.dotenv));
   // The pipeline resolves its configuration again, so it reads these files itself.
   for (const file of config.files) read.add(absolute(file));
-  if (config.kafkaBrokers && (config.role === "all" || config.role === "process")) {
+  const windowWorker = config.kafkaBrokers && (config.role === "all" || config.role === "process");
+  if (windowWorker || usesForecastWorker(config)) {
     for (const dir of workerCodeDirs()) read.add(exact(dir));
   }
   if (config.kafkaBrokers && usesPlatformatic(config)) {

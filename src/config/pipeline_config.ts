@@ -147,6 +147,22 @@ export interface ForecastConfig {
   readonly learnedAnomalyThreshold: number;
   readonly learnedAnomalyWindow: number;
   readonly learnedAnomalySeed: number;
+  /** Run them on the forecast worker thread (actors/analytics/forecast_worker_client.ts). */
+  readonly thread: boolean;
+}
+
+/** Whether `config` asks for any forecast work at all. */
+export function forecastsOn(config: ForecastConfig): boolean {
+  return config.models.length > 0 || config.learnedAnomaly;
+}
+
+/**
+ * Whether the forecast worker thread runs: forecasts on, `--forecast-thread`, and a role that runs
+ * the analytics stages (embedded, `all` or `process`).
+ */
+export function usesForecastWorker(config: PipelineConfig): boolean {
+  const analytics = !config.kafkaBrokers || config.role === "all" || config.role === "process";
+  return analytics && config.forecasts.thread && forecastsOn(config.forecasts);
 }
 
 /** What the loader read from files, besides the option values. */
@@ -278,6 +294,7 @@ function forecastConfig(v: OptionValues): ForecastConfig {
     learnedAnomalyThreshold: v["learned-anomaly-threshold"] ?? 3,
     learnedAnomalyWindow: v["learned-anomaly-window"] ?? 250,
     learnedAnomalySeed: v["learned-anomaly-seed"] ?? 1,
+    thread: v["forecast-thread"] ?? true,
   };
 }
 

@@ -8,8 +8,10 @@
 import {
   type AnalyticsSettings,
   createCandleAnalytics,
+  createCandleAnalyticsOn,
   createTickRules,
 } from "../../actors/analytics/analytics_logic.ts";
+import type { ForecastWorkerClient } from "../../actors/analytics/forecast_worker_client.ts";
 import {
   type AnalyticsMessage,
   candleAnalyticsProps,
@@ -49,6 +51,11 @@ export interface StageContext {
   readonly live: boolean;
   /** Send raw ticks to the raw-tick stores (false in Kafka mode: the archive role does). */
   readonly archiveTicks: boolean;
+  /**
+   * The forecast worker, started on first use; null: forecasts (if on) run in the analytics
+   * stages' thread (`--forecast-thread=false`).
+   */
+  readonly forecastWorker: (() => ForecastWorkerClient) | null;
 }
 
 /** One partition's running stage. */
@@ -148,7 +155,12 @@ function spawnAnalytics(
     { partition, capacity: 256 },
     {
       registry: ctx.registry,
-      analytics: () => createCandleAnalytics(analyticsSettings(ctx, partitions)),
+      analytics: () => {
+        const settings = analyticsSettings(ctx, partitions);
+        return ctx.forecastWorker
+          ? createCandleAnalyticsOn(ctx.forecastWorker(), partition, settings)
+          : createCandleAnalytics(settings);
+      },
       downstream: {
         candles: (rows) => {
           for (const c of rows) latest.candle(c);

@@ -8,8 +8,9 @@
  * @module
  */
 import { sourceActorProps } from "../../actors/sources/source_actor.ts";
+import { ForecastWorkerClient } from "../../actors/analytics/forecast_worker_client.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import type { PipelineConfig } from "../config/pipeline_config.ts";
+import { type PipelineConfig, usesForecastWorker } from "../config/pipeline_config.ts";
 import { ClickHouseReadApi } from "../connectors/clickhouse/clickhouse_read_api.ts";
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
@@ -164,6 +165,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   });
   const routes = dashboard ? tapRoutes(sinkRoutes, dashboard.tap) : sinkRoutes;
   relay.connect(routes);
+  let forecastWorker: ForecastWorkerClient | null = null;
   const stage: StageContext = {
     system,
     config,
@@ -174,7 +176,13 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     routes,
     live: !config.sources.every((s) => s === "replay"),
     archiveTicks: !config.kafkaBrokers,
+    forecastWorker: usesForecastWorker(config)
+      ? () => (forecastWorker ??= new ForecastWorkerClient())
+      : null,
   };
+  // Started by the first analytics stage (none in the ingest and archive roles); no stage asks
+  // once the actors have stopped.
+  system.terminated.then(() => forecastWorker?.terminate());
   const parser = new TickParser({
     allowList: config.symbols ? new Set(config.symbols) : undefined,
     now: () => clock.now(),

@@ -22,12 +22,15 @@ Deno.test("analytics stage: hands on a candle only after the predictions, indica
   const ref = system.spawn<AnalyticsMessage>(candleAnalyticsProps({ partition: 0, capacity: 8 }, {
     registry,
     analytics: () => ({
-      onCandle: () => ({
-        rows: [{} as IndicatorRow],
-        alerts: [{ rule: "price_spike", severity: "warning" } as unknown as Alert],
-        predictions: [{} as PredictionRow, {} as PredictionRow],
-      }),
+      // Answered later, as the forecast worker does.
+      onCandles: () =>
+        Promise.resolve({
+          rows: [{} as IndicatorRow],
+          alerts: [{ rule: "price_spike", severity: "warning" } as unknown as Alert],
+          predictions: [{} as PredictionRow, {} as PredictionRow],
+        }),
       warmUp: () => {},
+      close: () => {},
     }),
     downstream: {
       candles: record("candles"),

@@ -18,6 +18,7 @@ Deno.test("loadConfig() defaults the forecasts off, with docs/forecasts.md's set
     learnedAnomalyThreshold: 3,
     learnedAnomalyWindow: 250,
     learnedAnomalySeed: 1,
+    thread: true,
   });
   const on = loadConfig({
     args: ["--forecast-models=ewma,garch,ridge", "--learned-anomaly"],
@@ -42,6 +43,7 @@ Deno.test("loadConfig() reads every forecast option from flags and the environme
       "--learned-anomaly-threshold=2.5",
       "--learned-anomaly-window=100",
       "--learned-anomaly-seed=7",
+      "--forecast-thread=false",
     ],
     env: (name) => env[name],
   });
@@ -58,6 +60,7 @@ Deno.test("loadConfig() reads every forecast option from flags and the environme
     learnedAnomalyThreshold: 2.5,
     learnedAnomalyWindow: 100,
     learnedAnomalySeed: 7,
+    thread: false,
   });
 });
 

@@ -44,6 +44,7 @@ export const FORECAST_CONFIG: ForecastConfig = {
   learnedAnomalyThreshold: 3,
   learnedAnomalyWindow: 40,
   learnedAnomalySeed: 1,
+  thread: false,
 };
 
 /** A seeded random walk of 1m candles for two symbols; BTC-USD's `spikes` jump 30 %. */
