@@ -2,7 +2,8 @@
  * What the forecasts cost the embedded pipeline (issue #18's target: at most 15 % added time):
  * the `embedded_replay_sqlite` run of bench/embedded_bench.ts (2 M ticks → 1m, 5m, 1h candles of
  * 50 symbols, indicators, alerts into SQLite) with every forecast on (EWMA, GARCH, ridge and the
- * learned anomaly score; default settings otherwise), without the score, and off (the default),
+ * learned anomaly score; default settings otherwise — on their worker thread), without the score,
+ * in the stages' thread (`--forecast-thread=false`, as before the worker), and off (the default),
  * alternating over `BENCH_ROUNDS` rounds (default 5) so drift of the shared machine hits all of
  * them; medians with their range, of the wall time and of the CPU time (the steadier figure when
  * other processes share the machine), and the median and range of each round's added CPU and

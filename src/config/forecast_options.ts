@@ -26,8 +26,8 @@ export const MAX_FORECAST_WINDOW = 4_000;
 export const FORECAST_OPTIONS = {
   "forecast-models": {
     env: "FORECAST_MODELS",
-    // Off by default: with the anomaly score they add a third to a half to the embedded replay's CPU
-    // time, over the 15 % budget of issue #18 (README, Performance; docs/forecasts.md, "Cost").
+    // Off by default: an opt-in feature. On their worker thread they add 2–3 % to the embedded
+    // replay's time but a fifth to its CPU and ~100 MB of memory (docs/forecasts.md, "Cost").
     default: "off",
     help: `forecast models, comma-separated: ${FORECAST_MODELS.join(" | ")}; ` +
       "off or empty: none (docs/forecasts.md)",
