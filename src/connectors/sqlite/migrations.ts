@@ -143,4 +143,24 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX alerts_venue_window ON alerts (venue, window_start);
     `,
   },
+  {
+    // Raw ticks in one B-tree: the key's columns in the order range queries read them (a symbol's
+    // ticks by event time), so the (symbol, ts) index is no longer needed. The same columns, so
+    // the same ticks are duplicates as before; inserts arrive in event-time order per symbol and
+    // land at the end of its range instead of at an id's place. Measured on 1 M generated ticks:
+    // 2.2× faster inserts, a 38 % smaller file (docs/storage.md).
+    version: 6,
+    name: "ticks keyed by (symbol, ts, source, id), no second index",
+    sql: `
+      CREATE TABLE ticks_v6 (
+        source TEXT NOT NULL, symbol TEXT NOT NULL, id TEXT NOT NULL,
+        price REAL NOT NULL, size REAL, ts INTEGER NOT NULL, side TEXT,
+        PRIMARY KEY (symbol, ts, source, id)
+      ) WITHOUT ROWID;
+      INSERT INTO ticks_v6 (source, symbol, id, price, size, ts, side)
+        SELECT source, symbol, id, price, size, ts, side FROM ticks;
+      DROP TABLE ticks;
+      ALTER TABLE ticks_v6 RENAME TO ticks;
+    `,
+  },
 ];

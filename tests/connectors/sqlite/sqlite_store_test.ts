@@ -182,7 +182,7 @@ Deno.test("SqliteStore.migrate() upgrades a version-1 database: ticks keep their
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all()
         .map((r) => r.version);
-      assert.deepEqual(versions, [1, 2, 3, 4, 5]);
+      assert.deepEqual(versions, SQLITE_MIGRATIONS.map((m) => m.version));
     } finally {
       await store.close();
     }
@@ -258,7 +258,7 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before venue
       assert.deepEqual(read.symbols(), ["BTC-USD", "ETH-USD"]);
       const versions = store.db.prepare("SELECT version FROM schema_migrations ORDER BY version")
         .all().map((r) => r.version);
-      assert.deepEqual(versions, [1, 2, 3, 4, 5]);
+      assert.deepEqual(versions, SQLITE_MIGRATIONS.map((m) => m.version));
     } finally {
       await store.close();
     }
@@ -343,6 +343,84 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before analy
       const rsi = store.db.prepare(`SELECT venue, rsi FROM indicators ORDER BY venue`).all()
         .map((r) => ({ ...r }));
       assert.deepEqual(rsi, [{ venue: "composite", rsi: 55.5 }, { venue: "kraken", rsi: 40 }]);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore.migrate() keys the ticks of a version-5 database by (symbol, ts, source, id): rows kept, one B-tree serves range reads and duplicates", async () => {
+  const dir = await Deno.makeTempDir();
+  const path = `${dir}/release.db`;
+  try {
+    // The schema the release before (migrations 1 to 5), with ticks as it stored them.
+    const { DatabaseSync } = await import("node:sqlite");
+    const old = new DatabaseSync(path);
+    old.exec(`CREATE TABLE schema_migrations (
+      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+    for (const m of SQLITE_MIGRATIONS.slice(0, 5)) {
+      old.exec(m.sql);
+      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    const insert = old.prepare("INSERT INTO ticks VALUES (?, ?, ?, ?, ?, ?, ?)");
+    insert.run("kraken", "BTC-USD", "9", 100, 1, 3_000, "buy");
+    insert.run("coinbase", "BTC-USD", "10", 101, null, 1_000, null);
+    insert.run("coinbase", "ETH-USD", "10", 50, 2, 2_000, "sell");
+    old.close();
+
+    const store = new SqliteStore({ path });
+    try {
+      await store.migrate();
+      const db = store.db;
+      const key = db.prepare("SELECT name FROM pragma_index_info('sqlite_autoindex_ticks_1')")
+        .all().map((r) => r.name);
+      assert.deepEqual(key, ["symbol", "ts", "source", "id"]);
+      const indexes = db.prepare("SELECT name FROM pragma_index_list('ticks')").all()
+        .map((r) => r.name);
+      assert.deepEqual(indexes, ["sqlite_autoindex_ticks_1"], "no second index");
+      // The rows as they were, columns in their old order.
+      const rows = () =>
+        db.prepare("SELECT * FROM ticks ORDER BY source, symbol, id").all().map((r) => ({ ...r }));
+      assert.deepEqual(rows(), [
+        {
+          source: "coinbase",
+          symbol: "BTC-USD",
+          id: "10",
+          price: 101,
+          size: null,
+          ts: 1_000,
+          side: null,
+        },
+        {
+          source: "coinbase",
+          symbol: "ETH-USD",
+          id: "10",
+          price: 50,
+          size: 2,
+          ts: 2_000,
+          side: "sell",
+        },
+        {
+          source: "kraken",
+          symbol: "BTC-USD",
+          id: "9",
+          price: 100,
+          size: 1,
+          ts: 3_000,
+          side: "buy",
+        },
+      ]);
+      // The same tick again is a duplicate; the same id at another time is another tick.
+      const t = { source: "kraken", symbol: "BTC-USD", id: "9", price: 100, size: 1, ts: 3_000 };
+      await store.writeTicks([t, { ...t, price: 102, ts: 4_000 }]);
+      assert.equal(rows().length, 4);
+      // A symbol's ticks over a time range read the key, not the whole table.
+      const plan = db.prepare(
+        "EXPLAIN QUERY PLAN SELECT * FROM ticks WHERE symbol = ? AND ts >= ? AND ts < ?",
+      ).all("BTC-USD", 0, 5_000).map((r) => String(r.detail)).join("; ");
+      assert.match(plan, /SEARCH ticks USING PRIMARY KEY \(symbol=\? AND ts>\? AND ts<\?\)/);
     } finally {
       await store.close();
     }
