@@ -155,18 +155,25 @@ Deno.test("forecasts: a replay's stored predictions equal the engine over the re
   }
 });
 
-Deno.test("forecasts: the same predictions and learned_anomaly alerts whatever the batching", async () => {
+Deno.test("forecasts: the same predictions and learned_anomaly alerts whatever the batching, on the forecast worker or not", async () => {
   const dir = await Deno.makeTempDir();
   try {
     await runReplay(dir, `${dir}/a.db`);
     await runReplay(dir, `${dir}/b.db`, ["--bus-capacity=16"]);
+    // In the analytics stages' thread, as before the forecast worker.
+    await runReplay(dir, `${dir}/c.db`, ["--bus-capacity=64", "--forecast-thread=false"]);
     const a = dumpResults(`${dir}/a.db`, { deadLetters: "by-reason" });
     const b = dumpResults(`${dir}/b.db`, { deadLetters: "by-reason" });
+    const c = dumpResults(`${dir}/c.db`, { deadLetters: "by-reason" });
     assert.ok(a.predictions.length > 0);
     const learned = (a.alerts as { rule: string }[]).filter((r) => r.rule === "learned_anomaly");
     assert.ok(learned.length > 0, "the fixture's jumps raise learned_anomaly alerts");
     assert.deepEqual(b.predictions, a.predictions);
     assert.deepEqual(b.alerts, a.alerts);
+    assert.deepEqual(c.predictions, a.predictions);
+    assert.deepEqual(c.alerts, a.alerts);
+    assert.deepEqual(c.candles, a.candles);
+    assert.deepEqual(c.indicators, a.indicators);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
