@@ -96,17 +96,24 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
       if (from < candles.length) asked.push(this.#logic.onCandles(candles.slice(from)));
       from = candles.length;
     };
-    for (const m of messages) {
-      if (isBarrier(m)) {
-        barriers.push(m);
-      } else if (m.kind === "warmup") {
-        ask();
-        asked.push(this.#logic.warmUp(m.rows));
-      } else {
-        for (const c of m.rows) candles.push(c);
+    try {
+      for (const m of messages) {
+        if (isBarrier(m)) {
+          barriers.push(m);
+        } else if (m.kind === "warmup") {
+          ask();
+          asked.push(this.#logic.warmUp(m.rows));
+        } else {
+          for (const c of m.rows) candles.push(c);
+        }
       }
+      ask();
+    } catch (error) {
+      // The turn fails with this error; answers already asked for are not awaited, and one that
+      // fails too must not surface as an unhandled rejection.
+      for (const a of asked) if (a instanceof Promise) a.catch(() => {});
+      throw error;
     }
-    ask();
     const rows: IndicatorRow[] = [];
     const alerts: Alert[] = [];
     const predictions: PredictionRow[] = [];

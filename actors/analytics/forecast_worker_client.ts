@@ -37,9 +37,41 @@ export class ForecastWorkerClient {
     return new RemoteForecasts(this.#channel, partition, scores);
   }
 
+  /** Whether the worker failed or was terminated. */
+  get failed(): boolean {
+    return this.#channel.failed;
+  }
+
   /** Stops the worker; pending requests fail. */
   terminate(): void {
     this.#channel.terminate();
+  }
+}
+
+/**
+ * The forecast worker a process's analytics stages share: started on first use, and started
+ * again when the one before has failed. A dead worker fails every request; the stages asking then
+ * fail, their supervisors restart them, and the restarted stages open their partitions on the new
+ * worker (from empty state, as any restarted stage) instead of failing for good.
+ */
+export class ForecastWorkerSlot {
+  #worker: ForecastWorkerClient | null = null;
+  #closed = false;
+
+  /** The running worker. */
+  get(): ForecastWorkerClient {
+    if (this.#closed) throw new Error("forecast worker: the pipeline has stopped");
+    if (this.#worker === null || this.#worker.failed) {
+      this.#worker?.terminate();
+      this.#worker = new ForecastWorkerClient();
+    }
+    return this.#worker;
+  }
+
+  /** Stops the worker for good (the actors have stopped). */
+  terminate(): void {
+    this.#closed = true;
+    this.#worker?.terminate();
   }
 }
 

@@ -8,7 +8,7 @@
  * @module
  */
 import { sourceActorProps } from "../../actors/sources/source_actor.ts";
-import { ForecastWorkerClient } from "../../actors/analytics/forecast_worker_client.ts";
+import { ForecastWorkerSlot } from "../../actors/analytics/forecast_worker_client.ts";
 import { type Clock, systemClock } from "../clock.ts";
 import { type PipelineConfig, usesForecastWorker } from "../config/pipeline_config.ts";
 import { ClickHouseReadApi } from "../connectors/clickhouse/clickhouse_read_api.ts";
@@ -165,7 +165,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   });
   const routes = dashboard ? tapRoutes(sinkRoutes, dashboard.tap) : sinkRoutes;
   relay.connect(routes);
-  let forecastWorker: ForecastWorkerClient | null = null;
+  const forecastWorker = usesForecastWorker(config) ? new ForecastWorkerSlot() : null;
   const stage: StageContext = {
     system,
     config,
@@ -176,9 +176,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     routes,
     live: !config.sources.every((s) => s === "replay"),
     archiveTicks: !config.kafkaBrokers,
-    forecastWorker: usesForecastWorker(config)
-      ? () => (forecastWorker ??= new ForecastWorkerClient())
-      : null,
+    forecastWorker: forecastWorker ? () => forecastWorker.get() : null,
   };
   // Started by the first analytics stage (none in the ingest and archive roles); no stage asks
   // once the actors have stopped.
@@ -218,28 +216,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     ? new ClickHouseReadApi(clickhouse.client, config.storage.clickhouseDatabase)
     : null;
   let sequence: StopSequence | null = null;
-  const http = config.http
-    ? await startHttpServer({
-      ...config.http,
-      registry,
-      latest,
-      read,
-      intervals: config.intervals,
-      role: config.role,
-      venue: config.analyticsVenues[0],
-      venues: config.analyticsVenues,
-      stream: dashboard?.hub ?? null,
-      healthSummary: dashboard?.health ??
-        (() => healthSummary(registry, { role: config.role, now: Date.now() })),
-      health: () => ({ ok: !terminatedAlready, detail: { role: config.role } }),
-      ready: () => !sequence?.stopping && !terminatedAlready,
-      log: log.child("http"),
-    })
-    : null;
-  if (http) {
-    log.info("http listening; dashboard there", { url: dashboardUrl(http) });
-  }
-  sequence = createStopSequence({
+  let http: HttpServer | null = null;
+  const stopParts = {
     timeoutMs: config.shutdownTimeoutMs,
     clock,
     log,
@@ -253,7 +231,37 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
       dashboard?.tap.close();
       return http?.close() ?? Promise.resolve();
     },
-  });
+  };
+  try {
+    http = config.http
+      ? await startHttpServer({
+        ...config.http,
+        registry,
+        latest,
+        read,
+        intervals: config.intervals,
+        role: config.role,
+        venue: config.analyticsVenues[0],
+        venues: config.analyticsVenues,
+        stream: dashboard?.hub ?? null,
+        healthSummary: dashboard?.health ??
+          (() => healthSummary(registry, { role: config.role, now: Date.now() })),
+        health: () => ({ ok: !terminatedAlready, detail: { role: config.role } }),
+        ready: () => !sequence?.stopping && !terminatedAlready,
+        log: log.child("http"),
+      })
+      : null;
+  } catch (error) {
+    // The HTTP server did not start (its port taken, say): what did start — sources, actors,
+    // consumer groups, stores, the forecast worker — stops before the cause is reported, so an
+    // embedding program is left with nothing running.
+    await createStopSequence(stopParts).stop();
+    throw error;
+  }
+  if (http) {
+    log.info("http listening; dashboard there", { url: dashboardUrl(http) });
+  }
+  sequence = createStopSequence(stopParts);
   return {
     config,
     registry,

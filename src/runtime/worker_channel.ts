@@ -43,6 +43,8 @@ export class WorkerChannel<Body, Result> {
       e.preventDefault();
       this.#fail(new Error(`${name} failed: ${e.message}`));
     };
+    // A reply that cannot be read would leave its request waiting forever.
+    this.#worker.onmessageerror = () => this.#fail(new Error(`${name}: a reply could not be read`));
     this.#worker.postMessage(settings);
   }
 
@@ -63,6 +65,11 @@ export class WorkerChannel<Body, Result> {
     if (this.#outbox.push({ ...body, id }) === 1) setImmediateNative(this.#send);
     for (const buffer of transfer) this.#transfer.push(buffer);
     return pending.promise;
+  }
+
+  /** Whether the worker failed or was terminated: every request fails from then on. */
+  get failed(): boolean {
+    return this.#failure !== null;
   }
 
   /** Stops the worker; pending requests fail. */

@@ -12,7 +12,15 @@ import {
   createCandleAnalyticsOn,
 } from "../../actors/analytics/analytics_logic.ts";
 import type { CandleOutput } from "../../actors/analytics/analytics_stage.ts";
-import { ForecastWorkerClient } from "../../actors/analytics/forecast_worker_client.ts";
+import {
+  ForecastWorkerClient,
+  ForecastWorkerSlot,
+} from "../../actors/analytics/forecast_worker_client.ts";
+import { candleAnalyticsProps } from "../../actors/analytics/analytics_stage.ts";
+import { barrier } from "../../actors/barrier.ts";
+import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts";
+import { createActorSystem } from "../../src/runtime/system.ts";
+import { createRegistry } from "../../src/telemetry/metrics.ts";
 import type { ForecastScoreSink } from "../../actors/analytics/forecast_metrics.ts";
 import { permissionFlags } from "../../src/config/permissions.ts";
 import type { Candle } from "../../src/market/candle.ts";
@@ -161,4 +169,41 @@ Deno.test("forecast worker: loads under the permissions the launcher gives the e
   const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
   assert.equal(out.code, 0, text);
   assert.match(text, /predictions 3/);
+});
+
+Deno.test("forecast worker: a dead worker is replaced; the stage its supervisor restarts forecasts on the new one", async () => {
+  const slot = new ForecastWorkerSlot();
+  const registry = createRegistry();
+  const system = createActorSystem({ registry });
+  const predictions: PredictionRow[] = [];
+  const none = () => {};
+  try {
+    const ref = system.spawn(candleAnalyticsProps({ partition: 0, capacity: 8 }, {
+      registry,
+      analytics: () => createCandleAnalyticsOn(slot.get(), 0, settingsWith(recordingSink())),
+      downstream: {
+        candles: none,
+        indicators: none,
+        alerts: none,
+        predictions: (rows) => void predictions.push(...rows),
+        barrier: () => Promise.resolve(),
+      },
+    }));
+    const input = candles(40);
+    await ref.tell({ kind: "candles", rows: input.slice(0, 20) });
+    await barrier(ref, "sync");
+    assert.equal(predictions.length, 20 * 3);
+    const first = slot.get();
+    first.terminate(); // as if it had died: every request to it fails from now on
+    await ref.tell({ kind: "candles", rows: input.slice(20) });
+    await barrier(ref, "sync");
+    // The failed batch was retried on a fresh stage, which opened its partition on a new worker.
+    assert.equal(predictions.length, input.length * 3);
+    assert.notEqual(slot.get(), first);
+    assert.equal(slot.get().failed, false);
+  } finally {
+    await system.shutdown();
+    slot.terminate();
+  }
+  assert.throws(() => slot.get(), /the pipeline has stopped/);
 });
