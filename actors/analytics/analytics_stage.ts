@@ -89,12 +89,14 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
   async receiveBatch(messages: readonly AnalyticsMessage[], _ctx: ActorContext<AnalyticsMessage>) {
     const candles: Candle[] = [];
     const barriers: Barrier[] = [];
-    // Asked in message order (a worker answers in order), awaited together.
+    // Asked in message order (a worker answers in order), awaited together: the candles since the
+    // last warm-up as one batch, an array never touched again once handed over (a worker's
+    // request is copied when it is sent, later in this task).
     const asked: (CandleOutput | Promise<CandleOutput> | void | Promise<void>)[] = [];
-    let from = 0;
+    let batch: Candle[] = [];
     const ask = () => {
-      if (from < candles.length) asked.push(this.#logic.onCandles(candles.slice(from)));
-      from = candles.length;
+      if (batch.length > 0) asked.push(this.#logic.onCandles(batch));
+      batch = [];
     };
     try {
       for (const m of messages) {
@@ -104,7 +106,10 @@ class CandleAnalyticsActor implements Actor<AnalyticsMessage> {
           ask();
           asked.push(this.#logic.warmUp(m.rows));
         } else {
-          for (const c of m.rows) candles.push(c);
+          for (const c of m.rows) {
+            candles.push(c);
+            batch.push(c);
+          }
         }
       }
       ask();

@@ -22,7 +22,6 @@ import type { PredictionRow } from "../../src/market/forecast/prediction_row.ts"
 import { createActorSystem } from "../../src/runtime/system.ts";
 import { createRegistry } from "../../src/telemetry/metrics.ts";
 import type { ForecastScoreSink } from "../../actors/analytics/forecast_metrics.ts";
-import { permissionFlags } from "../../src/config/permissions.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import {
   candles,
@@ -33,6 +32,7 @@ import {
   venueSteps,
 } from "../helpers/forecast_candles.ts";
 import { testConfig } from "../helpers/test_pipeline.ts";
+import { runUnderLauncherPermissions } from "../helpers/launcher_probe.ts";
 
 /** A score sink that keeps what it is told, in order. */
 function recordingSink(): ForecastScoreSink & { events: unknown[] } {
@@ -160,14 +160,11 @@ Deno.test("forecast worker: the rows come back for the next windows, one per mod
 
 Deno.test("forecast worker: loads under the permissions the launcher gives the embedded pipeline", async () => {
   const config = testConfig(["--forecast-models=ewma", "--http=off"]);
-  const probe = new URL("../helpers/forecast_worker_probe.ts", import.meta.url);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...permissionFlags(config), probe.href],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, text);
+  const { code, text } = await runUnderLauncherPermissions(
+    config,
+    new URL("../helpers/forecast_worker_probe.ts", import.meta.url),
+  );
+  assert.equal(code, 0, text);
   assert.match(text, /predictions 3/);
 });
 

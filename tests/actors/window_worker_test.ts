@@ -12,7 +12,6 @@ import type {
 } from "../../actors/windows/window_worker_protocol.ts";
 import { WindowCore } from "../../actors/windows/window_core.ts";
 import { createTickRules } from "../../actors/analytics/analytics_logic.ts";
-import { permissionFlags } from "../../src/config/permissions.ts";
 import { decodePacked, packRecords } from "../../src/connectors/kafka/packed_records.ts";
 import { decodeTick, encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import { Buffer } from "node:buffer";
@@ -21,6 +20,7 @@ import { parseIntervals } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
 import { TickParser } from "../../src/market/tick_parser.ts";
 import { testConfig } from "../helpers/test_pipeline.ts";
+import { runUnderLauncherPermissions } from "../helpers/launcher_probe.ts";
 
 const T0 = 1_700_000_000_000;
 const NOW = T0 + 3_600_000;
@@ -220,14 +220,11 @@ Deno.test("window worker: loads under the permissions the launcher gives the pro
     "--sqlite=",
     "--http=off",
   ]);
-  const probe = new URL("../helpers/window_worker_probe.ts", import.meta.url);
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...permissionFlags(config), probe.href],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const text = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assert.equal(out.code, 0, text);
+  const { code, text } = await runUnderLauncherPermissions(
+    config,
+    new URL("../helpers/window_worker_probe.ts", import.meta.url),
+  );
+  assert.equal(code, 0, text);
   assert.match(text, /candles \d+/);
 });
 

@@ -1,3 +1,4 @@
+import { DatabaseSync } from "node:sqlite";
 import assert from "node:assert/strict";
 import { SqliteReader } from "../../../src/connectors/sqlite/sqlite_reader.ts";
 import { SQLITE_MIGRATIONS } from "../../../src/connectors/sqlite/migrations.ts";
@@ -37,6 +38,21 @@ async function withStore(fn: (store: SqliteStore, path: string) => Promise<void>
     await store.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/**
+ * A database as an older release left it: the bookkeeping table and the first `version`
+ * migrations (never edited once released), recorded as applied; the caller adds its rows.
+ */
+function databaseAtVersion(path: string, version: number): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec(`CREATE TABLE schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
+  for (const m of SQLITE_MIGRATIONS.slice(0, version)) {
+    db.exec(m.sql);
+    db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+  }
+  return db;
 }
 
 Deno.test("SqliteStore.migrate() creates the tables once and is safe to repeat", async () => {
@@ -150,12 +166,7 @@ Deno.test("SqliteStore.migrate() upgrades a version-1 database: ticks keep their
   const path = `${dir}/old.db`;
   try {
     // A database as the first release left it: migration 1 only, with a tick in it.
-    const { DatabaseSync } = await import("node:sqlite");
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    old.exec(SQLITE_MIGRATIONS[0].sql);
-    old.prepare("INSERT INTO schema_migrations VALUES (1, 'initial tables', 0)").run();
+    const old = databaseAtVersion(path, 1);
     old.prepare("INSERT INTO ticks VALUES ('s', 'BTC-USD', '7', 100, 1, 1700000000000, 'buy')")
       .run();
     old.close();
@@ -197,14 +208,7 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before venue
   try {
     // The schema the release before venue candles wrote (migrations 1 and 2, never edited since),
     // with candles as that release stored them: one row per (symbol, interval, window).
-    const { DatabaseSync } = await import("node:sqlite");
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    for (const m of SQLITE_MIGRATIONS.slice(0, 2)) {
-      old.exec(m.sql);
-      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
-    }
+    const old = databaseAtVersion(path, 2);
     const insert = old.prepare(`INSERT INTO candles (symbol, "interval", window_start, open, high,
       low, close, volume, vwap, trades, first_ts, last_ts, version)
       VALUES (?, '1m', ?, 100, 110, 90, 105, ?, ?, 3, ?, ?, ?)`);
@@ -278,14 +282,7 @@ Deno.test("SqliteStore.migrate() upgrades a database of the release before analy
   try {
     // The schema the release before venue indicators wrote (migrations 1 to 4, never edited
     // since), with an indicator row and an alert as that release stored them.
-    const { DatabaseSync } = await import("node:sqlite");
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    for (const m of SQLITE_MIGRATIONS.slice(0, 4)) {
-      old.exec(m.sql);
-      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
-    }
+    const old = databaseAtVersion(path, 4);
     old.exec(`INSERT INTO indicators VALUES ('BTC-USD', '1m', 60000, 105, 101, 102, 103, 55.5,
       110, 101, 92, 0.01, 3)`);
     old.exec(`INSERT INTO alerts VALUES ('BTC-USD|1m|price_spike|60000', 'BTC-USD', '1m',
@@ -356,14 +353,7 @@ Deno.test("SqliteStore.migrate() keys the ticks of a version-5 database by (symb
   const path = `${dir}/release.db`;
   try {
     // The schema the release before (migrations 1 to 5), with ticks as it stored them.
-    const { DatabaseSync } = await import("node:sqlite");
-    const old = new DatabaseSync(path);
-    old.exec(`CREATE TABLE schema_migrations (
-      version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`);
-    for (const m of SQLITE_MIGRATIONS.slice(0, 5)) {
-      old.exec(m.sql);
-      old.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
-    }
+    const old = databaseAtVersion(path, 5);
     const insert = old.prepare("INSERT INTO ticks VALUES (?, ?, ?, ?, ?, ?, ?)");
     insert.run("kraken", "BTC-USD", "9", 100, 1, 3_000, "buy");
     insert.run("coinbase", "BTC-USD", "10", 101, null, 1_000, null);
