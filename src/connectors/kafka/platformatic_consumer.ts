@@ -20,6 +20,7 @@ import type { KafkaMessage } from "kafkajs";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
+import { offsetOf } from "./fetched_message.ts";
 import { GroupMember, keyOf } from "./group_member.ts";
 import type { PlatformaticKafka } from "./platformatic_client.ts";
 import { platformatic } from "./platformatic_module.ts";
@@ -315,8 +316,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       this.#metrics?.processingLag(f.topic, f.partition, Math.max(0, hw - Number(next)));
       return;
     }
-    const last = Number(messages[messages.length - 1].offset);
-    const committed = this.#commits!.observe(f.key, Number(messages[0].offset), hw);
+    const last = offsetOf(messages[messages.length - 1]);
+    const committed = this.#commits!.observe(f.key, offsetOf(messages[0]), hw);
     this.#metrics?.consumed(f.topic, messages.length);
     this.#metrics?.lag(f.topic, f.partition, hw - committed);
     await this.#o.handlers.onBatch(f.topic, f.partition, messages, String(highWatermark));

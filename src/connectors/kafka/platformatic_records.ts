@@ -9,6 +9,7 @@ import type { fetchV17, RecordsBatch } from "@platformatic/kafka";
 
 type FetchResponsePartition = fetchV17.FetchResponsePartition;
 import type { IHeaders, KafkaMessage } from "kafkajs";
+import { FetchedMessage } from "./fetched_message.ts";
 
 /** Bit 5 of a record batch's attributes: a transaction marker, not data. */
 const IS_CONTROL = 1 << 5;
@@ -48,23 +49,52 @@ function appendBatch(batch: RecordsBatch, from: bigint, out: KafkaMessage[]): vo
   for (const r of batch.records) {
     const offset = first + r.offsetDelta;
     if (offset < min) continue;
-    out.push({
-      key: r.key,
-      value: r.value,
-      headers: headersOf(r.headers),
-      offset: String(offset),
-      timestamp: String(firstTs + Number(r.timestampDelta)),
-      attributes: r.attributes,
-    });
+    out.push(
+      new FetchedMessage(
+        r.key,
+        r.value,
+        headersOf(r.headers),
+        r.attributes,
+        offset,
+        firstTs + Number(r.timestampDelta),
+      ),
+    );
   }
+}
+
+/**
+ * The header names this pipeline writes, as bytes: a record's names are matched against them
+ * before anything is decoded, since decoding two names per record (a string and an object
+ * property each) cost as much as the rest of the conversion.
+ */
+const KNOWN_NAMES: readonly (readonly [string, Uint8Array])[] = [
+  "source",
+  "schema-version",
+  "control",
+  "reason",
+  "detail",
+  "rejected-at",
+].map((name) => [name, new TextEncoder().encode(name)] as const);
+
+/** `k` decoded, through {@linkcode KNOWN_NAMES} when it is one of them. */
+function headerName(k: Uint8Array): string {
+  for (let n = 0; n < KNOWN_NAMES.length; n++) {
+    const [name, bytes] = KNOWN_NAMES[n];
+    if (bytes.length !== k.length) continue;
+    let i = 0;
+    while (i < bytes.length && bytes[i] === k[i]) i++;
+    if (i === bytes.length) return name;
+  }
+  return (k as Buffer).toString();
 }
 
 /** Headers by name, a repeated name's values in an array (as kafkajs does). */
 function headersOf(entries: readonly [Buffer | null, Buffer | null][]): IHeaders {
   const headers: IHeaders = {};
-  for (const [k, v] of entries) {
+  for (let e = 0; e < entries.length; e++) {
+    const [k, v] = entries[e];
     if (k === null) continue;
-    const name = k.toString();
+    const name = headerName(k);
     const value = v ?? undefined;
     const prior = headers[name];
     if (prior === undefined) headers[name] = value;

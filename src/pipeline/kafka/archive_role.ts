@@ -4,6 +4,7 @@
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
+import { offsetOf } from "../../connectors/kafka/fetched_message.ts";
 import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
 import { createKafkaConsumer } from "../../connectors/kafka/kafka_consumer.ts";
 import { decodeTick, isEndOfInput } from "../../connectors/kafka/tick_codec.ts";
@@ -36,7 +37,7 @@ export function startArchiveRole(ctx: RoleContext, onEnded: () => void): { stop(
       if (w) await w;
       await routes.barrier("flush");
     }
-    await consumerRef?.commit(topic, partition, Number(messages[messages.length - 1].offset) + 1);
+    await consumerRef?.commit(topic, partition, offsetOf(messages[messages.length - 1]) + 1);
     if (sawEnd) {
       ended.add(partition);
       const assigned = consumerRef?.assignment() ?? [];

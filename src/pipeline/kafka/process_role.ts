@@ -10,6 +10,7 @@
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
+import { offsetOf } from "../../connectors/kafka/fetched_message.ts";
 import { WindowWorkerClient } from "../../../actors/windows/window_worker_client.ts";
 import { createTickRules } from "../../../actors/analytics/analytics_logic.ts";
 import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
@@ -210,12 +211,12 @@ export function startProcessRole(
         if (w) waits.push(w);
         continue;
       }
-      offsets.push(Number(m.offset));
+      offsets.push(offsetOf(m));
       values.push(m.value);
       sources.push(headerValue(m.headers, "source"));
     }
-    const first = Number(messages[0].offset);
-    const next = Number(messages[messages.length - 1].offset) + 1;
+    const first = offsetOf(messages[0]);
+    const next = offsetOf(messages[messages.length - 1]) + 1;
     // Decoded on the window worker; the commit tracker learns the batch's event times once the
     // batch is handed on (so the commit point never runs ahead of what the stores have).
     const sent = p.stage.windows.tell({
