@@ -49,7 +49,10 @@ export interface StoreSinkConfig {
    * that blocks the event loop, {@linkcode BLOCKING_STORE_DELAY_MS}.
    */
   readonly maxDelayMs?: number;
-  /** Mailbox bound (messages, each a batch of up to ~1000 rows). Default 64. */
+  /**
+   * Mailbox bound (messages, each a batch of up to ~1000 rows), and the most one write takes.
+   * Default: the store's `sinkMailbox`, else 64.
+   */
   readonly capacity?: number;
   /** Retry backoff for transient failures. */
   readonly retry?: { readonly minMs: number; readonly maxMs: number };
@@ -151,10 +154,12 @@ export function storeSinkProps(
   config: StoreSinkConfig,
   deps: StoreSinkDeps,
 ): Props<SinkMessage> {
+  const capacity = config.capacity ?? store.sinkMailbox ?? 64;
   return {
     name,
     factory: () => new StoreSink(store, config, deps),
-    mailbox: { capacity: config.capacity ?? 64, policy: "block", batchSize: 64 },
+    // A write takes everything queued: what gathered while the last one was in flight.
+    mailbox: { capacity, policy: "block", batchSize: capacity },
   };
 }
 

@@ -252,6 +252,14 @@ export const OPTIONS = {
     help: "store raw ticks (SQLite ticks table / PostgreSQL)",
     parse: parseBool,
   }),
+  "sqlite-tick-thread": opt({
+    env: "SQLITE_TICK_THREAD",
+    default: "true",
+    boolean: true,
+    help:
+      "embedded mode: SQLite's raw ticks are written by a thread of their own (another core), not on the event loop",
+    parse: parseBool,
+  }),
   "http": opt({
     env: "HTTP_ADDR",
     default: "127.0.0.1:9464",

@@ -28,7 +28,12 @@ import { COINBASE_DEFAULTS } from "../feeds/coinbase.ts";
 import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
 import { COINCAP_WS_DEFAULTS } from "../feeds/coincap_ws.ts";
 import { KRAKEN_DEFAULTS } from "../feeds/kraken.ts";
-import { type PipelineConfig, usesForecastWorker, usesPlatformatic } from "./pipeline_config.ts";
+import {
+  type PipelineConfig,
+  usesForecastWorker,
+  usesPlatformatic,
+  usesSqliteTickThread,
+} from "./pipeline_config.ts";
 import { spoolPathOf, sqliteFiles } from "../connectors/sqlite/sqlite_paths.ts";
 
 const DEFAULT_PORTS: Record<string, string> = {
@@ -50,13 +55,32 @@ export function hostPortOf(url: string): string {
 
 /**
  * Where the worker threads (the Kafka `process` role's window worker, the forecast worker) load
- * their modules from: unlike the main program's, a worker's local modules need read permission. Only the project's own code;
- * none when it runs from a remote URL (nothing local to read).
+ * their modules from: unlike the main program's, a worker's local modules need read permission.
+ * Only the project's own code; none when it runs from a remote URL (nothing local to read).
  */
 export function workerCodeDirs(): string[] {
   const root = new URL("../../", import.meta.url);
   if (root.protocol !== "file:") return [];
   return ["actors", "src"].map((dir) => fileURLToPath(new URL(dir, root)));
+}
+
+/**
+ * The modules SQLite's tick writer thread loads (its value imports; type imports are erased),
+ * granted one by one: the embedded default runs the thread, and still reads nothing else of the
+ * project's code. A probe loads the thread under exactly these flags
+ * (tests/connectors/sqlite/sqlite_tick_writer_test.ts), so a new import here fails a test, not a
+ * deployment. None when the code runs from a remote URL.
+ */
+export function sqliteTickWriterModules(): string[] {
+  const root = new URL("../../", import.meta.url);
+  if (root.protocol !== "file:") return [];
+  return [
+    "src/connectors/sqlite/sqlite_tick_writer_main.ts",
+    "src/connectors/sqlite/sqlite_writes.ts",
+    "src/connectors/sqlite/sqlite_predictions.ts",
+    "src/connectors/sqlite/packed_ticks.ts",
+    "src/runtime/worker_channel.ts",
+  ].map((file) => fileURLToPath(new URL(file, root)));
 }
 
 /**
@@ -180,6 +204,9 @@ function fileGrants(
   const windowWorker = config.kafkaBrokers && (config.role === "all" || config.role === "process");
   if (windowWorker || usesForecastWorker(config)) {
     for (const dir of workerCodeDirs()) read.add(exact(dir));
+  }
+  if (usesSqliteTickThread(config)) {
+    for (const file of sqliteTickWriterModules()) read.add(exact(file));
   }
   if (config.kafkaBrokers && usesPlatformatic(config)) {
     for (const dir of npmPackageDirs()) read.add(exact(dir));

@@ -74,6 +74,8 @@ export interface PipelineConfig {
   readonly storage: {
     readonly sqlitePath: string | null;
     readonly storeTicks: boolean;
+    /** Embedded mode: SQLite's raw ticks go through their writer thread (sqlite_tick_writer.ts). */
+    readonly sqliteTickThread: boolean;
     readonly databaseUrl: string | null;
     readonly postgresSchema: string;
     readonly postgresPoolSize: number;
@@ -165,6 +167,17 @@ export function usesForecastWorker(config: PipelineConfig): boolean {
   return analytics && config.forecasts.thread && forecastsOn(config.forecasts);
 }
 
+/**
+ * Whether SQLite's raw ticks go through the tick writer thread: embedded mode (in Kafka mode a
+ * store's batches are whole fetches already, and its sink keeps the default mailbox), a database
+ * file, raw ticks stored, and `--sqlite-tick-thread`.
+ */
+export function usesSqliteTickThread(config: PipelineConfig): boolean {
+  const s = config.storage;
+  return !config.kafkaBrokers && s.sqliteTickThread && s.storeTicks &&
+    s.sqlitePath !== null && s.sqlitePath !== ":memory:";
+}
+
 /** What the loader read from files, besides the option values. */
 export interface FileInputs {
   readonly tls: TlsMaterial;
@@ -232,6 +245,7 @@ export function assemblePipelineConfig(
     storage: {
       sqlitePath: v["sqlite"] === undefined ? "data/pipeline.db" : v["sqlite"],
       storeTicks: v["store-ticks"] ?? true,
+      sqliteTickThread: v["sqlite-tick-thread"] ?? true,
       databaseUrl: v["database-url"] ?? null,
       postgresSchema: v["postgres-schema"] ?? "public",
       postgresPoolSize: v["postgres-pool-size"] ?? 4,

@@ -34,6 +34,12 @@ export interface Store {
    */
   readonly blocksEventLoop?: boolean;
   /**
+   * The sink's mailbox bound in messages (default 64), which is also the most one write takes. A
+   * store that writes its bulk rows in a thread of its own (SQLite's raw ticks) wants a larger one:
+   * while the thread commits one batch, the next must have room to gather.
+   */
+  readonly sinkMailbox?: number;
+  /**
    * Whether this instance keeps `kind` when it has the write method but may be configured not to
    * (ClickHouse's optional raw ticks). Absent: every kind it has a write method for.
    */

@@ -10,7 +10,7 @@ import {
   redisOptions,
   webhookOptions,
 } from "../config/connector_options.ts";
-import type { PipelineConfig } from "../config/pipeline_config.ts";
+import { type PipelineConfig, usesSqliteTickThread } from "../config/pipeline_config.ts";
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import { PostgresStore } from "../connectors/postgres/postgres_store.ts";
 import { RedisStore } from "../connectors/redis/redis_store.ts";
@@ -33,7 +33,11 @@ export async function openStores(
   const stores: Store[] = [];
   const s = config.storage;
   try {
-    if (s.sqlitePath) stores.push(new SqliteStore({ path: s.sqlitePath, registry }));
+    if (s.sqlitePath) {
+      stores.push(
+        new SqliteStore({ path: s.sqlitePath, registry, tickThread: usesSqliteTickThread(config) }),
+      );
+    }
     if (s.databaseUrl) {
       stores.push(
         new PostgresStore({ ...postgresOptions(config), registry, logger: log.child("postgres") }),

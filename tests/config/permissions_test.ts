@@ -8,7 +8,11 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { loadConfig } from "../../src/config/load_config.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
-import { permissionFlags, PermissionGrantError } from "../../src/config/permissions.ts";
+import {
+  permissionFlags,
+  PermissionGrantError,
+  sqliteTickWriterModules,
+} from "../../src/config/permissions.ts";
 
 const LAUNCH = new URL("../../src/launch.ts", import.meta.url).pathname;
 const MAIN = new URL("../../src/main.ts", import.meta.url).pathname;
@@ -29,7 +33,7 @@ function granted(flags: string[], kind: "read" | "write"): string[] {
 
 const exists = () => true;
 
-Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal files, no directory", () => {
+Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal files, no directory; reads of the tick writer's modules alone", () => {
   const files = [
     "/proj/x.db",
     "/proj/x.db-journal",
@@ -39,7 +43,14 @@ Deno.test("permissionFlags() grants the SQLite file and its -wal/-shm/-journal f
     "/proj/x.db-wal",
   ];
   const flags = permissionFlags(config(["--sqlite=x.db"]), { cwd: "/proj", exists });
-  assert.deepEqual(granted(flags, "read"), files);
+  // The tick writer thread's modules (on by default), one by one: no directory of the code.
+  const modules = sqliteTickWriterModules();
+  assert.equal(modules.length, 5);
+  assert.deepEqual(granted(flags, "read"), [...files, ...modules].sort());
+  for (const off of ["--sqlite-tick-thread=false", "--no-store-ticks"]) {
+    const without = permissionFlags(config(["--sqlite=x.db", off]), { cwd: "/proj", exists });
+    assert.deepEqual(granted(without, "read"), files, off);
+  }
   assert.deepEqual(granted(flags, "write"), files, "not /proj, which holds the code");
   const root = permissionFlags(config(["--sqlite=/x.db"]), { cwd: "/proj", exists });
   assert.deepEqual(granted(root, "write"), [

@@ -6,13 +6,14 @@
 import { permissionFlags } from "../../src/config/permissions.ts";
 import type { PipelineConfig } from "../../src/config/pipeline_config.ts";
 
-/** The probe's exit code and everything it printed. */
+/** The probe's exit code and everything it printed; `args` are the probe's own. */
 export async function runUnderLauncherPermissions(
   config: PipelineConfig,
   probe: URL,
+  args: readonly string[] = [],
 ): Promise<{ code: number; text: string }> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", ...permissionFlags(config), probe.href],
+    args: ["run", "--no-prompt", ...permissionFlags(config), probe.href, ...args],
     stdout: "piped",
     stderr: "piped",
   }).output();

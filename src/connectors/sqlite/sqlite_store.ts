@@ -5,9 +5,15 @@
  * `node:sqlite` is synchronous: the writes run on the event loop, and a write waiting for another
  * process's lock holds all of it (HTTP, Kafka heartbeats, timers). So a write waits at most
  * {@linkcode WRITE_BUSY_TIMEOUT_MS} for a lock and then fails with a retriable error; the sink
- * retries it with backoff. Opening and migrating, before anything else runs, wait longer. (A writer
- * thread with its own connection was built and measured: on the shared 2-core machines it did not
- * speed the replay and lengthened the candles' latency tail, so it was removed; docs/storage.md.)
+ * retries it with backoff. Opening and migrating, before anything else runs, wait longer.
+ *
+ * Raw ticks, by far the most rows, can go through a thread of their own (`tickThread`,
+ * sqlite_tick_writer.ts) with its own connection to the file: their inserts then run on another
+ * core while the event loop goes on, which takes the embedded replay with raw ticks from about
+ * half the speed of one without them to nearly the same (docs/storage.md). The sink keeps one
+ * write in flight; a {@linkcode TICK_THREAD_SINK_MAILBOX} large enough to gather the next batch
+ * meanwhile is what lets the two threads overlap. Everything else stays on the event loop: those
+ * rows are few, and waited for (the candles' latency).
  * @module
  */
 import { DatabaseSync, type SQLInputValue } from "node:sqlite";
@@ -22,6 +28,7 @@ import type { Store, StoreRecordKind } from "../store.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { toSqliteError } from "./sqlite_errors.ts";
+import { SqliteTickWriter } from "./sqlite_tick_writer.ts";
 import { BOUND_VALUES } from "./sqlite_rows.ts";
 import {
   inTransaction,
@@ -42,7 +49,23 @@ export interface SqliteStoreOptions {
   readonly path: string;
   /** Where `pipeline_sink_*` metrics go; none: not published. */
   readonly registry?: Registry;
+  /**
+   * Raw ticks are written by a thread of their own (a file database only: another connection
+   * cannot see a `:memory:` one). Default false.
+   */
+  readonly tickThread?: boolean;
 }
+
+/**
+ * The sink's mailbox (messages, and messages taken into one write) for a store with the tick
+ * thread. While the thread commits one batch, the next gathers here, and the larger a tick
+ * transaction the cheaper each row (a commit writes every page it touched, about one per symbol
+ * and table). Measured on the 2 M-tick replay (50 symbols; a message is one window-stage batch,
+ * ~60 ticks there, at most ~1,000): the default 64 gave writes of ~3,800 ticks and no gain over
+ * the event loop; 256: 15 s; 512: 12 s at 285 MB peak RSS; 1,024: 11 s at 343 MB; the event loop
+ * 21 s at 198 MB (docs/storage.md).
+ */
+export const TICK_THREAD_SINK_MAILBOX = 512;
 
 /**
  * Creates the database's directory when it is missing. Under `deno task start` the pipeline may
@@ -65,8 +88,13 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #metrics: SinkMetrics;
   #statements?: SqliteWrites;
+  readonly #tickWriter: SqliteTickWriter | null;
+  readonly sinkMailbox: number | undefined;
 
   constructor(options: SqliteStoreOptions) {
+    if (options.tickThread && options.path === ":memory:") {
+      throw new TypeError("SqliteStore: an in-memory database cannot have a tick writer thread");
+    }
     if (options.path !== ":memory:") {
       const dir = options.path.replace(/[/\\][^/\\]*$/, "");
       if (dir && dir !== options.path) createDirectory(dir);
@@ -76,6 +104,9 @@ export class SqliteStore implements Store {
     // The busy timeout first: switching to WAL takes a lock another starting instance may hold.
     this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+    // Started on the first tick write, after migrate() created the table.
+    this.#tickWriter = options.tickThread ? new SqliteTickWriter(options.path) : null;
+    this.sinkMailbox = options.tickThread ? TICK_THREAD_SINK_MAILBOX : undefined;
   }
 
   /** Writes run on the event loop: the sink gathers bulk rows for a few milliseconds (store_sink.ts). */
@@ -119,6 +150,15 @@ export class SqliteStore implements Store {
   }
 
   writeTicks(ticks: readonly Tick[]): Promise<void> {
+    const writer = this.#tickWriter;
+    if (writer !== null) {
+      this.#writes(); // throws unless migrate() ran, as below
+      const t0 = performance.now();
+      return writer.write(ticks).then(
+        () => this.#metrics.written("ticks", ticks.length, (performance.now() - t0) / 1000),
+        (e) => Promise.reject(this.#failed("ticks", e)),
+      );
+    }
     const s = this.#writes();
     return this.#batch("ticks", ticks.length, () => writeTickRows(s, ticks));
   }
@@ -143,9 +183,9 @@ export class SqliteStore implements Store {
     return this.#rows("dead_letters", letters.map(BOUND_VALUES.dead_letters));
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.#tickWriter?.close();
     if (this.#db.isOpen) this.#db.close();
-    return Promise.resolve();
   }
 
   #writes(): SqliteWrites {

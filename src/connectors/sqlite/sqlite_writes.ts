@@ -1,12 +1,16 @@
 /**
  * The SQLite store's writes: the prepared idempotent statements and the transaction a batch runs
- * in (each record kind's bound values: sqlite_rows.ts).
+ * in (each record kind's bound values: sqlite_rows.ts). The tick writer thread
+ * (sqlite_tick_writer_main.ts) shares the tick statement and the transaction, so both threads
+ * write the same rows the same way; only type imports besides its own folder's, so that thread
+ * loads few modules.
  * @module
  */
 import type { DatabaseSync, SQLInputValue, StatementSync } from "node:sqlite";
 import type { Tick } from "../../market/tick.ts";
 import type { StoreRecordKind } from "../store.ts";
 import { preparePredictionWrite } from "./sqlite_predictions.ts";
+import { forEachPackedTick, type PackedTicks } from "./packed_ticks.ts";
 
 /**
  * How long opening and migrating wait for another connection's lock (two instances starting on
@@ -20,6 +24,14 @@ export const OPEN_BUSY_TIMEOUT_MS = 10_000;
  */
 export const WRITE_BUSY_TIMEOUT_MS = 200;
 
+/**
+ * The same in the tick writer thread, where a wait holds only that thread. Still short: when a
+ * stop runs out of time with the file locked, every batch still draining is tried once before it
+ * is given up (actors/sinks/store_sink.ts), and 200 ms each overran a 3 s stop
+ * (tests/faults/sqlite_faults_test.ts, when all writes ran in a thread).
+ */
+export const THREAD_WRITE_BUSY_TIMEOUT_MS = 50;
+
 /** The prepared statements, one per record kind. */
 export type SqliteWrites = Record<StoreRecordKind, StatementSync>;
 
@@ -27,10 +39,7 @@ export type SqliteWrites = Record<StoreRecordKind, StatementSync>;
 export function prepareWrites(db: DatabaseSync): SqliteWrites {
   return {
     predictions: preparePredictionWrite(db),
-    ticks: db.prepare(
-      `INSERT INTO ticks (source, symbol, id, price, size, ts, side) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT DO NOTHING`,
-    ),
+    ticks: prepareTickWrite(db),
     candles: db.prepare(
       `INSERT INTO candles (venue, symbol, "interval", window_start, open, high, low, close,
          volume, vwap, trades, first_ts, last_ts, version, instrument, constituents, excluded)
@@ -64,6 +73,14 @@ export function prepareWrites(db: DatabaseSync): SqliteWrites {
   };
 }
 
+/** The idempotent insert of a raw tick: a tick already stored (its key) is left as it is. */
+export function prepareTickWrite(db: DatabaseSync): StatementSync {
+  return db.prepare(
+    `INSERT INTO ticks (source, symbol, id, price, size, ts, side) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO NOTHING`,
+  );
+}
+
 /** Runs `kind`'s statement for every row of bound values (inside the caller's transaction). */
 export function writeRows(
   writes: SqliteWrites,
@@ -78,6 +95,13 @@ export function writeRows(
 export function writeTickRows(writes: SqliteWrites, ticks: readonly Tick[]): void {
   const s = writes.ticks;
   for (const t of ticks) s.run(t.source, t.symbol, t.id, t.price, t.size, t.ts, t.side ?? null);
+}
+
+/** Runs the tick statement for every packed tick (inside the caller's transaction). */
+export function writePackedTicks(statement: StatementSync, ticks: PackedTicks): void {
+  forEachPackedTick(ticks, (source, symbol, id, price, size, ts, side) => {
+    statement.run(source, symbol, id, price, size, ts, side);
+  });
 }
 
 /** Runs `fn` in one write transaction: committed whole, or rolled back with its error thrown. */

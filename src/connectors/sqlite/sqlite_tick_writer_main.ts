@@ -1,0 +1,71 @@
+/**
+ * The SQLite tick writer thread (a Web Worker): its own connection to the store's file, writing
+ * each batch of raw ticks it is sent in one transaction and answering once it is committed.
+ * `node:sqlite` is synchronous, so on the event loop a tick's B-tree insert (~3 µs) was the
+ * pipeline's largest single cost with raw ticks stored; here it runs beside it, on another core.
+ * The other side is sqlite_tick_writer.ts.
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { serveRequests } from "../../runtime/worker_channel.ts";
+import type {
+  SqliteFailure,
+  TickWriterRequest,
+  TickWriterResult,
+  TickWriterSettings,
+} from "./sqlite_tick_writer_protocol.ts";
+import {
+  inTransaction,
+  OPEN_BUSY_TIMEOUT_MS,
+  prepareTickWrite,
+  THREAD_WRITE_BUSY_TIMEOUT_MS,
+  writePackedTicks,
+} from "./sqlite_writes.ts";
+
+/** The failure as data: the fields sqlite_errors.ts classifies by survive the trip. */
+function failure(e: unknown): SqliteFailure {
+  const { message, errcode, errstr, code } = (e ?? {}) as Record<string, unknown>;
+  return {
+    message: typeof message === "string" ? message : String(e),
+    ...(typeof errcode === "number" ? { errcode } : {}),
+    ...(typeof errstr === "string" ? { errstr } : {}),
+    ...(typeof code === "string" ? { code } : {}),
+  };
+}
+
+serveRequests<TickWriterSettings, TickWriterRequest, TickWriterResult>(
+  self,
+  ({ path }) => {
+    let db: DatabaseSync | null = null;
+    let insert: StatementSync | null = null;
+    // Opened with the first request, so a file that cannot be opened fails that request (a
+    // retriable StoreError) instead of the thread.
+    const open = (): [DatabaseSync, StatementSync] => {
+      if (db === null || insert === null) {
+        const opened = new DatabaseSync(path);
+        opened.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+        // Per connection, like the main connection's (the journal mode is the file's, set there).
+        opened.exec("PRAGMA synchronous = NORMAL");
+        insert = prepareTickWrite(opened);
+        opened.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
+        db = opened;
+      }
+      return [db, insert];
+    };
+    return (request) => {
+      try {
+        if (request.op === "close") {
+          if (db?.isOpen) db.close();
+          db = insert = null;
+          return { id: request.id, result: null };
+        }
+        const [connection, statement] = open();
+        inTransaction(connection, () => writePackedTicks(statement, request.ticks));
+        return { id: request.id, result: null };
+      } catch (e) {
+        return { id: request.id, result: failure(e) };
+      }
+    };
+  },
+);
