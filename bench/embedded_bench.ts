@@ -3,7 +3,8 @@
  * through the whole pipeline in its own process (candles, indicators and alerts into SQLite, raw
  * ticks off), against a plain script that only reads and JSON-parses the same file, and against the
  * limit line: bare `JSON.parse` over the same lines held in memory (bench/json_parse_limit.ts).
- * Also: with raw ticks stored, and with no store at all (a null sink). Peak RSS of each pipeline run is read from
+ * Also: with raw ticks stored (by SQLite's tick thread, the default, and on the event loop), and
+ * with no store at all (a null sink). Peak RSS of each pipeline run is read from
  * /proc (VmHWM) while it runs.
  * @module
  */
@@ -35,6 +36,11 @@ try {
   const variants: [string, string[]][] = [
     ["embedded_replay_sqlite", [`--sqlite=${dir}/a.db`, "--no-store-ticks"]],
     ["embedded_replay_sqlite_with_ticks", [`--sqlite=${dir}/b.db`, "--store-ticks"]],
+    // The same with raw ticks written on the event loop: what the tick thread gains, same run.
+    [
+      "embedded_replay_sqlite_with_ticks_event_loop",
+      [`--sqlite=${dir}/c.db`, "--store-ticks", "--sqlite-tick-thread=false"],
+    ],
     ["embedded_replay_null_sink", ["--sqlite=", "--no-store-ticks"]],
   ];
   for (const [name, args] of variants) {

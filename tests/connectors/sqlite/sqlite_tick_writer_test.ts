@@ -201,6 +201,9 @@ Deno.test("SqliteStore tick thread: the sink's mailbox gathers the next batch wh
       { capacity: thread.sinkMailbox, policy: "block", batchSize: thread.sinkMailbox },
     );
     assert.ok(thread.sinkMailbox! > 64);
+    // Its bulk writes are in flight while the thread commits: natural batching, no bulk timer.
+    assert.equal(thread.blocksEventLoop, false);
+    assert.equal(loop.blocksEventLoop, true);
     assert.deepEqual({ ...mailbox(loop) }, { capacity: 64, policy: "block", batchSize: 64 });
     return Promise.resolve();
   });
