@@ -28,6 +28,15 @@ export class FetchedMessage {
   get timestamp(): string {
     return String(this.timestampNumber);
   }
+
+  /**
+   * kafkajs' shape, for logs and dumps: the getters above are not own properties, so a spread
+   * copy or `JSON.stringify` would otherwise show the numeric fields instead.
+   */
+  toJSON(): Record<string, unknown> {
+    const { key, value, headers, attributes, offset, timestamp } = this;
+    return { key, value, headers, attributes, offset, timestamp };
+  }
 }
 
 /**

@@ -26,6 +26,7 @@ const MODULE = new URL("./sqlite_tick_writer_main.ts", import.meta.url);
 export class SqliteTickWriter {
   readonly #path: string;
   #channel: WorkerChannel<TickWriterRequest, TickWriterResult> | null = null;
+  #closed = false;
 
   constructor(path: string) {
     this.#path = path;
@@ -33,6 +34,8 @@ export class SqliteTickWriter {
 
   /** Writes `ticks` in one transaction; resolves once committed. */
   async write(ticks: readonly Tick[]): Promise<void> {
+    // A write after close() would start a thread nothing stops.
+    if (this.#closed) throw new Error("the SQLite tick writer is closed");
     const packed = packTicks(ticks);
     const failure = await this.#request({ op: "write", ticks: packed }, [packed.numbers.buffer]);
     if (failure !== null) throw sqliteFailure(failure);
@@ -40,6 +43,7 @@ export class SqliteTickWriter {
 
   /** Closes the thread's connection (after every write sent before) and stops the thread. */
   async close(): Promise<void> {
+    this.#closed = true;
     const channel = this.#channel;
     if (channel === null) return;
     this.#channel = null;
@@ -57,6 +61,8 @@ export class SqliteTickWriter {
     transfer: ArrayBuffer[],
   ): Promise<TickWriterResult> {
     if (this.#channel === null || this.#channel.failed) {
+      // A failed channel's worker may still run (a reply it could not send): stop it first.
+      this.#channel?.terminate();
       const settings: TickWriterSettings = { path: this.#path };
       this.#channel = new WorkerChannel(MODULE, settings, "SQLite tick writer thread");
     }

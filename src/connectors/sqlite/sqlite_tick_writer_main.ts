@@ -44,11 +44,18 @@ serveRequests<TickWriterSettings, TickWriterRequest, TickWriterResult>(
     const open = (): [DatabaseSync, StatementSync] => {
       if (db === null || insert === null) {
         const opened = new DatabaseSync(path);
-        opened.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
-        // Per connection, like the main connection's (the journal mode is the file's, set there).
-        opened.exec("PRAGMA synchronous = NORMAL");
-        insert = prepareTickWrite(opened);
-        opened.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
+        try {
+          opened.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+          // Per connection, like the main connection's (the journal mode is the file's).
+          opened.exec("PRAGMA synchronous = NORMAL");
+          insert = prepareTickWrite(opened);
+          opened.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
+        } catch (e) {
+          // Not kept half set up: the next request opens again.
+          opened.close();
+          insert = null;
+          throw e;
+        }
         db = opened;
       }
       return [db, insert];

@@ -96,6 +96,12 @@ Deno.test("partitionRecords: records from the fetch offset in kafkajs' shape, co
     ],
   );
   assert.deepEqual(messages.map(offsetOf), [101, 102, 104]);
+  // Logged or dumped, a record reads as kafkajs' does.
+  assert.deepEqual(
+    Object.keys(JSON.parse(JSON.stringify(messages[0]))).sort(),
+    ["attributes", "headers", "key", "offset", "timestamp", "value"],
+  );
+  assert.equal(JSON.parse(JSON.stringify(messages[0])).offset, "101");
 });
 
 Deno.test("partitionRecords: a header name that only shares a known name's length or prefix is its own", () => {

@@ -188,6 +188,21 @@ Deno.test("SqliteStore tick thread: a row no retry can fix is a fatal StoreError
   });
 });
 
+Deno.test("SqliteStore tick thread: a write after close() is refused, not a thread left running", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = new SqliteStore({ path: `${dir}/c.db`, tickThread: true });
+    await store.migrate();
+    await store.writeTicks(ticks);
+    await store.close();
+    const error = await store.writeTicks(ticks).then(() => null, (e) => e);
+    assert.ok(error instanceof StoreError, `a StoreError: ${error}`);
+    assert.match(error.message, /closed/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore: an in-memory database cannot have a tick thread", () => {
   assert.throws(() => new SqliteStore({ path: ":memory:", tickThread: true }), TypeError);
 });
