@@ -59,9 +59,14 @@ export function hostPortOf(url: string): string {
  * Only the project's own code; none when it runs from a remote URL (nothing local to read).
  */
 export function workerCodeDirs(): string[] {
+  return projectPaths(["actors", "src"]);
+}
+
+/** `paths` (relative to the project's root) as absolute paths; none when it is not local. */
+function projectPaths(paths: readonly string[]): string[] {
   const root = new URL("../../", import.meta.url);
   if (root.protocol !== "file:") return [];
-  return ["actors", "src"].map((dir) => fileURLToPath(new URL(dir, root)));
+  return paths.map((path) => fileURLToPath(new URL(path, root)));
 }
 
 /**
@@ -72,15 +77,13 @@ export function workerCodeDirs(): string[] {
  * deployment. None when the code runs from a remote URL.
  */
 export function sqliteTickWriterModules(): string[] {
-  const root = new URL("../../", import.meta.url);
-  if (root.protocol !== "file:") return [];
-  return [
+  return projectPaths([
     "src/connectors/sqlite/sqlite_tick_writer_main.ts",
     "src/connectors/sqlite/sqlite_writes.ts",
     "src/connectors/sqlite/sqlite_predictions.ts",
     "src/connectors/sqlite/packed_ticks.ts",
     "src/runtime/worker_channel.ts",
-  ].map((file) => fileURLToPath(new URL(file, root)));
+  ]);
 }
 
 /**
@@ -89,9 +92,7 @@ export function sqliteTickWriterModules(): string[] {
  * (`nodeModulesDir: auto`); none when it runs from a remote URL.
  */
 export function npmPackageDirs(): string[] {
-  const root = new URL("../../", import.meta.url);
-  if (root.protocol !== "file:") return [];
-  return [fileURLToPath(new URL("node_modules", root))];
+  return projectPaths(["node_modules"]);
 }
 
 /** A path or host the pipeline needs cannot be granted exactly (a comma in the working directory…). */

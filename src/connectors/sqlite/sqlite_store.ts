@@ -67,6 +67,9 @@ export interface SqliteStoreOptions {
  */
 export const TICK_THREAD_SINK_MAILBOX = 512;
 
+/** WAL pages past which the event loop's connection checkpoints when the tick thread runs. */
+export const EVENT_LOOP_AUTOCHECKPOINT_PAGES = 10_000;
+
 /**
  * Creates the database's directory when it is missing. Under `deno task start` the pipeline may
  * write only its database files, and their directory only when it did not exist at launch
@@ -108,11 +111,15 @@ export class SqliteStore implements Store {
     this.#tickWriter = options.tickThread ? new SqliteTickWriter(options.path) : null;
     this.sinkMailbox = options.tickThread ? TICK_THREAD_SINK_MAILBOX : undefined;
     this.blocksEventLoop = !options.tickThread;
-    // The WAL grows mostly by the thread's commits; the commit that finds it past SQLite's
+    // The WAL grows mostly by the thread's commits; the commit that finds it past a connection's
     // threshold runs the checkpoint. On this connection that would be a candle write copying
-    // pages of ticks on the event loop (a 100 ms candle seen at 10 k ticks/s), so only the
-    // thread's connection checkpoints.
-    if (options.tickThread) this.#db.exec("PRAGMA wal_autocheckpoint = 0");
+    // pages of ticks on the event loop (a 100 ms candle seen at 10 k ticks/s), so the thread's
+    // connection checkpoints at SQLite's 1,000 pages and this one only past ten times that:
+    // when no ticks come (a feed sending only what becomes dead letters), the WAL still stays
+    // bounded.
+    if (options.tickThread) {
+      this.#db.exec(`PRAGMA wal_autocheckpoint = ${EVENT_LOOP_AUTOCHECKPOINT_PAGES}`);
+    }
   }
 
   /**
@@ -161,17 +168,15 @@ export class SqliteStore implements Store {
   }
 
   writeTicks(ticks: readonly Tick[]): Promise<void> {
-    const writer = this.#tickWriter;
-    if (writer !== null) {
-      this.#writes(); // throws unless migrate() ran, as below
-      const t0 = performance.now();
-      return writer.write(ticks).then(
-        () => this.#metrics.written("ticks", ticks.length, (performance.now() - t0) / 1000),
-        (e) => Promise.reject(this.#failed("ticks", e)),
-      );
-    }
     const s = this.#writes();
-    return this.#batch("ticks", ticks.length, () => writeTickRows(s, ticks));
+    const writer = this.#tickWriter;
+    return this.#timed(
+      "ticks",
+      ticks.length,
+      writer
+        ? () => writer.write(ticks)
+        : () => inTransaction(this.#db, () => writeTickRows(s, ticks)),
+    );
   }
 
   writeCandles(candles: readonly Candle[]): Promise<void> {
@@ -207,18 +212,29 @@ export class SqliteStore implements Store {
   /** A batch of rows as bound values (sqlite_rows.ts). */
   #rows(kind: Exclude<StoreRecordKind, "ticks">, rows: SQLInputValue[][]): Promise<void> {
     const s = this.#writes();
-    return this.#batch(kind, rows.length, () => writeRows(s, kind, rows));
+    return this.#timed(
+      kind,
+      rows.length,
+      () => inTransaction(this.#db, () => writeRows(s, kind, rows)),
+    );
   }
 
-  /** One batch on this connection: a transaction, counted in the sink metrics. */
-  #batch(table: string, rows: number, fn: () => void): Promise<void> {
+  /**
+   * One batch, on this connection (`write` returns nothing) or the tick thread (a promise),
+   * counted in the sink metrics either way.
+   */
+  #timed(table: string, rows: number, write: () => void | Promise<void>): Promise<void> {
     const t0 = performance.now();
+    const written = () => this.#metrics.written(table, rows, (performance.now() - t0) / 1000);
+    const failed = (e: unknown) => Promise.reject(this.#failed(table, e));
+    let pending: void | Promise<void>;
     try {
-      inTransaction(this.#db, fn);
+      pending = write();
     } catch (e) {
-      return Promise.reject(this.#failed(table, e));
+      return failed(e);
     }
-    this.#metrics.written(table, rows, (performance.now() - t0) / 1000);
+    if (pending) return pending.then(written, failed);
+    written();
     return Promise.resolve();
   }
 

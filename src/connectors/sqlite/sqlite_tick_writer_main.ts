@@ -37,38 +37,34 @@ function failure(e: unknown): SqliteFailure {
 serveRequests<TickWriterSettings, TickWriterRequest, TickWriterResult>(
   self,
   ({ path }) => {
-    let db: DatabaseSync | null = null;
-    let insert: StatementSync | null = null;
+    let connection: { db: DatabaseSync; insert: StatementSync } | null = null;
     // Opened with the first request, so a file that cannot be opened fails that request (a
     // retriable StoreError) instead of the thread.
-    const open = (): [DatabaseSync, StatementSync] => {
-      if (db === null || insert === null) {
-        const opened = new DatabaseSync(path);
-        try {
-          opened.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
-          // Per connection, like the main connection's (the journal mode is the file's).
-          opened.exec("PRAGMA synchronous = NORMAL");
-          insert = prepareTickWrite(opened);
-          opened.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
-        } catch (e) {
-          // Not kept half set up: the next request opens again.
-          opened.close();
-          insert = null;
-          throw e;
-        }
-        db = opened;
+    const open = (): { db: DatabaseSync; insert: StatementSync } => {
+      if (connection !== null) return connection;
+      const db = new DatabaseSync(path);
+      try {
+        db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
+        // Per connection, like the main connection's (the journal mode is the file's).
+        db.exec("PRAGMA synchronous = NORMAL");
+        const insert = prepareTickWrite(db);
+        db.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
+        return connection = { db, insert };
+      } catch (e) {
+        // Not kept half set up: the next request opens again.
+        db.close();
+        throw e;
       }
-      return [db, insert];
     };
     return (request) => {
       try {
         if (request.op === "close") {
-          if (db?.isOpen) db.close();
-          db = insert = null;
+          connection?.db.close();
+          connection = null;
           return { id: request.id, result: null };
         }
-        const [connection, statement] = open();
-        inTransaction(connection, () => writePackedTicks(statement, request.ticks));
+        const { db, insert } = open();
+        inTransaction(db, () => writePackedTicks(insert, request.ticks));
         return { id: request.id, result: null };
       } catch (e) {
         return { id: request.id, result: failure(e) };

@@ -7,7 +7,10 @@
 import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { forEachPackedTick, packTicks } from "../../../src/connectors/sqlite/packed_ticks.ts";
-import { SqliteStore } from "../../../src/connectors/sqlite/sqlite_store.ts";
+import {
+  EVENT_LOOP_AUTOCHECKPOINT_PAGES,
+  SqliteStore,
+} from "../../../src/connectors/sqlite/sqlite_store.ts";
 import { StoreError } from "../../../src/connectors/store_error.ts";
 import { storeSinkProps } from "../../../actors/sinks/store_sink.ts";
 import { testConfig } from "../../helpers/test_pipeline.ts";
@@ -219,6 +222,12 @@ Deno.test("SqliteStore tick thread: the sink's mailbox gathers the next batch wh
     // Its bulk writes are in flight while the thread commits: natural batching, no bulk timer.
     assert.equal(thread.blocksEventLoop, false);
     assert.equal(loop.blocksEventLoop, true);
+    // Its own connection checkpoints only past a larger WAL (the thread's does at SQLite's
+    // 1,000 pages), never not at all: a WAL without ticks written must stay bounded too.
+    const pages = (store: SqliteStore) =>
+      Number(store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint);
+    assert.equal(pages(thread), EVENT_LOOP_AUTOCHECKPOINT_PAGES);
+    assert.ok(pages(thread) > pages(loop) && pages(loop) > 0);
     assert.deepEqual({ ...mailbox(loop) }, { capacity: 64, policy: "block", batchSize: 64 });
     return Promise.resolve();
   });
