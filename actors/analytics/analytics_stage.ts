@@ -15,7 +15,15 @@ import { type Barrier, isBarrier, passOn } from "../barrier.ts";
 
 /** What the stage accepts. */
 export type AnalyticsMessage =
-  | { readonly kind: "candles"; readonly rows: readonly Candle[] }
+  | {
+    readonly kind: "candles";
+    readonly rows: readonly Candle[];
+    /**
+     * Derived from input that is read again if this message is lost (a Kafka partition's,
+     * uncommitted until its results are stored): not a loss when the runtime gives it up.
+     */
+    readonly replayable?: boolean;
+  }
   /** A new owner's start: the stored candle history, replayed into the state, emitting nothing. */
   | { readonly kind: "warmup"; readonly rows: readonly Candle[] }
   | Barrier;

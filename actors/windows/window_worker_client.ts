@@ -33,8 +33,45 @@ export class WindowWorkerClient {
     return this.#channel.request(body, body.op === "records" ? transferables(body.records) : []);
   }
 
+  /** Whether the worker failed or was terminated: every request fails from then on. */
+  get failed(): boolean {
+    return this.#channel.failed;
+  }
+
   /** Stops the worker; pending requests fail. */
   terminate(): void {
     this.#channel.terminate();
+  }
+}
+
+/**
+ * The window worker a process's partitions share: started on first use, and started again when
+ * the one before has failed. A dead worker fails every request, so every stage on it fails; in
+ * Kafka mode the member then rejoins its group (process_role.ts) and the partitions it gets back
+ * open on the new worker, restored from their commits, instead of failing for good.
+ */
+export class WindowWorkerSlot {
+  readonly #settings: WindowWorkerSettings;
+  #worker: WindowWorkerClient | null = null;
+  #closed = false;
+
+  constructor(settings: WindowWorkerSettings) {
+    this.#settings = settings;
+  }
+
+  /** The running worker. */
+  get(): WindowWorkerClient {
+    if (this.#closed) throw new Error("window worker: the pipeline has stopped");
+    if (this.#worker === null || this.#worker.failed) {
+      this.#worker?.terminate();
+      this.#worker = new WindowWorkerClient(this.#settings);
+    }
+    return this.#worker;
+  }
+
+  /** Stops the worker for good (the stages have stopped). */
+  terminate(): void {
+    this.#closed = true;
+    this.#worker?.terminate();
   }
 }

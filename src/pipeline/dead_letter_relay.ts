@@ -50,14 +50,25 @@ export class DeadLetterRelay {
    * A message the runtime gave up on. A barrier waiting on it fails instead of hanging. Data is
    * counted in the ledger and kept as dead letters: a sink's rows as dead letters of their own
    * (the other stores keep them), ticks as one dead letter each. Control messages (a crash report,
-   * a timer) carry no data: logged only, by the runtime. Kafka record batches are not counted
-   * either: unprocessed, they stay uncommitted, and the partition's next owner processes them.
+   * a timer) carry no data: logged only, by the runtime. Neither are Kafka record batches and
+   * the candles a Kafka partition's stage derived from them (`replayable`): a partition's stage
+   * gives up messages only when it failed or a stop ran out of time, and in both cases nothing
+   * after them is committed, so the partition's next owner (this member, rejoined, after a
+   * failure) reads them again.
    */
   runtime = (letter: DeadLetterEnvelope): void => {
     const m = letter.message as
-      | { kind?: unknown; rows?: unknown; fail?: unknown; symbol?: unknown; price?: unknown }
+      | {
+        kind?: unknown;
+        rows?: unknown;
+        fail?: unknown;
+        symbol?: unknown;
+        price?: unknown;
+        replayable?: unknown;
+      }
       | null;
     if (typeof m?.fail === "function") (m.fail as (e: unknown) => void)(letter.error);
+    if (m?.replayable === true) return;
     const rows = Array.isArray(m?.rows) && m.kind !== "warmup" ? m.rows as unknown[] : null;
     if (letter.actor.startsWith("sink-")) {
       if (rows === null || typeof m?.kind !== "string") return; // a barrier: failed above

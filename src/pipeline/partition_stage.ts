@@ -34,6 +34,8 @@ import { COINCAP_REST_DEFAULTS } from "../feeds/coincap_rest.ts";
 import type { LatestView } from "../http/latest_view.ts";
 import type { Interval } from "../market/interval.ts";
 import type { ActorRef } from "../runtime/actor_ref.ts";
+import type { Props } from "../runtime/props.ts";
+import type { SupervisionOptions } from "../runtime/supervision.ts";
 import type { ActorSystem } from "../runtime/system.ts";
 import { histogram, type Registry } from "../telemetry/metrics.ts";
 import type { SinkRoutes } from "./sink_routes.ts";
@@ -68,12 +70,17 @@ export interface PartitionStage {
 export type PartitionInput =
   /** Ticks from the memory bus: window work in this thread. */
   | { readonly kind: "memory"; readonly partition: number }
-  /** A Kafka partition (`of` the topic's partitions): window work on the shared worker. */
+  /**
+   * A Kafka partition (`of` the topic's partitions): window work on the shared worker. `failed`
+   * is told when either stage fails: the stages stop instead of restarting from empty state, and
+   * the role takes the partition back to its commit (see {@linkcode replayFromCommit}).
+   */
   | {
     readonly kind: "kafka";
     readonly partition: number;
     readonly of: number;
     readonly worker: WindowWorkerClient;
+    readonly failed: (error: unknown) => void;
   };
 
 /**
@@ -86,13 +93,14 @@ const RECORD_BATCHES_QUEUED = 8;
 export function spawnPartitionStage(ctx: StageContext, input: PartitionInput): PartitionStage {
   const { config } = ctx;
   const partitions = input.kind === "memory" ? config.bus.partitions : input.of;
-  const analytics = spawnAnalytics(ctx, input.partition, partitions);
+  const supervision = input.kind === "kafka" ? replayFromCommit(input.failed) : undefined;
+  const analytics = spawnAnalytics(ctx, input.partition, partitions, supervision);
   const maxSymbols = symbolsPerPartition(config, partitions);
   const settings = analyticsSettings(ctx, partitions);
   const runner = input.kind === "memory"
     ? (stats: TickStats) => createLocal(ctx, stats, maxSymbols, settings)
     : () => new WorkerWindowRunner(input.worker, input.partition, input.of, maxSymbols);
-  const windows = ctx.system.spawn(windowStageProps(
+  const windowProps = windowStageProps(
     {
       partition: input.partition,
       idleTimeoutMs: ctx.live ? config.windows.idleTimeoutMs : 0,
@@ -104,10 +112,32 @@ export function spawnPartitionStage(ctx: StageContext, input: PartitionInput): P
       registry: ctx.registry,
       now: () => ctx.clock.now(),
       runner,
-      downstream: windowDownstream(ctx, analytics),
+      downstream: windowDownstream(ctx, analytics, input.kind === "kafka"),
     },
-  ));
+  );
+  const windows = ctx.system.spawn(withSupervision(windowProps, supervision));
   return { windows, analytics };
+}
+
+/**
+ * The supervision of a Kafka partition's stages. The default restarts a failed stage with a
+ * fresh instance, which here would mean empty windows and indicators while the input goes on:
+ * wrong candles for every window open at the failure, committed past and never mended. A Kafka
+ * partition can do what a memory bus cannot: read its input again. So a failed stage stops (its
+ * queued batches are uncommitted, and dropped as replayable, dead_letter_relay.ts) and `failed`
+ * is told, for the role to restore the partition from its commit as a new owner does.
+ */
+export function replayFromCommit(failed: (error: unknown) => void): SupervisionOptions {
+  return {
+    decide: (error) => {
+      failed(error);
+      return "stop";
+    },
+  };
+}
+
+function withSupervision<M>(props: Props<M>, supervision?: SupervisionOptions): Props<M> {
+  return supervision ? { ...props, supervision } : props;
 }
 
 function createLocal(
@@ -149,9 +179,10 @@ function spawnAnalytics(
   ctx: StageContext,
   partition: number,
   partitions: number,
+  supervision: SupervisionOptions | undefined,
 ): ActorRef<AnalyticsMessage> {
   const { routes, latest } = ctx;
-  return ctx.system.spawn(candleAnalyticsProps(
+  const props = candleAnalyticsProps(
     { partition, capacity: 256 },
     {
       registry: ctx.registry,
@@ -181,17 +212,21 @@ function spawnAnalytics(
         barrier: routes.barrier,
       },
     },
-  ));
+  );
+  return ctx.system.spawn(withSupervision(props, supervision));
 }
 
 function windowDownstream(
   ctx: StageContext,
   analytics: ActorRef<AnalyticsMessage>,
+  replayable: boolean,
 ): WindowDownstream {
   const { routes, latest } = ctx;
   const delay = latestPriceDelay(ctx.registry);
   return {
-    candles: (rows) => analytics.tell({ kind: "candles", rows }),
+    candles: replayable
+      ? (rows) => analytics.tell({ kind: "candles", rows, replayable })
+      : (rows) => analytics.tell({ kind: "candles", rows }),
     ticks: ctx.archiveTicks ? routes.allTicks : routes.latestPrices,
     deadLetters: routes.deadLetters,
     alerts: (rows) => {

@@ -73,6 +73,11 @@ export interface Pipeline {
    */
   readonly givenUp: GiveUpLedger;
   /**
+   * The actor system the stages run on (names in docs/runtime.md and the `actor` label of the
+   * metrics): for embedding programs that inspect or add actors, and for fault-injection tests.
+   */
+  readonly system: ActorSystem;
+  /**
    * Resolves once every finite source ended and all its results are durable (memory bus), or,
    * in Kafka mode, once this instance produced its whole input and processed every end-of-input
    * marker of the partitions it owns. Never for live feeds.
@@ -269,6 +274,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     http,
     read,
     givenUp: ledger,
+    system,
     drained: drained.promise,
     terminated: sequence.terminated,
     stop: sequence.stop,

@@ -4,7 +4,7 @@
  * under the least-privilege permissions the launcher grants the `process` role.
  */
 import assert from "node:assert/strict";
-import { WindowWorkerClient } from "../../actors/windows/window_worker_client.ts";
+import { WindowWorkerClient, WindowWorkerSlot } from "../../actors/windows/window_worker_client.ts";
 import { WindowWorkerHost } from "../../actors/windows/window_worker_host.ts";
 import type {
   WindowStep,
@@ -250,4 +250,31 @@ Deno.test("window worker host: a refused record comes back with its offset and o
   const [r] = reply.result.rejected;
   assert.deepEqual([r.index, r.offset, r.reason], [1, 101, "bad_price"]);
   assert.deepEqual(r.original, bad);
+});
+
+Deno.test("window worker slot: a dead worker is replaced by a working one; after terminate() none starts", async () => {
+  const slot = new WindowWorkerSlot(settings);
+  try {
+    const first = slot.get();
+    assert.equal(slot.get(), first, "a live worker is shared");
+    await first.request({ op: "open", partition: 0, now: NOW });
+    first.terminate(); // as a worker that died: every request fails from now on
+    await assert.rejects(first.request({ op: "flush", partition: 0, now: NOW }), /terminated/);
+    const second = slot.get();
+    assert.notEqual(second, first);
+    await second.request({ op: "open", partition: 0, now: NOW });
+    const { values, sources } = records(ticks(40));
+    const step = await second.request({
+      op: "records",
+      partition: 0,
+      now: NOW,
+      records: packRecords(values, sources),
+    });
+    assert.equal(step.count, 40);
+    slot.terminate();
+    assert.ok(second.failed);
+    assert.throws(() => slot.get(), /stopped/);
+  } finally {
+    slot.terminate();
+  }
 });

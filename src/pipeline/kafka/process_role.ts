@@ -11,7 +11,7 @@
  */
 import type { KafkaMessage } from "kafkajs";
 import { offsetOf } from "../../connectors/kafka/fetched_message.ts";
-import { WindowWorkerClient } from "../../../actors/windows/window_worker_client.ts";
+import { WindowWorkerSlot } from "../../../actors/windows/window_worker_client.ts";
 import { createTickRules } from "../../../actors/analytics/analytics_logic.ts";
 import { kafkaReaderProps } from "../../../actors/readers/kafka_reader.ts";
 import { type CommitPoint, CommitTracker } from "./commit_tracker.ts";
@@ -41,6 +41,8 @@ import {
 interface OwnedPartition {
   readonly stage: PartitionStage;
   readonly commits: PartitionCommitter;
+  /** Its stage failed: nothing more is handed to it, and the member is rejoining. */
+  failed: boolean;
 }
 
 /** Starts the process role; `onEnded` runs once every owned partition passed its end marker. */
@@ -61,7 +63,10 @@ export function startProcessRole(
   const ended = new Set<number>();
   let consumerRef: ReturnType<typeof createKafkaConsumer> | null = null;
   const group = config.kafka.group;
-  const worker = new WindowWorkerClient(windowWorkerSettings(ctx.stage));
+  // Replaced when it dies: the partitions the rejoined member gets back open on a new one.
+  const workers = new WindowWorkerSlot(windowWorkerSettings(ctx.stage));
+  /** Reports a crash of the running consumer (its reader restarts it), once per consumer. */
+  let crash: (error: unknown) => void = () => {};
 
   const depth = restoreMetrics(registry, topics.ticks);
   let partitionCount = 0;
@@ -82,7 +87,8 @@ export function startProcessRole(
         kind: "kafka",
         partition,
         of: partitionCount,
-        worker,
+        worker: workers.get(),
+        failed: (error) => stageFailed(partition, stage, error),
       });
       const rows = history?.get(partition);
       if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
@@ -112,7 +118,7 @@ export function startProcessRole(
         barrier: (kind) => barrier(stage.windows, kind),
         commit: (point) => commit(partition, point),
       });
-      owned.set(partition, { stage, commits });
+      owned.set(partition, { stage, commits, failed: false });
       if (position && position.restore < position.offset) {
         starts.push({
           topic: topics.ticks,
@@ -145,6 +151,27 @@ export function startProcessRole(
       stopping.delete(partition);
       log.info("partition revoked", { partition });
     }
+  };
+  /**
+   * A partition's stage failed (its supervision, partition_stage.ts): its open windows and
+   * indicators are gone, and what it had not handed on is lost with them. Nothing more goes to it
+   * and nothing more of it is committed; the member crashes on purpose, so its reader restarts
+   * the consumer (with backoff; a crash loop escalates and the process exits non-zero) and the
+   * rejoined member restores each partition it gets from its commit, as any new owner does —
+   * exact results, where restarting the stage would have continued from empty windows. Every
+   * partition of this member goes through the rebalance, not only the failed one: one rejoin is
+   * the path that is already exact, and a stage failure is a bug or a dead worker, not routine.
+   */
+  const stageFailed = (partition: number, stage: PartitionStage, error: unknown) => {
+    const p = owned.get(partition);
+    if (p?.stage !== stage || p.failed) return;
+    p.failed = true;
+    void p.commits.revoke();
+    log.error("partition stage failed; the member rejoins to restore it from its commit", {
+      partition,
+      error,
+    });
+    crash(new Error(`partition ${partition}'s stage failed`, { cause: error }));
   };
   // Fetching more for a partition whose stage is full only fills memory: pause it until the stage
   // has drained to half (the member keeps heartbeating meanwhile). Pausing earlier thrashes:
@@ -185,7 +212,8 @@ export function startProcessRole(
     messages: KafkaMessage[],
   ): void | Promise<void> => {
     const p = owned.get(partition);
-    if (!p || messages.length === 0) return;
+    // A failed stage's records stay uncommitted: the rejoined member reads them again.
+    if (!p || p.failed || messages.length === 0) return;
     const ending = p.commits.ending;
     if (ending) return ending.then(() => onBatch(topic, partition, messages));
     const waits: Promise<void>[] = [];
@@ -258,6 +286,12 @@ export function startProcessRole(
     });
   };
   const ref = system.spawn(kafkaReaderProps("reader-process", (onCrash) => {
+    let crashed = false;
+    crash = (error) => {
+      if (crashed) return;
+      crashed = true;
+      onCrash(error);
+    };
     consumerRef = createKafkaConsumer({
       kafka,
       groupId: group,
@@ -268,14 +302,14 @@ export function startProcessRole(
       registry,
       logger: log.child("process"),
       clock,
-      handlers: { onAssigned: assign, onRevoked: revoke, onBatch, onCrash },
+      handlers: { onAssigned: assign, onRevoked: revoke, onBatch, onCrash: crash },
     });
     return consumerRef;
   }));
   return {
     stop: async () => {
       await system.stop(ref);
-      worker.terminate();
+      workers.terminate();
     },
   };
 }
