@@ -59,6 +59,8 @@ export function startProcessRole(
   // The tick rules run with their default cooldown and comparison window (window_worker_host.ts).
   const ruleLookbackMs = createTickRules().lookbackMs;
   const owned = new Map<number, OwnedPartition>();
+  /** Stages spawned by an assignment still warming up, not yet owned. */
+  const starting = new Map<number, PartitionStage>();
   const stopping = new Map<number, Promise<void>>();
   const ended = new Set<number>();
   let consumerRef: ReturnType<typeof createKafkaConsumer> | null = null;
@@ -90,6 +92,7 @@ export function startProcessRole(
         worker: workers.get(),
         failed: (error) => stageFailed(partition, stage, error),
       });
+      starting.set(partition, stage);
       const rows = history?.get(partition);
       if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
       if (maxTsBefore !== undefined) {
@@ -118,6 +121,7 @@ export function startProcessRole(
         barrier: (kind) => barrier(stage.windows, kind),
         commit: (point) => commit(partition, point),
       });
+      starting.delete(partition);
       owned.set(partition, { stage, commits, failed: false });
       if (position && position.restore < position.offset) {
         starts.push({
@@ -138,6 +142,7 @@ export function startProcessRole(
   };
   const revoke = async (parts: TopicPartition[]) => {
     for (const { partition } of parts) {
+      starting.delete(partition);
       const p = owned.get(partition);
       if (!p) continue;
       owned.delete(partition);
@@ -164,9 +169,14 @@ export function startProcessRole(
    */
   const stageFailed = (partition: number, stage: PartitionStage, error: unknown) => {
     const p = owned.get(partition);
-    if (p?.stage !== stage || p.failed) return;
-    p.failed = true;
-    void p.commits.revoke();
+    // A stage of an earlier assignment (failing while it drains at a revocation) changes nothing.
+    if (p === undefined ? starting.get(partition) !== stage : p.stage !== stage || p.failed) {
+      return;
+    }
+    if (p) {
+      p.failed = true;
+      void p.commits.revoke();
+    }
     log.error("partition stage failed; the member rejoins to restore it from its commit", {
       partition,
       error,
