@@ -64,7 +64,9 @@ export class SqliteTickWriter {
       // A failed channel's worker may still run (a reply it could not send): stop it first.
       this.#channel?.terminate();
       const settings: TickWriterSettings = { path: this.#path };
-      this.#channel = new WorkerChannel(MODULE, settings, "SQLite tick writer thread");
+      this.#channel = new WorkerChannel(MODULE, settings, "SQLite tick writer thread", {
+        immediate: true,
+      });
     }
     try {
       return await this.#channel.request(body, transfer);
