@@ -6,7 +6,8 @@
  *
  * Requests made during one task of the event loop travel as one message, and their replies as
  * one: a message between threads costs tens of microseconds on each side, about as much as
- * decoding a hundred Kafka records or forecasting one candle.
+ * decoding a hundred Kafka records or forecasting one candle. A channel made `immediate` posts
+ * each request at once instead (a worker asked one thing at a time).
  * @module
  */
 

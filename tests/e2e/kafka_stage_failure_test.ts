@@ -35,9 +35,12 @@ const fixture = generateReplay({
   gapMs: 150,
 });
 
+/** The sum of every sample matching `pattern` (its group 1), 0 when none does. */
 async function metric(pipeline: Pipeline, pattern: RegExp): Promise<number> {
-  const m = pattern.exec(await pipeline.registry.metrics());
-  return m === null ? 0 : Number(m[1]);
+  const text = await pipeline.registry.metrics();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(pattern.source, "gm"))) sum += Number(m[1]);
+  return sum;
 }
 
 Deno.test({
@@ -139,8 +142,21 @@ Deno.test({
         60000,
         50,
       );
+      // Both injected faults reached their stages, and neither stage restarted from empty state.
+      for (const actor of [`aggregator-${a}`, `analytics-${b}`]) {
+        assert.ok(
+          await metric(
+            processor,
+            new RegExp(`^pipeline_actor_failures_total\\{actor="${actor}"\\} (\\d+)`),
+          ) >= 1,
+          `${actor} failed`,
+        );
+      }
       assert.equal(
-        await metric(processor, /pipeline_actor_restarts_total\{actor="aggregator-\d+"\} (\d+)/),
+        await metric(
+          processor,
+          /^pipeline_actor_restarts_total\{actor="(?:aggregator|analytics)-\d+"\} (\d+)/,
+        ),
         0,
         "no stage restarted from empty state",
       );

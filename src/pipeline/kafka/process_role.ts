@@ -61,7 +61,12 @@ export function startProcessRole(
   const owned = new Map<number, OwnedPartition>();
   /** Stages spawned by an assignment still warming up, not yet owned. */
   const starting = new Map<number, PartitionStage>();
-  const stopping = new Map<number, Promise<void>>();
+  /**
+   * The revocation in progress, if any. A new assignment waits for all of it: after a failure the
+   * reader gives the old consumer's stop 5 s at most, and a new consumer's assignment must not
+   * spawn a partition's stages while the old ones still drain.
+   */
+  let revoking: Promise<void> = Promise.resolve();
   const ended = new Set<number>();
   let consumerRef: ReturnType<typeof createKafkaConsumer> | null = null;
   const group = config.kafka.group;
@@ -73,6 +78,7 @@ export function startProcessRole(
   const depth = restoreMetrics(registry, topics.ticks);
   let partitionCount = 0;
   const assign = async (parts: TopicPartition[]): Promise<StartPosition[]> => {
+    await revoking;
     const committed = await committedPositions(kafka, group, topics.ticks);
     const starts: StartPosition[] = [];
     partitionCount ||= (await topicPartitions(kafka, topics.ticks)).length;
@@ -82,15 +88,16 @@ export function startProcessRole(
       config.intervals,
     );
     for (const { partition } of parts) {
-      await stopping.get(partition);
       const position = committed.get(partition);
       const maxTsBefore = position?.maxTsBefore;
+      // The consumer that assigned the stage is the one its failure restarts, not a later one.
+      const crashOwner = crash;
       const stage = spawnPartitionStage(ctx.stage, {
         kind: "kafka",
         partition,
         of: partitionCount,
         worker: workers.get(),
-        failed: (error) => stageFailed(partition, stage, error),
+        failed: (error) => stageFailed(partition, stage, error, crashOwner),
       });
       starting.set(partition, stage);
       const rows = history?.get(partition);
@@ -121,8 +128,12 @@ export function startProcessRole(
         barrier: (kind) => barrier(stage.windows, kind),
         commit: (point) => commit(partition, point),
       });
+      // A stage that failed while it warmed up: owned as failed, so nothing is handed to it or
+      // committed for it until the member (already crashing) has rejoined.
+      const failedEarly = starting.get(partition) !== stage;
       starting.delete(partition);
-      owned.set(partition, { stage, commits, failed: false });
+      owned.set(partition, { stage, commits, failed: failedEarly });
+      if (failedEarly) void commits.revoke();
       if (position && position.restore < position.offset) {
         starts.push({
           topic: topics.ticks,
@@ -140,7 +151,12 @@ export function startProcessRole(
     }
     return starts;
   };
-  const revoke = async (parts: TopicPartition[]) => {
+  const revoke = (parts: TopicPartition[]): Promise<void> => {
+    const done = revoking.then(() => revokeNow(parts));
+    revoking = done.catch(() => {});
+    return done;
+  };
+  const revokeNow = async (parts: TopicPartition[]) => {
     for (const { partition } of parts) {
       starting.delete(partition);
       const p = owned.get(partition);
@@ -150,10 +166,8 @@ export function startProcessRole(
       await p.commits.revoke();
       depth.forget(partition);
       // Drained, not flushed: open windows are rebuilt by the next owner from the commit.
-      const stop = system.stop(p.stage.windows).then(() => system.stop(p.stage.analytics));
-      stopping.set(partition, stop);
-      await stop;
-      stopping.delete(partition);
+      await system.stop(p.stage.windows);
+      await system.stop(p.stage.analytics);
       log.info("partition revoked", { partition });
     }
   };
@@ -167,7 +181,12 @@ export function startProcessRole(
    * partition of this member goes through the rebalance, not only the failed one: one rejoin is
    * the path that is already exact, and a stage failure is a bug or a dead worker, not routine.
    */
-  const stageFailed = (partition: number, stage: PartitionStage, error: unknown) => {
+  const stageFailed = (
+    partition: number,
+    stage: PartitionStage,
+    error: unknown,
+    crashOwner: (error: unknown) => void,
+  ) => {
     const p = owned.get(partition);
     // A stage of an earlier assignment (failing while it drains at a revocation) changes nothing.
     if (p === undefined ? starting.get(partition) !== stage : p.stage !== stage || p.failed) {
@@ -176,12 +195,14 @@ export function startProcessRole(
     if (p) {
       p.failed = true;
       void p.commits.revoke();
+    } else {
+      starting.delete(partition); // the assignment sees it and owns the partition as failed
     }
     log.error("partition stage failed; the member rejoins to restore it from its commit", {
       partition,
       error,
     });
-    crash(new Error(`partition ${partition}'s stage failed`, { cause: error }));
+    crashOwner(new Error(`partition ${partition}'s stage failed`, { cause: error }));
   };
   // Fetching more for a partition whose stage is full only fills memory: pause it until the stage
   // has drained to half (the member keeps heartbeating meanwhile). Pausing earlier thrashes:
@@ -287,6 +308,8 @@ export function startProcessRole(
    */
   const endOfInput = (p: OwnedPartition, partition: number): void => {
     void p.commits.end().then(() => {
+      // A stage that failed meanwhile flushed nothing: the rejoined member replays the marker.
+      if (p.failed || owned.get(partition) !== p) return;
       ended.add(partition);
       log.info("end of input", { partition });
       const assigned = consumerRef?.assignment() ?? [];
