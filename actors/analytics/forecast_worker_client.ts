@@ -5,6 +5,7 @@
  * @module
  */
 import { WorkerChannel } from "../../src/runtime/worker_channel.ts";
+import { WorkerSlot } from "../../src/runtime/worker_slot.ts";
 import type { ForecastConfig } from "../../src/config/pipeline_config.ts";
 import type { Candle } from "../../src/market/candle.ts";
 import type { BatchForecasts, CandleForecastBounds, ForecastBatch } from "./candle_forecasts.ts";
@@ -54,24 +55,9 @@ export class ForecastWorkerClient {
  * fail, their supervisors restart them, and the restarted stages open their partitions on the new
  * worker (from empty state, as any restarted stage) instead of failing for good.
  */
-export class ForecastWorkerSlot {
-  #worker: ForecastWorkerClient | null = null;
-  #closed = false;
-
-  /** The running worker. */
-  get(): ForecastWorkerClient {
-    if (this.#closed) throw new Error("forecast worker: the pipeline has stopped");
-    if (this.#worker === null || this.#worker.failed) {
-      this.#worker?.terminate();
-      this.#worker = new ForecastWorkerClient();
-    }
-    return this.#worker;
-  }
-
-  /** Stops the worker for good (the actors have stopped). */
-  terminate(): void {
-    this.#closed = true;
-    this.#worker?.terminate();
+export class ForecastWorkerSlot extends WorkerSlot<ForecastWorkerClient> {
+  constructor() {
+    super(() => new ForecastWorkerClient(), "forecast worker");
   }
 }
 

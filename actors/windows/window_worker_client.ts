@@ -7,6 +7,7 @@
  */
 import { transferables } from "../../src/connectors/kafka/packed_records.ts";
 import { WorkerChannel } from "../../src/runtime/worker_channel.ts";
+import { WorkerSlot } from "../../src/runtime/worker_slot.ts";
 import type {
   WindowRequestBody,
   WindowStep,
@@ -50,28 +51,8 @@ export class WindowWorkerClient {
  * Kafka mode the member then rejoins its group (process_role.ts) and the partitions it gets back
  * open on the new worker, restored from their commits, instead of failing for good.
  */
-export class WindowWorkerSlot {
-  readonly #settings: WindowWorkerSettings;
-  #worker: WindowWorkerClient | null = null;
-  #closed = false;
-
+export class WindowWorkerSlot extends WorkerSlot<WindowWorkerClient> {
   constructor(settings: WindowWorkerSettings) {
-    this.#settings = settings;
-  }
-
-  /** The running worker. */
-  get(): WindowWorkerClient {
-    if (this.#closed) throw new Error("window worker: the pipeline has stopped");
-    if (this.#worker === null || this.#worker.failed) {
-      this.#worker?.terminate();
-      this.#worker = new WindowWorkerClient(this.#settings);
-    }
-    return this.#worker;
-  }
-
-  /** Stops the worker for good (the stages have stopped). */
-  terminate(): void {
-    this.#closed = true;
-    this.#worker?.terminate();
+    super(() => new WindowWorkerClient(settings), "window worker");
   }
 }

@@ -224,9 +224,7 @@ function windowDownstream(
   const { routes, latest } = ctx;
   const delay = latestPriceDelay(ctx.registry);
   return {
-    candles: replayable
-      ? (rows) => analytics.tell({ kind: "candles", rows, replayable })
-      : (rows) => analytics.tell({ kind: "candles", rows }),
+    candles: (rows) => analytics.tell({ kind: "candles", rows, replayable }),
     ticks: ctx.archiveTicks ? routes.allTicks : routes.latestPrices,
     deadLetters: routes.deadLetters,
     alerts: (rows) => {

@@ -71,6 +71,17 @@ Deno.test({
       ...QUIET,
     ];
     const running: Pipeline[] = [];
+    /** The `ingest` role replaying `file` into the ticks topic, to its end. */
+    const ingest = (file: string, ...args: string[]) =>
+      runToEnd([
+        "--role=ingest",
+        `--kafka-brokers=${mock.bootstrap}`,
+        "--source=replay",
+        `--replay-file=${file}`,
+        "--sqlite=",
+        ...args,
+        ...QUIET,
+      ]);
     try {
       await runEmbeddedReference({
         file: all,
@@ -88,15 +99,7 @@ Deno.test({
         60000,
         50,
       );
-      await runToEnd([
-        "--role=ingest",
-        `--kafka-brokers=${mock.bootstrap}`,
-        "--source=replay",
-        `--replay-file=${firstHalf}`,
-        "--no-mark-end",
-        "--sqlite=",
-        ...QUIET,
-      ]);
+      await ingest(firstHalf, "--no-mark-end");
       const withData = [...new Set(fixture.valid.map((t) => partitionOf(t.symbol, PARTITIONS)))]
         .sort();
       assert.ok(withData.length >= 2, "the fixture spreads over two partitions or more");
@@ -161,14 +164,7 @@ Deno.test({
         "no stage restarted from empty state",
       );
 
-      await runToEnd([
-        "--role=ingest",
-        `--kafka-brokers=${mock.bootstrap}`,
-        "--source=replay",
-        `--replay-file=${secondHalf}`,
-        "--sqlite=",
-        ...QUIET,
-      ]);
+      await ingest(secondHalf);
       await waitForCommitsToTheEnd(admin, ["crypto-process", "crypto-archive"], {
         timeoutMs: 60000,
         intervalMs: 50,

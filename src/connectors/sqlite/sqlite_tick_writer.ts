@@ -10,6 +10,7 @@
  * @module
  */
 import { WorkerChannel } from "../../runtime/worker_channel.ts";
+import { WorkerSlot } from "../../runtime/worker_slot.ts";
 import type { Tick } from "../../market/tick.ts";
 import { StoreError } from "../store_error.ts";
 import { packTicks } from "./packed_ticks.ts";
@@ -24,54 +25,41 @@ const MODULE = new URL("./sqlite_tick_writer_main.ts", import.meta.url);
 
 /** Raw ticks written into the (migrated) database file `path` by a thread of their own. */
 export class SqliteTickWriter {
-  readonly #path: string;
-  #channel: WorkerChannel<TickWriterRequest, TickWriterResult> | null = null;
-  #closed = false;
+  // A failed channel is replaced at the next write (its worker, which may still run with a reply
+  // it could not send, stopped first); after close() none starts, so none is left running.
+  readonly #channels: WorkerSlot<WorkerChannel<TickWriterRequest, TickWriterResult>>;
 
   constructor(path: string) {
-    this.#path = path;
+    const settings: TickWriterSettings = { path };
+    this.#channels = new WorkerSlot(
+      () => new WorkerChannel(MODULE, settings, "SQLite tick writer thread", { immediate: true }),
+      "the SQLite tick writer",
+    );
   }
 
   /** Writes `ticks` in one transaction; resolves once committed. */
   async write(ticks: readonly Tick[]): Promise<void> {
-    // A write after close() would start a thread nothing stops.
-    if (this.#closed) throw new Error("the SQLite tick writer is closed");
+    const channel = this.#channels.get(); // throws after close()
     const packed = packTicks(ticks);
-    const failure = await this.#request({ op: "write", ticks: packed }, [packed.numbers.buffer]);
+    let failure: TickWriterResult;
+    try {
+      failure = await channel.request({ op: "write", ticks: packed }, [packed.numbers.buffer]);
+    } catch (error) {
+      throw new StoreError("sqlite", "write ticks", "transient", error);
+    }
     if (failure !== null) throw sqliteFailure(failure);
   }
 
   /** Closes the thread's connection (after every write sent before) and stops the thread. */
   async close(): Promise<void> {
-    this.#closed = true;
-    const channel = this.#channel;
+    const channel = this.#channels.close();
     if (channel === null) return;
-    this.#channel = null;
     try {
       if (!channel.failed) await channel.request({ op: "close" });
     } catch {
       // A thread that failed has nothing left to close.
     } finally {
       channel.terminate();
-    }
-  }
-
-  async #request(
-    body: TickWriterRequest,
-    transfer: ArrayBuffer[],
-  ): Promise<TickWriterResult> {
-    if (this.#channel === null || this.#channel.failed) {
-      // A failed channel's worker may still run (a reply it could not send): stop it first.
-      this.#channel?.terminate();
-      const settings: TickWriterSettings = { path: this.#path };
-      this.#channel = new WorkerChannel(MODULE, settings, "SQLite tick writer thread", {
-        immediate: true,
-      });
-    }
-    try {
-      return await this.#channel.request(body, transfer);
-    } catch (error) {
-      throw new StoreError("sqlite", "write ticks", "transient", error);
     }
   }
 }

@@ -59,8 +59,6 @@ export function startProcessRole(
   // The tick rules run with their default cooldown and comparison window (window_worker_host.ts).
   const ruleLookbackMs = createTickRules().lookbackMs;
   const owned = new Map<number, OwnedPartition>();
-  /** Stages spawned by an assignment still warming up, not yet owned. */
-  const starting = new Map<number, PartitionStage>();
   /**
    * The revocation in progress, if any. A new assignment waits for all of it: after a failure the
    * reader gives the old consumer's stop 5 s at most, and a new consumer's assignment must not
@@ -99,19 +97,6 @@ export function startProcessRole(
         worker: workers.get(),
         failed: (error) => stageFailed(partition, stage, error, crashOwner),
       });
-      starting.set(partition, stage);
-      const rows = history?.get(partition);
-      if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
-      if (maxTsBefore !== undefined) {
-        const lateness = config.windows.allowedLatenessMs;
-        const w = stage.windows.tell({
-          kind: "restore",
-          watermark: maxTsBefore - lateness,
-          // The watermark at the processed position: the tick rules' horizon (window_core.ts).
-          reached: (position?.maxTs ?? maxTsBefore) - lateness,
-        });
-        if (w) await w;
-      }
       const tracker = new CommitTracker({
         allowedLatenessMs: config.windows.allowedLatenessMs,
         lateUpdateWindowMs: config.windows.lateUpdateWindowMs,
@@ -128,12 +113,20 @@ export function startProcessRole(
         barrier: (kind) => barrier(stage.windows, kind),
         commit: (point) => commit(partition, point),
       });
-      // A stage that failed while it warmed up: owned as failed, so nothing is handed to it or
-      // committed for it until the member (already crashing) has rejoined.
-      const failedEarly = starting.get(partition) !== stage;
-      starting.delete(partition);
-      owned.set(partition, { stage, commits, failed: failedEarly });
-      if (failedEarly) void commits.revoke();
+      // Owned from its spawn: a stage that fails while it warms up is seen as any other.
+      owned.set(partition, { stage, commits, failed: false });
+      const rows = history?.get(partition);
+      if (rows?.length) await stage.analytics.tell({ kind: "warmup", rows });
+      if (maxTsBefore !== undefined) {
+        const lateness = config.windows.allowedLatenessMs;
+        const w = stage.windows.tell({
+          kind: "restore",
+          watermark: maxTsBefore - lateness,
+          // The watermark at the processed position: the tick rules' horizon (window_core.ts).
+          reached: (position?.maxTs ?? maxTsBefore) - lateness,
+        });
+        if (w) await w;
+      }
       if (position && position.restore < position.offset) {
         starts.push({
           topic: topics.ticks,
@@ -158,7 +151,6 @@ export function startProcessRole(
   };
   const revokeNow = async (parts: TopicPartition[]) => {
     for (const { partition } of parts) {
-      starting.delete(partition);
       const p = owned.get(partition);
       if (!p) continue;
       owned.delete(partition);
@@ -189,15 +181,9 @@ export function startProcessRole(
   ) => {
     const p = owned.get(partition);
     // A stage of an earlier assignment (failing while it drains at a revocation) changes nothing.
-    if (p === undefined ? starting.get(partition) !== stage : p.stage !== stage || p.failed) {
-      return;
-    }
-    if (p) {
-      p.failed = true;
-      void p.commits.revoke();
-    } else {
-      starting.delete(partition); // the assignment sees it and owns the partition as failed
-    }
+    if (p?.stage !== stage || p.failed) return;
+    p.failed = true;
+    void p.commits.revoke();
     log.error("partition stage failed; the member rejoins to restore it from its commit", {
       partition,
       error,
