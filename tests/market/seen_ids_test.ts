@@ -21,6 +21,47 @@ Deno.test("SeenIds keeps a gap-free run as one range", () => {
   assert.equal(seen.size, 1);
 });
 
+Deno.test("SeenIds agrees with a plain Set on descending, interleaved and gap-closing orders", () => {
+  const n = 50_000;
+  const orders: [string, number[]][] = [
+    ["descending with gaps", Array.from({ length: n }, (_, i) => 2 * (n - i))],
+    // Odd ids ascending, then the even ones from the front: every even id closes a gap far
+    // behind the newest ranges.
+    [
+      "gaps closed from the front",
+      [
+        ...Array.from({ length: n }, (_, i) => 2 * i + 1),
+        ...Array.from({ length: n }, (_, i) => 2 * i + 2),
+      ],
+    ],
+    ["random, with repeats", Array.from({ length: n }, (_, i) => (i * 7919) % (n / 2))],
+  ];
+  for (const [name, ids] of orders) {
+    const seen = new SeenIds();
+    const ref = new Set<number>();
+    // Twice over: the second pass finds every id a duplicate, wherever it is kept.
+    for (const num of [...ids, ...ids]) {
+      assert.equal(seen.add(String(num), num), !ref.has(num), `${name}: id ${num}`);
+      ref.add(num);
+    }
+    assert.ok(seen.size <= ref.size, `${name}: ${seen.size} entries for ${ref.size} ids`);
+  }
+});
+
+Deno.test("SeenIds merges a straggler among the newest ranges, not one far behind them", () => {
+  const seen = new SeenIds();
+  // 1, 3, 5, … 99: fifty ranges.
+  for (let i = 1; i < 100; i += 2) seen.add(String(i), i);
+  assert.equal(seen.size, 50);
+  seen.add("98", 98); // among the newest: 97..99 becomes one range
+  assert.equal(seen.size, 49);
+  seen.add("2", 2); // far behind them: kept on its own, the ranges unchanged
+  assert.equal(seen.size, 50);
+  assert.equal(seen.add("2", 2), false);
+  assert.equal(seen.add("1", 1), false);
+  assert.equal(seen.add("3", 3), false);
+});
+
 Deno.test("integerId() accepts canonical integers up to 15 digits only", () => {
   assert.equal(integerId("0"), 0);
   assert.equal(integerId("123456789012345"), 123456789012345);
