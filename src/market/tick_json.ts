@@ -104,19 +104,13 @@ function parseCanonicalTick(text: string, start: number, end: number, f: RawTick
   if (close < 0) return false;
   f.symbol = intern(text, i, close);
   if (!text.startsWith('","price":', close)) return false;
-  i = readNumber(text, close + 10);
+  i = readScalar(text, close + 10, end);
   if (i < 0) return false;
-  f.price = numberValue;
+  f.price = scalarValue;
   if (!text.startsWith(',"size":', i)) return false;
-  i += 8;
-  if (text.startsWith("null", i)) {
-    f.size = null;
-    i += 4;
-  } else {
-    i = readNumber(text, i);
-    if (i < 0) return false;
-    f.size = numberValue;
-  }
+  i = readScalar(text, i + 8, end);
+  if (i < 0) return false;
+  f.size = scalarValue;
   if (!text.startsWith(',"ts":', i)) return false;
   i = readNumber(text, i + 6);
   if (i < 0) return false;
@@ -135,6 +129,32 @@ function parseCanonicalTick(text: string, start: number, end: number, f: RawTick
   }
   // The object ends exactly at `end` (reads past it, on a range, end up here and are refused).
   return close + 2 === end && text.charCodeAt(close + 1) === 125 /* } */;
+}
+
+/** The value read by the last {@linkcode readScalar}. */
+let scalarValue: number | string | null = null;
+
+/**
+ * Reads a price or size at `i` as the generic reader would: a number, a string without escapes
+ * (venues send decimals as strings: `"price":"100.24"`), or null. Returns its end, −1 otherwise
+ * (the generic reader then decides), and leaves the value in `scalarValue`.
+ */
+function readScalar(text: string, i: number, end: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 34 /* " */) {
+    const close = stringEnd(text, i + 1, end);
+    if (close < 0) return -1;
+    scalarValue = detach(text.slice(i + 1, close));
+    return close + 1;
+  }
+  if (c === 110 /* n */) {
+    if (!text.startsWith("null", i)) return -1;
+    scalarValue = null;
+    return i + 4;
+  }
+  const next = readNumber(text, i);
+  scalarValue = numberValue;
+  return next;
 }
 
 // Compares the key in place: no key string is made for the fields it knows.

@@ -134,7 +134,8 @@ Deno.test("parseFlatTick() agrees with JSON.parse on random mutations of ticks",
   agreesOnMutations(TYPICAL, 42);
 });
 
-// What the pipeline's own producer writes (encodeTick): read by a dedicated fast path.
+// What the pipeline's own producer writes (encodeTick): read by a dedicated fast path, which also
+// takes the price and size as strings.
 const CANONICAL =
   '{"source":"bench","symbol":"C0-USD","price":20000.125,"size":0.01,"ts":1700000000000,"id":"7","side":"buy"}';
 
@@ -145,8 +146,22 @@ Deno.test("parseFlatTick() reads the producer's own layout exactly as JSON.parse
     const tick = {
       source: pick(["bench", "binance", "a-very-long-source-name-beyond-thirteen", "é"]),
       symbol: pick(["C0-USD", "BTC-USDT", ""]),
-      price: pick([20_000.125, -0, 1e21, 5e-324, 0.1 + 0.2, rnd() * 1e6, 123456789012345680]),
-      size: pick([null, 0, 0.01, rnd(), 1e-7]),
+      // Venues send decimals as strings too: the replay's usual layout.
+      price: pick([
+        20_000.125,
+        -0,
+        1e21,
+        5e-324,
+        0.1 + 0.2,
+        rnd() * 1e6,
+        123456789012345680,
+        "100.24",
+        "",
+        "1e-7",
+        "é",
+        "a-decimal-string-beyond-thirteen",
+      ]),
+      size: pick([null, 0, 0.01, rnd(), 1e-7, "0.5", ""]),
       ts: pick([1_700_000_000_000 + Math.floor(rnd() * 1e9), 0, -1]),
       id: pick([String(n), "", "id-" + "x".repeat(Math.floor(rnd() * 40))]),
       ...(rnd() < 0.5 ? { side: pick(["buy", "sell", "BUY"]) } : {}),
