@@ -23,7 +23,7 @@ import { loadConfig } from "../src/config/load_config.ts";
 import { DEFAULT_TOPICS } from "../src/connectors/kafka/kafka_config.ts";
 import { silentLogger } from "../src/logger.ts";
 import { startPipeline } from "../src/pipeline/pipeline.ts";
-import { startBenchProcessRole } from "./process_role_start.ts";
+import { startBenchProcessRole, watchFirstRecord } from "./process_role_start.ts";
 import { librdkafkaInstalled, startKafkaMock } from "../tests/helpers/kafka_mock.ts";
 import {
   kafkajsCount,
@@ -133,13 +133,10 @@ function reportRole(bench: string, s: Series, baseline: string): void {
 
 async function processRole(bootstrap: string, group: string, client: Client): Promise<number> {
   const pipeline = await startBenchProcessRole(bootstrap, group, client);
-  let t0 = 0;
-  const first = setInterval(() => {
-    if (pipeline.latest.tickCount > 0 && t0 === 0) t0 = performance.now();
-  }, 2);
+  const first = watchFirstRecord(pipeline);
   await pipeline.drained;
-  const seconds = (performance.now() - t0) / 1000;
-  clearInterval(first);
+  const seconds = (performance.now() - first.at) / 1000;
+  first.stop();
   // The mock drops a partition's oldest data past ~5 MB: a figure over fewer ticks would lie.
   if (pipeline.latest.tickCount !== N) {
     throw new Error(`the process role saw ${pipeline.latest.tickCount} ticks, not ${N}`);

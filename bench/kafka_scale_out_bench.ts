@@ -7,7 +7,8 @@
  * - `one`: one instance; `two`: two instances joining the group at once (the mock's ~3 s initial
  *   rebalance delay puts both in the first generation; a run where they did not is refused).
  *
- * The group figure is N / (last tick of any instance − first tick of any instance). Where the time
+ * The group figure is N / (last tick processed by any instance − first record consumed by any
+ * instance), the raw consumer's clock likewise starting at its first batch. Where the time
  * goes: each instance's CPU seconds over its own first-to-last window, the broker's CPU over the
  * run (from /proc), each as cores used. With 2 cores, the broker and the instances share them:
  * the `cores` fields say how much of the 2 the run used.
