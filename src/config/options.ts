@@ -257,7 +257,7 @@ export const OPTIONS = {
     default: "true",
     boolean: true,
     help:
-      "embedded mode: SQLite's raw ticks are written by a thread of their own (another core), not on the event loop",
+      "embedded mode: SQLite's raw ticks are written, and its WAL checkpointed, by a thread of its own (another core), not on the event loop",
     parse: parseBool,
   }),
   "http": opt({

@@ -32,7 +32,7 @@ import {
   type PipelineConfig,
   usesForecastWorker,
   usesPlatformatic,
-  usesSqliteTickThread,
+  usesSqliteThread,
 } from "./pipeline_config.ts";
 import { spoolPathOf, sqliteFiles } from "../connectors/sqlite/sqlite_paths.ts";
 
@@ -206,7 +206,7 @@ function fileGrants(
   if (windowWorker || usesForecastWorker(config)) {
     for (const dir of workerCodeDirs()) read.add(exact(dir));
   }
-  if (usesSqliteTickThread(config)) {
+  if (usesSqliteThread(config)) {
     for (const file of sqliteTickWriterModules()) read.add(exact(file));
   }
   if (config.kafkaBrokers && usesPlatformatic(config)) {

@@ -168,14 +168,19 @@ export function usesForecastWorker(config: PipelineConfig): boolean {
 }
 
 /**
- * Whether SQLite's raw ticks go through the tick writer thread: embedded mode (in Kafka mode a
- * store's batches are whole fetches already, and its sink keeps the default mailbox), a database
- * file, raw ticks stored, and `--sqlite-tick-thread`.
+ * Whether SQLite has its thread (sqlite_tick_writer.ts), for its WAL checkpoints at least:
+ * embedded mode (in Kafka mode a store's batches are whole fetches already, and its sink keeps
+ * the default mailbox), a database file, and `--sqlite-tick-thread`.
  */
-export function usesSqliteTickThread(config: PipelineConfig): boolean {
+export function usesSqliteThread(config: PipelineConfig): boolean {
   const s = config.storage;
-  return !config.kafkaBrokers && s.sqliteTickThread && s.storeTicks &&
-    s.sqlitePath !== null && s.sqlitePath !== ":memory:";
+  return !config.kafkaBrokers && s.sqliteTickThread && s.sqlitePath !== null &&
+    s.sqlitePath !== ":memory:";
+}
+
+/** Whether SQLite's raw ticks go through its thread: it has one, and raw ticks are stored. */
+export function usesSqliteTickThread(config: PipelineConfig): boolean {
+  return usesSqliteThread(config) && config.storage.storeTicks;
 }
 
 /** What the loader read from files, besides the option values. */

@@ -10,7 +10,11 @@ import {
   redisOptions,
   webhookOptions,
 } from "../config/connector_options.ts";
-import { type PipelineConfig, usesSqliteTickThread } from "../config/pipeline_config.ts";
+import {
+  type PipelineConfig,
+  usesSqliteThread,
+  usesSqliteTickThread,
+} from "../config/pipeline_config.ts";
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import { PostgresStore } from "../connectors/postgres/postgres_store.ts";
 import { RedisStore } from "../connectors/redis/redis_store.ts";
@@ -35,7 +39,12 @@ export async function openStores(
   try {
     if (s.sqlitePath) {
       stores.push(
-        new SqliteStore({ path: s.sqlitePath, registry, tickThread: usesSqliteTickThread(config) }),
+        new SqliteStore({
+          path: s.sqlitePath,
+          registry,
+          tickThread: usesSqliteTickThread(config),
+          checkpointThread: usesSqliteThread(config),
+        }),
       );
     }
     if (s.databaseUrl) {

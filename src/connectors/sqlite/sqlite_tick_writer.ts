@@ -50,6 +50,15 @@ export class SqliteTickWriter {
     if (failure !== null) throw sqliteFailure(failure);
   }
 
+  /**
+   * A passive WAL checkpoint on the thread's connection; resolves once it ran. Rejects when it
+   * failed (nothing is lost: the frames stay in the WAL for the next checkpoint).
+   */
+  async checkpoint(): Promise<void> {
+    const failure = await this.#channels.get().request({ op: "checkpoint" });
+    if (failure !== null) throw sqliteFailure(failure);
+  }
+
   /** Closes the thread's connection (after every write sent before) and stops the thread. */
   async close(): Promise<void> {
     const channel = this.#channels.close();

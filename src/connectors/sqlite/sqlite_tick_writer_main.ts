@@ -1,6 +1,7 @@
 /**
  * The SQLite tick writer thread (a Web Worker): its own connection to the store's file, writing
- * each batch of raw ticks it is sent in one transaction and answering once it is committed.
+ * each batch of raw ticks it is sent in one transaction and answering once it is committed, and
+ * running the WAL checkpoints the store asks for (sqlite_store.ts, `checkpointThread`).
  * `node:sqlite` is synchronous, so on the event loop a tick's B-tree insert (~3 µs) was the
  * pipeline's largest single cost with raw ticks stored; here it runs beside it, on another core.
  * The other side is sqlite_tick_writer.ts.
@@ -64,7 +65,9 @@ serveRequests<TickWriterSettings, TickWriterRequest, TickWriterResult>(
           return { id: request.id, result: null };
         }
         const { db, insert } = open();
-        inTransaction(db, () => writePackedTicks(insert, request.ticks));
+        // PASSIVE: never waits for a lock, so the event loop's next commit is never held up.
+        if (request.op === "checkpoint") db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+        else inTransaction(db, () => writePackedTicks(insert, request.ticks));
         return { id: request.id, result: null };
       } catch (e) {
         return { id: request.id, result: failure(e) };

@@ -1,8 +1,8 @@
 /**
  * What the SQLite store and its tick writer thread (sqlite_tick_writer_main.ts) say to each other,
  * over a {@linkcode WorkerChannel} (src/runtime/worker_channel.ts): the settings name the file,
- * each request writes a batch of packed ticks in one transaction or closes the connection, and
- * each reply is `null` (done: committed) or the SQLite failure.
+ * each request writes a batch of packed ticks in one transaction, checkpoints the WAL or closes
+ * the connection, and each reply is `null` (done: committed) or the SQLite failure.
  * @module
  */
 import type { PackedTicks } from "./packed_ticks.ts";
@@ -15,6 +15,8 @@ export interface TickWriterSettings {
 /** A request to the thread. */
 export type TickWriterRequest =
   | { readonly op: "write"; readonly ticks: PackedTicks }
+  /** A passive WAL checkpoint: what no reader still needs is copied into the database file. */
+  | { readonly op: "checkpoint" }
   | { readonly op: "close" };
 
 /** A `node:sqlite` failure as it crosses threads: what classifies it (sqlite_errors.ts) kept. */

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { DatabaseSync } from "node:sqlite";
 import { forEachPackedTick, packTicks } from "../../../src/connectors/sqlite/packed_ticks.ts";
 import {
+  CHECKPOINT_EVERY_ROWS,
   EVENT_LOOP_AUTOCHECKPOINT_PAGES,
   SqliteStore,
 } from "../../../src/connectors/sqlite/sqlite_store.ts";
@@ -15,7 +16,7 @@ import { StoreError } from "../../../src/connectors/store_error.ts";
 import { storeSinkProps } from "../../../actors/sinks/store_sink.ts";
 import { testConfig } from "../../helpers/test_pipeline.ts";
 import { runUnderLauncherPermissions } from "../../helpers/launcher_probe.ts";
-import { usesSqliteTickThread } from "../../../src/config/pipeline_config.ts";
+import { usesSqliteThread, usesSqliteTickThread } from "../../../src/config/pipeline_config.ts";
 import type { Alert } from "../../../src/market/alert.ts";
 import type { Candle } from "../../../src/market/candle.ts";
 import type { Tick } from "../../../src/market/tick.ts";
@@ -206,8 +207,9 @@ Deno.test("SqliteStore tick thread: a write after close() is refused, not a thre
   }
 });
 
-Deno.test("SqliteStore: an in-memory database cannot have a tick thread", () => {
+Deno.test("SqliteStore: an in-memory database cannot have a tick or checkpoint thread", () => {
   assert.throws(() => new SqliteStore({ path: ":memory:", tickThread: true }), TypeError);
+  assert.throws(() => new SqliteStore({ path: ":memory:", checkpointThread: true }), TypeError);
 });
 
 Deno.test("SqliteStore tick thread: the sink's mailbox gathers the next batch while one is written", async () => {
@@ -242,6 +244,62 @@ Deno.test("--sqlite-tick-thread: on by default in embedded mode with raw ticks i
   assert.equal(uses("--sqlite=:memory:"), false);
   assert.equal(uses("--sqlite="), false);
   assert.equal(uses("--kafka-brokers=127.0.0.1:9092", "--role=all"), false);
+  // The thread itself (the WAL checkpoints) runs without raw ticks too.
+  const thread = (...args: string[]) =>
+    usesSqliteThread(testConfig(["--sqlite=/tmp/x.db", ...args]));
+  assert.equal(thread(), true);
+  assert.equal(thread("--no-store-ticks"), true);
+  assert.equal(thread("--sqlite-tick-thread=false"), false);
+  assert.equal(thread("--sqlite=:memory:"), false);
+  assert.equal(thread("--kafka-brokers=127.0.0.1:9092", "--role=all"), false);
+});
+
+Deno.test("SqliteStore checkpoint thread: without raw ticks, the thread copies the WAL into the file, not the event loop's commits", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/k.db`;
+    const store = new SqliteStore({ path, checkpointThread: true });
+    await store.migrate();
+    const before = Deno.statSync(path).size;
+    // Past the request threshold, far below the event loop connection's own checkpoint.
+    const rows = Array.from({ length: CHECKPOINT_EVERY_ROWS + 1 }, (_, i) => ({
+      ...candle,
+      window_start: 60_000 * (i + 1),
+    }));
+    await store.writeCandles(rows);
+    const autocheckpoint = store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint;
+    assert.equal(autocheckpoint, EVENT_LOOP_AUTOCHECKPOINT_PAGES);
+    const wal = Deno.statSync(`${path}-wal`).size;
+    assert.ok(wal < EVENT_LOOP_AUTOCHECKPOINT_PAGES * 4096, `a WAL of ${wal} bytes`);
+    // The candles reach the database file itself only through a checkpoint.
+    const deadline = Date.now() + 10_000;
+    while (Deno.statSync(path).size <= before) {
+      assert.ok(Date.now() < deadline, "no checkpoint within 10 s");
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const reader = new DatabaseSync(path, { readOnly: true });
+    try {
+      assert.equal(reader.prepare("SELECT count(*) AS n FROM candles").get()!.n, rows.length);
+    } finally {
+      reader.close();
+    }
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore: without its thread, the event loop's connection keeps SQLite's own checkpoints", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const store = new SqliteStore({ path: `${dir}/n.db` });
+    await store.migrate();
+    const pages = store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint;
+    assert.equal(pages, 1000);
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("SqliteStore tick thread: loads and writes under the permissions the launcher gives the embedded pipeline", async () => {
