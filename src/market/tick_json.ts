@@ -141,20 +141,21 @@ let scalarValue: number | string | null = null;
  */
 function readScalar(text: string, i: number, end: number): number {
   const c = text.charCodeAt(i);
+  // A number first: the producer's own layout, so every Kafka record.
+  if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+    const next = readNumber(text, i);
+    scalarValue = numberValue;
+    return next;
+  }
   if (c === 34 /* " */) {
     const close = stringEnd(text, i + 1, end);
     if (close < 0) return -1;
     scalarValue = detach(text.slice(i + 1, close));
     return close + 1;
   }
-  if (c === 110 /* n */) {
-    if (!text.startsWith("null", i)) return -1;
-    scalarValue = null;
-    return i + 4;
-  }
-  const next = readNumber(text, i);
-  scalarValue = numberValue;
-  return next;
+  if (!text.startsWith("null", i)) return -1;
+  scalarValue = null;
+  return i + 4;
 }
 
 // Compares the key in place: no key string is made for the fields it knows.
