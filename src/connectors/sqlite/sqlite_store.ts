@@ -138,9 +138,8 @@ export class SqliteStore implements Store {
     // The WAL grows mostly by the thread's commits; the commit that finds it past a connection's
     // threshold runs the checkpoint. On this connection that would be a candle write copying
     // pages of ticks on the event loop (a 100 ms candle seen at 10 k ticks/s), so the thread's
-    // connection checkpoints at SQLite's 1,000 pages and this one only past ten times that:
-    // when no ticks come (a feed sending only what becomes dead letters), the WAL still stays
-    // bounded.
+    // connection checkpoints at THREAD_AUTOCHECKPOINT_PAGES and this one only past 10,000 pages:
+    // when no ticks come and no checkpoint request is answered, the WAL still stays bounded.
     if (thread) {
       this.#db.exec(`PRAGMA wal_autocheckpoint = ${EVENT_LOOP_AUTOCHECKPOINT_PAGES}`);
     }

@@ -20,6 +20,7 @@ import {
   inTransaction,
   OPEN_BUSY_TIMEOUT_MS,
   prepareTickWrite,
+  THREAD_AUTOCHECKPOINT_PAGES,
   THREAD_WRITE_BUSY_TIMEOUT_MS,
   writePackedTicks,
 } from "./sqlite_writes.ts";
@@ -48,6 +49,7 @@ serveRequests<TickWriterSettings, TickWriterRequest, TickWriterResult>(
         db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
         // Per connection, like the main connection's (the journal mode is the file's).
         db.exec("PRAGMA synchronous = NORMAL");
+        db.exec(`PRAGMA wal_autocheckpoint = ${THREAD_AUTOCHECKPOINT_PAGES}`);
         const insert = prepareTickWrite(db);
         db.exec(`PRAGMA busy_timeout = ${THREAD_WRITE_BUSY_TIMEOUT_MS}`);
         return connection = { db, insert };

@@ -32,6 +32,16 @@ export const WRITE_BUSY_TIMEOUT_MS = 200;
  */
 export const THREAD_WRITE_BUSY_TIMEOUT_MS = 50;
 
+/**
+ * WAL pages past which the tick writer thread's commit checkpoints (SQLite's default: 1,000). The
+ * raw ticks make most of the WAL; checkpointing every 4,000 pages (~16 MB of WAL, plus the
+ * transaction that crosses it) instead of every 1,000 took the 2 M-tick replay with raw ticks
+ * from 7.61 to 7.21 s (medians of 7 alternating runs), fewer syncs and fewer copies of the pages
+ * rewritten between checkpoints. Below the event loop's connection's threshold
+ * (sqlite_store.ts), so the thread, not a candle's commit, does them.
+ */
+export const THREAD_AUTOCHECKPOINT_PAGES = 4_000;
+
 /** The prepared statements, one per record kind. */
 export type SqliteWrites = Record<StoreRecordKind, StatementSync>;
 
