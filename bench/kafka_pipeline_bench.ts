@@ -135,8 +135,8 @@ async function processRole(bootstrap: string, group: string, client: Client): Pr
   const pipeline = await startBenchProcessRole(bootstrap, group, client);
   const first = watchFirstRecord(pipeline);
   await pipeline.drained;
-  const seconds = (performance.now() - first.at) / 1000;
   first.stop();
+  const seconds = first.seconds();
   // The mock drops a partition's oldest data past ~5 MB: a figure over fewer ticks would lie.
   if (pipeline.latest.tickCount !== N) {
     throw new Error(`the process role saw ${pipeline.latest.tickCount} ticks, not ${N}`);

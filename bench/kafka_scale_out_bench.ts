@@ -84,9 +84,12 @@ try {
         );
         if (r > 0) raw.push(v);
       } else {
-        const run = await within(
-          group(kind === "one" ? 1 : 2, `scale-${kind}-${r}`),
-          `${kind} instance(s), round ${r}`,
+        const run = await retryRefused(
+          (attempt) =>
+            within(
+              group(kind === "one" ? 1 : 2, `scale-${kind}-${r}-${attempt}`),
+              `${kind} instance(s), round ${r}`,
+            ),
         );
         if (r > 0) (kind === "one" ? one : two).push(run);
       }
@@ -126,7 +129,7 @@ async function group(n: number, groupId: string): Promise<Run> {
     // A member that joined a later generation took partitions over from the other: ticks seen
     // twice, and a figure that measures a rebalance, not the group.
     if (ticks !== N || instances.some((x) => x.ticks === 0)) {
-      throw new Error(`${n} instances saw ${instances.map((x) => x.ticks)} ticks, not ${N} in all`);
+      throw new RefusedRun(`${n} instances saw ${instances.map((x) => x.ticks)} ticks, not ${N}`);
     }
     const seconds = (Math.max(...instances.map((x) => x.last)) -
       Math.min(...instances.map((x) => x.first))) / 1000;
@@ -136,6 +139,24 @@ async function group(n: number, groupId: string): Promise<Run> {
       await child.stdin.close().catch(() => {});
       await child.stdout.cancel().catch(() => {});
       await child.status;
+    }
+  }
+}
+
+/** A run whose members did not share the partitions from the start (see `group`). */
+class RefusedRun extends Error {}
+
+/**
+ * `run` again in a fresh group when it was refused, up to 3 attempts: whether both members join
+ * the first generation is the mock's timing, not something the figure should carry.
+ */
+async function retryRefused<T>(run: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await run(attempt);
+    } catch (e) {
+      if (!(e instanceof RefusedRun) || attempt === 2) throw e;
+      progress(`refused (${e.message}); again in a fresh group`);
     }
   }
 }

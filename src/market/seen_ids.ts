@@ -12,11 +12,15 @@
  */
 export const NEAR_RANGES = 16;
 
+/** Far ids held before they are merged into the ranges (see `#addFar`). */
+const FAR_COMPACT_MIN = 64;
+
 /**
  * Seen ids of one (symbol, source) within one time bucket. Integer ids (exchange trade ids,
  * sequences) are kept as sorted disjoint ranges, so a gap-free feed costs two numbers however
- * many ticks it sends, even when a few arrive late; an integer id far behind the newest ranges
- * goes to a set of its own, and other ids to a string set. Every add is O(log n) at most.
+ * many ticks it sends, even when some arrive late; an integer id far behind the newest ranges
+ * goes to a set of its own, merged into the ranges once it holds half as many, and other ids
+ * to a string set. An add costs O(log n) on average, whatever the order.
  *
  * @example
  * ```ts
@@ -91,7 +95,36 @@ export class SeenIds {
   }
 
   #addFar(num: number): true {
-    (this.#far ??= new Set()).add(num);
+    const far = this.#far ??= new Set();
+    far.add(num);
+    // A gap closed by a far id stays open in the ranges: with many stragglers (a feed whose ids
+    // arrive jittered by hundreds) the ranges and the set would grow with the bucket's ticks where
+    // merged ranges stay a handful (each far id keeps one gap open: as many ranges as far ids).
+    // So once the set holds half as many ids as there are ranges, both are merged in one pass:
+    // after at least a third as many adds as the pass is long, so O(log n) an add on average.
+    if (far.size >= FAR_COMPACT_MIN && far.size >= this.#ranges.length / 4) this.#compact(far);
     return true;
+  }
+
+  /** Merges the far ids into the ranges (they are never inside one). */
+  #compact(far: Set<number>): void {
+    const ids = Float64Array.from(far).sort();
+    const r = this.#ranges;
+    const out: number[] = [];
+    const append = (lo: number, hi: number) => {
+      const n = out.length;
+      if (n > 0 && lo <= out[n - 1] + 1) out[n - 1] = Math.max(out[n - 1], hi);
+      else out.push(lo, hi);
+    };
+    let i = 0;
+    let j = 0;
+    while (i < r.length || j < ids.length) {
+      if (j >= ids.length || (i < r.length && r[i] < ids[j])) {
+        append(r[i], r[i + 1]);
+        i += 2;
+      } else append(ids[j], ids[j++]);
+    }
+    this.#ranges = out;
+    this.#far = null;
   }
 }

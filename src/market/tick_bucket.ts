@@ -50,7 +50,7 @@ export class TickBucket {
     return this.#cells.get(start);
   }
 
-  /** Seen-id entries held (ranges plus string ids). */
+  /** Seen-id entries held (ranges, integer ids held apart, string ids). */
   get seenSize(): number {
     let n = 0;
     for (const s of this.#sources.values()) n += s.size;

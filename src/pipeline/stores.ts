@@ -44,6 +44,7 @@ export async function openStores(
           registry,
           tickThread: usesSqliteTickThread(config),
           checkpointThread: usesSqliteThread(config),
+          logger: log.child("sqlite"),
         }),
       );
     }

@@ -62,6 +62,22 @@ Deno.test("SeenIds merges a straggler among the newest ranges, not one far behin
   assert.equal(seen.add("3", 3), false);
 });
 
+Deno.test("SeenIds keeps a gap-free feed whose ids arrive jittered down to a handful of entries", () => {
+  const rnd = mulberry32(3);
+  for (const [late, by] of [[0.05, 1000], [0.2, 100], [1, 300]]) {
+    // Ids 1..n, a share of them delayed by up to `by` positions (1: every id jittered).
+    const n = 100_000;
+    const ids = Array.from({ length: n }, (_, i) => [i + (rnd() < late ? rnd() * by : 0), i + 1])
+      .sort((a, b) => a[0] - b[0]).map(([, id]) => id);
+    const seen = new SeenIds();
+    for (const id of ids) assert.equal(seen.add(String(id), id), true);
+    // Without merging the far ids back, this was one range and one far id per straggler.
+    assert.ok(seen.size < 200, `${late} late by ${by}: ${seen.size} entries`);
+    assert.equal(seen.add("1", 1), false);
+    assert.equal(seen.add(String(n), n), false);
+  }
+});
+
 Deno.test("integerId() accepts canonical integers up to 15 digits only", () => {
   assert.equal(integerId("0"), 0);
   assert.equal(integerId("123456789012345"), 123456789012345);

@@ -28,6 +28,7 @@ import type { Tick } from "../../market/tick.ts";
 import { SinkMetrics } from "../sink_metrics.ts";
 import type { Store, StoreRecordKind } from "../store.ts";
 import type { Registry } from "../../telemetry/metrics.ts";
+import type { Logger } from "../../logger.ts";
 import { SQLITE_MIGRATIONS } from "./migrations.ts";
 import { toSqliteError } from "./sqlite_errors.ts";
 import { SqliteTickWriter } from "./sqlite_tick_writer.ts";
@@ -61,6 +62,8 @@ export interface SqliteStoreOptions {
    * a commit on the event loop (a file database only). Default false.
    */
   readonly checkpointThread?: boolean;
+  /** Where a failing checkpoint thread is reported (its first failure, then its recovery). */
+  readonly logger?: Logger;
 }
 
 /**
@@ -110,6 +113,9 @@ export class SqliteStore implements Store {
   readonly #checkpointer: SqliteTickWriter | null;
   #rowsSinceCheckpoint = 0;
   #checkpointing = false;
+  #checkpointFailing = false;
+  #closing = false;
+  readonly #log: Logger | undefined;
   readonly sinkMailbox: number | undefined;
 
   constructor(options: SqliteStoreOptions) {
@@ -122,6 +128,7 @@ export class SqliteStore implements Store {
     }
     this.#db = new DatabaseSync(options.path);
     this.#metrics = new SinkMetrics(options.registry, "sqlite");
+    this.#log = options.logger;
     // The busy timeout first: switching to WAL takes a lock another starting instance may hold.
     this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
@@ -223,6 +230,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    this.#closing = true;
     await (this.#tickWriter ?? this.#checkpointer)?.close();
     if (this.#db.isOpen) this.#db.close();
   }
@@ -235,19 +243,18 @@ export class SqliteStore implements Store {
   /** A batch of rows as bound values (sqlite_rows.ts). */
   #rows(kind: Exclude<StoreRecordKind, "ticks">, rows: SQLInputValue[][]): Promise<void> {
     const s = this.#writes();
-    const written = this.#timed(
-      kind,
-      rows.length,
-      () => inTransaction(this.#db, () => writeRows(s, kind, rows)),
-    );
-    if (this.#checkpointer) this.#checkpointAfter(rows.length);
-    return written;
+    return this.#timed(kind, rows.length, () => {
+      inTransaction(this.#db, () => writeRows(s, kind, rows));
+      if (this.#checkpointer) this.#checkpointAfter(rows.length);
+    });
   }
 
   /**
-   * Asks the thread for a checkpoint every {@linkcode CHECKPOINT_EVERY_ROWS} rows, one at a time.
-   * One that fails leaves its frames in the WAL for the next; should the thread not keep up, this
-   * connection's own checkpoint at {@linkcode EVENT_LOOP_AUTOCHECKPOINT_PAGES} bounds the WAL.
+   * Asks the thread for a checkpoint every {@linkcode CHECKPOINT_EVERY_ROWS} rows committed, one
+   * at a time. One that fails leaves its frames in the WAL for the next (a thread that died is
+   * replaced then); should the thread not keep up, this connection's own checkpoint at
+   * {@linkcode EVENT_LOOP_AUTOCHECKPOINT_PAGES} bounds the WAL. A failure is logged when it starts
+   * and when it ends, not at every request.
    */
   #checkpointAfter(rows: number): void {
     this.#rowsSinceCheckpoint += rows;
@@ -255,8 +262,21 @@ export class SqliteStore implements Store {
     this.#rowsSinceCheckpoint = 0;
     this.#checkpointing = true;
     this.#checkpointer!.checkpoint().then(
-      () => this.#checkpointing = false,
-      () => this.#checkpointing = false, // after close(), or a failure: the next one tries again
+      () => {
+        this.#checkpointing = false;
+        if (!this.#checkpointFailing) return;
+        this.#checkpointFailing = false;
+        this.#log?.info("SQLite checkpoints on its thread work again");
+      },
+      (error) => {
+        this.#checkpointing = false;
+        if (this.#checkpointFailing || this.#closing) return; // closing: nothing to report
+        this.#checkpointFailing = true;
+        this.#log?.warn(
+          "SQLite checkpoint on its thread failed; the WAL grows until one succeeds (the event loop's connection checkpoints past 10,000 pages)",
+          { error },
+        );
+      },
     );
   }
 

@@ -22,6 +22,7 @@ import type { Alert } from "../../../src/market/alert.ts";
 import type { Candle } from "../../../src/market/candle.ts";
 import type { Tick } from "../../../src/market/tick.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
+import { createLogger } from "../../../src/logger.ts";
 
 const hostile = "x'); DROP TABLE ticks; --\u0000\n\u{1F600}";
 
@@ -287,6 +288,44 @@ Deno.test("SqliteStore checkpoint thread: without raw ticks, the thread copies t
     } finally {
       reader.close();
     }
+    await store.close();
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("SqliteStore checkpoint thread: a failing checkpoint is logged once, and the writes go on", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/f.db`;
+    const lines: string[] = [];
+    const logger = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
+    const store = new SqliteStore({ path, checkpointThread: true, logger });
+    await store.migrate();
+    // The file is moved away under the running store: the thread's connection, opened with the
+    // first request, finds an empty database at the path and cannot prepare its statement.
+    await Deno.rename(path, `${dir}/moved.db`);
+    const rows = (from: number) =>
+      Array.from({ length: CHECKPOINT_EVERY_ROWS }, (_, i) => ({
+        ...candle,
+        window_start: 60_000 * (from + i + 1),
+      }));
+    await store.writeCandles(rows(0));
+    const deadline = Date.now() + 10_000;
+    while (!lines.some((l) => l.includes("checkpoint on its thread failed"))) {
+      assert.ok(Date.now() < deadline, `no warning within 10 s: ${lines.join("\n")}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    // Later failures are not logged again; the event loop's writes go on.
+    for (let k = 1; k <= 3; k++) {
+      await store.writeCandles(rows(k * CHECKPOINT_EVERY_ROWS));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(lines.filter((l) => l.includes("checkpoint on its thread failed")).length, 1);
+    assert.equal(
+      store.db.prepare("SELECT count(*) AS n FROM candles").get()!.n,
+      4 * CHECKPOINT_EVERY_ROWS,
+    );
     await store.close();
   } finally {
     await Deno.remove(dir, { recursive: true });
