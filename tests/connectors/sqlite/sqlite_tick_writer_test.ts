@@ -214,6 +214,31 @@ Deno.test("SqliteStore: an in-memory database cannot have a tick or checkpoint t
   assert.throws(() => new SqliteStore({ path: ":memory:", checkpointThread: true }), TypeError);
 });
 
+Deno.test("SqliteStore checkpoint thread: loads and checkpoints under the launcher's permissions without raw ticks", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = `${dir}/probe.db`;
+    const probe = new URL("../../helpers/sqlite_tick_writer_probe.ts", import.meta.url);
+    const config = testConfig([`--sqlite=${path}`, "--http=off", "--no-store-ticks"]);
+    assert.equal(usesSqliteThread(config), true);
+    const run = await runUnderLauncherPermissions(config, probe, [path, "checkpoint"]);
+    assert.equal(run.code, 0, run.text);
+    assert.match(run.text, /checkpoint done/);
+    // The control: without the thread, the launcher does not grant its modules.
+    const off = testConfig([
+      `--sqlite=${path}`,
+      "--http=off",
+      "--no-store-ticks",
+      "--sqlite-tick-thread=false",
+    ]);
+    const denied = await runUnderLauncherPermissions(off, probe, [path, "checkpoint"]);
+    assert.notEqual(denied.code, 0, denied.text);
+    assert.match(denied.text, /Requires read access to .*sqlite_tick_writer_main\.ts/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("SqliteStore tick thread: the sink's mailbox gathers the next batch while one is written", async () => {
   await withStores((thread, loop) => {
     const registry = createRegistry();
