@@ -51,31 +51,24 @@ export function parseFlatTick(
     i = skipWs(text, keyEnd + 1);
     if (text.charCodeAt(i) !== 58 /* : */) return null;
     i = skipWs(text, i + 1);
-    const c = text.charCodeAt(i);
     let value: unknown;
-    if (c === 34) {
+    if (text.charCodeAt(i) === 34 && keyEnd - keyStart === 6) {
+      // `source` and `symbol` (the six-letter keys) repeat from tick to tick: reuse the string.
       const close = stringEnd(text, i + 1, n);
       if (close < 0) return null;
-      // `source` and `symbol` (the six-letter keys) repeat from tick to tick: reuse the string.
-      value = keyEnd - keyStart === 6
-        ? intern(text, i + 1, close)
-        : detach(text.slice(i + 1, close));
+      value = intern(text, i + 1, close);
       i = close + 1;
-    } else if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
-      const close = readNumber(text, i);
-      if (close < 0 || close > n) return null;
-      value = numberValue;
-      i = close;
     } else if (text.startsWith("true", i)) {
       value = true;
       i += 4;
     } else if (text.startsWith("false", i)) {
       value = false;
       i += 5;
-    } else if (text.startsWith("null", i)) {
-      value = null;
-      i += 4;
-    } else return null;
+    } else {
+      i = readScalar(text, i, n);
+      if (i < 0 || i > n) return null;
+      value = scalarValue;
+    }
     assign(f, text, keyStart, keyEnd, value);
     i = skipWs(text, i);
     const sep = text.charCodeAt(i);
@@ -135,9 +128,9 @@ function parseCanonicalTick(text: string, start: number, end: number, f: RawTick
 let scalarValue: number | string | null = null;
 
 /**
- * Reads a price or size at `i` as the generic reader would: a number, a string without escapes
- * (venues send decimals as strings: `"price":"100.24"`), or null. Returns its end, −1 otherwise
- * (the generic reader then decides), and leaves the value in `scalarValue`.
+ * Reads a number, a string without escapes (venues send decimals as strings: `"price":"100.24"`)
+ * or null at `i`, strings ending before `end`: returns the value's end, −1 for anything else, and
+ * leaves the value in `scalarValue`. Both readers read their values with it.
  */
 function readScalar(text: string, i: number, end: number): number {
   const c = text.charCodeAt(i);

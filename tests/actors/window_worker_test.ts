@@ -12,7 +12,11 @@ import type {
 } from "../../actors/windows/window_worker_protocol.ts";
 import { WindowCore } from "../../actors/windows/window_core.ts";
 import { createTickRules } from "../../actors/analytics/analytics_logic.ts";
-import { decodePacked, packRecords } from "../../src/connectors/kafka/packed_records.ts";
+import {
+  decodePacked,
+  type PackedRecords,
+  packRecords,
+} from "../../src/connectors/kafka/packed_records.ts";
 import { decodeTick, encodeTick } from "../../src/connectors/kafka/tick_codec.ts";
 import { Buffer } from "node:buffer";
 import type { Candle } from "../../src/market/candle.ts";
@@ -51,6 +55,12 @@ function records(list: Tick[]): { values: Buffer[]; sources: Buffer[] } {
     values: encoded.map((r) => Buffer.from(r.value as string)),
     sources: encoded.map((r) => Buffer.from(r.headers.source)),
   };
+}
+
+/** `n` of {@linkcode ticks} as the records request of one partition carries them. */
+function packedTicks(n: number): PackedRecords {
+  const { values, sources } = records(ticks(n));
+  return packRecords(values, sources);
 }
 
 Deno.test("packed records: every record gets decodeTick's verdict, whatever its bytes", () => {
@@ -151,12 +161,11 @@ Deno.test("window worker: a real worker thread answers in order; terminate fails
   const client = new WindowWorkerClient(settings);
   try {
     await client.request({ op: "open", partition: 0, now: NOW });
-    const { values, sources } = records(ticks(500));
     const step = await client.request({
       op: "records",
       partition: 0,
       now: NOW,
-      records: packRecords(values, sources),
+      records: packedTicks(500),
     });
     assert.equal(step.count, 500);
     const flushed = await client.request({ op: "flush", partition: 0, now: NOW });
@@ -177,15 +186,14 @@ Deno.test("window worker: requests made together (one message) each get their ow
     const opened = partitions.map((partition) =>
       client.request({ op: "open", partition, now: NOW })
     );
-    const steps = partitions.map((partition) => {
-      const { values, sources } = records(ticks(100 * (partition + 1)));
-      return client.request({
+    const steps = partitions.map((partition) =>
+      client.request({
         op: "records",
         partition,
         now: NOW,
-        records: packRecords(values, sources),
-      });
-    });
+        records: packedTicks(100 * (partition + 1)),
+      })
+    );
     await Promise.all(opened);
     assert.deepEqual((await Promise.all(steps)).map((s) => s.count), [100, 200, 300]);
   } finally {
@@ -263,12 +271,11 @@ Deno.test("window worker slot: a dead worker is replaced by a working one; after
     const second = slot.get();
     assert.notEqual(second, first);
     await second.request({ op: "open", partition: 0, now: NOW });
-    const { values, sources } = records(ticks(40));
     const step = await second.request({
       op: "records",
       partition: 0,
       now: NOW,
-      records: packRecords(values, sources),
+      records: packedTicks(40),
     });
     assert.equal(step.count, 40);
     slot.terminate();

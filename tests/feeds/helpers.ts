@@ -14,6 +14,8 @@ import type { Source, TickOutput } from "../../src/feeds/source.ts";
 import type { FakeWsServer } from "../helpers/fake_venues/ws_server.ts";
 import { pollUntil } from "../helpers/services.ts";
 
+export { metric } from "../helpers/metrics.ts";
+
 /** 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
 
@@ -114,24 +116,6 @@ export function collect(): Collected {
       },
     },
   };
-}
-
-/** The value of metric `name` with exactly these labels (0 when absent). */
-export async function metric(
-  registry: Registry,
-  name: string,
-  labels: Record<string, string>,
-): Promise<number> {
-  const m = registry.getSingleMetric(name);
-  if (!m) return 0;
-  const { values } = await m.get();
-  const keys = Object.keys(labels);
-  const hit = values.find((v) =>
-    !String((v as { metricName?: unknown }).metricName ?? "").endsWith("_bucket") &&
-    keys.every((k) => String((v.labels as Record<string, unknown>)[k]) === labels[k]) &&
-    Object.keys(v.labels).filter((k) => k !== "le").length === keys.length
-  );
-  return hit?.value ?? 0;
 }
 
 /** Log lines captured by {@linkcode testDeps}. */

@@ -108,9 +108,10 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #metrics: SinkMetrics;
   #statements?: SqliteWrites;
-  readonly #tickWriter: SqliteTickWriter | null;
-  /** The thread that checkpoints, when this connection does not (`checkpointThread`). */
-  readonly #checkpointer: SqliteTickWriter | null;
+  /** The store's thread (`tickThread` or `checkpointThread`), started on first use. */
+  readonly #thread: SqliteTickWriter | null;
+  /** Raw ticks go to the thread; else, with a thread, the store asks it for checkpoints. */
+  readonly #ticksOnThread: boolean;
   #rowsSinceCheckpoint = 0;
   #checkpointing = false;
   #checkpointFailing = false;
@@ -133,13 +134,12 @@ export class SqliteStore implements Store {
     this.#db.exec(`PRAGMA busy_timeout = ${OPEN_BUSY_TIMEOUT_MS}`);
     this.#db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
     // Started on the first tick write or checkpoint, after migrate() created the table.
-    const thread = options.tickThread || options.checkpointThread
+    const thread = this.#thread = options.tickThread || options.checkpointThread
       ? new SqliteTickWriter(options.path)
       : null;
-    this.#tickWriter = options.tickThread ? thread : null;
     // With raw ticks on the thread, its own commits make most of the WAL and run the checkpoints
     // (SQLite's automatic ones, on its connection); without them, the store asks for them.
-    this.#checkpointer = options.checkpointThread && !options.tickThread ? thread : null;
+    this.#ticksOnThread = options.tickThread === true;
     this.sinkMailbox = options.tickThread ? TICK_THREAD_SINK_MAILBOX : undefined;
     this.blocksEventLoop = !options.tickThread;
     // The WAL grows mostly by the thread's commits; the commit that finds it past a connection's
@@ -199,7 +199,7 @@ export class SqliteStore implements Store {
 
   writeTicks(ticks: readonly Tick[]): Promise<void> {
     const s = this.#writes();
-    const writer = this.#tickWriter;
+    const writer = this.#ticksOnThread ? this.#thread : null;
     return this.#timed(
       "ticks",
       ticks.length,
@@ -231,7 +231,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     this.#closing = true;
-    await (this.#tickWriter ?? this.#checkpointer)?.close();
+    await this.#thread?.close();
     if (this.#db.isOpen) this.#db.close();
   }
 
@@ -245,7 +245,7 @@ export class SqliteStore implements Store {
     const s = this.#writes();
     return this.#timed(kind, rows.length, () => {
       inTransaction(this.#db, () => writeRows(s, kind, rows));
-      if (this.#checkpointer) this.#checkpointAfter(rows.length);
+      if (this.#thread && !this.#ticksOnThread) this.#checkpointAfter(rows.length);
     });
   }
 
@@ -257,11 +257,12 @@ export class SqliteStore implements Store {
    * and when it ends, not at every request.
    */
   #checkpointAfter(rows: number): void {
+    const thread = this.#thread!;
     this.#rowsSinceCheckpoint += rows;
     if (this.#checkpointing || this.#rowsSinceCheckpoint < CHECKPOINT_EVERY_ROWS) return;
     this.#rowsSinceCheckpoint = 0;
     this.#checkpointing = true;
-    this.#checkpointer!.checkpoint().then(
+    thread.checkpoint().then(
       () => {
         this.#checkpointing = false;
         if (!this.#checkpointFailing) return;
@@ -273,7 +274,7 @@ export class SqliteStore implements Store {
         if (this.#checkpointFailing || this.#closing) return; // closing: nothing to report
         this.#checkpointFailing = true;
         this.#log?.warn(
-          "SQLite checkpoint on its thread failed; the WAL grows until one succeeds (the event loop's connection checkpoints past 10,000 pages)",
+          `SQLite checkpoint on its thread failed; the WAL grows until one succeeds (the event loop's connection checkpoints past ${EVENT_LOOP_AUTOCHECKPOINT_PAGES} pages)`,
           { error },
         );
       },

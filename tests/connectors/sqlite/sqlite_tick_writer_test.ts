@@ -23,6 +23,7 @@ import type { Candle } from "../../../src/market/candle.ts";
 import type { Tick } from "../../../src/market/tick.ts";
 import { createRegistry } from "../../../src/telemetry/metrics.ts";
 import { createLogger } from "../../../src/logger.ts";
+import { pollUntil } from "../../helpers/services.ts";
 
 const hostile = "x'); DROP TABLE ticks; --\u0000\n\u{1F600}";
 
@@ -91,6 +92,32 @@ async function withStores(
     await loop.close();
     await Deno.remove(dir, { recursive: true });
   }
+}
+
+/** Opens a store under the launcher's permissions and prints what its thread did. */
+const PROBE = new URL("../../helpers/sqlite_tick_writer_probe.ts", import.meta.url);
+
+/** Runs `fn` with a new temporary directory, removed afterwards. */
+async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The WAL pages past which `store`'s own connection checkpoints. */
+function autocheckpointPages(store: SqliteStore): number {
+  return Number(store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint);
+}
+
+/** `n` 1-minute candles of one series, the first at window `from + 1`. */
+function candlesFrom(from: number, n: number): Candle[] {
+  return Array.from(
+    { length: n },
+    (_, i) => ({ ...candle, window_start: 60_000 * (from + i + 1) }),
+  );
 }
 
 function dump(db: DatabaseSync): unknown {
@@ -195,8 +222,7 @@ Deno.test("SqliteStore tick thread: a row no retry can fix is a fatal StoreError
 });
 
 Deno.test("SqliteStore tick thread: a write after close() is refused, not a thread left running", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const store = new SqliteStore({ path: `${dir}/c.db`, tickThread: true });
     await store.migrate();
     await store.writeTicks(ticks);
@@ -204,9 +230,7 @@ Deno.test("SqliteStore tick thread: a write after close() is refused, not a thre
     const error = await store.writeTicks(ticks).then(() => null, (e) => e);
     assert.ok(error instanceof StoreError, `a StoreError: ${error}`);
     assert.match(error.message, /closed/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("SqliteStore: an in-memory database cannot have a tick or checkpoint thread", () => {
@@ -215,13 +239,11 @@ Deno.test("SqliteStore: an in-memory database cannot have a tick or checkpoint t
 });
 
 Deno.test("SqliteStore checkpoint thread: loads and checkpoints under the launcher's permissions without raw ticks", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/probe.db`;
-    const probe = new URL("../../helpers/sqlite_tick_writer_probe.ts", import.meta.url);
     const config = testConfig([`--sqlite=${path}`, "--http=off", "--no-store-ticks"]);
     assert.equal(usesSqliteThread(config), true);
-    const run = await runUnderLauncherPermissions(config, probe, [path, "checkpoint"]);
+    const run = await runUnderLauncherPermissions(config, PROBE, [path, "checkpoint"]);
     assert.equal(run.code, 0, run.text);
     assert.match(run.text, /checkpoint done/);
     // The control: without the thread, the launcher does not grant its modules.
@@ -231,12 +253,10 @@ Deno.test("SqliteStore checkpoint thread: loads and checkpoints under the launch
       "--no-store-ticks",
       "--sqlite-tick-thread=false",
     ]);
-    const denied = await runUnderLauncherPermissions(off, probe, [path, "checkpoint"]);
+    const denied = await runUnderLauncherPermissions(off, PROBE, [path, "checkpoint"]);
     assert.notEqual(denied.code, 0, denied.text);
     assert.match(denied.text, /Requires read access to .*sqlite_tick_writer_main\.ts/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("SqliteStore tick thread: the sink's mailbox gathers the next batch while one is written", async () => {
@@ -251,12 +271,11 @@ Deno.test("SqliteStore tick thread: the sink's mailbox gathers the next batch wh
     // Its bulk writes are in flight while the thread commits: natural batching, no bulk timer.
     assert.equal(thread.blocksEventLoop, false);
     assert.equal(loop.blocksEventLoop, true);
-    // Its own connection checkpoints only past a larger WAL (the thread's does at SQLite's
-    // 1,000 pages), never not at all: a WAL without ticks written must stay bounded too.
-    const pages = (store: SqliteStore) =>
-      Number(store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint);
-    assert.equal(pages(thread), EVENT_LOOP_AUTOCHECKPOINT_PAGES);
-    assert.ok(pages(thread) > pages(loop) && pages(loop) > 0);
+    // Its own connection checkpoints only past a larger WAL (the thread's does at
+    // THREAD_AUTOCHECKPOINT_PAGES), never not at all: a WAL without ticks written must stay
+    // bounded too. Without the thread, the connection keeps SQLite's own 1,000 pages.
+    assert.equal(autocheckpointPages(thread), EVENT_LOOP_AUTOCHECKPOINT_PAGES);
+    assert.equal(autocheckpointPages(loop), 1000);
     // The thread's connection reaches its threshold first, so a candle's commit never copies
     // the ticks' pages.
     assert.ok(THREAD_AUTOCHECKPOINT_PAGES < EVENT_LOOP_AUTOCHECKPOINT_PAGES);
@@ -285,28 +304,19 @@ Deno.test("--sqlite-tick-thread: on by default in embedded mode with raw ticks i
 });
 
 Deno.test("SqliteStore checkpoint thread: without raw ticks, the thread copies the WAL into the file, not the event loop's commits", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/k.db`;
     const store = new SqliteStore({ path, checkpointThread: true });
     await store.migrate();
     const before = Deno.statSync(path).size;
     // Past the request threshold, far below the event loop connection's own checkpoint.
-    const rows = Array.from({ length: CHECKPOINT_EVERY_ROWS + 1 }, (_, i) => ({
-      ...candle,
-      window_start: 60_000 * (i + 1),
-    }));
+    const rows = candlesFrom(0, CHECKPOINT_EVERY_ROWS + 1);
     await store.writeCandles(rows);
-    const autocheckpoint = store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint;
-    assert.equal(autocheckpoint, EVENT_LOOP_AUTOCHECKPOINT_PAGES);
+    assert.equal(autocheckpointPages(store), EVENT_LOOP_AUTOCHECKPOINT_PAGES);
     const wal = Deno.statSync(`${path}-wal`).size;
     assert.ok(wal < EVENT_LOOP_AUTOCHECKPOINT_PAGES * 4096, `a WAL of ${wal} bytes`);
     // The candles reach the database file itself only through a checkpoint.
-    const deadline = Date.now() + 10_000;
-    while (Deno.statSync(path).size <= before) {
-      assert.ok(Date.now() < deadline, "no checkpoint within 10 s");
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await pollUntil("a checkpoint", () => Deno.statSync(path).size > before, 10_000, 10);
     const reader = new DatabaseSync(path, { readOnly: true });
     try {
       assert.equal(reader.prepare("SELECT count(*) AS n FROM candles").get()!.n, rows.length);
@@ -314,76 +324,46 @@ Deno.test("SqliteStore checkpoint thread: without raw ticks, the thread copies t
       reader.close();
     }
     await store.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("SqliteStore checkpoint thread: a failing checkpoint is logged once, and the writes go on", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/f.db`;
     const lines: string[] = [];
     const logger = createLogger({ level: "info", pretty: false, write: (l) => lines.push(l) });
+    const failed = () => lines.filter((l) => l.includes("checkpoint on its thread failed")).length;
     const store = new SqliteStore({ path, checkpointThread: true, logger });
     await store.migrate();
     // The file is moved away under the running store: the thread's connection, opened with the
     // first request, finds an empty database at the path and cannot prepare its statement.
     await Deno.rename(path, `${dir}/moved.db`);
-    const rows = (from: number) =>
-      Array.from({ length: CHECKPOINT_EVERY_ROWS }, (_, i) => ({
-        ...candle,
-        window_start: 60_000 * (from + i + 1),
-      }));
-    await store.writeCandles(rows(0));
-    const deadline = Date.now() + 10_000;
-    while (!lines.some((l) => l.includes("checkpoint on its thread failed"))) {
-      assert.ok(Date.now() < deadline, `no warning within 10 s: ${lines.join("\n")}`);
-      await new Promise((r) => setTimeout(r, 10));
-    }
+    await store.writeCandles(candlesFrom(0, CHECKPOINT_EVERY_ROWS));
+    await pollUntil("the warning", () => failed() > 0, {
+      timeoutMs: 10_000,
+      describe: () => lines,
+    });
     // Later failures are not logged again; the event loop's writes go on.
     for (let k = 1; k <= 3; k++) {
-      await store.writeCandles(rows(k * CHECKPOINT_EVERY_ROWS));
+      await store.writeCandles(candlesFrom(k * CHECKPOINT_EVERY_ROWS, CHECKPOINT_EVERY_ROWS));
       await new Promise((r) => setTimeout(r, 20));
     }
-    assert.equal(lines.filter((l) => l.includes("checkpoint on its thread failed")).length, 1);
+    assert.equal(failed(), 1);
     assert.equal(
       store.db.prepare("SELECT count(*) AS n FROM candles").get()!.n,
       4 * CHECKPOINT_EVERY_ROWS,
     );
     await store.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("SqliteStore: without its thread, the event loop's connection keeps SQLite's own checkpoints", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
-    const store = new SqliteStore({ path: `${dir}/n.db` });
-    await store.migrate();
-    const pages = store.db.prepare("PRAGMA wal_autocheckpoint").get()!.wal_autocheckpoint;
-    assert.equal(pages, 1000);
-    await store.close();
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("SqliteStore tick thread: loads and writes under the permissions the launcher gives the embedded pipeline", async () => {
-  const dir = await Deno.makeTempDir();
-  try {
+  await withTempDir(async (dir) => {
     const path = `${dir}/probe.db`;
     const config = testConfig([`--sqlite=${path}`, "--http=off"]);
     assert.equal(usesSqliteTickThread(config), true);
-    const { code, text } = await runUnderLauncherPermissions(
-      config,
-      new URL("../../helpers/sqlite_tick_writer_probe.ts", import.meta.url),
-      [path],
-    );
+    const { code, text } = await runUnderLauncherPermissions(config, PROBE, [path]);
     assert.equal(code, 0, text);
     assert.match(text, /ticks 3/);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
