@@ -19,6 +19,7 @@
  * @module
  */
 import type { KafkaMessage } from "kafkajs";
+import type { FetchedBatches } from "./fetched_batches.ts";
 import { isPlatformatic, type KafkaClient } from "./kafka_client.ts";
 import type { Clock } from "../../clock.ts";
 import type { Logger } from "../../logger.ts";
@@ -62,6 +63,17 @@ export interface KafkaConsumerHandlers {
     topic: string,
     partition: number,
     messages: KafkaMessage[],
+    highWatermark: string,
+  ): void | Promise<void>;
+  /**
+   * The same as `onBatch`, for an owner that reads records straight from their bytes: when given,
+   * the `@platformatic/kafka` consumer hands each partition's fetched record batches undecoded
+   * (fetched_batches.ts) here instead of calling `onBatch` (kafkajs always calls `onBatch`).
+   */
+  onBatches?(
+    topic: string,
+    partition: number,
+    batches: FetchedBatches,
     highWatermark: string,
   ): void | Promise<void>;
   /** The kafkajs consumer crashed and stopped; `error.retriable` says whether a restart may help. */

@@ -15,8 +15,10 @@
  * platformatic_positions.ts, fetch rounds platformatic_fetch.ts, commits platformatic_commits.ts.
  * @module
  */
-import type { Consumer } from "@platformatic/kafka";
-import type { KafkaMessage } from "kafkajs";
+import type { ConnectionPool, Consumer } from "@platformatic/kafka";
+import type { FetchedBatches } from "./fetched_batches.ts";
+import type { FetchedPartition } from "./platformatic_records.ts";
+import { rawFetchPool } from "./raw_fetch_pool.ts";
 import { type Clock, systemClock } from "../../clock.ts";
 import { type Logger, silentLogger } from "../../logger.ts";
 import { type ConsumerMetrics, consumerMetrics } from "./consumer_metrics.ts";
@@ -57,6 +59,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   #metrics: ConsumerMetrics | undefined;
   #member: GroupMember<Owned>;
   #consumer: Consumer | undefined;
+  /** The fetch connections when the owner takes batches as bytes (`onBatches`). */
+  #rawPool: ConnectionPool | undefined;
   #commits: PlatformaticCommits | undefined;
   #loop: Promise<void> | undefined;
   #wake: PromiseWithResolvers<void> | undefined;
@@ -127,6 +131,10 @@ export class PlatformaticConsumer implements KafkaConsumer {
       autocommit: false,
       autocreateTopics: false,
     });
+    if (o.handlers.onBatches) {
+      const options = this.#client.options("fetch");
+      this.#rawPool = rawFetchPool(options.clientId, options);
+    }
     this.#commits = new PlatformaticCommits(consumer, {
       isOwned: (key) => this.#member.owned(key) !== undefined,
       via: new Admin(this.#client.options("commits")),
@@ -188,6 +196,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       await consumer?.close(true);
     } finally {
       this.#consumer = undefined;
+      await this.#rawPool?.close().catch(() => {});
+      this.#rawPool = undefined;
       await this.#commits?.close();
       this.#commits = undefined;
       this.#loop = undefined;
@@ -249,7 +259,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
         await fetchRound(consumer, wanted, {
           maxWaitTime: this.#o.maxWaitTimeInMs ?? 500,
           maxBytesPerPartition: this.#o.maxBytesPerPartition ?? 1_048_576,
-          deliver: (f, messages, hw, next) => this.#deliver(f, messages, hw, next),
+          rawPool: this.#rawPool,
+          deliver: (f, fetched, hw) => this.#deliver(f, fetched, hw),
           outOfRange: (f, logStart, hw) => this.#outOfRange(f, logStart, hw),
           within: (request) =>
             answeredWithin(request, FETCH_DEADLINE_MS, this.#clock, this.#abort.signal),
@@ -292,12 +303,14 @@ export class PlatformaticConsumer implements KafkaConsumer {
     });
   }
 
-  /** Hands one partition's records to `onBatch` unless it changed hands or paused meanwhile. */
+  /**
+   * Hands one partition's records to `onBatch` (or `onBatches`) unless it changed hands or paused
+   * meanwhile.
+   */
   async #deliver(
     f: PartitionFetch,
-    messages: KafkaMessage[],
+    fetched: FetchedPartition | FetchedBatches,
     highWatermark: bigint,
-    next: bigint,
   ): Promise<void> {
     await this.#member.ready;
     const owned = this.#member.owned(f.key);
@@ -308,20 +321,37 @@ export class PlatformaticConsumer implements KafkaConsumer {
       return;
     }
     const hw = Number(highWatermark);
-    if (owned.reset === "latest") messages = [];
-    if (owned.reset === "latest") next = highWatermark;
+    const latest = owned.reset === "latest";
     owned.reset = undefined;
-    if (messages.length === 0) {
+    const { count, first, last } = latest ? { count: 0, first: -1, last: -1 } : span(fetched);
+    const next = latest ? highWatermark : fetched.next;
+    if (count === 0) {
       owned.next = next;
       this.#metrics?.processingLag(f.topic, f.partition, Math.max(0, hw - Number(next)));
       return;
     }
-    const last = offsetOf(messages[messages.length - 1]);
-    const committed = this.#commits!.observe(f.key, offsetOf(messages[0]), hw);
-    this.#metrics?.consumed(f.topic, messages.length);
+    const committed = this.#commits!.observe(f.key, first, hw);
+    this.#metrics?.consumed(f.topic, count);
     this.#metrics?.lag(f.topic, f.partition, hw - committed);
-    await this.#o.handlers.onBatch(f.topic, f.partition, messages, String(highWatermark));
+    const handlers = this.#o.handlers;
+    if ("segments" in fetched) {
+      await handlers.onBatches!(f.topic, f.partition, fetched, String(highWatermark));
+    } else {
+      await handlers.onBatch(f.topic, f.partition, fetched.messages, String(highWatermark));
+    }
     owned.next = next;
     this.#metrics?.processingLag(f.topic, f.partition, Math.max(0, hw - last - 1));
   }
+}
+
+/** How many records were fetched, and the first and last offsets. */
+function span(fetched: FetchedPartition | FetchedBatches) {
+  if ("segments" in fetched) return fetched;
+  const { messages } = fetched;
+  const n = messages.length;
+  return {
+    count: n,
+    first: n ? offsetOf(messages[0]) : -1,
+    last: n ? offsetOf(messages[n - 1]) : -1,
+  };
 }

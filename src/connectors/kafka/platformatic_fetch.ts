@@ -4,9 +4,10 @@
  * `deliver` (all partitions of a response at once; the round ends when every delivery settled).
  * @module
  */
-import type { Consumer, fetchV17 } from "@platformatic/kafka";
-import type { KafkaMessage } from "kafkajs";
-import { partitionRecords } from "./platformatic_records.ts";
+import type { ConnectionPool, Consumer, fetchV17 } from "@platformatic/kafka";
+import { type FetchedPartition, partitionRecords } from "./platformatic_records.ts";
+import { type FetchedBatches, fetchedBatches } from "./fetched_batches.ts";
+import type { RawFetchPartition } from "./fetch_response.ts";
 import type { Clock } from "../../clock.ts";
 
 /** A fetch the library failed after its own retries; `cause` is its error. */
@@ -29,12 +30,16 @@ export interface PartitionFetch {
 export interface FetchRoundOptions {
   maxWaitTime: number;
   maxBytesPerPartition: number;
-  /** Records at or after the fetch offset (maybe none), the high watermark, the next offset. */
+  /**
+   * Fetch through this pool of raw_fetch_pool.ts: records are delivered as their batches' bytes
+   * ({@linkcode FetchedBatches}) instead of messages.
+   */
+  rawPool?: ConnectionPool;
+  /** A partition's records at or after the fetch offset (maybe none), and its high watermark. */
   deliver(
     f: PartitionFetch,
-    messages: KafkaMessage[],
+    fetched: FetchedPartition | FetchedBatches,
     highWatermark: bigint,
-    next: bigint,
   ): Promise<void>;
   /**
    * Bounds a request to the library: rejects when it has not settled in time (it retries inside,
@@ -91,6 +96,7 @@ export async function fetchRound(
         node,
         topics: [...requests.values()] as Parameters<Consumer["fetch"]>[0]["topics"],
         maxWaitTime: o.maxWaitTime,
+        connectionPool: o.rawPool,
         minBytes: 1,
         maxBytes: o.maxBytesPerPartition * Math.max(1, list.length),
       }));
@@ -105,8 +111,14 @@ export async function fetchRound(
       for (const p of t.partitions) {
         const w = byKey.get(`${topic}|${p.partitionIndex}`);
         if (!w) continue; // a partition lingering in the fetch session, not asked for
-        const { messages, next } = partitionRecords(p, w.offset);
-        deliveries.push(o.deliver(w, messages, p.highWatermark, next));
+        const fetched = o.rawPool
+          ? fetchedBatches(
+            (p as RawFetchPartition).recordBytes,
+            w.offset,
+            p.abortedTransactions ?? [],
+          )
+          : partitionRecords(p, w.offset);
+        deliveries.push(o.deliver(w, fetched, p.highWatermark));
       }
     }
     await Promise.all(deliveries);

@@ -89,7 +89,9 @@ function headerName(k: Uint8Array): string {
 }
 
 /** Headers by name, a repeated name's values in an array (as kafkajs does). */
-function headersOf(entries: readonly [Buffer | null, Buffer | null][]): IHeaders {
+export function headersOf(
+  entries: readonly (readonly [Buffer | null, Buffer | null])[],
+): IHeaders {
   const headers: IHeaders = {};
   for (let e = 0; e < entries.length; e++) {
     const [k, v] = entries[e];

@@ -9,6 +9,7 @@ import { Buffer } from "node:buffer";
 import type { DeadLetter } from "../../market/dead_letter.ts";
 import { lacksSource, type ParseResult, type TickParser } from "../../market/tick_parser.ts";
 import type { Tick } from "../../market/tick.ts";
+import type { RecordCursor } from "./record_cursor.ts";
 
 /** The `schema-version` header value written by {@linkcode encodeTick}. */
 export const TICK_SCHEMA_VERSION = "1";
@@ -179,4 +180,30 @@ export function endOfInputRecord(
     value: null,
     headers: { [CONTROL_HEADER]: END_OF_INPUT, "schema-version": TICK_SCHEMA_VERSION },
   };
+}
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+const CONTROL_NAME = ascii(CONTROL_HEADER);
+const END_OF_INPUT_BYTES = ascii(END_OF_INPUT);
+const VERSION_NAME = ascii("schema-version");
+const VERSION_BYTES = ascii(TICK_SCHEMA_VERSION);
+
+/**
+ * Whether the record under `c` is an ordinary tick record, read from its bytes: a value, no
+ * end-of-input marker, no other `schema-version`. Exactly the records that
+ * {@linkcode isEndOfInput}, {@linkcode unsupportedVersion} and a null value let through as ticks
+ * (a header name read by its first non-null value, as a consumer reading headers by name sees it).
+ */
+export function isTickRecord(c: RecordCursor): boolean {
+  if (c.valueLength < 0) return false;
+  if (c.header(CONTROL_NAME) && headerIs(c, END_OF_INPUT_BYTES)) return false;
+  return !c.header(VERSION_NAME) || headerIs(c, VERSION_BYTES);
+}
+
+/** Whether the header {@linkcode RecordCursor.header} found is `value`. */
+function headerIs(c: RecordCursor, value: Uint8Array): boolean {
+  if (c.headerLength !== value.length) return false;
+  const b = c.bytes;
+  for (let i = 0; i < value.length; i++) if (b[c.headerStart + i] !== value[i]) return false;
+  return true;
 }

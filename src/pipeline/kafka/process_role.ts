@@ -21,10 +21,13 @@ import {
   type StartPosition,
   type TopicPartition,
 } from "../../connectors/kafka/kafka_consumer.ts";
-import { packRecords } from "../../connectors/kafka/packed_records.ts";
+import { type PackedRecords, packRecords } from "../../connectors/kafka/packed_records.ts";
+import type { FetchedBatches } from "../../connectors/kafka/fetched_batches.ts";
+import { packFetched } from "../../connectors/kafka/pack_fetched.ts";
 import {
   headerValue,
   isEndOfInput,
+  isTickRecord,
   unsupportedVersion,
 } from "../../connectors/kafka/tick_codec.ts";
 import type { DeadLetter } from "../../market/dead_letter.ts";
@@ -221,7 +224,7 @@ export function startProcessRole(
     if (done) depth.committed(partition, point);
     return done;
   };
-  // Not async: when nothing has to wait (the common case) it returns nothing, and the consumer
+  // Not async: when nothing has to wait (the common case) these return nothing, and the consumer
   // moves on without a promise, a heartbeat timer or a microtask per batch.
   const onBatch = (
     topic: string,
@@ -233,27 +236,14 @@ export function startProcessRole(
     if (!p || p.failed || messages.length === 0) return;
     const ending = p.commits.ending;
     if (ending) return ending.then(() => onBatch(topic, partition, messages));
-    const waits: Promise<void>[] = [];
     const values: Uint8Array[] = [];
     const offsets: number[] = [];
     const sources: (Uint8Array | string | undefined)[] = [];
-    let endAt = -1;
+    const others: KafkaMessage[] = [];
     for (let i = 0; i < messages.length; i++) {
       const m = messages[i];
-      if (isEndOfInput(m.headers)) {
-        endAt = i;
-        continue;
-      }
-      const unsupported = unsupportedVersion(m.headers);
-      if (unsupported !== null || m.value === null) {
-        const w = deadLetter({
-          reason: unsupported !== null ? "unknown_message" : "missing_field",
-          detail: unsupported ?? "record has no value",
-          raw: m.value ? new TextDecoder().decode(m.value) : "",
-          source: `${topic}/${partition}@${m.offset}`,
-          ts: clock.now(),
-        }, m.value ? new Uint8Array(m.value) : undefined);
-        if (w) waits.push(w);
+      if (m.value === null || isEndOfInput(m.headers) || unsupportedVersion(m.headers) !== null) {
+        others.push(m);
         continue;
       }
       offsets.push(offsetOf(m));
@@ -262,12 +252,58 @@ export function startProcessRole(
     }
     const first = offsetOf(messages[0]);
     const next = offsetOf(messages[messages.length - 1]) + 1;
+    // The records are packed, so kafkajs' message objects die young, as the baseline's do.
+    return handOn(p, topic, partition, packRecords(values, sources, offsets), others, first, next);
+  };
+  /** The same, from the fetched batches' bytes (`--kafka-client platformatic`). */
+  const onBatches = (
+    topic: string,
+    partition: number,
+    batches: FetchedBatches,
+  ): void | Promise<void> => {
+    const p = owned.get(partition);
+    if (!p || p.failed || batches.count === 0) return;
+    const ending = p.commits.ending;
+    if (ending) return ending.then(() => onBatches(topic, partition, batches));
+    const { packed, others } = packFetched(batches, isTickRecord);
+    return handOn(p, topic, partition, packed, others, batches.first, batches.last + 1);
+  };
+  /**
+   * Hands a batch to the partition's stage: `packed` (its tick records, decoded on the window
+   * worker), after `others` (markers, records without a value or of another schema version) were
+   * dealt with here. `[first, next)` is the batch's offset range.
+   */
+  const handOn = (
+    p: OwnedPartition,
+    topic: string,
+    partition: number,
+    packed: PackedRecords,
+    others: readonly KafkaMessage[],
+    first: number,
+    next: number,
+  ): void | Promise<void> => {
+    const waits: Promise<void>[] = [];
+    let ends = false;
+    for (const m of others) {
+      if (isEndOfInput(m.headers)) {
+        ends = true;
+        continue;
+      }
+      const unsupported = unsupportedVersion(m.headers);
+      const w = deadLetter({
+        reason: unsupported !== null ? "unknown_message" : "missing_field",
+        detail: unsupported ?? "record has no value",
+        raw: m.value ? new TextDecoder().decode(m.value) : "",
+        source: `${topic}/${partition}@${m.offset}`,
+        ts: clock.now(),
+      }, m.value ? new Uint8Array(m.value) : undefined);
+      if (w) waits.push(w);
+    }
     // Decoded on the window worker; the commit tracker learns the batch's event times once the
     // batch is handed on (so the commit point never runs ahead of what the stores have).
     const sent = p.stage.windows.tell({
       kind: "records",
-      // The records are packed, so kafkajs' message objects die young, as the baseline's do.
-      records: packRecords(values, sources, offsets),
+      records: packed,
       rejected: (r) =>
         deadLetter({
           reason: r.reason,
@@ -281,7 +317,7 @@ export function startProcessRole(
     if (sent) waits.push(sent);
     const handedOn = () => {
       pauseWhileFull(topic, partition, p.stage);
-      if (endAt >= 0) endOfInput(p, partition);
+      if (ends) endOfInput(p, partition);
     };
     if (waits.length === 0) return handedOn();
     return Promise.all(waits).then(handedOn);
@@ -321,7 +357,7 @@ export function startProcessRole(
       registry,
       logger: log.child("process"),
       clock,
-      handlers: { onAssigned: assign, onRevoked: revoke, onBatch, onCrash: crash },
+      handlers: { onAssigned: assign, onRevoked: revoke, onBatch, onBatches, onCrash: crash },
     });
     return consumerRef;
   }));

@@ -1,0 +1,146 @@
+/**
+ * A Fetch response (versions 4 to 17, every version `@platformatic/kafka` speaks) read the way the
+ * library reads it, except that each partition's records stay bytes: `records` is null and
+ * `recordBytes` holds the partition's record batches as they came (see fetched_batches.ts). The
+ * library decodes every record into objects (a `Buffer` per key, value and header); the `process`
+ * role needs only each record's value and two headers, which it copies straight from these bytes.
+ * The rest of the response has the library's shape, so its fetch-session and read-replica
+ * bookkeeping run unchanged; errors are thrown as the library throws them.
+ * @module
+ */
+import type { Buffer } from "node:buffer";
+import type { fetchV17, Reader } from "@platformatic/kafka";
+import { platformatic } from "./platformatic_module.ts";
+
+/** A partition of a Fetch response whose records were kept as bytes. */
+export interface RawFetchPartition extends fetchV17.FetchResponsePartition {
+  /** The partition's record batches, undecoded (null: none). */
+  readonly recordBytes: Buffer | null;
+}
+
+/** The first and last Fetch versions this parser reads. */
+export const FETCH_VERSIONS = { min: 4, max: 17 } as const;
+
+const FETCH = 1;
+
+/**
+ * Reads a Fetch response of `apiVersion` from `reader` (the signature of the library's response
+ * parsers, which the connection calls with the response body).
+ * @throws the library's `ResponseError` (carrying the response) when a partition or the response
+ * reports an error, as the library's own parser does.
+ */
+export function parseFetchResponse(
+  _correlationId: number,
+  apiKey: number,
+  apiVersion: number,
+  reader: Reader,
+): fetchV17.FetchResponse {
+  if (apiKey !== FETCH || apiVersion < FETCH_VERSIONS.min || apiVersion > FETCH_VERSIONS.max) {
+    throw new Error(`parseFetchResponse cannot read API ${apiKey} v${apiVersion}`);
+  }
+  const v = apiVersion;
+  const flexible = v >= 12;
+  const errors: [string, [number, null]][] = [];
+  const throttleTimeMs = reader.readInt32();
+  const errorCode = v >= 7 ? reader.readInt16() : 0;
+  if (errorCode !== 0) errors.push([v >= 12 ? "" : "/", [errorCode, null]]);
+  const sessionId = v >= 7 ? reader.readInt32() : 0;
+  const response: fetchV17.FetchResponse = {
+    throttleTimeMs,
+    errorCode,
+    sessionId,
+    nodeEndpoints: [],
+    responses: reader.readArray(
+      (r, i) => ({
+        topicId: v >= 13 ? r.readUUID() : r.readString(flexible),
+        partitions: r.readArray(
+          (r, j) => {
+            const p = readPartition(r, v);
+            if (p.errorCode !== 0) {
+              errors.push([`/responses/${i}/partitions/${j}`, [p.errorCode, null]]);
+            }
+            return p;
+          },
+          flexible,
+          flexible,
+        ),
+      }),
+      flexible,
+      flexible,
+    ),
+  };
+  if (flexible) {
+    readTaggedFields(reader, (tag, r) => {
+      if (tag !== 0 || v < 16) return;
+      response.nodeEndpoints = r.readArray((r) => ({
+        nodeId: r.readInt32(),
+        host: r.readString(),
+        port: r.readInt32(),
+        rack: r.readNullableString(),
+      }));
+    });
+  }
+  if (errors.length > 0) {
+    const { ResponseError } = platformatic();
+    throw new ResponseError(apiKey, apiVersion, Object.fromEntries(errors), response);
+  }
+  return response;
+}
+
+function readPartition(r: Reader, v: number): RawFetchPartition {
+  const flexible = v >= 12;
+  const partitionIndex = r.readInt32();
+  const errorCode = r.readInt16();
+  const highWatermark = r.readInt64();
+  const lastStableOffset = r.readInt64();
+  const logStartOffset = v >= 5 ? r.readInt64() : -1n;
+  const abortedTransactions = r.readNullableArray(
+    (r) => ({
+      producerId: r.readInt64(),
+      firstOffset: r.readInt64(),
+    }),
+    flexible,
+    flexible,
+  );
+  const preferredReadReplica = v >= 11 ? r.readInt32() : -1;
+  const bytes = r.readNullableBytes(flexible);
+  const p = {
+    partitionIndex,
+    errorCode,
+    highWatermark,
+    lastStableOffset,
+    logStartOffset,
+    divergingEpoch: { epoch: -1, endOffset: -1n },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions,
+    preferredReadReplica,
+    records: null,
+    recordBytes: bytes !== null && bytes.length > 0 ? bytes : null,
+  };
+  if (flexible) {
+    readTaggedFields(r, (tag, t) => {
+      if (tag === 0) p.divergingEpoch = { epoch: t.readInt32(), endOffset: t.readInt64() };
+      else if (tag === 1) p.currentLeader = { leaderId: t.readInt32(), leaderEpoch: t.readInt32() };
+      else if (tag === 2) p.snapshotId = { endOffset: t.readInt64(), epoch: t.readInt32() };
+    });
+  }
+  return p;
+}
+
+/** A flexible version's tagged fields: each handed to `known` on a reader of its own bytes. */
+function readTaggedFields(r: Reader, known: (tag: number, payload: Reader) => void): void {
+  const { Reader } = platformatic();
+  const count = r.readUnsignedVarInt();
+  for (let i = 0; i < count; i++) {
+    const tag = r.readUnsignedVarInt();
+    const size = r.readUnsignedVarInt();
+    if (size > r.remaining) {
+      throw new RangeError(
+        `Tagged field ${tag} declares ${size} bytes but only ${r.remaining} remain`,
+      );
+    }
+    known(tag, Reader.from(r.buffer.slice(r.position, r.position + size)));
+    r.skip(size);
+  }
+}

@@ -1,0 +1,143 @@
+/**
+ * One partition's fetched record batches as bytes (fetch_response.ts): the data batches' records
+ * as {@linkcode RecordSegment}s for a {@linkcode RecordCursor}, with what the consumer needs before
+ * handing them on (how many records at or after the fetch offset, the first and last offsets, the
+ * next offset to fetch). Control batches (transaction markers) and the batches of aborted
+ * transactions are left out as `@platformatic/kafka` leaves them out (read-committed, its
+ * default); compressed batches are decompressed with the library's codecs.
+ *
+ * A batch's header (61 bytes): base offset (int64), length of the rest (int32), leader epoch
+ * (int32), magic (int8), CRC (uint32), attributes (int16), last offset delta (int32), base and
+ * max timestamps (int64), producer id (int64), producer epoch (int16), base sequence (int32),
+ * record count (int32); then the records. A batch cut short by the fetch's size limit is left
+ * for the next fetch.
+ * @module
+ */
+import type { Buffer } from "node:buffer";
+import { platformatic } from "./platformatic_module.ts";
+import { CorruptRecordBatch, RecordCursor, type RecordSegment } from "./record_cursor.ts";
+
+const HEADER = 61;
+const IS_COMPRESSED = 0b111;
+const IS_CONTROL = 1 << 5;
+const ABORT_MARKER = 0;
+
+/** An aborted transaction a Fetch response lists: its producer and first offset. */
+export interface AbortedTransaction {
+  readonly producerId: bigint;
+  readonly firstOffset: bigint;
+}
+
+/** The data records of one partition's fetched batches. */
+export interface FetchedBatches {
+  /** The data batches' records, in offset order (records before `from` included). */
+  readonly segments: readonly RecordSegment[];
+  /** The fetch offset: records before it are not delivered (a batch may start earlier). */
+  readonly from: number;
+  /** Records at or after `from`. */
+  readonly count: number;
+  /** The first and last of those records' offsets (−1 when none). */
+  readonly first: number;
+  readonly last: number;
+  /** The next offset to fetch: past the last complete batch, control batches included. */
+  readonly next: bigint;
+}
+
+/**
+ * The batches in `bytes` (one partition's records from a Fetch response), fetched at `from`.
+ * @throws {CorruptRecordBatch} on a batch that is not Kafka's v2 format or runs past its length.
+ */
+export function fetchedBatches(
+  bytes: Uint8Array | null,
+  from: bigint,
+  aborted: readonly AbortedTransaction[] = [],
+): FetchedBatches {
+  const segments: RecordSegment[] = [];
+  let next = from;
+  if (bytes !== null) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const skip = abortedRanges(view, aborted);
+    for (let at = 0; at + 12 <= bytes.length;) {
+      const end = at + 12 + view.getInt32(at + 8);
+      if (end > bytes.length || end < at + HEADER) break; // cut short: fetched again next time
+      const baseOffset = view.getBigInt64(at);
+      const last = baseOffset + BigInt(view.getInt32(at + 23));
+      if (last + 1n > next) next = last + 1n;
+      const magic = view.getInt8(at + 16);
+      if (magic !== 2) throw new CorruptRecordBatch(`record batch magic ${magic}, not 2`);
+      const attributes = view.getInt16(at + 21);
+      if (!(attributes & IS_CONTROL) && !isAborted(skip, view.getBigInt64(at + 43), baseOffset)) {
+        const segment = {
+          bytes,
+          start: at + HEADER,
+          end,
+          baseOffset: Number(baseOffset),
+          baseTimestamp: Number(view.getBigInt64(at + 27)),
+          count: view.getInt32(at + 57),
+        };
+        const compression = attributes & IS_COMPRESSED;
+        segments.push(compression === 0 ? segment : decompressed(segment, compression));
+      }
+      at = end;
+    }
+  }
+  return { segments, from: Number(from), next, ...countFrom(segments, Number(from)) };
+}
+
+/** How many records are at or after `from`, and the first and last of their offsets. */
+function countFrom(segments: readonly RecordSegment[], from: number) {
+  const cursor = new RecordCursor();
+  let count = 0;
+  let first = -1;
+  let last = -1;
+  for (const s of segments) {
+    cursor.reset(s);
+    while (cursor.next()) {
+      if (cursor.offset < from) continue;
+      if (first < 0) first = cursor.offset;
+      last = cursor.offset;
+      count++;
+    }
+  }
+  return { count, first, last };
+}
+
+function decompressed(s: RecordSegment, compression: number): RecordSegment {
+  const codec = platformatic().compressionsAlgorithmsByBitmask[compression];
+  if (!codec) throw new CorruptRecordBatch(`unknown compression ${compression}`);
+  const records = codec.decompressSync(s.bytes.subarray(s.start, s.end) as Buffer);
+  return { ...s, bytes: records, start: 0, end: records.length };
+}
+
+/** Per aborting producer: `[firstOffset, abort marker's offset)`, or an open end (−1). */
+function abortedRanges(
+  view: DataView,
+  aborted: readonly AbortedTransaction[],
+): Map<bigint, [bigint, bigint]> {
+  const ranges = new Map<bigint, [bigint, bigint]>();
+  if (aborted.length === 0) return ranges;
+  for (const a of aborted) ranges.set(a.producerId, [a.firstOffset, -1n]);
+  // The abort markers: control batches whose first record's key has type 0 (ABORT).
+  const cursor = new RecordCursor();
+  for (let at = 0; at + HEADER <= view.byteLength;) {
+    const end = at + 12 + view.getInt32(at + 8);
+    if (end > view.byteLength) break;
+    const range = ranges.get(view.getBigInt64(at + 43));
+    if (range && view.getInt16(at + 21) & IS_CONTROL && view.getInt32(at + 57) > 0) {
+      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+      cursor.reset({ bytes, start: at + HEADER, end, baseOffset: 0, baseTimestamp: 0, count: 1 });
+      if (cursor.next() && cursor.keyLength >= 4) {
+        const type = (bytes[cursor.keyStart + 2] << 8) | bytes[cursor.keyStart + 3];
+        if (type === ABORT_MARKER) range[1] = view.getBigInt64(at);
+      }
+    }
+    at = end;
+  }
+  return ranges;
+}
+
+/** Whether a batch of `producerId` at `offset` is in a closed aborted range (as the library). */
+function isAborted(ranges: Map<bigint, [bigint, bigint]>, producerId: bigint, offset: bigint) {
+  const r = ranges.get(producerId);
+  return r !== undefined && r[1] !== -1n && offset >= r[0] && offset < r[1];
+}
