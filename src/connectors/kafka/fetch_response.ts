@@ -62,7 +62,7 @@ export function parseFetchResponse(
             return p;
           },
           flexible,
-          flexible,
+          false, // a partition's tagged fields are read with it
         ),
       }),
       flexible,
