@@ -55,6 +55,8 @@ export function fetchedBatches(
   const segments: RecordSegment[] = [];
   let next = from;
   if (bytes !== null) {
+    // A plain view, also of a Buffer: a Buffer's `subarray` makes a Buffer, several times slower.
+    bytes = plain(bytes);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const skip = abortedRanges(view, aborted);
     for (let at = 0; at + 12 <= bytes.length;) {
@@ -106,7 +108,11 @@ function decompressed(s: RecordSegment, compression: number): RecordSegment {
   const codec = platformatic().compressionsAlgorithmsByBitmask[compression];
   if (!codec) throw new CorruptRecordBatch(`unknown compression ${compression}`);
   const records = codec.decompressSync(s.bytes.subarray(s.start, s.end) as Buffer);
-  return { ...s, bytes: records, start: 0, end: records.length };
+  return { ...s, bytes: plain(records), start: 0, end: records.length };
+}
+
+function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /** Per aborting producer: `[firstOffset, abort marker's offset)`, or an open end (−1). */

@@ -35,21 +35,30 @@ const SOURCE = new TextEncoder().encode("source");
 export function packFetched(batches: FetchedBatches, accept: PackRule): PackedFetch {
   const cursor = new RecordCursor();
   const others: KafkaMessage[] = [];
-  // First pass: sizes, and the records handed back.
+  // First pass: where each accepted record's value and source are (read once: the rule and the
+  // header search cost more than the copies), and the records handed back.
+  const at = scratch(batches.count);
   let n = 0;
   let valueLength = 0;
   let sourceLength = 0;
-  for (const s of batches.segments) {
-    cursor.reset(s);
+  for (let s = 0; s < batches.segments.length; s++) {
+    cursor.reset(batches.segments[s]);
     while (cursor.next()) {
       if (cursor.offset < batches.from) continue;
       if (!accept(cursor)) {
         others.push(messageAt(cursor));
         continue;
       }
-      n++;
+      const k = 6 * n++;
+      at[k] = s;
+      at[k + 1] = cursor.offset;
+      at[k + 2] = cursor.valueStart;
+      at[k + 3] = cursor.valueLength;
       valueLength += cursor.valueLength;
-      if (cursor.header(SOURCE)) sourceLength += cursor.headerLength;
+      const source = cursor.header(SOURCE);
+      at[k + 4] = source ? cursor.headerStart : 0;
+      at[k + 5] = source ? cursor.headerLength : 0;
+      sourceLength += at[k + 5];
     }
   }
   // One buffer holds every array (the wider elements first, for alignment): one transfer.
@@ -59,26 +68,27 @@ export function packFetched(batches: FetchedBatches, accept: PackRule): PackedFe
   const sourceEnds = new Uint32Array(buffer, 12 * n, n);
   const values = new Uint8Array(buffer, 16 * n, valueLength);
   const sources = new Uint8Array(buffer, 16 * n + valueLength, sourceLength);
-  let i = 0;
   let v = 0;
   let src = 0;
-  for (const s of batches.segments) {
-    cursor.reset(s);
-    const bytes = cursor.bytes;
-    while (cursor.next()) {
-      if (cursor.offset < batches.from || !accept(cursor)) continue;
-      offsets[i] = cursor.offset;
-      values.set(bytes.subarray(cursor.valueStart, cursor.valueStart + cursor.valueLength), v);
-      ends[i] = v += cursor.valueLength;
-      if (cursor.header(SOURCE)) {
-        const { headerStart, headerLength } = cursor;
-        sources.set(bytes.subarray(headerStart, headerStart + headerLength), src);
-        src += headerLength;
-      }
-      sourceEnds[i++] = src;
-    }
+  for (let i = 0; i < n; i++) {
+    const k = 6 * i;
+    const bytes = batches.segments[at[k]].bytes;
+    offsets[i] = at[k + 1];
+    values.set(bytes.subarray(at[k + 2], at[k + 2] + at[k + 3]), v);
+    ends[i] = v += at[k + 3];
+    sources.set(bytes.subarray(at[k + 4], at[k + 4] + at[k + 5]), src);
+    sourceEnds[i] = src += at[k + 5];
   }
   return { packed: { offsets, ends, sourceEnds, values, sources }, others };
+}
+
+/** Six numbers per record: segment, offset, value start and length, source start and length. */
+let scratchArray = new Float64Array(6 * 1024);
+
+/** Room for `n` records (reused between calls: one thread, one call at a time). */
+function scratch(n: number): Float64Array {
+  if (scratchArray.length < 6 * n) scratchArray = new Float64Array(6 * n);
+  return scratchArray;
 }
 
 /** The record under the cursor as a message (its bytes viewed, not copied). */
