@@ -42,7 +42,7 @@ export function parseFetchResponse(
   const errors: [string, [number, null]][] = [];
   const throttleTimeMs = reader.readInt32();
   const errorCode = v >= 7 ? reader.readInt16() : 0;
-  if (errorCode !== 0) errors.push([v >= 12 ? "" : "/", [errorCode, null]]);
+  if (errorCode !== 0) errors.push([v >= 15 ? "" : "/", [errorCode, null]]); // as the library labels it
   const sessionId = v >= 7 ? reader.readInt32() : 0;
   const response: fetchV17.FetchResponse = {
     throttleTimeMs,

@@ -13,7 +13,7 @@
  * for the next fetch.
  * @module
  */
-import type { Buffer } from "node:buffer";
+import { Buffer } from "node:buffer";
 import { platformatic } from "./platformatic_module.ts";
 import { CorruptRecordBatch, RecordCursor, type RecordSegment } from "./record_cursor.ts";
 
@@ -107,7 +107,9 @@ function countFrom(segments: readonly RecordSegment[], from: number) {
 function decompressed(s: RecordSegment, compression: number): RecordSegment {
   const codec = platformatic().compressionsAlgorithmsByBitmask[compression];
   if (!codec) throw new CorruptRecordBatch(`unknown compression ${compression}`);
-  const records = codec.decompressSync(s.bytes.subarray(s.start, s.end) as Buffer);
+  // A Buffer: the library's snappy decoder calls Buffer methods on its input.
+  const compressed = Buffer.from(s.bytes.buffer, s.bytes.byteOffset + s.start, s.end - s.start);
+  const records = codec.decompressSync(compressed);
   return { ...s, bytes: plain(records), start: 0, end: records.length };
 }
 
@@ -127,7 +129,7 @@ function abortedRanges(
   const cursor = new RecordCursor();
   for (let at = 0; at + HEADER <= view.byteLength;) {
     const end = at + 12 + view.getInt32(at + 8);
-    if (end > view.byteLength) break;
+    if (end > view.byteLength || end < at + HEADER) break; // as in fetchedBatches
     const range = ranges.get(view.getBigInt64(at + 43));
     if (range && view.getInt16(at + 21) & IS_CONTROL && view.getInt32(at + 57) > 0) {
       const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);

@@ -105,22 +105,30 @@ export async function fetchRound(
       if (!resetOutOfRange(error, names, byKey, o)) throw new FetchFailed(error);
       return;
     }
-    const deliveries: Promise<void>[] = [];
-    for (const t of response.responses) {
-      const topic = names.get(t.topicId) ?? t.topicId;
-      for (const p of t.partitions) {
-        const w = byKey.get(`${topic}|${p.partitionIndex}`);
-        if (!w) continue; // a partition lingering in the fetch session, not asked for
-        const fetched = o.rawPool
-          ? fetchedBatches(
-            (p as RawFetchPartition).recordBytes,
-            w.offset,
-            p.abortedTransactions ?? [],
-          )
-          : partitionRecords(p, w.offset);
-        deliveries.push(o.deliver(w, fetched, p.highWatermark));
+    // Every partition's records are read before any is delivered: a corrupt batch fails the round
+    // as a failed fetch (the consumer crashes, as when the library's own decoder fails), with no
+    // delivery left running behind it.
+    const found: [PartitionFetch, FetchedPartition | FetchedBatches, bigint][] = [];
+    try {
+      for (const t of response.responses) {
+        const topic = names.get(t.topicId) ?? t.topicId;
+        for (const p of t.partitions) {
+          const w = byKey.get(`${topic}|${p.partitionIndex}`);
+          if (!w) continue; // a partition lingering in the fetch session, not asked for
+          const fetched = o.rawPool
+            ? fetchedBatches(
+              (p as RawFetchPartition).recordBytes,
+              w.offset,
+              p.abortedTransactions ?? [],
+            )
+            : partitionRecords(p, w.offset);
+          found.push([w, fetched, p.highWatermark]);
+        }
       }
+    } catch (error) {
+      throw new FetchFailed(error);
     }
+    const deliveries = found.map(([w, fetched, hw]) => o.deliver(w, fetched, hw));
     await Promise.all(deliveries);
   }));
 }

@@ -128,15 +128,19 @@ export class RecordCursor {
     const b = this.bytes;
     this.#pos = this.#headersAt;
     const out: [Uint8Array | null, Uint8Array | null][] = [];
-    for (let h = 0; h < this.#headerCount; h++) {
-      const keyLength = this.#varint();
-      const key = keyLength < 0 ? null : b.subarray(this.#pos, this.#pos += keyLength);
-      const valueLength = this.#varint();
-      const value = valueLength < 0 ? null : b.subarray(this.#pos, this.#pos += valueLength);
-      out.push([key, value]);
+    try {
+      const field = () => {
+        const length = this.#varint();
+        const at = this.#pos;
+        if (length >= 0) this.#pos += length;
+        if (this.#pos > saved) throw new CorruptRecordBatch("header past the record's end");
+        return length < 0 ? null : b.subarray(at, at + length);
+      };
+      for (let h = 0; h < this.#headerCount; h++) out.push([field(), field()]);
+      return out;
+    } finally {
+      this.#pos = saved;
     }
-    this.#pos = saved;
-    return out;
   }
 
   /** A zigzag varint of up to 32 bits. */

@@ -41,10 +41,10 @@ function batchBytes(values: string[], headers: Record<string, string>): Buffer {
 }
 
 /** A Fetch response of version `v`, written field by field from the protocol's description. */
-function encode(v: number, partitions: PartitionSpec[], endpoints = false): Buffer {
+function encode(v: number, partitions: PartitionSpec[], endpoints = false, error = 0): Buffer {
   const flexible = v >= 12;
   const w = lib.Writer.create().appendInt32(3);
-  if (v >= 7) w.appendInt16(0).appendInt32(42);
+  if (v >= 7) w.appendInt16(error).appendInt32(42);
   w.appendArray(
     [TOPIC],
     (w, t) => {
@@ -170,6 +170,16 @@ Deno.test("parseFetchResponse: a partition's error is thrown as the library thro
     assert.deepEqual(codes(ours), codes(theirs));
     const response = (e: Error) => (e as unknown as { response: unknown }).response;
     assert.deepEqual(comparable(response(ours), response(theirs)), response(theirs));
+  }
+});
+
+Deno.test("parseFetchResponse: a response-level error is thrown with the library's label", () => {
+  for (let v = 7; v <= FETCH_VERSIONS.max; v++) {
+    const { ours, theirs } = parseBoth(v, encode(v, [], false, 71)); // FETCH_SESSION_ID_NOT_FOUND
+    assert.ok(ours instanceof lib.ResponseError && theirs instanceof lib.ResponseError, `v${v}`);
+    const paths = (e: InstanceType<typeof lib.ResponseError>) =>
+      e.errors.map((x) => (x as { path?: string }).path);
+    assert.deepEqual(paths(ours), paths(theirs), `v${v}`);
   }
 });
 

@@ -4,7 +4,8 @@
  * `isTickRecord`) against the library decoding the same bytes into messages, classified and
  * packed as the role does for kafkajs. Random records: null values and keys, non-ASCII values,
  * repeated, null-valued and unknown headers, markers, other schema versions; batches that start
- * before the fetch offset, a transaction marker, a gzip batch and a batch cut short.
+ * before the fetch offset, transaction markers, compressed batches (every codec) and a batch cut
+ * short.
  */
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
@@ -26,6 +27,8 @@ import {
 import { Prng } from "../../../src/feeds/prng.ts";
 
 const lib = await loadPlatformatic();
+/** Every codec Kafka has (the library's snappy decoder calls Buffer methods on its input). */
+const CODECS = ["gzip", "snappy", "lz4", "zstd"] as const;
 const IS_CONTROL = 1 << 5;
 
 interface Rec {
@@ -38,7 +41,11 @@ interface Rec {
 function batch(
   base: number,
   records: Rec[],
-  o: { compression?: "none" | "gzip"; control?: boolean; producerId?: bigint } = {},
+  o: {
+    compression?: "none" | typeof CODECS[number];
+    control?: boolean;
+    producerId?: bigint;
+  } = {},
 ): Buffer {
   const w = lib.createRecordsBatch(
     records.map((r, i) => ({
@@ -125,7 +132,7 @@ Deno.test("packFetched: the same packed records and the same others as the libra
         base += 1;
         continue;
       }
-      const compression = kind < 0.35 ? "gzip" : "none";
+      const compression = kind < 0.35 ? CODECS[Math.floor(rand() * CODECS.length)] : "none";
       parts.push(batch(base, randomRecords(rand, n), { compression }));
       base += n;
     }
@@ -184,4 +191,14 @@ Deno.test("fetchedBatches: a batch of another format, or records running past th
   assert.throws(() => fetchedBatches(overlong, 5n), CorruptRecordBatch);
   assert.equal(fetchedBatches(null, 5n).next, 5n);
   assert.equal(fetchedBatches(good, 5n).count, 1);
+});
+
+Deno.test("fetchedBatches: a batch length that points back is the end of the data, also while looking for abort markers", () => {
+  const good = batch(5, [{ key: null, value: Buffer.from("v"), headers: [] }]);
+  const back = Buffer.concat([good, good]);
+  back.writeInt32BE(-12, good.length + 8); // the second batch "ends" where it starts
+  const aborted = [{ producerId: 3n, firstOffset: 0n }];
+  const batches = fetchedBatches(back, 5n, aborted); // used to loop forever looking for markers
+  assert.equal(batches.count, 1);
+  assert.equal(batches.next, 6n);
 });
