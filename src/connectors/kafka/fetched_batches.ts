@@ -3,8 +3,10 @@
  * as {@linkcode RecordSegment}s for a {@linkcode RecordCursor}, with what the consumer needs before
  * handing them on (how many records at or after the fetch offset, the first and last offsets, the
  * next offset to fetch). Control batches (transaction markers) and the batches of aborted
- * transactions are left out as `@platformatic/kafka` leaves them out (read-committed, its
- * default); compressed batches are decompressed with the library's codecs.
+ * transactions are left out, read-committed (`@platformatic/kafka`'s default), the way Kafka's own
+ * consumer tracks aborted producers (the library keeps one range per producer and delivers an
+ * aborted transaction whose marker was not fetched yet); compressed batches are decompressed with
+ * the library's codecs.
  *
  * A batch's header (61 bytes): base offset (int64), length of the rest (int32), leader epoch
  * (int32), magic (int8), CRC (uint32), attributes (int16), last offset delta (int32), base and
@@ -19,6 +21,7 @@ import { CorruptRecordBatch, RecordCursor, type RecordSegment } from "./record_c
 
 const HEADER = 61;
 const IS_COMPRESSED = 0b111;
+const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;
 const ABORT_MARKER = 0;
 
@@ -58,7 +61,7 @@ export function fetchedBatches(
     // A plain view, also of a Buffer: a Buffer's `subarray` makes a Buffer, several times slower.
     bytes = plain(bytes);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const skip = abortedRanges(view, aborted);
+    const skip = new AbortedProducers(aborted);
     for (let at = 0; at + 12 <= bytes.length;) {
       const end = at + 12 + view.getInt32(at + 8);
       if (end > bytes.length || end < at + HEADER) break; // cut short: fetched again next time
@@ -68,7 +71,11 @@ export function fetchedBatches(
       const magic = view.getInt8(at + 16);
       if (magic !== 2) throw new CorruptRecordBatch(`record batch magic ${magic}, not 2`);
       const attributes = view.getInt16(at + 21);
-      if (!(attributes & IS_CONTROL) && !isAborted(skip, view.getBigInt64(at + 43), baseOffset)) {
+      const producerId = view.getBigInt64(at + 43);
+      skip.startingBy(last);
+      if (attributes & IS_CONTROL) {
+        if (isAbortMarker(bytes, at + HEADER, end)) skip.aborted(producerId);
+      } else if (!(attributes & IS_TRANSACTIONAL && skip.has(producerId))) {
         const segment = {
           bytes,
           start: at + HEADER,
@@ -117,35 +124,46 @@ function plain(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
-/** Per aborting producer: `[firstOffset, abort marker's offset)`, or an open end (−1). */
-function abortedRanges(
-  view: DataView,
-  aborted: readonly AbortedTransaction[],
-): Map<bigint, [bigint, bigint]> {
-  const ranges = new Map<bigint, [bigint, bigint]>();
-  if (aborted.length === 0) return ranges;
-  for (const a of aborted) ranges.set(a.producerId, [a.firstOffset, -1n]);
-  // The abort markers: control batches whose first record's key has type 0 (ABORT).
-  const cursor = new RecordCursor();
-  for (let at = 0; at + HEADER <= view.byteLength;) {
-    const end = at + 12 + view.getInt32(at + 8);
-    if (end > view.byteLength || end < at + HEADER) break; // as in fetchedBatches
-    const range = ranges.get(view.getBigInt64(at + 43));
-    if (range && view.getInt16(at + 21) & IS_CONTROL && view.getInt32(at + 57) > 0) {
-      const bytes = new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
-      cursor.reset({ bytes, start: at + HEADER, end, baseOffset: 0, baseTimestamp: 0, count: 1 });
-      if (cursor.next() && cursor.keyLength >= 4) {
-        const type = (bytes[cursor.keyStart + 2] << 8) | bytes[cursor.keyStart + 3];
-        if (type === ABORT_MARKER) range[1] = view.getBigInt64(at);
-      }
-    }
-    at = end;
+/**
+ * The producers whose transaction in progress was aborted, as a read-committed consumer tracks
+ * them along one partition's batches (Kafka's own consumer does the same): a producer joins when
+ * the batches reach the first offset of one of its aborted transactions, and leaves at its abort
+ * marker. A transactional batch of a producer in the set is skipped. A transaction whose marker
+ * lies beyond the fetched bytes stays skipped to the end of them (the next fetch lists it again).
+ */
+class AbortedProducers {
+  readonly #pending: AbortedTransaction[];
+  readonly #active = new Set<bigint>();
+  #next = 0;
+
+  constructor(aborted: readonly AbortedTransaction[]) {
+    this.#pending = [...aborted].sort((a, b) =>
+      a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0
+    );
   }
-  return ranges;
+
+  /** Takes in the aborted transactions starting at or before `lastOffset`. */
+  startingBy(lastOffset: bigint): void {
+    const pending = this.#pending;
+    while (this.#next < pending.length && pending[this.#next].firstOffset <= lastOffset) {
+      this.#active.add(pending[this.#next++].producerId);
+    }
+  }
+
+  has(producerId: bigint): boolean {
+    return this.#active.has(producerId);
+  }
+
+  /** The producer's abort marker was reached: its later batches are another transaction. */
+  aborted(producerId: bigint): void {
+    this.#active.delete(producerId);
+  }
 }
 
-/** Whether a batch of `producerId` at `offset` is in a closed aborted range (as the library). */
-function isAborted(ranges: Map<bigint, [bigint, bigint]>, producerId: bigint, offset: bigint) {
-  const r = ranges.get(producerId);
-  return r !== undefined && r[1] !== -1n && offset >= r[0] && offset < r[1];
+/** Whether the control batch `bytes[start, end)` holds an ABORT marker (key: version, type 0). */
+function isAbortMarker(bytes: Uint8Array, start: number, end: number): boolean {
+  const cursor = new RecordCursor();
+  cursor.reset({ bytes, start, end, baseOffset: 0, baseTimestamp: 0, count: 1 });
+  if (!cursor.next() || cursor.keyLength < 4) return false;
+  return ((bytes[cursor.keyStart + 2] << 8) | bytes[cursor.keyStart + 3]) === ABORT_MARKER;
 }

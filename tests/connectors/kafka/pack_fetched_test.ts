@@ -30,6 +30,7 @@ const lib = await loadPlatformatic();
 /** Every codec Kafka has (the library's snappy decoder calls Buffer methods on its input). */
 const CODECS = ["gzip", "snappy", "lz4", "zstd"] as const;
 const IS_CONTROL = 1 << 5;
+const IS_TRANSACTIONAL = 1 << 4;
 
 interface Rec {
   key: Buffer | null;
@@ -44,6 +45,7 @@ function batch(
   o: {
     compression?: "none" | typeof CODECS[number];
     control?: boolean;
+    transactional?: boolean;
     producerId?: bigint;
   } = {},
 ): Buffer {
@@ -60,6 +62,7 @@ function batch(
   const bytes = Buffer.from(w.buffer);
   bytes.writeBigInt64BE(BigInt(base), 0);
   if (o.control) bytes.writeInt16BE(bytes.readInt16BE(21) | IS_CONTROL, 21);
+  if (o.transactional) bytes.writeInt16BE(bytes.readInt16BE(21) | IS_TRANSACTIONAL, 21);
   return bytes;
 }
 
@@ -159,26 +162,46 @@ Deno.test("packFetched: the same packed records and the same others as the libra
   }
 });
 
-Deno.test("fetchedBatches: an aborted transaction's batches are left out once its abort marker is fetched", () => {
+Deno.test("fetchedBatches: an aborted transaction's batches are skipped from its first offset to its abort marker", () => {
   const b = (s: string) => Buffer.from(s);
-  const data = (base: number, producerId: bigint) =>
-    batch(base, [{ key: null, value: b(`v${base}`), headers: [] }], { producerId });
-  // A control record's key: version 0, type 0 (ABORT).
-  const abort = batch(12, [{ key: Buffer.from([0, 0, 0, 0]), value: b(""), headers: [] }], {
-    control: true,
-    producerId: 7n,
-  });
-  const bytes = Buffer.concat([data(10, 7n), data(11, 8n), abort, data(13, 7n)]);
-  const aborted = [{ producerId: 7n, firstOffset: 10n }];
-  const delivered = (a: typeof aborted) => {
-    const batches = fetchedBatches(bytes, 10n, a);
+  const data = (base: number, producerId: bigint, transactional = true) =>
+    batch(base, [{ key: null, value: b(`v${base}`), headers: [] }], { producerId, transactional });
+  // A control record's key: version 0, then the type: 0 ABORT, 1 COMMIT.
+  const marker = (base: number, producerId: bigint, type: number) =>
+    batch(base, [{ key: Buffer.from([0, 0, 0, type]), value: b(""), headers: [] }], {
+      control: true,
+      transactional: true,
+      producerId,
+    });
+  const delivered = (bytes: Buffer, aborted: { producerId: bigint; firstOffset: bigint }[]) => {
+    const batches = fetchedBatches(bytes, 10n, aborted);
     return { offsets: [...packFetched(batches, () => true).packed.offsets], next: batches.next };
   };
-  assert.deepEqual(delivered(aborted), { offsets: [11, 13], next: 14n });
-  assert.deepEqual(delivered([]), { offsets: [10, 11, 13], next: 14n });
-  // No marker fetched yet (an open range): delivered, as the library does.
-  const open = fetchedBatches(Buffer.concat([data(10, 7n), data(11, 8n)]), 10n, aborted);
-  assert.equal(open.count, 2);
+  const one = Buffer.concat([data(10, 7n), data(11, 8n, false), marker(12, 7n, 0), data(13, 7n)]);
+  assert.deepEqual(delivered(one, [{ producerId: 7n, firstOffset: 10n }]), {
+    offsets: [11, 13],
+    next: 14n,
+  });
+  assert.deepEqual(delivered(one, []), { offsets: [10, 11, 13], next: 14n });
+  // The abort marker beyond these bytes (a fetch cut short): skipped to their end, not delivered
+  // (the library would deliver them).
+  const cut = Buffer.concat([data(10, 7n), data(11, 8n, false)]);
+  assert.deepEqual(delivered(cut, [{ producerId: 7n, firstOffset: 10n }]), {
+    offsets: [11],
+    next: 12n,
+  });
+  // Two aborted transactions of one producer, a committed one between them (the library keeps
+  // one range per producer, the last, and would deliver offset 10).
+  const two = Buffer.concat([
+    data(10, 7n),
+    marker(11, 7n, 0),
+    data(12, 7n),
+    marker(13, 7n, 1),
+    data(14, 7n),
+    marker(15, 7n, 0),
+  ]);
+  const aborted = [{ producerId: 7n, firstOffset: 14n }, { producerId: 7n, firstOffset: 10n }];
+  assert.deepEqual(delivered(two, aborted), { offsets: [12], next: 16n });
 });
 
 Deno.test("fetchedBatches: a batch of another format, or records running past their batch, is refused", () => {
@@ -193,12 +216,12 @@ Deno.test("fetchedBatches: a batch of another format, or records running past th
   assert.equal(fetchedBatches(good, 5n).count, 1);
 });
 
-Deno.test("fetchedBatches: a batch length that points back is the end of the data, also while looking for abort markers", () => {
+Deno.test("fetchedBatches: a batch length that points back is the end of the data, also with aborted transactions listed", () => {
   const good = batch(5, [{ key: null, value: Buffer.from("v"), headers: [] }]);
   const back = Buffer.concat([good, good]);
   back.writeInt32BE(-12, good.length + 8); // the second batch "ends" where it starts
   const aborted = [{ producerId: 3n, firstOffset: 0n }];
-  const batches = fetchedBatches(back, 5n, aborted); // used to loop forever looking for markers
+  const batches = fetchedBatches(back, 5n, aborted); // a scan for markers once looped forever here
   assert.equal(batches.count, 1);
   assert.equal(batches.next, 6n);
 });
