@@ -40,7 +40,15 @@ Deno.test({
           owned().length === 6,
         {
           timeoutMs: GROUP_DEADLINE_MS,
-          describe: () => [a.consumer.assignment(), b.consumer.assignment()],
+          // States and crashes too: a CI run once timed out here with one member owning all six.
+          describe: () =>
+            [a, b].map((m) => ({
+              state: m.consumer.state,
+              owns: m.consumer.assignment(),
+              crashes: m.crashes.map(String),
+              assigned: m.assignedEvents.length,
+              revoked: m.revokedEvents.length,
+            })),
         },
       );
       await pollUntil(
