@@ -22,6 +22,11 @@ export const FETCH_VERSIONS = { min: 4, max: 17 } as const;
 
 const FETCH = 1;
 
+/** Whether {@linkcode parseFetchResponse} reads responses of this API key and version. */
+export function readsFetch(apiKey: number, apiVersion: number): boolean {
+  return apiKey === FETCH && apiVersion >= FETCH_VERSIONS.min && apiVersion <= FETCH_VERSIONS.max;
+}
+
 /**
  * Reads a Fetch response of `apiVersion` from `reader` (the signature of the library's response
  * parsers, which the connection calls with the response body).
@@ -34,7 +39,7 @@ export function parseFetchResponse(
   apiVersion: number,
   reader: Reader,
 ): fetchV17.FetchResponse {
-  if (apiKey !== FETCH || apiVersion < FETCH_VERSIONS.min || apiVersion > FETCH_VERSIONS.max) {
+  if (!readsFetch(apiKey, apiVersion)) {
     throw new Error(`parseFetchResponse cannot read API ${apiKey} v${apiVersion}`);
   }
   const v = apiVersion;
@@ -69,14 +74,16 @@ export function parseFetchResponse(
     ),
   };
   if (flexible) {
-    readTaggedFields(reader, (tag, r) => {
-      if (tag !== 0 || v < 16) return;
-      response.nodeEndpoints = r.readArray((r) => ({
-        nodeId: r.readInt32(),
-        host: r.readString(),
-        port: r.readInt32(),
-        rack: r.readNullableString(),
-      }));
+    platformatic().readKnownTaggedFields(reader, {
+      0: (r) => {
+        if (v < 16) return;
+        response.nodeEndpoints = r.readArray((r) => ({
+          nodeId: r.readInt32(),
+          host: r.readString(),
+          port: r.readInt32(),
+          rack: r.readNullableString(),
+        }));
+      },
     });
   }
   if (errors.length > 0) {
@@ -118,10 +125,10 @@ function readPartition(r: Reader, v: number): RawFetchPartition {
     recordBytes: bytes !== null && bytes.length > 0 ? bytes : null,
   };
   if (flexible) {
-    readTaggedFields(r, (tag, t) => {
-      if (tag === 0) p.divergingEpoch = { epoch: t.readInt32(), endOffset: t.readInt64() };
-      else if (tag === 1) p.currentLeader = { leaderId: t.readInt32(), leaderEpoch: t.readInt32() };
-      else if (tag === 2) p.snapshotId = { endOffset: t.readInt64(), epoch: t.readInt32() };
+    platformatic().readKnownTaggedFields(r, {
+      0: (t) => p.divergingEpoch = { epoch: t.readInt32(), endOffset: t.readInt64() },
+      1: (t) => p.currentLeader = { leaderId: t.readInt32(), leaderEpoch: t.readInt32() },
+      2: (t) => p.snapshotId = { endOffset: t.readInt64(), epoch: t.readInt32() },
     });
   }
   return p;
@@ -145,21 +152,4 @@ function readRecordBytes(r: Reader, flexible: boolean): Uint8Array | null {
     at += part.length;
   }
   return bytes;
-}
-
-/** A flexible version's tagged fields: each handed to `known` on a reader of its own bytes. */
-function readTaggedFields(r: Reader, known: (tag: number, payload: Reader) => void): void {
-  const { Reader } = platformatic();
-  const count = r.readUnsignedVarInt();
-  for (let i = 0; i < count; i++) {
-    const tag = r.readUnsignedVarInt();
-    const size = r.readUnsignedVarInt();
-    if (size > r.remaining) {
-      throw new RangeError(
-        `Tagged field ${tag} declares ${size} bytes but only ${r.remaining} remain`,
-      );
-    }
-    known(tag, Reader.from(r.buffer.slice(r.position, r.position + size)));
-    r.skip(size);
-  }
 }

@@ -13,10 +13,8 @@ import type {
   ConnectionOptions,
   ConnectionPool,
 } from "@platformatic/kafka";
-import { FETCH_VERSIONS, parseFetchResponse } from "./fetch_response.ts";
+import { parseFetchResponse, readsFetch } from "./fetch_response.ts";
 import { platformatic } from "./platformatic_module.ts";
-
-const FETCH = 1;
 
 /** A pool for `Consumer.fetch({ connectionPool })` whose Fetch responses keep raw records. */
 export function rawFetchPool(clientId: string, options: ConnectionOptions): ConnectionPool {
@@ -48,10 +46,8 @@ export function rawFetchPool(clientId: string, options: ConnectionOptions): Conn
 function rawFetching(connection: Connection): Connection {
   const wrapped = Object.create(connection) as Connection;
   wrapped.send = (apiKey, apiVersion, payload, parser, ...rest) => {
-    const raw = apiKey === FETCH && apiVersion >= FETCH_VERSIONS.min &&
-      apiVersion <= FETCH_VERSIONS.max;
     // The library's parsers are generic in their result; this one's is a Fetch response.
-    const p = (raw ? parseFetchResponse : parser) as typeof parser;
+    const p = (readsFetch(apiKey, apiVersion) ? parseFetchResponse : parser) as typeof parser;
     return connection.send(apiKey, apiVersion, payload, p, ...rest);
   };
   return wrapped;

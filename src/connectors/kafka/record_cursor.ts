@@ -55,6 +55,7 @@ export class RecordCursor {
   #baseTs = 0;
   #headersAt = 0;
   #headerCount = 0;
+  #fieldAt = 0;
 
   /** Starts walking `segment`. */
   reset(segment: RecordSegment): this {
@@ -97,22 +98,14 @@ export class RecordCursor {
    */
   header(name: Uint8Array): boolean {
     const saved = this.#pos;
-    const b = this.bytes;
     this.#pos = this.#headersAt;
     try {
       for (let h = 0; h < this.#headerCount; h++) {
-        const keyLength = this.#varint();
-        const keyAt = this.#pos;
-        this.#pos += Math.max(0, keyLength);
-        const valueLength = this.#varint();
-        const valueAt = this.#pos;
-        this.#pos += Math.max(0, valueLength);
-        if (this.#pos > saved) throw new CorruptRecordBatch("header past the record's end");
-        if (valueLength < 0 || keyLength !== name.length) continue;
-        let i = 0;
-        while (i < keyLength && b[keyAt + i] === name[i]) i++;
-        if (i < keyLength) continue;
-        this.headerStart = valueAt;
+        const keyLength = this.#field(saved);
+        const keyAt = this.#fieldAt;
+        const valueLength = this.#field(saved);
+        if (valueLength < 0 || !this.#equals(keyAt, keyLength, name)) continue;
+        this.headerStart = this.#fieldAt;
         this.headerLength = valueLength;
         return true;
       }
@@ -122,20 +115,21 @@ export class RecordCursor {
     }
   }
 
+  /** Whether the value {@linkcode RecordCursor.header} found is `value`, byte for byte. */
+  headerIs(value: Uint8Array): boolean {
+    return this.#equals(this.headerStart, this.headerLength, value);
+  }
+
   /** The current record's headers in order (undecoded), for the rare record read in full. */
   headers(): [Uint8Array | null, Uint8Array | null][] {
     const saved = this.#pos;
-    const b = this.bytes;
     this.#pos = this.#headersAt;
     const out: [Uint8Array | null, Uint8Array | null][] = [];
+    const field = () => {
+      const length = this.#field(saved);
+      return length < 0 ? null : this.bytes.subarray(this.#fieldAt, this.#fieldAt + length);
+    };
     try {
-      const field = () => {
-        const length = this.#varint();
-        const at = this.#pos;
-        if (length >= 0) this.#pos += length;
-        if (this.#pos > saved) throw new CorruptRecordBatch("header past the record's end");
-        return length < 0 ? null : b.subarray(at, at + length);
-      };
       for (let h = 0; h < this.#headerCount; h++) out.push([field(), field()]);
       return out;
     } finally {
@@ -143,7 +137,31 @@ export class RecordCursor {
     }
   }
 
-  /** A zigzag varint of up to 32 bits. */
+  /**
+   * One header key or value: its length (−1 for null), its bytes then at `#fieldAt`; throws when
+   * it runs past `recordEnd`.
+   */
+  #field(recordEnd: number): number {
+    const length = this.#varint();
+    this.#fieldAt = this.#pos;
+    if (length > 0) this.#pos += length;
+    if (this.#pos > recordEnd) throw new CorruptRecordBatch("header past the record's end");
+    return length;
+  }
+
+  /** Whether `bytes[at, at + length)` is `expected`. */
+  #equals(at: number, length: number, expected: Uint8Array): boolean {
+    if (length !== expected.length) return false;
+    const b = this.bytes;
+    for (let i = 0; i < length; i++) if (b[at + i] !== expected[i]) return false;
+    return true;
+  }
+
+  /**
+   * A zigzag varint of up to 32 bits, in 32-bit integer arithmetic. Not `#varlong`'s double
+   * arithmetic: five of a record's six integers are varints, and one decoder for both made the
+   * record walk ~25 % slower (22 → 27 ns a record).
+   */
   #varint(): number {
     const b = this.bytes;
     let u = 0;

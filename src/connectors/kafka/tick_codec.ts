@@ -196,14 +196,6 @@ const VERSION_BYTES = ascii(TICK_SCHEMA_VERSION);
  */
 export function isTickRecord(c: RecordCursor): boolean {
   if (c.valueLength < 0) return false;
-  if (c.header(CONTROL_NAME) && headerIs(c, END_OF_INPUT_BYTES)) return false;
-  return !c.header(VERSION_NAME) || headerIs(c, VERSION_BYTES);
-}
-
-/** Whether the header {@linkcode RecordCursor.header} found is `value`. */
-function headerIs(c: RecordCursor, value: Uint8Array): boolean {
-  if (c.headerLength !== value.length) return false;
-  const b = c.bytes;
-  for (let i = 0; i < value.length; i++) if (b[c.headerStart + i] !== value[i]) return false;
-  return true;
+  if (c.header(CONTROL_NAME) && c.headerIs(END_OF_INPUT_BYTES)) return false;
+  return !c.header(VERSION_NAME) || c.headerIs(VERSION_BYTES);
 }
