@@ -51,13 +51,19 @@ export interface SymbolState {
   /** Where every interval's current window is open: a tick in [openLo, openHi) skips the slots. */
   openLo: number;
   openHi: number;
+  /** The same symbol's state for another venue (the aggregator's per-symbol chain). */
+  nextVenue: SymbolState | undefined;
 }
 
-/** Fresh state for a venue's symbol, with one empty slot per interval (in the given order). */
+/**
+ * Fresh state for a venue's symbol, with one empty slot per interval (in the given order),
+ * chained before `nextVenue`.
+ */
 export function newSymbolState(
   venue: string,
   symbol: string,
   intervals: readonly Interval[],
+  nextVenue?: SymbolState,
 ): SymbolState {
   return {
     venue,
@@ -70,6 +76,7 @@ export function newSymbolState(
     // NaN: an empty range that is a double from the start, like the timestamps stored later.
     openLo: NaN,
     openHi: NaN,
+    nextVenue,
   };
 }
 

@@ -493,6 +493,41 @@ Deno.test("CandleAggregator: dropping emptied symbol state changes no candle (ra
   assert.deepEqual(got, reference.candles);
 });
 
+Deno.test("CandleAggregator: venues of one symbol stay apart while their states are dropped and made again", () => {
+  // Several venues per symbol, each (venue, symbol) series going quiet and coming back, so that
+  // some of a symbol's venue states are dropped while others live on. A venue's candles depend on
+  // its own ticks alone: the mixed run, filtered to one venue, must equal a run of that venue's
+  // ticks only (in event-time order, so both see the same final windows).
+  const rand = mulberry32(91);
+  const intervals = parseIntervals("1m,5m");
+  const venues = ["v0", "v1", "v2"];
+  const ticks: Tick[] = [];
+  let ts = T0;
+  for (let i = 0; i < 8000; i++) {
+    ts += Math.floor(rand() * 2000);
+    const phase = Math.floor(ts / (15 * M)) % 3;
+    const s = Math.floor(rand() * 6);
+    // In each phase one venue of each symbol is quiet (a different one per symbol).
+    const v = [0, 1, 2].filter((k) => (k + s) % 3 !== phase)[Math.floor(rand() * 2)];
+    ticks.push(tick(ts, 100 + rand(), String(i), { symbol: `S${s}-USD`, source: venues[v] }));
+  }
+  const agg = new CandleAggregator({ intervals });
+  const got: Candle[] = [];
+  const out = { candle: (c: Candle) => got.push(c), late: () => {}, duplicate: () => {} };
+  let fewest = Infinity;
+  for (const t of ticks) {
+    agg.add(t, out);
+    if (t.ts > T0 + 20 * M) fewest = Math.min(fewest, agg.symbols);
+  }
+  agg.flush(out);
+  assert.ok(fewest < venues.length * 6, `quiet series' states were dropped (fewest ${fewest})`);
+  for (const venue of venues) {
+    const alone = run(ticks.filter((t) => t.source === venue), { intervals });
+    assert.deepEqual(got.filter((c) => c.venue === venue), alone.candles, venue);
+    assert.ok(alone.candles.length > 0);
+  }
+});
+
 Deno.test("CandleAggregator: ticks at the price and size ceilings give a finite volume and VWAP", () => {
   const top = [1, 2, 3].map((i) => tick(T0 + i, MAX_PRICE, String(i), { size: MAX_SIZE }));
   const [c] = run(top).candles;
