@@ -53,12 +53,20 @@ export interface Paired {
 
 /**
  * Times `baseline` and `candidate` back to back in each of `rounds` short rounds (after one
- * warm-up each, order swapped every round, a forced GC before each run) and returns the median of
- * the per-round ratios. Why: on these shared VMs the speed of the machine drifts within seconds,
- * and the same loop runs at very different speeds from one process to the next (heap layout, JIT
- * timing), so best-of-N of each side taken at different moments pairs a lucky baseline with an
- * unlucky candidate or the reverse. A ratio from two adjacent runs sees the same machine, and the
- * median ignores the rounds a burst of other work hit.
+ * warm-up each, order swapped every round) and returns the median of the per-round ratios. Why:
+ * on these shared VMs the speed of the machine drifts within seconds, and the same loop runs at
+ * very different speeds from one process to the next (heap layout, JIT timing), so best-of-N of
+ * each side taken at different moments pairs a lucky baseline with an unlucky candidate or the
+ * reverse. A ratio from two adjacent runs sees the same machine, and the median ignores the rounds
+ * a burst of other work hit.
+ *
+ * One full GC after the warm-ups, then a minor one (a scavenge) before each run: it clears the
+ * previous run's young garbage without moving the old generation. A full GC before every run, as
+ * here before, moved the input each time: the candle bench's baseline, a loop bound by memory
+ * access to 1 M old tick objects, swung 33–69 M ticks/s between rounds of one process with where
+ * they landed. And it cleared the object shapes the candidate's optimised code had embedded, once
+ * their last objects died: 130 deoptimisations ("embedded weak objects cleared") in 12 runs, the
+ * candidate at 5–13 M ticks/s against 12–14 M without.
  */
 export async function pairedRatio(
   baseline: () => number | Promise<number>,
@@ -67,6 +75,7 @@ export async function pairedRatio(
 ): Promise<Paired> {
   await baseline();
   await candidate();
+  (globalThis as { gc?: () => void }).gc?.();
   const ratios: number[] = [];
   const base: number[] = [];
   const cand: number[] = [];
@@ -88,7 +97,7 @@ export async function pairedRatio(
 }
 
 async function timed(fn: () => number | Promise<number>): Promise<number> {
-  (globalThis as { gc?: () => void }).gc?.();
+  (globalThis as { gc?: (options?: { type: "minor" }) => void }).gc?.({ type: "minor" });
   const t0 = performance.now();
   const units = await fn();
   return units / ((performance.now() - t0) / 1000);
