@@ -8,9 +8,9 @@
  * ticks in a SQLite file of its own), and this process watching it from outside:
  *
  * - `latest_price`: tick arrival → its price visible through the read API. The simulator emits a
- *   tick no earlier than its event time, so event time is its arrival; `/api/latest` is polled back
- *   to back and a price first seen in a response counts from its event time to the response's
- *   arrival (an upper bound: it may have been visible since the previous poll).
+ *   tick no earlier than its event time, so event time is its arrival; `/api/prices` is polled
+ *   every millisecond (`POLL_MS`) and a price first seen in a response counts from its event time
+ *   to the response's arrival (an upper bound: it may have been visible since the previous poll).
  * - `candle_stored`: the watermark passing a window's end → the candle in the SQLite file. The
  *   watermark is the newest event time minus the allowed lateness (2 s), so it passes the end at
  *   `end + 2 s` on the wall clock; the file is polled every 5 ms through its own connection.
@@ -23,9 +23,11 @@
  * @module
  */
 import { DatabaseSync } from "node:sqlite";
+import process from "node:process";
 import { report, round } from "./measure.ts";
 import { v8FlagsArg } from "../src/config/v8_flags.ts";
 import { bucketQuantile, counterSum, quantiles } from "./latency_stats.ts";
+import { KeepAliveGet } from "./keep_alive_get.ts";
 import { librdkafkaInstalled } from "../tests/helpers/kafka_mock.ts";
 import { startPipelineCluster } from "../tests/helpers/kafka_cluster.ts";
 
@@ -43,6 +45,19 @@ const LATENESS_MS = 2000;
 const KAFKA_ARGS = (Deno.env.get("BENCH_KAFKA_ARGS") ??
   "--kafka-linger=20ms --kafka-fetch-max-wait=20ms").split(" ").filter(Boolean);
 const INTERVALS: Record<string, number> = { "1s": 1000, "1m": 60_000 };
+/**
+ * The read API's polling period (ms). Polled back to back with `fetch` on `/api/latest` (16 KB of
+ * candles and indicators for 10 symbols), the watching took about a quarter of the 2-core machine:
+ * ~0.29 of a core in this process and ~25 % of the pipeline's main thread serving it, CPU the
+ * pipeline under test then lacked. Now `/api/prices` (0.8 KB) over one kept-alive connection
+ * (keep_alive_get.ts), every 1 ms: ~0.1 of a core here. The pacing adds at most about a
+ * millisecond to a sample (a price first seen by a poll counts from its event time to that poll's
+ * answer); 0 polls back to back.
+ */
+const POLL_MS = Number(Deno.env.get("BENCH_LATENCY_POLL_MS") ?? 1);
+let polls = 0;
+/** Candles the incremental reads missed and a full read found (should stay 0). */
+let missedByPolls = 0;
 const root = new URL("..", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "latency-bench-" });
 const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -138,7 +153,11 @@ async function measure(
     await new Promise((r) => setTimeout(r, from - Date.now()));
     const before = await scrape();
     const until = from + SECONDS * 1000;
+    polls = 0;
+    missedByPolls = 0;
+    const cpu0 = process.cpuUsage();
     const samples = await watch(dbPath, from, until);
+    const cpu = process.cpuUsage(cpu0);
     const after = await scrape();
     const ticks = counterSum(after, "pipeline_ticks_total") -
       counterSum(before, "pipeline_ticks_total");
@@ -155,6 +174,11 @@ async function measure(
         offered_ticks_per_s: RATE * 10,
         achieved_ticks_per_s: Math.round(ticks / SECONDS),
         seconds: SECONDS,
+        api_polls_per_s: Math.round(polls / SECONDS),
+        // This process's own CPU while watching (cores): what the measurement takes from the
+        // machine the pipeline runs on.
+        watcher_cores: round((cpu.user + cpu.system) / 1e6 / SECONDS, 2),
+        candles_missed_by_polls: missedByPolls,
       });
     }
     return { from, until };
@@ -176,8 +200,8 @@ async function untilLive(): Promise<void> {
   let behind = Infinity;
   while (Date.now() < deadline) {
     try {
-      const body = await (await fetch(`${base}/api/latest`)).json();
-      const ts: number[] = body.symbols.map((s: { ts: number }) => s.ts);
+      const body = await (await fetch(`${base}/api/prices`)).json();
+      const ts: number[] = body.prices.map((s: { ts: number }) => s.ts);
       if (ts.length > 0) behind = Date.now() - Math.max(...ts);
       if (behind < 1000) return;
     } catch {
@@ -195,23 +219,55 @@ async function scrape(): Promise<string> {
   return await (await fetch(`${base}/metrics`)).text();
 }
 
-/** Polls the read API back to back and the SQLite file every 5 ms until `until`. */
+/**
+ * Polls the read API every `POLL_MS` (the next poll starts when the previous answered, or a
+ * `POLL_MS` after it started, whichever is later) and the SQLite file every 5 ms until `until`.
+ */
 async function watch(dbPath: string, from: number, until: number): Promise<Watched> {
   const latency: Watched = { latest_price: [], candle_stored: [], alert_stored: [] };
   const lastTs = new Map<string, number>();
   const seen = new Set<string>();
   const db = new DatabaseSync(dbPath, { readOnly: true });
-  const candles = db.prepare(
+  const allCandles = db.prepare(
     `SELECT symbol, "interval" AS i, window_start AS w FROM candles WHERE window_start >= ?`,
   );
+  const newCandles = db.prepare(`SELECT symbol, "interval" AS i, window_start AS w FROM candles
+    WHERE "interval" = ? AND window_start > ?`);
+  // Per interval, the newest window stored of each symbol. A symbol's windows are stored in
+  // window order (its partition emits them by window end), so a poll needs only the rows past the
+  // oldest of these: a few, where reading every row since `from` 200 times a second cost this
+  // process ~0.06 of a core and grew with the run. A full read every second catches anything
+  // that misses, counted from that read (an upper bound).
+  const newest = new Map<string, Map<string, number>>();
+  const bound = (i: string): number => {
+    const bySymbol = newest.get(i);
+    if (bySymbol === undefined || bySymbol.size < lastTs.size) return from - 1;
+    return Math.min(...bySymbol.values());
+  };
+  const stored = (t: number, r: { symbol: string; i: string; w: number }) => {
+    const key = `c|${r.symbol}|${r.i}|${r.w}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    latency.candle_stored.push(t - (r.w + INTERVALS[r.i] + LATENESS_MS));
+    let bySymbol = newest.get(r.i);
+    if (bySymbol === undefined) newest.set(r.i, bySymbol = new Map());
+    if (r.w > (bySymbol.get(r.symbol) ?? -Infinity)) bySymbol.set(r.symbol, r.w);
+  };
+  let nextFullRead = 0;
   const alerts = db.prepare(`SELECT id, "interval" AS i, window_start AS w FROM alerts
     WHERE window_start >= ? AND "interval" <> 'tick'`);
   let nextDbPoll = 0;
+  const api = await KeepAliveGet.open("127.0.0.1", port, "/api/prices");
   try {
+    let pollStart = 0;
     while (Date.now() < until) {
-      const body = await (await fetch(`${base}/api/latest`)).json();
+      const wait = pollStart + POLL_MS - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      pollStart = performance.now();
+      polls++;
+      const body = JSON.parse(await api.get());
       const now = Date.now();
-      for (const s of body.symbols as { symbol: string; ts: number }[]) {
+      for (const s of body.prices as { symbol: string; ts: number }[]) {
         if (s.ts >= from && s.ts > (lastTs.get(s.symbol) ?? 0)) {
           latency.latest_price.push(now - s.ts);
         }
@@ -221,11 +277,19 @@ async function watch(dbPath: string, from: number, until: number): Promise<Watch
       if (now >= nextDbPoll) {
         nextDbPoll = now + 5;
         const t = Date.now();
-        for (const r of candles.all(from) as { symbol: string; i: string; w: number }[]) {
-          const key = `c|${r.symbol}|${r.i}|${r.w}`;
-          if (seen.has(key)) continue;
-          seen.add(key);
-          latency.candle_stored.push(t - (r.w + INTERVALS[r.i] + LATENESS_MS));
+        for (const i of Object.keys(INTERVALS)) {
+          for (
+            const r of newCandles.all(i, bound(i)) as { symbol: string; i: string; w: number }[]
+          ) {
+            stored(t, r);
+          }
+        }
+        if (t >= nextFullRead) {
+          nextFullRead = t + 1000;
+          for (const r of allCandles.all(from) as { symbol: string; i: string; w: number }[]) {
+            if (!seen.has(`c|${r.symbol}|${r.i}|${r.w}`)) missedByPolls++;
+            stored(t, r);
+          }
         }
         for (const r of alerts.all(from) as { id: string; i: string; w: number }[]) {
           if (seen.has(r.id) || !(r.i in INTERVALS)) continue;
@@ -235,6 +299,7 @@ async function watch(dbPath: string, from: number, until: number): Promise<Watch
       }
     }
   } finally {
+    api.close();
     db.close();
   }
   return latency;

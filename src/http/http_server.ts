@@ -108,6 +108,8 @@ async function route(
         return o.ready() ? json({ status: "ready" }) : json({ status: "not ready" }, 503);
       case "/api/latest":
         return json({ symbols: o.latest.snapshot() });
+      case "/api/prices":
+        return json({ prices: o.latest.prices() });
       case "/api/info":
         return json({
           role: o.role ?? "all",

@@ -52,6 +52,18 @@ Deno.test("HTTP: /metrics, /health, /ready and the read API, with 400s for bad p
     const lastBtc = fixture.valid.filter((t) => t.symbol === "BTC-USD").sort((a, b) => a.ts - b.ts)
       .at(-1)!;
     assert.equal(latest.symbols[0].price, lastBtc.price, "latest price is the newest tick's");
+    const prices = JSON.parse((await get("/api/prices")).text);
+    assert.deepEqual(
+      prices.prices,
+      latest.symbols.map((s: { symbol: string; price: number; ts: number; source: string }) => ({
+        symbol: s.symbol,
+        price: s.price,
+        ts: s.ts,
+        source: s.source,
+      })),
+      "/api/prices: /api/latest's prices alone",
+    );
+    assert.equal(prices.prices[0].ts, lastBtc.ts);
 
     const candles = JSON.parse((await get("/api/candles?symbol=btc-usd&interval=5m&limit=3")).text);
     assert.equal(candles.symbol, "BTC-USD");
