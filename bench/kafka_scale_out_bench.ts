@@ -61,6 +61,12 @@ if (!librdkafkaInstalled()) {
   Deno.exit(0);
 }
 
+/**
+ * A run whose members did not share the partitions from the start (see `group`). Declared before
+ * the top-level code: a class is not hoisted, and the first refused run met it uninitialised.
+ */
+class RefusedRun extends Error {}
+
 const load0 = await loadAverage();
 const mock = await startKafkaMock({
   brokers: 1,
@@ -142,9 +148,6 @@ async function group(n: number, groupId: string): Promise<Run> {
     }
   }
 }
-
-/** A run whose members did not share the partitions from the start (see `group`). */
-class RefusedRun extends Error {}
 
 /**
  * `run` again in a fresh group when it was refused, up to 3 attempts: whether both members join
