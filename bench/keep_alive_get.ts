@@ -8,6 +8,7 @@
  */
 
 const CRLF2 = [13, 10, 13, 10];
+const decoder = new TextDecoder();
 
 /** One kept-alive connection that GETs a path and answers its body as text. */
 export class KeepAliveGet {
@@ -33,7 +34,7 @@ export class KeepAliveGet {
     await writeAll(this.#conn, this.#request);
     let headEnd = -1;
     while ((headEnd = indexOf(this.#buf, this.#len, CRLF2)) < 0) await this.#fill();
-    const head = new TextDecoder().decode(this.#buf.subarray(0, headEnd));
+    const head = decoder.decode(this.#buf.subarray(0, headEnd));
     const status = head.slice(9, 12);
     const length = /\r\ncontent-length:\s*(\d+)/i.exec(head);
     if (status !== "200" || length === null) {
@@ -41,7 +42,7 @@ export class KeepAliveGet {
     }
     const end = headEnd + 4 + Number(length[1]);
     while (this.#len < end) await this.#fill();
-    const body = new TextDecoder().decode(this.#buf.subarray(headEnd + 4, end));
+    const body = decoder.decode(this.#buf.subarray(headEnd + 4, end));
     this.#buf.copyWithin(0, end, this.#len);
     this.#len -= end;
     return body;

@@ -55,9 +55,6 @@ const INTERVALS: Record<string, number> = { "1s": 1000, "1m": 60_000 };
  * answer); 0 polls back to back.
  */
 const POLL_MS = Number(Deno.env.get("BENCH_LATENCY_POLL_MS") ?? 1);
-let polls = 0;
-/** Candles the incremental reads missed and a full read found (should stay 0). */
-let missedByPolls = 0;
 const root = new URL("..", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "latency-bench-" });
 const port = 20_000 + Math.floor(Math.random() * 20_000);
@@ -153,10 +150,8 @@ async function measure(
     await new Promise((r) => setTimeout(r, from - Date.now()));
     const before = await scrape();
     const until = from + SECONDS * 1000;
-    polls = 0;
-    missedByPolls = 0;
     const cpu0 = process.cpuUsage();
-    const samples = await watch(dbPath, from, until);
+    const { samples, polls, missedByPolls } = await watch(dbPath, from, until);
     const cpu = process.cpuUsage(cpu0);
     const after = await scrape();
     const ticks = counterSum(after, "pipeline_ticks_total") -
@@ -213,7 +208,16 @@ async function untilLive(): Promise<void> {
   throw new Error(`the pipeline did not reach live ticks within 120 s (${behind} ms behind)`);
 }
 
-type Watched = Record<"latest_price" | "candle_stored" | "alert_stored", number[]>;
+type Samples = Record<"latest_price" | "candle_stored" | "alert_stored", number[]>;
+
+/** What {@linkcode watch} saw. */
+interface Watched {
+  samples: Samples;
+  /** Read API polls made. */
+  polls: number;
+  /** Candles the incremental reads missed and a full read found (should stay 0). */
+  missedByPolls: number;
+}
 
 async function scrape(): Promise<string> {
   return await (await fetch(`${base}/metrics`)).text();
@@ -224,7 +228,9 @@ async function scrape(): Promise<string> {
  * `POLL_MS` after it started, whichever is later) and the SQLite file every 5 ms until `until`.
  */
 async function watch(dbPath: string, from: number, until: number): Promise<Watched> {
-  const latency: Watched = { latest_price: [], candle_stored: [], alert_stored: [] };
+  const latency: Samples = { latest_price: [], candle_stored: [], alert_stored: [] };
+  let polls = 0;
+  let missedByPolls = 0;
   const lastTs = new Map<string, number>();
   const seen = new Set<string>();
   const db = new DatabaseSync(dbPath, { readOnly: true });
@@ -244,14 +250,16 @@ async function watch(dbPath: string, from: number, until: number): Promise<Watch
     if (bySymbol === undefined || bySymbol.size < lastTs.size) return from - 1;
     return Math.min(...bySymbol.values());
   };
-  const stored = (t: number, r: { symbol: string; i: string; w: number }) => {
+  // Records a candle's first store at `t`; false when it was seen before.
+  const stored = (t: number, r: { symbol: string; i: string; w: number }): boolean => {
     const key = `c|${r.symbol}|${r.i}|${r.w}`;
-    if (seen.has(key)) return;
+    if (seen.has(key)) return false;
     seen.add(key);
     latency.candle_stored.push(t - (r.w + INTERVALS[r.i] + LATENESS_MS));
     let bySymbol = newest.get(r.i);
     if (bySymbol === undefined) newest.set(r.i, bySymbol = new Map());
     if (r.w > (bySymbol.get(r.symbol) ?? -Infinity)) bySymbol.set(r.symbol, r.w);
+    return true;
   };
   let nextFullRead = 0;
   const alerts = db.prepare(`SELECT id, "interval" AS i, window_start AS w FROM alerts
@@ -287,8 +295,7 @@ async function watch(dbPath: string, from: number, until: number): Promise<Watch
         if (t >= nextFullRead) {
           nextFullRead = t + 1000;
           for (const r of allCandles.all(from) as { symbol: string; i: string; w: number }[]) {
-            if (!seen.has(`c|${r.symbol}|${r.i}|${r.w}`)) missedByPolls++;
-            stored(t, r);
+            if (stored(t, r)) missedByPolls++;
           }
         }
         for (const r of alerts.all(from) as { id: string; i: string; w: number }[]) {
@@ -302,7 +309,7 @@ async function watch(dbPath: string, from: number, until: number): Promise<Watch
     api.close();
     db.close();
   }
-  return latency;
+  return { samples: latency, polls, missedByPolls };
 }
 
 /** The p99 bucket bound (ms) of the pipeline's own histogram for `name`. */

@@ -142,12 +142,12 @@ export class LatestView {
     for (const s of this.#symbols.values()) {
       out.push({ symbol: s.symbol, price: s.price, ts: s.ts, source: s.source });
     }
-    return out.sort((a, b) => a.symbol < b.symbol ? -1 : 1);
+    return out.sort(bySymbol);
   }
 
   /** Every symbol, sorted by name. */
   snapshot(): SymbolSnapshot[] {
-    return [...this.#symbols.values()].sort((a, b) => a.symbol < b.symbol ? -1 : 1);
+    return [...this.#symbols.values()].sort(bySymbol);
   }
 
   #get(symbol: string): SymbolSnapshot {
@@ -173,4 +173,8 @@ export class LatestView {
     }
     return s;
   }
+}
+
+function bySymbol(a: { symbol: string }, b: { symbol: string }): number {
+  return a.symbol < b.symbol ? -1 : 1;
 }
