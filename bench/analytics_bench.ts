@@ -9,6 +9,7 @@ import type { Candle } from "../src/market/candle.ts";
 import { CandleAggregator } from "../src/market/candle_aggregator.ts";
 import { parseIntervals } from "../src/market/interval.ts";
 import type { Tick } from "../src/market/tick.ts";
+import { integerId } from "../src/market/tick_order.ts";
 import { TickParser } from "../src/market/tick_parser.ts";
 import { IndicatorEngine } from "../src/market/indicator_engine.ts";
 import { AnomalyDetector } from "../src/market/anomaly/anomaly_detector.ts";
@@ -23,6 +24,7 @@ function makeTicks(n: number): Tick[] {
   for (let i = 0; i < n; i++) {
     // ~5 ms of event time per tick, with a little disorder inside the allowed lateness.
     const ts = T0 + i * 5 - Math.floor(rnd() * 1000);
+    const id = String(1_000_000 + Math.floor(i / 50));
     ticks.push({
       source: "binance",
       symbol: SYMBOLS[i % 50],
@@ -30,7 +32,10 @@ function makeTicks(n: number): Tick[] {
       size: rnd(),
       ts,
       // Exchanges number trades per symbol, so ids run in sequence within each symbol.
-      id: String(1_000_000 + Math.floor(i / 50)),
+      id,
+      // As the pipeline's parsers give the windows' ticks (`idNumbers`: src/pipeline/pipeline.ts,
+      // the window worker), reading the id while they scan it; the same shape as theirs.
+      idNum: integerId(id),
       side: i % 2 === 0 ? "buy" : "sell",
     });
   }
@@ -120,7 +125,7 @@ async function benchParse(): Promise<void> {
     })
   );
   const bytes = msgs.reduce((s, m) => s + m.length, 0) / msgs.length;
-  const parser = new TickParser({ now: () => T0 + 10_000_000 });
+  const parser = new TickParser({ now: () => T0 + 10_000_000, idNumbers: true });
   const r = await pairedRatio(() => {
     for (let i = 0; i < msgs.length; i++) sink += (JSON.parse(msgs[i]) as Tick).price;
     return msgs.length;

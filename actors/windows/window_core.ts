@@ -15,6 +15,7 @@ import type { CompositeOptions } from "../../src/market/composite_candle.ts";
 import type { DeadLetter } from "../../src/market/dead_letter.ts";
 import type { Interval } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
+import { recordJson } from "../../src/market/record_json.ts";
 
 /** Tick-level anomaly rules (they need every tick, so they run where the ticks are). */
 export interface TickRules {
@@ -193,7 +194,7 @@ export class WindowCore {
     this.#rejected.push({
       reason,
       detail,
-      raw: JSON.stringify(tick),
+      raw: recordJson(tick),
       source: tick.source,
       ts: this.#now,
     });

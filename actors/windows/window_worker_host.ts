@@ -54,6 +54,7 @@ export class WindowWorkerHost {
     this.#parser = new TickParser({
       allowList: settings.allowList ? new Set(settings.allowList) : undefined,
       now: () => this.#now,
+      idNumbers: true,
     });
   }
 

@@ -162,7 +162,7 @@ export class CandleAggregator {
       bucket = this.#bucket(st, ts);
       if (bucket === null) return this.#reportLate(st, tick, out);
     }
-    const num = integerId(tick.id);
+    const num = tick.idNum ?? integerId(tick.id);
     if (!bucket.firstSeen(tick.source, tick.id, num)) {
       this.#duplicates++;
       return out.duplicate(tick);

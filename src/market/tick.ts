@@ -23,6 +23,14 @@ export interface Tick {
   readonly ts: number;
   /** Trade id or a per-source sequence; with source and symbol, the tick's identity. */
   readonly id: string;
+  /**
+   * `id` as `integerId` (tick_order.ts) reads it, −1 when it is not a canonical decimal integer.
+   * The parser sets it while it scans the id anyway, so the candle aggregator, which needs the
+   * number for every tick (duplicate detection, the open/close order), does not read the id's
+   * characters a second time; absent, the aggregator computes it. It is derived from `id`: code
+   * that makes a tick with another id must not copy it. Stores and encoders never write it.
+   */
+  readonly idNum?: number;
   /** Taker side when the feed tells it. */
   readonly side?: Side;
 }

@@ -12,6 +12,22 @@
  */
 import type { RawTickFields } from "./tick_parser.ts";
 
+/** {@linkcode parsedIdNumber} when the last read did not compute it: the caller reads the id. */
+export const NOT_READ = -2;
+
+/** What {@linkcode parsedIdNumber} returns (a module slot, like the readers' values below). */
+let lastIdNumber = NOT_READ;
+
+/**
+ * The id of the tick the last {@linkcode parseFlatTick} accepted, as `integerId` (tick_order.ts)
+ * reads it (−1: not a canonical decimal integer), computed while the id was scanned; or
+ * {@linkcode NOT_READ}. Only the canonical layout computes it, the generic reader leaves it to the
+ * caller. Read it right after the call: the next call replaces it.
+ */
+export function parsedIdNumber(): number {
+  return lastIdNumber;
+}
+
 /**
  * The tick fields of `text` (or of its range `[start, end)`) when it is a flat JSON object in the
  * fast subset; null otherwise (including invalid JSON: the caller's `JSON.parse` decides). Other
@@ -27,7 +43,11 @@ export function parseFlatTick(
   into?: RawTickFields,
 ): RawTickFields | null {
   const f = into ?? {} as RawTickFields;
-  if (parseCanonicalTick(text, start, end, f)) return f;
+  if (parseCanonicalTick(text, start, end, f)) {
+    lastIdNumber = idValue;
+    return f;
+  }
+  lastIdNumber = NOT_READ;
   // The generic reader sets only the keys present: clear what an attempt (or a reuse) left.
   f.source = undefined;
   f.symbol = undefined;
@@ -85,7 +105,12 @@ export function parseFlatTick(
  * (which clears what was written to `f` meanwhile). Same values as the generic reader: the pieces
  * between the values are fixed text, and the values are read by the same functions.
  */
-function parseCanonicalTick(text: string, start: number, end: number, f: RawTickFields): boolean {
+function parseCanonicalTick(
+  text: string,
+  start: number,
+  end: number,
+  f: RawTickFields,
+): boolean {
   if (!text.startsWith('{"source":"', start)) return false;
   let i = start + 11;
   let close = stringEnd(text, i, end);
@@ -110,7 +135,7 @@ function parseCanonicalTick(text: string, start: number, end: number, f: RawTick
   f.ts = numberValue;
   if (!text.startsWith(',"id":"', i)) return false;
   i += 7;
-  close = stringEnd(text, i, end);
+  close = idEnd(text, i, end);
   if (close < 0) return false;
   f.id = detach(text.slice(i, close));
   f.side = undefined;
@@ -187,6 +212,33 @@ function stringEnd(text: string, i: number, n: number): number {
     if (c === 92 /* \ */ || c < 32) return -1;
   }
   return -1;
+}
+
+/** The id's value read by the last {@linkcode idEnd}, as `integerId` would give it. */
+let idValue = -1;
+
+/**
+ * {@linkcode stringEnd} for an id, which also reads it as a number into `idValue`, as
+ * `integerId` (tick_order.ts) does: a canonical decimal integer (no leading zero, at most 15
+ * digits, so exact in a double), else −1. One pass over characters the scan loads anyway.
+ */
+function idEnd(text: string, i: number, n: number): number {
+  const start = i;
+  let value = 0;
+  let digits = true;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) break;
+    if (c === 92 /* \ */ || c < 32) return -1;
+    if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+    else digits = false;
+  }
+  if (i >= n) return -1;
+  const len = i - start;
+  idValue = digits && len > 0 && len <= 15 && (len === 1 || text.charCodeAt(start) !== 48)
+    ? value
+    : -1;
+  return i;
 }
 
 /** The value read by the last {@linkcode readNumber} (a module slot: no object per number). */

@@ -14,6 +14,7 @@ import type { DeliverySpool } from "./delivery_spool.ts";
 import type { GiveUpLedger } from "./give_up_ledger.ts";
 import { deadLetterOf } from "./messaging.ts";
 import type { SinkRoutes } from "./sink_routes.ts";
+import { recordJson } from "../market/record_json.ts";
 
 /** Routes dead letters produced outside the stages; see the module documentation. */
 export class DeadLetterRelay {
@@ -79,7 +80,7 @@ export class DeadLetterRelay {
         m.kind === "dead_letters" ? rows as DeadLetter[] : rows.map((row) => ({
           reason: "delivery_failed",
           detail,
-          raw: JSON.stringify(row),
+          raw: recordJson(row),
           source: letter.actor,
           ts: this.#clock.now(),
         })),

@@ -17,6 +17,7 @@ import type { RecordKind } from "../../actors/sinks/sink_message.ts";
 import { WRITERS } from "../../actors/sinks/store_sink.ts";
 import type { Store } from "../connectors/store.ts";
 import type { Logger } from "../logger.ts";
+import { recordJson } from "../market/record_json.ts";
 
 /** The spool stops growing here; rows beyond are only dead letters and counted as given up. */
 export const MAX_SPOOL_BYTES = 256 * 1024 * 1024;
@@ -45,7 +46,7 @@ export class DeliverySpool {
   keep(store: string, kind: RecordKind, rows: readonly unknown[]): boolean {
     if (rows.length === 0) return true;
     let text = "";
-    for (const row of rows) text += JSON.stringify({ store, kind, row }) + "\n";
+    for (const row of rows) text += recordJson({ store, kind, row }) + "\n";
     const bytes = new TextEncoder().encode(text);
     try {
       const size = this.#size();
@@ -125,7 +126,7 @@ export class DeliverySpool {
             rows: rows.length,
             error,
           });
-          for (const row of rows) kept.push(JSON.stringify({ store: name, kind, row }));
+          for (const row of rows) kept.push(recordJson({ store: name, kind, row }));
         }
       }
     }

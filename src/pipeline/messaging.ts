@@ -7,6 +7,7 @@ import type { RecordBatch, RecordKind, SinkMessage } from "../../actors/sinks/si
 import type { DeadLetter } from "../market/dead_letter.ts";
 import type { ActorRef } from "../runtime/actor_ref.ts";
 import type { Clock } from "../clock.ts";
+import { recordJson } from "../market/record_json.ts";
 
 /** Sends `rows` of `kind` to every ref; the result is a promise only when one of them is full. */
 export function fanOut<T>(refs: readonly ActorRef<SinkMessage>[], kind: RecordKind) {
@@ -30,7 +31,7 @@ export function deadLetterOf(
 ): DeadLetter {
   let raw: string;
   try {
-    raw = JSON.stringify(message)?.slice(0, 65_536) ?? String(message);
+    raw = recordJson(message)?.slice(0, 65_536) ?? String(message);
   } catch {
     raw = String(message);
   }

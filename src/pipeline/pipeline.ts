@@ -189,6 +189,8 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   const parser = new TickParser({
     allowList: config.symbols ? new Set(config.symbols) : undefined,
     now: () => clock.now(),
+    // The windows' ticks come through this parser (embedded, and the process role in-thread).
+    idNumbers: true,
   });
 
   const drained = Promise.withResolvers<void>();

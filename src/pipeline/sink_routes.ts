@@ -23,6 +23,7 @@ import type { DeliverySpool } from "./delivery_spool.ts";
 import type { GiveUpLedger } from "./give_up_ledger.ts";
 import { fanOut } from "./messaging.ts";
 import { keepsLatestPrices, takesRawTicks } from "./stores.ts";
+import { recordJson } from "../market/record_json.ts";
 
 /** Where each record kind goes; a returned promise means "wait". */
 export interface SinkRoutes {
@@ -129,7 +130,7 @@ export function spawnSinks(
     void deadLetters(rows.map((row) => ({
       reason: "delivery_failed",
       detail,
-      raw: JSON.stringify(row),
+      raw: recordJson(row),
       source: `sink-${store.name}`,
       ts: Date.now(),
     })));

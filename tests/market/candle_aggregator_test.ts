@@ -4,7 +4,14 @@ import { CandleAggregator } from "../../src/market/candle_aggregator.ts";
 import type { AggregatorOptions } from "../../src/market/candle_aggregator.ts";
 import { parseIntervals } from "../../src/market/interval.ts";
 import type { Tick } from "../../src/market/tick.ts";
-import { MAX_PRICE, MAX_SIZE, MIN_PRICE, MIN_SIZE } from "../../src/market/tick_parser.ts";
+import { integerId } from "../../src/market/tick_order.ts";
+import {
+  MAX_PRICE,
+  MAX_SIZE,
+  MIN_PRICE,
+  MIN_SIZE,
+  TickParser,
+} from "../../src/market/tick_parser.ts";
 import { TradeStats } from "../../src/market/trade_stats.ts";
 import { mulberry32 } from "./prng.ts";
 
@@ -552,4 +559,35 @@ Deno.test("CandleAggregator: ticks at the price and size ceilings give a finite 
   // At the floors, each price × size is a normal double: the VWAP stays the price, not 0.
   const [low] = run([tick(T0 + 1, MIN_PRICE, "1", { size: MIN_SIZE })]).candles;
   near(low.vwap, MIN_PRICE);
+});
+
+Deno.test("CandleAggregator: ticks from a parser with idNumbers give the same candles, duplicates and late ticks", () => {
+  const parser = new TickParser({ idNumbers: true });
+  const rnd = mulberry32(31);
+  const plain: Tick[] = [];
+  const parsed: Tick[] = [];
+  for (let i = 0; i < 5_000; i++) {
+    // Ids that order numerically, lexically, or collide only as numbers ("7" and "007").
+    const n = Math.floor(rnd() * 4_000);
+    const id = rnd() < 0.1 ? `0${n}` : rnd() < 0.1 ? `x${n}` : String(n);
+    const t = tick(T0 + Math.floor(i * 30 - rnd() * 20_000), 100 + Math.floor(rnd() * 50), id, {
+      source: rnd() < 0.5 ? "a" : "b",
+    });
+    plain.push(t);
+    const r = parser.parseTick(JSON.stringify(t));
+    if ("ok" in r) throw new Error(r.detail);
+    assert.equal(r.idNum, integerId(t.id));
+    parsed.push(r);
+  }
+  const options = {
+    intervals: parseIntervals("1m,5m"),
+    allowedLatenessMs: 5_000,
+    lateUpdateWindowMs: 5_000,
+  };
+  const a = run(plain, options);
+  const b = run(parsed, options);
+  assert.ok(a.dups.length > 100 && a.late.length > 100, `${a.dups.length} ${a.late.length}`);
+  assert.deepEqual(b.candles, a.candles);
+  assert.deepEqual(b.dups.map((t) => t.id), a.dups.map((t) => t.id));
+  assert.deepEqual(b.late.map(([t, d]) => [t.id, d]), a.late.map(([t, d]) => [t.id, d]));
 });

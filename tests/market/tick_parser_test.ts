@@ -7,6 +7,8 @@ import {
   TickParser,
 } from "../../src/market/tick_parser.ts";
 import type { ParseResult } from "../../src/market/tick_parser.ts";
+import type { Tick } from "../../src/market/tick.ts";
+import { integerId } from "../../src/market/tick_order.ts";
 import { mulberry32 } from "./prng.ts";
 
 const NOW = 1_700_000_000_000;
@@ -219,4 +221,65 @@ Deno.test("TickParser refuses the candles' reserved venue names as a tick's sour
     JSON.stringify({ source: "composites", symbol: "BTC-USD", price: 1, ts: NOW, id: 1 }),
   );
   assert.equal(fine.ok, true);
+});
+
+Deno.test("TickParser with idNumbers gives each tick its id as integerId reads it, in every layout", () => {
+  const withIds = new TickParser({ now: () => NOW, idNumbers: true });
+  const rnd = mulberry32(17);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)];
+  const ids: unknown[] = [
+    "0",
+    "7",
+    "10",
+    "007",
+    "00",
+    "-5",
+    "+5",
+    "1a",
+    "a1",
+    "1.5",
+    "1e3",
+    " 1",
+    "\u0661\u0662", // Arabic-Indic digits: not ASCII digits
+    "999999999999999", // 15 digits: the longest exact one
+    "1000000000000000", // 16 digits
+    "123456789012345678901234567890",
+    0,
+    -0,
+    42,
+    -5,
+    999_999_999_999_999,
+    1e15,
+    Number.MAX_SAFE_INTEGER,
+  ];
+  let checked = 0;
+  for (let n = 0; n < 4_000; n++) {
+    const id = n < ids.length ? ids[n] : pick([
+      ...ids,
+      String(Math.floor(rnd() * 10 ** (1 + (n % 17)))),
+      "0" + String(n),
+      `t-${n}`,
+    ]);
+    const fields = { source: "s", symbol: "BTC-USD", price: 1.5, size: 2, ts: NOW - 1, id };
+    const canonical = JSON.stringify(fields);
+    const generic = JSON.stringify({ id, ts: NOW - 1, price: 1.5, symbol: "BTC-USD", source: "s" });
+    const escaped = canonical.replace('"symbol"', '"sym\\u0062ol"'); // JSON.parse's path
+    const framed = `[${canonical}]`;
+    const results = [
+      withIds.parseTick(canonical),
+      withIds.parseTick(new TextEncoder().encode(canonical)),
+      withIds.parseTick(generic),
+      withIds.parseTick(escaped),
+      withIds.parseTickAt(framed, 1, framed.length - 1),
+      ...(withIds.validate(fields).ok ? [(withIds.validate(fields) as { tick: Tick }).tick] : []),
+    ];
+    for (const t of results) {
+      if ("ok" in t) continue; // refused (an id that is no safe integer nor a non-empty string)
+      assert.equal(t.idNum, integerId(t.id), `${JSON.stringify(t.id)} from ${JSON.stringify(id)}`);
+      checked++;
+    }
+    const plain = parser.parseTick(canonical);
+    if (!("ok" in plain)) assert.equal("idNum" in plain, false, "idNum only when asked for");
+  }
+  assert.ok(checked > 20_000, `only ${checked} ticks checked`);
 });
