@@ -257,13 +257,15 @@ export class TickParser {
     const id = idOf(f.id);
     if (id === null) return missing("id", f.id);
     const side = sideOf(f.side);
-    if (this.#idNumbers) {
-      const num = idNum === NOT_READ ? numberOf(f.id, id) : idNum;
-      return withIdNum(source, symbol, price, size, ts, id, num, side);
+    if (!this.#idNumbers) {
+      return side === undefined
+        ? { source, symbol, price, size, ts, id }
+        : { source, symbol, price, size, ts, id, side };
     }
+    if (idNum === NOT_READ) idNum = numberOf(f.id, id);
     return side === undefined
-      ? { source, symbol, price, size, ts, id }
-      : { source, symbol, price, size, ts, id, side };
+      ? { source, symbol, price, size, ts, id, idNum }
+      : { source, symbol, price, size, ts, id, idNum, side };
   }
 
   #latest(): number {
@@ -292,22 +294,6 @@ function idOf(id: unknown): string | null {
   if (typeof id === "string") return id === "" ? null : id;
   if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
   return null;
-}
-
-// Apart from #check, whose size decides whether it is inlined into the per-record parse.
-function withIdNum(
-  source: string,
-  symbol: string,
-  price: number,
-  size: number | null,
-  ts: number,
-  id: string,
-  idNum: number,
-  side: Side | undefined,
-): Tick {
-  return side === undefined
-    ? { source, symbol, price, size, ts, id, idNum }
-    : { source, symbol, price, size, ts, id, idNum, side };
 }
 
 // `integerId(id)`, where a numeric id (a safe integer, so `id` is its canonical spelling) needs

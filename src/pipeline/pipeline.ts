@@ -189,8 +189,9 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
   const parser = new TickParser({
     allowList: config.symbols ? new Set(config.symbols) : undefined,
     now: () => clock.now(),
-    // The windows' ticks come through this parser (embedded, and the process role in-thread).
-    idNumbers: true,
+    // Where the windows' ticks come through this parser (embedded; roles all and process when
+    // their windows run in-thread), it reads their ids for the candle aggregator.
+    idNumbers: !config.kafkaBrokers || config.role === "all" || config.role === "process",
   });
 
   const drained = Promise.withResolvers<void>();
