@@ -158,13 +158,17 @@ export function forecastsOn(config: ForecastConfig): boolean {
   return config.models.length > 0 || config.learnedAnomaly;
 }
 
+/** Whether this instance runs the analytics stages (windows, indicators): embedded, `all`, `process`. */
+export function runsAnalytics(config: PipelineConfig): boolean {
+  return !config.kafkaBrokers || config.role === "all" || config.role === "process";
+}
+
 /**
  * Whether the forecast worker thread runs: forecasts on, `--forecast-thread`, and a role that runs
- * the analytics stages (embedded, `all` or `process`).
+ * the analytics stages.
  */
 export function usesForecastWorker(config: PipelineConfig): boolean {
-  const analytics = !config.kafkaBrokers || config.role === "all" || config.role === "process";
-  return analytics && config.forecasts.thread && forecastsOn(config.forecasts);
+  return runsAnalytics(config) && config.forecasts.thread && forecastsOn(config.forecasts);
 }
 
 /**

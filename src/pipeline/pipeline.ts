@@ -10,7 +10,11 @@
 import { sourceActorProps } from "../../actors/sources/source_actor.ts";
 import { ForecastWorkerSlot } from "../../actors/analytics/forecast_worker_client.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { type PipelineConfig, usesForecastWorker } from "../config/pipeline_config.ts";
+import {
+  type PipelineConfig,
+  runsAnalytics,
+  usesForecastWorker,
+} from "../config/pipeline_config.ts";
 import { ClickHouseReadApi } from "../connectors/clickhouse/clickhouse_read_api.ts";
 import { ClickHouseStore } from "../connectors/clickhouse/clickhouse_store.ts";
 import type { ReadApi } from "../connectors/read_api.ts";
@@ -191,7 +195,7 @@ export async function startPipeline(config: PipelineConfig, deps: PipelineDeps):
     now: () => clock.now(),
     // Where the windows' ticks come through this parser (embedded; roles all and process when
     // their windows run in-thread), it reads their ids for the candle aggregator.
-    idNumbers: !config.kafkaBrokers || config.role === "all" || config.role === "process",
+    idNumbers: runsAnalytics(config),
   });
 
   const drained = Promise.withResolvers<void>();
