@@ -283,3 +283,23 @@ Deno.test("TickParser with idNumbers gives each tick its id as integerId reads i
   }
   assert.ok(checked > 20_000, `only ${checked} ticks checked`);
 });
+
+Deno.test("TickParser: a message's own idNum key never becomes the tick's idNum", () => {
+  const withIds = new TickParser({ now: () => NOW, idNumbers: true });
+  const lines = [
+    // Not the producer's layout: the generic reader, then #check reads the id itself.
+    '{"idNum":5,"source":"s","symbol":"BTC-USD","price":1,"size":1,"ts":1699999999000,"id":"7"}',
+    // The producer's layout with an extra key: generic reader too.
+    '{"source":"s","symbol":"BTC-USD","price":1,"size":1,"ts":1699999999000,"id":"7","idNum":5}',
+    // Escaped, so JSON.parse's path.
+    '{"source":"s","symbol":"BTC-USD","price":1,"size":1,"ts":1699999999000,"id":"\\u0037","idNum":5}',
+  ];
+  for (const line of lines) {
+    const t = ok(withIds.parse(line));
+    assert.equal(t.id, "7", line);
+    assert.equal(t.idNum, 7, line);
+    assert.equal("idNum" in ok(parser.parse(line)), false, line);
+  }
+  const fields = { source: "s", symbol: "BTC-USD", price: 1, ts: NOW - 1, id: "a", idNum: 5 };
+  assert.equal(ok(withIds.validate(fields)).idNum, -1);
+});
